@@ -1,0 +1,247 @@
+"""Command line: `workbench` (the TUI), `workbench --check` (CI) and subcommands.
+
+Exit codes: 0 nothing reached the fail level, 1 something did, 2 the command
+itself could not run (bad arguments, missing root).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+from rich.text import Text
+
+from . import __version__
+from .engine import check
+from .findings import CATEGORIES
+from .loader import load_workspace
+from .report import FORMATS, render_github, render_json, render_sarif, render_text
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """The command cannot run: reported on stderr, exit 2."""
+
+
+def _console(stream=None) -> Console:
+    stream = stream or sys.stdout
+    color = stream.isatty() and "NO_COLOR" not in os.environ
+    return Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
+                   width=None if color else 200, soft_wrap=not color)
+
+
+def _root(args) -> Path:
+    root = Path(args.root).expanduser()
+    if not root.is_dir():
+        raise UsageError(f"root {root} is not a directory")
+    return root
+
+
+def _load(args):
+    return load_workspace(_root(args))
+
+
+def _baseline(args, root: Path):
+    from .baseline import load_baseline
+
+    return load_baseline(root, args.against)
+
+
+def cmd_check(args) -> int:
+    root = _root(args)
+    ws = load_workspace(root)
+    baseline, label = (_baseline(args, root), args.against) if args.against else (None, "")
+    result = check(ws, args.select or (), args.ignore or (), baseline, label)
+    if args.format == "text":
+        render_text(result, _console())
+    else:
+        render = {"json": render_json, "github": render_github, "sarif": render_sarif}[args.format]
+        sys.stdout.write(render(result))
+    return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
+
+
+def cmd_status(args) -> int:
+    ws = _load(args)
+    data = status_data(ws)
+    if args.json:
+        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        return EXIT_OK
+    out = _console()
+    out.print(Text(f"workspace {ws.root}", style="bold"))
+    out.print(Text(f"{data['schemas']} schemas ({data['shared_schemas']} shared), {data['examples']} examples, "
+                   f"{len(ws.families)} families"))
+    for intent, row in data["intent_classes"].items():
+        out.print(Text(f"  {intent:<16} {row['families']:>3} families {row['schemas']:>4} schemas"))
+    out.print(Text("decisions: " + ", ".join(f"{k} {v}" for k, v in data["decisions"].items())))
+    for p in data["problems"]:
+        out.print(Text(f"  {p['path']}:{p['line'] or '-'}  {p['message']}"))
+    out.print(Text(f"{len(data['problems'])} problem(s)", style="bold"))
+    return EXIT_OK
+
+
+def status_data(ws) -> dict:
+    """What was loaded, per intent class and decision state (shared by `status` and tests)."""
+    intents: dict[str, dict[str, int]] = {c: {"families": 0, "schemas": 0} for c in ws.config.intent_classes}
+    for fam in ws.families:
+        row = intents.setdefault(fam.intent_class or "unclassified", {"families": 0, "schemas": 0})
+        row["families"] += 1
+        row["schemas"] += len(fam.schemas)
+    undecided = [s.path for s in ws.contract_schemas if ws.family_of(s.path) is None]
+    intents["undecided"] = {"families": 0, "schemas": len(undecided)}
+    states = Counter(f.decision or "undecided" for f in ws.families)
+    return {
+        "root": str(ws.root),
+        "schemas": len(ws.schemas),
+        "shared_schemas": len(ws.schemas) - len(ws.contract_schemas),
+        "examples": len(ws.examples),
+        "intent_classes": intents,
+        "decisions": dict(sorted(states.items())),
+        "problems": [{"path": p.path, "line": p.line, "message": p.message} for p in ws.problems],
+    }
+
+
+def cmd_rules(args) -> int:
+    from .rules.registry import all_rules
+
+    out = _console()
+    for r in all_rules():
+        out.print(Text(f"{r.id}  {r.category:<13} {r.severity:<8} {r.name}"))
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from .rules.registry import get_rule
+
+    r = get_rule(args.rule)
+    if r is None:
+        raise UsageError(f"unknown rule {args.rule!r} (see `workbench rules`)")
+    out = _console()
+    out.print(Text(f"{r.id} {r.name}", style="bold"))
+    out.print(Text(f"category: {r.category}   default severity: {r.severity}"))
+    out.print()
+    out.print(Text(r.explanation))
+    return EXIT_OK
+
+
+def cmd_checklist(args) -> int:
+    from .checklist import derive_checklist
+
+    ws = _load(args)
+    rows = derive_checklist(ws)
+    if args.json:
+        sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2, sort_keys=True) + "\n")
+        return EXIT_OK
+    out = _console()
+    for r in rows:
+        mark = {"done": "[x]", "open": "[ ]", "contradicted": "[!]"}.get(r.status, "[?]")
+        out.print(Text(f"{mark} {r.item.text}"))
+        out.print(Text(f"      {r.status} ({r.source}): {r.evidence_text}", style="dim"))
+    return EXIT_OK
+
+
+def cmd_init(args) -> int:
+    from .init import init_decisions
+
+    written = init_decisions(_root(args), force=args.force)
+    for path in written:
+        print(f"wrote {path}")
+    if not written:
+        print("nothing to write: decisions/ already has these files (use --force to add missing families)")
+    return EXIT_OK
+
+
+def cmd_export(args) -> int:
+    from .export import export_docs
+
+    ws = _load(args)
+    changed = export_docs(ws, Path(args.out) if args.out else None)
+    for path, state in changed:
+        print(f"{state:<9} {path}")
+    return EXIT_OK
+
+
+def cmd_diff(args) -> int:
+    from .rules.compatibility import render_diff
+
+    root = _root(args)
+    ws = load_workspace(root)
+    baseline = _baseline(argparse.Namespace(against=args.ref), root)
+    sys.stdout.write(render_diff(ws, baseline, args.ref, args.format))
+    return EXIT_OK
+
+
+def cmd_tui(args) -> int:
+    root = _root(args)
+    if not sys.stdout.isatty():
+        return cmd_status(args)
+    from .tui.app import WorkbenchApp
+
+    WorkbenchApp(root).run()
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    root_help = "workspace root (default: current directory)"
+    common = argparse.ArgumentParser(add_help=False)  # subcommands: --root only when given
+    common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=root_help)
+
+    p = argparse.ArgumentParser(
+        prog="workbench",
+        description="Govern a repository's JSON Schema contracts. Without a command, opens the workbench TUI.",
+    )
+    p.add_argument("--root", default=".", metavar="DIR", help=root_help)
+    p.add_argument("--version", action="version", version=f"workbench {__version__}")
+    p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
+    p.add_argument("--format", choices=FORMATS, default="text", help="report format for --check")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
+    p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
+    p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
+    p.add_argument("--against", metavar="REF|DIR", help="compare schemas with a git ref or another folder")
+    p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("status", parents=[common], help="print what was loaded")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_status)
+    sub.add_parser("rules", parents=[common], help="list every rule").set_defaults(func=cmd_rules)
+    s = sub.add_parser("explain", parents=[common], help="explain one rule")
+    s.add_argument("rule", metavar="ID")
+    s.set_defaults(func=cmd_explain)
+    s = sub.add_parser("checklist", parents=[common], help="the section 2.3 checklist, derived from evidence")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=cmd_checklist)
+    s = sub.add_parser("init", parents=[common], help="write a starter decisions/ for this root")
+    s.add_argument("--force", action="store_true", help="add files for schemas not yet in a family")
+    s.set_defaults(func=cmd_init)
+    s = sub.add_parser("export", parents=[common], help="write the M1 docs")
+    s.add_argument("--out", metavar="DIR", help="output folder (default from decisions/workspace.yaml)")
+    s.set_defaults(func=cmd_export)
+    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder")
+    s.add_argument("ref", metavar="REF|DIR")
+    s.add_argument("--format", choices=("text", "json"), default="text")
+    s.set_defaults(func=cmd_diff)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.check:
+            return cmd_check(args)
+        if args.command:
+            return args.func(args)
+        return cmd_tui(args)
+    except UsageError as exc:
+        print(f"workbench: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,48 @@
+"""Workspace configuration (`decisions/workspace.yaml`): what another repo changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_INTENT_CLASSES = ("resource_spec", "status", "job_invocation", "event_log", "error")
+DEFAULT_TIERS = ("stable/v1", "experimental", "internal")
+DECISION_VALUES = ("reuse", "extend", "new")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    overlap_warning: float = 0.6
+    overlap_min_shared: int = 4
+    duplication_min_properties: int = 3
+    max_nesting: int = 64
+
+
+@dataclass(frozen=True)
+class WorkspaceConfig:
+    schema_globs: tuple[str, ...] = ("ssot/schemas/**/*.schema.json",)
+    shared_globs: tuple[str, ...] = ("ssot/schemas/common/**/*.schema.json",)
+    example_patterns: tuple[str, ...] = ("ssot/examples/{name}.json", "ssot/examples/{name}/*.json")
+    intent_classes: tuple[str, ...] = DEFAULT_INTENT_CLASSES
+    stability_tiers: tuple[str, ...] = DEFAULT_TIERS
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    export_out: str = "doc/m0-runtime-contract-freeze"
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "WorkspaceConfig":
+        """Build from validated `workspace.yaml` data; absent keys keep defaults."""
+        base = cls()
+        schemas = data.get("schemas") or {}
+        examples = data.get("examples") or {}
+        thresholds = {
+            k: v for k, v in (data.get("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__
+        }
+        return cls(
+            schema_globs=tuple(schemas.get("globs", base.schema_globs)),
+            shared_globs=tuple(schemas.get("shared_globs", base.shared_globs)),
+            example_patterns=tuple(examples.get("patterns", base.example_patterns)),
+            intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
+            stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
+            thresholds=Thresholds(**thresholds),
+            export_out=(data.get("export") or {}).get("out", base.export_out),
+        )

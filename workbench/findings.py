@@ -1,0 +1,45 @@
+"""Findings: what rules report, and what every presenter shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+CATEGORIES = (
+    "load", "validity", "overlap", "duplication", "drift",
+    "governance", "compatibility", "provenance", "invocation", "export",
+)
+SEVERITIES = ("error", "warning", "info")
+RANK = {"error": 3, "warning": 2, "info": 1}
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    category: str
+    severity: str
+    message: str
+    path: str
+    line: int | None = None
+    subjects: tuple[str, ...] = ()
+    note: str = ""  # e.g. the reason a decision waived it
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line or 0, self.rule, self.message, self.subjects)
+
+    def as_dict(self) -> dict:
+        out = {
+            "rule": self.rule,
+            "category": self.category,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "subjects": list(self.subjects),
+        }
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def at_least(severity: str, level: str) -> bool:
+    return RANK[severity] >= RANK[level]

@@ -1,0 +1,128 @@
+"""Files on disk -> one immutable `Workspace`. Never raises on workspace content.
+
+Pass the same `LoadCache` to successive loads (the TUI does) and only files
+whose size or mtime changed are read and parsed again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import model as m
+from ..config import WorkspaceConfig
+from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
+from .jsonfile import Parsed, parse_json
+
+SCHEMA_SUFFIX = ".schema.json"
+
+
+@dataclass
+class LoadCache:
+    """Parsed files keyed by relative path, reused while (mtime, size) is unchanged."""
+
+    json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
+    yaml: dict = field(default_factory=dict)
+
+
+def _glob(root: Path, patterns: tuple[str, ...]) -> list[str]:
+    found: set[str] = set()
+    for pattern in patterns:
+        try:
+            found.update(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
+        except (ValueError, OSError):
+            continue
+    return sorted(found)
+
+
+def _read_json(root: Path, rel: str, cache: LoadCache, config: WorkspaceConfig) -> Parsed:
+    path = root / rel
+    try:
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        hit = cache.json.get(rel)
+        if hit and hit[0] == key:
+            return hit[1]
+        parsed = parse_json(rel, path.read_bytes(), config.thresholds.max_nesting)
+    except OSError as exc:
+        return Parsed(None, None, (m.Problem(rel, f"cannot read: {exc.strerror or exc}", kind="fatal"),))
+    cache.json[rel] = (key, parsed)
+    return parsed
+
+
+def schema_name(rel: str) -> str:
+    name = rel.rsplit("/", 1)[-1]
+    return name[: -len(SCHEMA_SUFFIX)] if name.endswith(SCHEMA_SUFFIX) else name.rsplit(".", 1)[0]
+
+
+def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Workspace:
+    """Load `root` into a snapshot; every unreadable thing becomes a `Problem`."""
+    root = Path(root).resolve()
+    cache = cache if cache is not None else LoadCache()
+    problems: list[m.Problem] = []
+    if not root.is_dir():
+        problems.append(m.Problem(".", f"root {root} is not a directory"))
+        return m.Workspace(root, WorkspaceConfig(), (), (), m.Decisions(), tuple(problems))
+
+    reader = FileReader(root, cache.yaml)
+    config = read_config(reader)
+    sources: dict[str, m.Source] = {}
+
+    shared = set(_glob(root, config.shared_globs))
+    schemas: list[m.SchemaDoc] = []
+    for rel in _glob(root, config.schema_globs):
+        parsed = _read_json(root, rel, cache, config)
+        problems.extend(parsed.problems)
+        if parsed.source:
+            sources[rel] = parsed.source
+        if parsed.value is None:
+            continue
+        if not isinstance(parsed.value, dict):
+            problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
+            continue
+        schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared))
+    if not schemas and not any(p.path != "." for p in problems):
+        problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
+
+    examples: list[m.Example] = []
+    for schema in schemas:
+        if schema.shared:
+            continue
+        patterns = tuple(p.replace("{name}", schema.name) for p in config.example_patterns)
+        for rel in _glob(root, patterns):
+            parsed = _read_json(root, rel, cache, config)
+            problems.extend(parsed.problems)
+            if parsed.source:
+                sources[rel] = parsed.source
+            if parsed.value is not None or not parsed.problems:
+                examples.append(m.Example(rel, schema.path, parsed.value, parsed.source))
+
+    decisions = read_decisions(reader)
+    problems.extend(reader.problems)
+    problems.extend(_dangling(decisions, {s.path for s in schemas}, root))
+    if not decisions.present:
+        problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
+
+    # drop cache entries for files that are gone, so the cache cannot grow without bound
+    live = set(sources)
+    for rel in [k for k in cache.json if k not in live]:
+        cache.json.pop(rel, None)
+    problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
+    return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources)
+
+
+def _dangling(decisions: m.Decisions, schema_paths: set[str], root: Path) -> list[m.Problem]:
+    """Decisions that name schemas not in the workspace, or a schema claimed twice."""
+    out: list[m.Problem] = []
+    owner: dict[str, str] = {}
+    for fam in decisions.families:
+        for i, path in enumerate(fam.schemas):
+            line = fam.line(f"schemas.{i}")
+            if path not in schema_paths:
+                why = "does not exist" if not (root / path).exists() else "is not a loadable schema"
+                out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line, field="schemas"))
+            elif path in owner:
+                out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line, field="schemas"))
+            else:
+                owner[path] = fam.id
+    return out

@@ -1,0 +1,244 @@
+"""Read `decisions/`: validate each file against its packaged schema, build records.
+
+A field that fails validation is reported (file, line, field) and dropped; the
+rest of the record still loads.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from jsonschema import Draft202012Validator
+
+from .. import model as m
+from ..config import WorkspaceConfig
+from .yamlfile import ParsedYaml, parse_yaml
+
+DECISIONS_DIR = "decisions"
+
+# file (relative to decisions/) -> packaged schema name
+SINGLE_FILES = {
+    "checklist.yaml": "checklist",
+    "work_packages.yaml": "work_packages",
+    "gates.yaml": "gates",
+    "risks.yaml": "risks",
+    "identifiers.yaml": "identifiers",
+    "provenance.yaml": "provenance",
+    "error_mapping.yaml": "error_mapping",
+    "invocation.yaml": "invocation",
+}
+
+
+@cache
+def validator(kind: str) -> Draft202012Validator:
+    text = resources.files("workbench").joinpath(f"decisions_schemas/{kind}.schema.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def decisions_schema(kind: str) -> dict[str, Any]:
+    """The packaged JSON Schema for one decisions file kind (the TUI form reads its descriptions)."""
+    return validator(kind).schema
+
+
+class FileReader:
+    """Reads decisions files, collecting problems; `cache` skips unchanged files."""
+
+    def __init__(self, root: Path, cache: dict | None = None):
+        self.root = root
+        self.problems: list[m.Problem] = []
+        self.cache = cache if cache is not None else {}
+
+    def read(self, rel: str) -> ParsedYaml | None:
+        path = self.root / rel
+        try:
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size)
+            hit = self.cache.get(rel)
+            if hit and hit[0] == key:
+                parsed = hit[1]
+            else:
+                parsed = parse_yaml(rel, path.read_bytes())
+                self.cache[rel] = (key, parsed)
+        except OSError as exc:
+            self.problems.append(m.Problem(rel, f"cannot read: {exc.strerror or exc}"))
+            return None
+        self.problems.extend(parsed.problems)
+        return parsed if parsed.value is not None or not parsed.problems else None
+
+    def validated(self, rel: str, kind: str) -> tuple[dict[str, Any], ParsedYaml] | None:
+        """Parse + validate; drop each invalid top-level field after reporting it."""
+        parsed = self.read(rel)
+        if parsed is None:
+            return None
+        data = parsed.value
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
+            return None
+        data = dict(data)
+        bad_top: set[str] = set()
+        for err in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+            path = tuple(err.absolute_path)
+            if err.validator == "required" and not path:
+                self.problems.append(m.Problem(rel, err.message, 1, field="(root)"))
+                return None
+            field = ".".join(map(str, path)) or "(root)"
+            self.problems.append(m.Problem(rel, f"{field}: {err.message}", parsed.line(path), field=field))
+            if path:
+                bad_top.add(path[0])
+        return {k: v for k, v in data.items() if k not in bad_top}, parsed
+
+
+def _tuple(value: Any) -> tuple:
+    return tuple(value) if isinstance(value, list) else ()
+
+
+def _lines(parsed: ParsedYaml) -> dict[str, int]:
+    """Field lines keyed by dotted path ("owner", "schemas.1", "waivers.0.rule")."""
+    return {".".join(map(str, p)): line for p, line in parsed.lines.items() if p}
+
+
+def read_config(reader: FileReader) -> WorkspaceConfig:
+    rel = f"{DECISIONS_DIR}/workspace.yaml"
+    if not (reader.root / rel).is_file():
+        return WorkspaceConfig()
+    got = reader.validated(rel, "workspace")
+    return WorkspaceConfig.from_data(got[0]) if got else WorkspaceConfig()
+
+
+def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
+    waivers = tuple(
+        m.Waiver(w.get("rule", ""), w.get("subject", ""), w.get("reason", ""))
+        for w in data.get("waivers") or []
+        if isinstance(w, dict)
+    )
+    return m.Family(
+        id=data["family"],
+        path=rel,
+        title=data.get("title") or data["family"],
+        intent_class=data.get("intent_class"),
+        schemas=_tuple(data.get("schemas")),
+        owner=data.get("owner"),
+        stability_tier=data.get("stability_tier"),
+        decision=data.get("decision"),
+        current_usage=data.get("current_usage"),
+        candidate_gateway_usage=data.get("candidate_gateway_usage"),
+        rationale=data.get("rationale"),
+        wire_mapping=data.get("wire_mapping"),
+        version_policy=data.get("version_policy"),
+        alternatives_considered=_tuple(data.get("alternatives_considered")),
+        downstream_consumers=_tuple(data.get("downstream_consumers")),
+        guess=bool(data.get("guess", False)),
+        waivers=waivers,
+        lines=_lines(parsed),
+    )
+
+
+def _delta(rel: str, data: dict, parsed: ParsedYaml) -> m.Delta:
+    return m.Delta(
+        id=data["delta"],
+        path=rel,
+        title=data.get("title") or data["delta"],
+        family=data.get("family"),
+        kind=data.get("kind"),
+        authority_owner=data.get("authority_owner"),
+        compatibility_rule=data.get("compatibility_rule"),
+        upstream_candidates=_tuple(data.get("upstream_candidates")),
+        risk=data.get("risk"),
+        downstream_consumers=_tuple(data.get("downstream_consumers")),
+        status=data.get("status"),
+        lines=_lines(parsed),
+    )
+
+
+def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callable) -> list:
+    out = []
+    seen: dict[str, str] = {}
+    for path in sorted((reader.root / DECISIONS_DIR / folder).glob("*.yaml")):
+        rel = f"{DECISIONS_DIR}/{folder}/{path.name}"
+        got = reader.validated(rel, kind)
+        if not got:
+            continue
+        data, parsed = got
+        if data[key] != path.stem:
+            reader.problems.append(
+                m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)), field=key)
+            )
+        if data[key] in seen:
+            reader.problems.append(m.Problem(rel, f"{key} {data[key]!r} is also defined in {seen[data[key]]}", parsed.line((key,)), field=key))
+            continue
+        seen[data[key]] = rel
+        out.append(build(rel, data, parsed))
+    return out
+
+
+def _items(data: dict, key: str, parsed: ParsedYaml, build: Callable) -> tuple:
+    return tuple(
+        build(item, parsed.line((key, i))) for i, item in enumerate(data.get(key) or []) if isinstance(item, dict)
+    )
+
+
+def read_decisions(reader: FileReader) -> m.Decisions:
+    """Everything under decisions/, each file validated; problems go to the reader."""
+    if not (reader.root / DECISIONS_DIR).is_dir():
+        return m.Decisions()
+    families = _records(reader, "families", "family", "family", _family)
+    deltas = _records(reader, "deltas", "delta", "delta", _delta)
+    single: dict[str, dict] = {}
+    parsed_by: dict[str, ParsedYaml] = {}
+    for name, kind in SINGLE_FILES.items():
+        rel = f"{DECISIONS_DIR}/{name}"
+        if (reader.root / rel).is_file():
+            got = reader.validated(rel, kind)
+            if got:
+                single[kind], parsed_by[kind] = got
+    empty = ParsedYaml(None, {})
+
+    def part(kind: str) -> tuple[dict, ParsedYaml]:
+        return single.get(kind, {}), parsed_by.get(kind, empty)
+
+    checklist, cp = part("checklist")
+    wps, wp = part("work_packages")
+    gates, gp = part("gates")
+    risks, rp = part("risks")
+    ids, _ = part("identifiers")
+    prov = single.get("provenance")
+    errs = single.get("error_mapping")
+    inv = single.get("invocation")
+    forbidden = (inv or {}).get("forbidden") or {}
+    return m.Decisions(
+        families=tuple(sorted(families, key=lambda f: f.id)),
+        deltas=tuple(sorted(deltas, key=lambda d: d.id)),
+        checklist=_items(checklist, "items", cp, lambda d, line: m.ChecklistItem(
+            d["id"], d["text"], d.get("derive"), d.get("done"), _tuple(d.get("evidence")), line)),
+        work_packages=_items(wps, "packages", wp, lambda d, line: m.WorkPackage(
+            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")), line)),
+        handoff=_items(wps, "handoff", wp, lambda d, line: m.Handoff(
+            d["issue"], d.get("title", ""), _tuple(d.get("consumes")), d.get("why", ""), line)),
+        gates=_items(gates, "gates", gp, lambda d, line: m.Gate(
+            d["id"], d.get("title", d["id"]), _tuple(d.get("enforced_by")), d.get("external", ""),
+            bool(d.get("blocking", True)), d.get("description", ""), line)),
+        change_classes=_items(gates, "change_classes", gp, lambda d, line: m.ChangeClass(
+            d["tier"], d.get("allowed", ""), _tuple(d.get("required_checks")))),
+        risks=_items(risks, "risks", rp, lambda d, line: m.Risk(
+            d["id"], d.get("risk", ""), d.get("why", ""), d.get("mitigation", ""), _tuple(d.get("enforced_by")))),
+        identifiers=_items(ids, "identifiers", empty, lambda d, line: m.Identifier(
+            d["name"], d.get("definition", ""), d.get("meaning", ""), d.get("proto", "string"))),
+        provenance=m.Provenance(prov.get("canonical_record", ""), prov.get("pointer", ""), _tuple(prov.get("fields")))
+        if prov else None,
+        error_mapping=m.ErrorMappingPolicy(
+            errs.get("reason_catalog"), errs.get("rpc_error_schema"),
+            tuple(m.ErrorMapping(x.get("reason_code", ""), x.get("rpc_code", ""), x.get("grpc_status", ""))
+                  for x in errs.get("mappings") or [] if isinstance(x, dict)))
+        if errs is not None else None,
+        invocation=m.InvocationPolicy(
+            _tuple(inv.get("scan")), _tuple(inv.get("approved")),
+            _tuple(forbidden.get("imports")), _tuple(forbidden.get("calls")))
+        if inv is not None else None,
+        present=True,
+    )

@@ -1,0 +1,157 @@
+"""Read JSON files without ever raising: problems come back as data.
+
+Parsing uses the C `json` module (fast); line numbers for a JSON pointer are
+found on demand by a small token scanner (`pointer_line`), so the common path
+pays nothing for them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from ..model import Problem, Source
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+@dataclass(frozen=True)
+class Parsed:
+    source: Source | None
+    value: Any
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.source is not None and not any(p.kind == "fatal" for p in self.problems)
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
+    """UTF-8 text, or a problem naming the line of the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return None, Problem(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
+    return text.removeprefix("\ufeff"), None
+
+
+def make_source(path: str, text: str) -> Source:
+    return Source(path, text, hashlib.sha256(text.encode()).hexdigest())
+
+
+def depth_exceeds(value: Any, limit: int) -> bool:
+    """True when containers nest deeper than `limit` (iterative: safe on any input)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node if isinstance(v, (dict, list)))
+    return False
+
+
+class _DuplicateKeys(Exception):
+    pass
+
+
+def _pairs_no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _DuplicateKeys
+    return out
+
+
+def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
+    """Parse bytes as JSON; every failure is a `Problem` with path and line."""
+    text, problem = decode(path, data)
+    if problem:
+        return Parsed(None, None, (problem,))
+    source = make_source(path, text)
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_no_dupes)
+    except _DuplicateKeys:
+        dupes = [
+            Problem(path, f"duplicate key {'/'.join(map(str, ptr[:-1])) or '(root)'}: {ptr[-1]!r}", line, kind="fatal")
+            for ptr, line in duplicate_keys(text)
+        ]
+        return Parsed(source, None, tuple(dupes) or (Problem(path, "duplicate key", None, kind="fatal"),))
+    except json.JSONDecodeError as exc:
+        return Parsed(source, None, (Problem(path, f"malformed JSON: {exc.msg}", exc.lineno, kind="fatal"),))
+    except RecursionError:
+        return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
+    if depth_exceeds(value, max_nesting):
+        return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
+    return Parsed(source, value, ())
+
+
+def _scan(text: str) -> Iterator[tuple[str, tuple, int]]:
+    """Yield ("value", pointer, line) for each value and ("dup", pointer, line) for repeated keys."""
+    stack: list[list] = []  # ["obj", key, keys, expecting_key] | ["arr", index]
+    line, last = 1, 0
+    for match in _TOKEN.finditer(text):
+        start = match.start()
+        line += text.count("\n", last, start)
+        last = start
+        tok = match.group()
+        top = stack[-1] if stack else None
+        if top and top[0] == "obj" and top[3]:
+            if tok.startswith('"'):
+                key = json.loads(tok)
+                path = tuple(f[1] for f in stack[:-1]) + (key,)
+                if key in top[2]:
+                    yield "dup", path, line
+                top[2].add(key)
+                top[1] = key
+                top[3] = False
+            continue
+        if tok in ":":
+            continue
+        if tok == ",":
+            if top and top[0] == "arr":
+                top[1] += 1
+            elif top:
+                top[3] = True
+            continue
+        if tok in "]}":
+            if stack:
+                stack.pop()
+            continue
+        yield "value", tuple(f[1] for f in stack), line
+        if tok == "{":
+            stack.append(["obj", None, set(), True])
+        elif tok == "[":
+            stack.append(["arr", 0])
+
+
+def duplicate_keys(text: str) -> list[tuple[tuple, int]]:
+    return [(ptr, line) for kind, ptr, line in _scan(text) if kind == "dup"]
+
+
+def split_pointer(pointer: str) -> tuple[str, ...]:
+    """'/a/b~1c' -> ('a', 'b/c')."""
+    pointer = pointer.lstrip("#")
+    if not pointer or pointer == "/":
+        return ()
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
+
+
+def pointer_line(text: str, pointer: str | tuple) -> int | None:
+    """Line where the value at a JSON pointer starts (nearest existing ancestor)."""
+    want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
+    best = None
+    for kind, ptr, line in _scan(text):
+        if kind != "value":
+            continue
+        ptr = tuple(str(p) for p in ptr)
+        if ptr == want:
+            return line
+        if want[: len(ptr)] == ptr:
+            best = line
+    return best

@@ -1,0 +1,276 @@
+"""The workspace snapshot: immutable records every other module reads.
+
+The loader builds one `Workspace`; rules, exports and the TUI only read it.
+Schema and example bodies are plain parsed JSON: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import WorkspaceConfig
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something the loader could not read or make sense of."""
+
+    path: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+    kind: str = "load"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One file as read: its text and content hash (for caches and line lookups)."""
+
+    path: str
+    text: str
+    sha: str
+
+
+@dataclass(frozen=True)
+class SchemaDoc:
+    """A JSON Schema file that parsed into an object."""
+
+    path: str
+    name: str  # file name without .schema.json
+    body: dict[str, Any]
+    source: Source
+    shared: bool = False  # a $defs library, not a contract family
+
+    @property
+    def uri(self) -> str:
+        return "file:///" + self.path
+
+    @property
+    def title(self) -> str:
+        title = self.body.get("title")
+        return title if isinstance(title, str) else self.name
+
+
+@dataclass(frozen=True)
+class Example:
+    """An example document for one schema."""
+
+    path: str
+    schema_path: str
+    body: Any
+    source: Source
+
+
+@dataclass(frozen=True)
+class Waiver:
+    rule: str
+    subject: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Family:
+    """A contract family and its governance decision (`decisions/families/ID.yaml`)."""
+
+    id: str
+    path: str
+    title: str
+    intent_class: str | None
+    schemas: tuple[str, ...]
+    owner: str | None = None
+    stability_tier: str | None = None
+    decision: str | None = None
+    current_usage: str | None = None
+    candidate_gateway_usage: str | None = None
+    rationale: str | None = None
+    wire_mapping: str | None = None
+    version_policy: str | None = None
+    alternatives_considered: tuple[str, ...] = ()
+    downstream_consumers: tuple[str, ...] = ()
+    guess: bool = False
+    waivers: tuple[Waiver, ...] = ()
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+@dataclass(frozen=True)
+class Delta:
+    id: str
+    path: str
+    title: str
+    family: str | None = None
+    kind: str | None = None
+    authority_owner: str | None = None
+    compatibility_rule: str | None = None
+    upstream_candidates: tuple[str, ...] = ()
+    risk: str | None = None
+    downstream_consumers: tuple[str, ...] = ()
+    status: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    id: str
+    text: str
+    derive: dict[str, Any] | None = None
+    done: bool | None = None
+    evidence: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class WorkPackage:
+    id: str
+    title: str
+    depends_on: tuple[str, ...] = ()
+    enables: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Handoff:
+    issue: str
+    title: str
+    consumes: tuple[str, ...] = ()
+    why: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Gate:
+    id: str
+    title: str
+    enforced_by: tuple[str, ...] = ()
+    external: str = ""
+    blocking: bool = True
+    description: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class ChangeClass:
+    tier: str
+    allowed: str = ""
+    required_checks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Risk:
+    id: str
+    risk: str
+    why: str = ""
+    mitigation: str = ""
+    enforced_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Identifier:
+    name: str
+    definition: str
+    meaning: str = ""
+    proto: str = "string"
+
+
+@dataclass(frozen=True)
+class Provenance:
+    canonical_record: str
+    pointer: str
+    fields: tuple[str, ...]
+    path: str = "decisions/provenance.yaml"
+
+
+@dataclass(frozen=True)
+class ErrorMapping:
+    reason_code: str
+    rpc_code: str
+    grpc_status: str
+
+
+@dataclass(frozen=True)
+class ErrorMappingPolicy:
+    reason_catalog: str | None
+    rpc_error_schema: str | None
+    mappings: tuple[ErrorMapping, ...] = ()
+    path: str = "decisions/error_mapping.yaml"
+
+
+@dataclass(frozen=True)
+class InvocationPolicy:
+    scan: tuple[str, ...]
+    approved: tuple[str, ...] = ()
+    forbidden_imports: tuple[str, ...] = ()
+    forbidden_calls: tuple[str, ...] = ()
+    path: str = "decisions/invocation.yaml"
+
+
+@dataclass(frozen=True)
+class Decisions:
+    """Everything read from `decisions/`."""
+
+    families: tuple[Family, ...] = ()
+    deltas: tuple[Delta, ...] = ()
+    checklist: tuple[ChecklistItem, ...] = ()
+    work_packages: tuple[WorkPackage, ...] = ()
+    handoff: tuple[Handoff, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    change_classes: tuple[ChangeClass, ...] = ()
+    risks: tuple[Risk, ...] = ()
+    identifiers: tuple[Identifier, ...] = ()
+    provenance: Provenance | None = None
+    error_mapping: ErrorMappingPolicy | None = None
+    invocation: InvocationPolicy | None = None
+    present: bool = False  # a decisions/ folder exists
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One immutable snapshot of a root: schemas, examples, decisions, problems."""
+
+    root: Path
+    config: WorkspaceConfig
+    schemas: tuple[SchemaDoc, ...]
+    examples: tuple[Example, ...]
+    decisions: Decisions
+    problems: tuple[Problem, ...]
+    sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)
+
+    def schema(self, path: str) -> SchemaDoc | None:
+        return self._schema_index.get(path)
+
+    def family(self, family_id: str) -> Family | None:
+        return self._family_index.get(family_id)
+
+    def family_of(self, schema_path: str) -> Family | None:
+        return self._family_of_schema.get(schema_path)
+
+    def examples_of(self, schema_path: str) -> tuple[Example, ...]:
+        return self._examples_index.get(schema_path, ())
+
+    @property
+    def families(self) -> tuple[Family, ...]:
+        return self.decisions.families
+
+    @property
+    def contract_schemas(self) -> tuple[SchemaDoc, ...]:
+        """Schemas that are contracts (not shared `$defs` libraries)."""
+        return tuple(s for s in self.schemas if not s.shared)
+
+    def __post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "_schema_index", {s.path: s for s in self.schemas})
+        set_(self, "_family_index", {f.id: f for f in self.decisions.families})
+        of: dict[str, Family] = {}
+        for fam in self.decisions.families:
+            for path in fam.schemas:
+                of.setdefault(path, fam)
+        set_(self, "_family_of_schema", of)
+        ex: dict[str, list[Example]] = {}
+        for e in self.examples:
+            ex.setdefault(e.schema_path, []).append(e)
+        set_(self, "_examples_index", {k: tuple(v) for k, v in ex.items()})

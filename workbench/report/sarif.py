@@ -1,0 +1,51 @@
+"""SARIF 2.1.0: the rules in the tool's driver, one result per finding."""
+
+from __future__ import annotations
+
+from .. import __version__
+from ..engine import CheckResult
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def sarif_log(result: CheckResult) -> dict:
+    rules = sorted(result.rules, key=lambda r: r.id)
+    index = {r.id: i for i, r in enumerate(rules)}
+    driver = {
+        "name": "workbench",
+        "informationUri": "https://github.com/contract-workbench/workbench",
+        "version": __version__,
+        "rules": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "shortDescription": {"text": r.name.replace("-", " ")},
+                "fullDescription": {"text": r.explanation or r.name},
+                "defaultConfiguration": {"level": LEVEL[r.severity]},
+                "properties": {"category": r.category},
+            }
+            for r in rules
+        ],
+    }
+    results = []
+    for f in result.findings:
+        region = {"startLine": f.line} if f.line else None
+        physical = {"artifactLocation": {"uri": f.path, "uriBaseId": "ROOT"}}
+        if region:
+            physical["region"] = region
+        res = {
+            "ruleId": f.rule,
+            "level": LEVEL[f.severity],
+            "message": {"text": f.message + (f" ({f.note})" if f.note else "")},
+            "locations": [{"physicalLocation": physical}],
+            "properties": {"category": f.category, "subjects": list(f.subjects)},
+        }
+        if f.rule in index:
+            res["ruleIndex"] = index[f.rule]
+        results.append(res)
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}],
+    }

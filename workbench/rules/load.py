@@ -1,0 +1,15 @@
+"""load: every problem the loader recorded becomes a finding."""
+
+from __future__ import annotations
+
+from .registry import Hit, rule
+
+
+@rule("L001", "load-problem", "load", "error")
+def load_problem(ctx):
+    """A file could not be read or understood: malformed JSON or YAML, bytes that
+    are not UTF-8, a schema that is not an object, nesting too deep, duplicate keys,
+    a decisions file that breaks its schema, or a decision naming a schema that does
+    not exist. Everything else in the workspace still loads; fix the file named."""
+    for p in ctx.ws.problems:
+        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), "info" if p.kind == "info" else None)

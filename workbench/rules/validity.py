@@ -1,0 +1,146 @@
+"""validity: schemas against their meta-schema, examples against schemas, `$ref`s.
+
+Meta-schema and example validation run in jsonschema-rs (fast); python
+jsonschema is used only to explain a schema already known to be invalid.
+"""
+
+from __future__ import annotations
+
+import jsonschema
+import jsonschema_rs
+
+from ..analysis.refs import iter_refs, pointer_str
+from ..loader.jsonfile import pointer_line
+from .registry import Hit, rule
+
+KNOWN_DIALECTS = {
+    "https://json-schema.org/draft/2020-12/schema",
+    "https://json-schema.org/draft/2019-09/schema",
+    "http://json-schema.org/draft-07/schema",
+    "http://json-schema.org/draft-06/schema",
+    "http://json-schema.org/draft-04/schema",
+}
+
+
+def _line(source, ptr) -> int | None:
+    return pointer_line(source.text, ptr) if source else None
+
+
+_META: dict[str, tuple[tuple[str, tuple], ...]] = {}
+
+
+def meta_errors(schema) -> tuple[tuple[str, tuple], ...]:
+    """(message, pointer) for each meta-schema error; cached by content hash."""
+    sha = schema.source.sha
+    if sha not in _META:
+        if len(_META) > 50_000:
+            _META.clear()
+        _META[sha] = _meta_errors(schema.body)
+    return _META[sha]
+
+
+def _meta_errors(body: dict) -> tuple[tuple[str, tuple], ...]:
+    dialect = str(body.get("$schema", "")).rstrip("#")
+    if dialect and dialect not in KNOWN_DIALECTS:
+        return ((f"unknown dialect $schema {body['$schema']!r}", ("$schema",)),)
+    try:
+        if jsonschema_rs.meta.is_valid(body):
+            return ()
+    except Exception:  # jsonschema-rs refuses something python jsonschema may explain
+        pass
+    cls = jsonschema.validators.validator_for(body, default=jsonschema.Draft202012Validator)
+    errors = sorted(cls(cls.META_SCHEMA).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    return tuple((_explain(e), tuple(e.absolute_path)) for e in errors)
+
+
+def _explain(err) -> str:
+    where = pointer_str(tuple(err.absolute_path)) or "/"
+    leaf = min(err.context, key=lambda e: -len(e.absolute_path), default=None) if err.context else None
+    msg = (leaf or err).message
+    if len(msg) > 200:
+        msg = msg[:197] + "..."
+    return f"{where}: {msg}"
+
+
+@rule("V001", "schema-meta-invalid", "validity", "error")
+def schema_meta_invalid(ctx):
+    """The schema does not conform to the meta-schema of the dialect it declares
+    (draft 2020-12 when it declares none): an unknown `type` name, a keyword with
+    the wrong shape (`required` not an array of strings, `properties` not an object)
+    or an unknown `$schema` dialect. Validators disagree on invalid schemas, so
+    nothing downstream can trust it."""
+    for s in ctx.ws.schemas:
+        for message, ptr in meta_errors(s):
+            yield Hit(message, s.path, _line(s.source, ptr), (s.name,))
+
+
+@rule("V002", "example-invalid", "validity", "error")
+def example_invalid(ctx):
+    """An example under the examples convention does not validate against its
+    schema (with every workspace `$ref` resolved). Examples are the executable
+    documentation of a contract: an invalid one means the doc or the contract is wrong."""
+    registry = _rs_registry(ctx)
+    for s in ctx.ws.contract_schemas:
+        examples = ctx.ws.examples_of(s.path)
+        if not examples or meta_errors(s):
+            continue
+        try:
+            validator = jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
+        except Exception as exc:
+            yield Hit(f"cannot build a validator: {str(exc).splitlines()[0][:200]}", s.path, 1, (s.name,), "warning")
+            continue
+        for ex in examples:
+            for err in sorted(validator.iter_errors(ex.body), key=lambda e: list(map(str, e.instance_path)))[:20]:
+                ptr = tuple(err.instance_path)
+                yield Hit(f"{pointer_str(ptr) or '/'}: {err.message[:200]} (schema {s.path})", ex.path,
+                          _line(ex.source, ptr), (s.name, ex.path))
+
+
+def _rs_registry(ctx):
+    try:
+        return jsonschema_rs.Registry([(s.uri, s.body) for s in ctx.ws.schemas])
+    except Exception:
+        return None
+
+
+@rule("V003", "ref-unresolved", "validity", "error")
+def ref_unresolved(ctx):
+    """A `$ref` points at a file or pointer that does not exist in the workspace.
+    Relative refs resolve against the schema's own path, so a renamed file or a
+    removed `$defs` entry shows here."""
+    yield from _ref_hits(ctx, "unresolved", "does not resolve in the workspace")
+
+
+@rule("V004", "ref-remote", "validity", "warning")
+def ref_remote(ctx):
+    """A `$ref` points outside the workspace (an http(s) URI). Workbench never opens
+    a network connection, so the target is not fetched or checked; vendor the
+    schema into the workspace to have it checked."""
+    yield from _ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)")
+
+
+def _ref_hits(ctx, status: str, what: str):
+    for s in ctx.ws.schemas:
+        for ptr, ref in iter_refs(s.body):
+            if ctx.refs.resolve(s.uri, ref).status == status:
+                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr), (s.name, ref))
+
+
+@rule("V005", "ref-cycle", "validity", "error")
+def ref_cycle(ctx):
+    """A chain of `$ref`s (possibly through allOf/anyOf/oneOf) comes back to where it
+    started without descending into the instance: evaluating it can never terminate.
+    Recursive structures that go through `properties` or `items` are fine."""
+    for s, ptr, chain in ctx.refs.cycles():
+        hops = " -> ".join(c.removeprefix("file:///") for c in chain)
+        yield Hit(f"$ref cycle never terminates: {hops}", s.path, _line(s.source, ptr), (s.name,))
+
+
+@rule("V006", "schema-without-example", "validity", "warning")
+def schema_without_example(ctx):
+    """A contract schema has no example under the examples convention (by default
+    `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`). Without one, nothing
+    shows the contract can be satisfied at all."""
+    for s in ctx.ws.contract_schemas:
+        if not ctx.ws.examples_of(s.path):
+            yield Hit(f"no example for {s.path}", s.path, 1, (s.name,))
