@@ -80,8 +80,7 @@ class FileReader:
         if not isinstance(data, dict):
             self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
             return None
-        data = dict(data)
-        bad_top: set[str] = set()
+        bad: set[tuple] = set()
         for err in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             path = tuple(err.absolute_path)
             if err.validator == "required" and not path:
@@ -89,9 +88,21 @@ class FileReader:
                 return None
             field = ".".join(map(str, path)) or "(root)"
             self.problems.append(m.Problem(rel, f"{field}: {err.message}", parsed.line(path), field=field))
-            if path:
-                bad_top.add(path[0])
-        return {k: v for k, v in data.items() if k not in bad_top}, parsed
+            # drop the smallest unit that holds the error: a list entry, else the top-level field
+            bad.add(path[:2] if len(path) > 1 and isinstance(path[1], int) else path[:1])
+        return _without(data, bad), parsed
+
+
+def _without(data: dict, bad: set[tuple]) -> dict:
+    """`data` minus the invalid top-level fields and list entries named in `bad`."""
+    out = {}
+    for key, value in data.items():
+        if (key,) in bad:
+            continue
+        if isinstance(value, list):
+            value = [v for i, v in enumerate(value) if (key, i) not in bad]
+        out[key] = value
+    return out
 
 
 def _tuple(value: Any) -> tuple:
@@ -165,6 +176,8 @@ def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callab
         if not got:
             continue
         data, parsed = got
+        if key not in data:  # invalid identity: already reported
+            continue
         if data[key] != path.stem:
             reader.problems.append(
                 m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)), field=key)
