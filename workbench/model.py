@@ -183,6 +183,7 @@ class Provenance:
     pointer: str
     fields: tuple[str, ...]
     path: str = "decisions/provenance.yaml"
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)  # "pointer", "fields.0"
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class ErrorMappingPolicy:
     rpc_error_schema: str | None
     mappings: tuple[ErrorMapping, ...] = ()
     path: str = "decisions/error_mapping.yaml"
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)  # "mappings.0.rpc_code"
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def _glob(root: Path, patterns: tuple[str, ...]) -> list[str]:
     for pattern in patterns:
         try:
             found.update(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-        except (ValueError, OSError):
+        except (ValueError, OSError, NotImplementedError):  # outside the root, absolute, unreadable
             continue
     return sorted(found)
 
@@ -67,10 +67,12 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
     reader = FileReader(root, cache.yaml)
     config = read_config(reader)
     sources: dict[str, m.Source] = {}
+    read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)
 
     shared = set(_glob(root, config.shared_globs))
     schemas: list[m.SchemaDoc] = []
     for rel in _glob(root, config.schema_globs):
+        read.add(rel)
         parsed = _read_json(root, rel, cache, config)
         problems.extend(parsed.problems)
         if parsed.source:
@@ -90,6 +92,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
             continue
         patterns = tuple(p.replace("{name}", schema.name) for p in config.example_patterns)
         for rel in _glob(root, patterns):
+            read.add(rel)
             parsed = _read_json(root, rel, cache, config)
             problems.extend(parsed.problems)
             if parsed.source:
@@ -104,8 +107,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
 
     # drop cache entries for files that are gone, so the cache cannot grow without bound
-    live = set(sources)
-    for rel in [k for k in cache.json if k not in live]:
+    for rel in [k for k in cache.json if k not in read]:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources)

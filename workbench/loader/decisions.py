@@ -99,14 +99,14 @@ def _without(data: dict, bad: set[tuple]) -> dict:
     for key, value in data.items():
         if (key,) in bad:
             continue
-        if isinstance(value, list):
-            value = [v for i, v in enumerate(value) if (key, i) not in bad]
+        if isinstance(value, list):  # None keeps later entries at their index (and line)
+            value = [None if (key, i) in bad else v for i, v in enumerate(value)]
         out[key] = value
     return out
 
 
 def _tuple(value: Any) -> tuple:
-    return tuple(value) if isinstance(value, list) else ()
+    return tuple(v for v in value if v is not None) if isinstance(value, list) else ()
 
 
 def _lines(parsed: ParsedYaml) -> dict[str, int]:
@@ -242,12 +242,14 @@ def read_decisions(reader: FileReader) -> m.Decisions:
             d["id"], d.get("risk", ""), d.get("why", ""), d.get("mitigation", ""), _tuple(d.get("enforced_by")))),
         identifiers=_items(ids, "identifiers", empty, lambda d, line: m.Identifier(
             d["name"], d.get("definition", ""), d.get("meaning", ""), d.get("proto", "string"))),
-        provenance=m.Provenance(prov.get("canonical_record", ""), prov.get("pointer", ""), _tuple(prov.get("fields")))
+        provenance=m.Provenance(prov.get("canonical_record", ""), prov.get("pointer", ""), _tuple(prov.get("fields")),
+                                lines=_lines(parsed_by["provenance"]))
         if prov else None,
         error_mapping=m.ErrorMappingPolicy(
             errs.get("reason_catalog"), errs.get("rpc_error_schema"),
             tuple(m.ErrorMapping(x.get("reason_code", ""), x.get("rpc_code", ""), x.get("grpc_status", ""))
-                  for x in errs.get("mappings") or [] if isinstance(x, dict)))
+                  for x in errs.get("mappings") or [] if isinstance(x, dict)),
+            lines=_lines(parsed_by["error_mapping"]))
         if errs is not None else None,
         invocation=m.InvocationPolicy(
             _tuple(inv.get("scan")), _tuple(inv.get("approved")),

@@ -68,6 +68,19 @@ def _pairs_no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _literal_line(text: str) -> int | None:
+    """Line of the first NaN/Infinity or over-long number literal."""
+    for match in _TOKEN.finditer(text):
+        tok = match.group()
+        if tok in ("NaN", "Infinity", "-Infinity") or (len(tok) > 4000 and not tok.startswith('"')):
+            return text.count("\n", 0, match.start()) + 1
+    return None
+
+
 def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     """Parse bytes as JSON; every failure is a `Problem` with path and line."""
     text, problem = decode(path, data)
@@ -75,7 +88,7 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
         return Parsed(None, None, (problem,))
     source = make_source(path, text)
     try:
-        value = json.loads(text, object_pairs_hook=_pairs_no_dupes)
+        value = json.loads(text, object_pairs_hook=_pairs_no_dupes, parse_constant=_no_constant)
     except _DuplicateKeys:
         dupes = [
             Problem(path, f"duplicate key {'/'.join(map(str, ptr[:-1])) or '(root)'}: {ptr[-1]!r}", line, kind="fatal")
@@ -86,6 +99,9 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
         return Parsed(source, None, (Problem(path, f"malformed JSON: {exc.msg}", exc.lineno, kind="fatal"),))
     except RecursionError:
         return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
+    except ValueError as exc:  # NaN/Infinity, or an integer longer than Python converts
+        msg = str(exc).split(":")[0][:120]
+        return Parsed(source, None, (Problem(path, f"malformed JSON: {msg}", _literal_line(text), kind="fatal"),))
     if depth_exceeds(value, max_nesting):
         return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
     return Parsed(source, value, ())
@@ -103,13 +119,18 @@ def _scan(text: str) -> Iterator[tuple[str, tuple, int]]:
         top = stack[-1] if stack else None
         if top and top[0] == "obj" and top[3]:
             if tok.startswith('"'):
-                key = json.loads(tok)
+                try:
+                    key = json.loads(tok)
+                except ValueError:  # a bad string after the first problem: keep scanning
+                    key = tok[1:-1]
                 path = tuple(f[1] for f in stack[:-1]) + (key,)
                 if key in top[2]:
                     yield "dup", path, line
                 top[2].add(key)
                 top[1] = key
                 top[3] = False
+            elif tok == "}":  # an empty object closes while a key is expected
+                stack.pop()
             continue
         if tok in ":":
             continue

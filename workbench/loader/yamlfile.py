@@ -8,6 +8,7 @@ objects; on top of it we reject non-standard tags and bound alias expansion
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from ..model import Problem, Source
 from .jsonfile import decode, make_source
 
 MAX_NODES = 100_000
+MAX_FLOW_DEPTH = 200  # ruamel's scanner is quadratic in flow ([{) depth: refuse before parsing
+_FLOW = re.compile(r"[\[\]{}]")
 _STD_TAG = "tag:yaml.org,2002:"
 _SAFE_TAGS = {f"{_STD_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")}
 
@@ -61,12 +64,12 @@ def _plain(node: Any, path: tuple, lines: dict, budget: list[int], line: int | N
     if isinstance(node, CommentedMap):
         out = {}
         for key, value in node.items():
-            if not isinstance(key, str):
-                raise _Reject(f"mapping key {key!r} is not a string", line)
             try:
                 kline = node.lc.key(key)[0] + 1
             except (KeyError, TypeError, AttributeError):
                 kline = line
+            if not isinstance(key, str):
+                raise _Reject(f"mapping key {key!r} is not a string", kline)
             lines[path + (key,)] = kline
             out[key] = _plain(value, path + (key,), lines, budget, kline)
         return out
@@ -93,6 +96,9 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
     if problem:
         return ParsedYaml(None, None, problems=(problem,))
     source = make_source(path, text)
+    deep = _flow_too_deep(text)
+    if deep:
+        return ParsedYaml(source, None, problems=(Problem(path, f"nesting deeper than {MAX_FLOW_DEPTH} levels", deep),))
     try:
         raw = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -100,7 +106,9 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
         line = mark.line + 1 if mark else None
         msg = " ".join(str(exc.problem or exc.context or "invalid YAML").split())
         return ParsedYaml(source, None, problems=(Problem(path, f"malformed YAML: {msg}", line),))
-    except (YAMLError, RecursionError, ValueError, TypeError) as exc:
+    except RecursionError:
+        return ParsedYaml(source, None, problems=(Problem(path, "nesting too deep", None),))
+    except (YAMLError, ValueError, TypeError) as exc:
         return ParsedYaml(source, None, problems=(Problem(path, f"malformed YAML: {exc.__class__.__name__}", None),))
     lines: dict[tuple, int] = {(): 1}
     try:
@@ -110,3 +118,13 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
     except RecursionError:
         return ParsedYaml(source, None, problems=(Problem(path, "nesting too deep", None),))
     return ParsedYaml(source, value, lines)
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """Line where `[`/`{` nesting first exceeds MAX_FLOW_DEPTH (brackets in strings count too: harmless at 200)."""
+    depth = 0
+    for match in _FLOW.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > MAX_FLOW_DEPTH:
+            return text.count("\n", 0, match.start()) + 1
+    return None

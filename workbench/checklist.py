@@ -1,0 +1,196 @@
+"""The §2.3 missing-contract checklist, derived from evidence in the workspace.
+
+Each item of `decisions/checklist.yaml` with a `derive` gets its status from the
+workspace (by the same helpers the governance, provenance and invocation rules
+use); an item without one is manual. A manual tick that disagrees with the derived
+status makes the item "contradicted" (rule G008).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, NamedTuple
+
+from .engine import Context
+from .model import ChecklistItem, Workspace
+from .rules.governance import missing_fields, new_family_gaps
+from .rules.invocation import scan, scanned_files
+from .rules.provenance import canonical_record_hits
+from .rules.registry import get_rule
+
+# "manual" is reserved for consumers (the CLI shows it as "[?]"); derive_checklist yields the other three
+STATUSES = ("done", "open", "contradicted", "manual")
+REUSED = ("reuse", "extend")
+GUARD_RULE = "O002"
+
+
+class Derived(NamedTuple):
+    done: bool
+    text: str
+    paths: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One checklist item with its status and the evidence behind it."""
+
+    item: ChecklistItem
+    status: str  # one of STATUSES
+    source: str  # "derived" | "manual"
+    evidence: tuple[str, ...]  # existing files that support the status
+    evidence_text: str  # one line for humans
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.item.id,
+            "text": self.item.text,
+            "status": self.status,
+            "source": self.source,
+            "done": self.item.done,
+            "derive": self.item.derive,
+            "evidence": list(self.evidence),
+            "evidence_text": self.evidence_text,
+        }
+
+
+def evidence_exists(ws: Workspace, rel: str) -> bool:
+    """Whether `rel` names an existing file or folder inside the root."""
+    root = ws.root.resolve()
+    try:
+        path = (root / rel).resolve()
+        return path.is_relative_to(root) and path.exists()
+    except (OSError, ValueError):
+        return False
+
+
+def _fields_gap(ws: Workspace, fam_id: str, names: tuple[str, ...]) -> str | None:
+    fam = ws.family(fam_id)
+    if fam is None:
+        return f"no family {fam_id!r}"
+    missing = missing_fields(fam, names)
+    return f"{fam_id} has no {' or '.join(missing)}" if missing else None
+
+
+def family_decided(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """The family exists and has a decision; a `new` one also passes G003."""
+    fam_id = spec.get("family", "")
+    gap = _fields_gap(ws, fam_id, ("decision",))
+    if gap:
+        return Derived(False, gap)
+    fam = ws.family(fam_id)
+    gaps = new_family_gaps(ws, fam)
+    if gaps:
+        return Derived(False, f"new family {fam_id} {gaps[0][0]} (G003)", (fam.path,))
+    return Derived(True, f"family {fam_id} decided: {fam.decision}", (fam.path, *fam.schemas))
+
+
+def wire_contract_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """Each family has a wire_mapping and a version_policy, and its schemas exist."""
+    gaps, paths = [], []
+    for fam_id in spec.get("families") or ():
+        gap = _fields_gap(ws, fam_id, ("wire_mapping", "version_policy"))
+        fam = ws.family(fam_id)
+        if fam is not None:
+            paths.append(fam.path)
+            absent = [s for s in fam.schemas if ws.schema(s) is None]
+            if not fam.schemas or absent:
+                gap = (gap + "; " if gap else "") + f"{fam_id} schemas missing: {', '.join(absent) or '(none listed)'}"
+        if gap:
+            gaps.append(gap)
+    if gaps:
+        return Derived(False, "; ".join(gaps), tuple(paths))
+    return Derived(True, f"{len(paths)} families have wire_mapping, version_policy and their schemas", tuple(paths))
+
+
+def invocation_policy_enforced(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """decisions/invocation.yaml is configured, scans at least one file, and I001 finds nothing."""
+    policy = ws.decisions.invocation
+    if policy is None:
+        return Derived(False, "no decisions/invocation.yaml")
+    files = scanned_files(ws)
+    if not files:
+        return Derived(False, f"scan globs {', '.join(policy.scan) or '(none)'} match no file to check", (policy.path,))
+    hits = list(scan(ws))
+    if hits:
+        first = hits[0]
+        return Derived(False, f"{len(hits)} I001 finding(s), first {first.path}:{first.line}: {first.message}",
+                       (policy.path,))
+    return Derived(True, f"{len(files)} client file(s) scanned, no violation (I001)", (policy.path, *files))
+
+
+def provenance_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """decisions/provenance.yaml is configured and P001 finds nothing."""
+    policy = ws.decisions.provenance
+    if policy is None:
+        return Derived(False, "no decisions/provenance.yaml")
+    hits = list(canonical_record_hits(ctx))
+    if hits:
+        return Derived(False, f"{len(hits)} P001 finding(s), first: {hits[0].message}", (policy.path,))
+    return Derived(True, f"{len(policy.fields)} fields defined and required at {policy.canonical_record}#{policy.pointer}",
+                   (policy.path, policy.canonical_record))
+
+
+def delta_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """The delta register entry exists with status frozen."""
+    delta = next((d for d in ws.decisions.deltas if d.id == spec.get("delta")), None)
+    if delta is None:
+        return Derived(False, f"no delta {spec.get('delta')!r} in decisions/deltas/")
+    return Derived(delta.status == "frozen", f"delta {delta.id} is {delta.status or 'without status'}", (delta.path,))
+
+
+def ownership_complete(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """Every reuse/extend family has both an owner and a stability tier."""
+    reused = [f for f in ws.families if f.decision in REUSED]
+    gaps = [g for f in reused if (g := _fields_gap(ws, f.id, ("owner", "stability_tier")))]
+    paths = tuple(f.path for f in reused)
+    if gaps:
+        return Derived(False, "; ".join(gaps), paths)
+    return Derived(True, f"all {len(reused)} reuse/extend families have owner and stability_tier", paths)
+
+
+def duplication_guard(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+    """A gate in gates.yaml is enforced by O002 and that rule is registered."""
+    gates = [g.id for g in ws.decisions.gates if GUARD_RULE in g.enforced_by]
+    if not gates:
+        return Derived(False, f"no gate in decisions/gates.yaml is enforced_by {GUARD_RULE}")
+    if get_rule(GUARD_RULE) is None:
+        return Derived(False, f"gate {gates[0]} names {GUARD_RULE}, but no such rule is registered",
+                       ("decisions/gates.yaml",))
+    return Derived(True, f"gate {gates[0]} is enforced by {GUARD_RULE} (reuse-only guard)", ("decisions/gates.yaml",))
+
+
+DERIVATIONS: dict[str, Callable[[Workspace, Context, dict], Derived]] = {
+    fn.__name__: fn for fn in (family_decided, wire_contract_frozen, invocation_policy_enforced,
+                               provenance_frozen, delta_frozen, ownership_complete, duplication_guard)
+}
+
+
+def _manual_row(item: ChecklistItem, present: tuple[str, ...]) -> ChecklistRow:
+    missing = [p for p in item.evidence if p not in present]
+    if item.done and not missing:
+        return ChecklistRow(item, "done", "manual", present, "ticked done; all evidence present")
+    why = (f"ticked done, but evidence missing: {', '.join(missing)}" if item.done
+           else "not ticked" if item.done is None else "ticked not done")
+    return ChecklistRow(item, "open", "manual", present, why)
+
+
+def derive_item(ws: Workspace, item: ChecklistItem, ctx: Context) -> ChecklistRow:
+    """Status of one item: derived (possibly contradicted by its tick) or manual."""
+    present = tuple(p for p in item.evidence if evidence_exists(ws, p))
+    kind = (item.derive or {}).get("kind")
+    if kind not in DERIVATIONS:
+        return _manual_row(item, present)
+    got = DERIVATIONS[kind](ws, ctx, item.derive)
+    status = "done" if got.done else "open"
+    text = got.text
+    if item.done is not None and item.done != got.done:
+        status = "contradicted"
+        text = f"ticked {'done' if item.done else 'not done'}, but derived {'done' if got.done else 'open'}: {got.text}"
+    evidence = tuple(dict.fromkeys(p for p in (*got.paths, *present) if evidence_exists(ws, p)))
+    return ChecklistRow(item, status, "derived", evidence, text)
+
+
+def derive_checklist(ws: Workspace, ctx: Context | None = None) -> list[ChecklistRow]:
+    """Every item of decisions/checklist.yaml with its status, in file order (rules pass their ctx)."""
+    ctx = ctx or Context(ws)
+    return [derive_item(ws, item, ctx) for item in ws.decisions.checklist]

@@ -1,0 +1,33 @@
+"""checklist: manual ticks in `decisions/checklist.yaml` must be backed by evidence."""
+
+from __future__ import annotations
+
+from ..checklist import derive_checklist, evidence_exists
+from .registry import Hit, rule
+
+CHECKLIST = "decisions/checklist.yaml"
+
+
+@rule("G007", "checklist-evidence-missing", "governance", "error")
+def checklist_evidence_missing(ctx):
+    """A checklist item is ticked done (`done: true`) but an `evidence` path it cites
+    does not exist in the root (or points outside it): the tick claims file-backed
+    evidence that is not there (#57 §5: the checklist is updated with file-backed
+    evidence paths)."""
+    for item in ctx.ws.decisions.checklist:
+        if item.done:
+            for rel in item.evidence:
+                if not evidence_exists(ctx.ws, rel):
+                    yield Hit(f"item {item.id!r} is ticked done, but its evidence {rel} does not exist",
+                              CHECKLIST, item.line, (item.id, rel))
+
+
+@rule("G008", "checklist-tick-contradicted", "governance", "error")
+def checklist_tick_contradicted(ctx):
+    """A manual tick disagrees with the status derived from the workspace: `done: true`
+    while the derivation (the item's `derive`) says open, or `done: false` while it
+    says done. The message names the evidence the derivation looked at; fix the
+    workspace or drop the tick and let the derived status speak."""
+    for row in derive_checklist(ctx.ws, ctx):
+        if row.status == "contradicted":
+            yield Hit(f"item {row.item.id!r}: {row.evidence_text}", CHECKLIST, row.item.line, (row.item.id,))

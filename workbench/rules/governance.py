@@ -1,0 +1,268 @@
+"""governance: every contract schema is decided, owned and versioned (#57 P1-P3).
+
+The helpers (`new_family_gaps`, `missing_fields`, `find_cycles`) are shared with
+`workbench/checklist.py`, so a derived checklist status and the rule that
+explains it can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+from urllib.parse import urldefrag
+
+from ..analysis.refs import iter_refs
+from ..loader.jsonfile import pointer_line
+from ..model import Family, SchemaDoc, Workspace
+from .registry import Hit, all_rules, rule
+
+WORK_PACKAGES = "decisions/work_packages.yaml"
+GATES = "decisions/gates.yaml"
+ERROR_MAPPING = "decisions/error_mapping.yaml"
+DEFAULT_REASON_CATALOG = "ssot/schemas/reason.codes.schema.json"
+DEFAULT_RPC_ERROR_SCHEMA = "ssot/schemas/rpc.error.schema.json"
+_WP_ID = re.compile(r"^D[0-9]+$")
+
+
+def missing_fields(record: object, names: tuple[str, ...]) -> list[str]:
+    """The attributes of `record` among `names` that are empty or absent."""
+    return [n for n in names if not getattr(record, n, None)]
+
+
+def _family_line(fam: Family, key: str) -> int | None:
+    return fam.line(key) or fam.line("family") or 1
+
+
+def mentions(text: str, fam: Family) -> bool:
+    """Whether `text` names `fam` by id, title or one of its schema names (whole words)."""
+    names = {fam.id, fam.title} | {s.rsplit("/", 1)[-1].removesuffix(".schema.json") for s in fam.schemas}
+    return any(re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text, re.IGNORECASE) for n in names if n)
+
+
+def new_family_gaps(ws: Workspace, fam: Family) -> list[tuple[str, str]]:
+    """Why a `new` family is not justified, as (message, field) pairs; empty when it is
+    (or when the family is not `new`). This is G003, and the checklist's family_decided."""
+    if fam.decision != "new":
+        return []
+    gaps: list[tuple[str, str]] = []
+    alts = fam.alternatives_considered
+    known = [ws.family(a) for a in alts if a != fam.id and ws.family(a) is not None]
+    if not alts:
+        gaps.append(("lists no alternatives_considered (the existing families evaluated for reuse)", "decision"))
+    for i, alt in enumerate(alts):
+        if alt == fam.id or ws.family(alt) is None:
+            gaps.append((f"alternatives_considered names {alt!r}, which is not another family", f"alternatives_considered.{i}"))
+    if not fam.rationale:
+        gaps.append(("has no rationale saying why no existing family could be reused or extended", "decision"))
+    elif known and not any(mentions(fam.rationale, a) for a in known):
+        names = ", ".join(a.id for a in known)
+        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused", "rationale"))
+    if not fam.downstream_consumers:
+        gaps.append(("lists no downstream_consumers (the issues that need the new contract)", "decision"))
+    return gaps
+
+
+@rule("G001", "schema-without-family", "governance", "error")
+def schema_without_family(ctx):
+    """A contract schema belongs to no family in `decisions/families/`, so nobody has
+    decided whether the gateway reuses, extends or replaces it, and the reuse matrix
+    is incomplete. Add it to a family's `schemas`. Shared `$defs` libraries
+    (`schemas.shared_globs`) are exempt. Without a `decisions/` folder every schema
+    is simply undecided and the finding is info (`workbench init` writes a start)."""
+    severity = None if ctx.ws.decisions.present else "info"
+    for s in ctx.ws.contract_schemas:
+        if ctx.ws.family_of(s.path) is None:
+            yield Hit(f"schema {s.path} is in no family (no reuse/extend/new decision)", s.path, 1, (s.name,), severity)
+
+
+@rule("G002", "family-incomplete", "governance", "error")
+def family_incomplete(ctx):
+    """A family record lacks an owner (who approves changes), a stability tier (the
+    compatibility promise) or a reuse/extend/new decision, or uses an intent class or
+    stability tier outside the vocabularies of `decisions/workspace.yaml`. These are
+    the columns of the reuse matrix that make a family governable."""
+    cfg = ctx.ws.config
+    for fam in ctx.ws.families:
+        for name in missing_fields(fam, ("owner", "stability_tier", "decision", "intent_class")):
+            yield Hit(f"family {fam.id!r} has no {name}", fam.path, _family_line(fam, name), (fam.id, name))
+        for name, value, allowed in (("intent_class", fam.intent_class, cfg.intent_classes),
+                                     ("stability_tier", fam.stability_tier, cfg.stability_tiers)):
+            if value and value not in allowed:
+                yield Hit(f"family {fam.id!r}: {name} {value!r} is not one of {', '.join(allowed)}",
+                          fam.path, _family_line(fam, name), (fam.id, name))
+
+
+@rule("G003", "new-without-rationale", "governance", "error")
+def new_without_rationale(ctx):
+    """A family decided as `new` must justify not reusing: `alternatives_considered`
+    lists the existing families that were evaluated (each must exist), the
+    `rationale` names at least one of them and says why it could not be reused or
+    extended, and `downstream_consumers` names the issues that need the new contract.
+    Otherwise a new family is a duplicate waiting to happen (#57 §2.2)."""
+    for fam in ctx.ws.families:
+        for message, key in new_family_gaps(ctx.ws, fam):
+            yield Hit(f"new family {fam.id!r} {message}", fam.path, _family_line(fam, key), (fam.id,))
+
+
+@rule("G004", "family-without-version-policy", "governance", "warning")
+def family_without_version_policy(ctx):
+    """A family has no `version_policy` (how its schemas may change and how versions
+    are cut) or no `wire_mapping` (its proto/openapi representation, or `none` with a
+    reason). Without both, the M2 wire freeze has nothing to hold the family to."""
+    for fam in ctx.ws.families:
+        for name in missing_fields(fam, ("version_policy", "wire_mapping")):
+            yield Hit(f"family {fam.id!r} has no {name}", fam.path, _family_line(fam, "family"), (fam.id, name))
+
+
+@rule("G005", "delta-incomplete", "governance", "error")
+def delta_incomplete(ctx):
+    """A delta register entry lacks an authority owner, a compatibility rule or
+    downstream consumers (#57 P2 requires all three for every delta), or names a
+    family (as `family` or in `upstream_candidates`) that does not exist."""
+    ws = ctx.ws
+    for d in ws.decisions.deltas:
+        here = d.lines.get("delta") or 1
+        for name in missing_fields(d, ("authority_owner", "compatibility_rule", "downstream_consumers")):
+            yield Hit(f"delta {d.id!r} has no {name}", d.path, here, (d.id, name))
+        named = [("family", d.family)] + [(f"upstream_candidates.{i}", f) for i, f in enumerate(d.upstream_candidates)]
+        for key, fam_id in named:
+            if fam_id and ws.family(fam_id) is None:
+                yield Hit(f"delta {d.id!r} names unknown family {fam_id!r} ({key.split('.')[0]})",
+                          d.path, d.lines.get(key) or here, (d.id, fam_id))
+
+
+def find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
+    """Dependency cycles (each once) as paths that end where they start; iterative DFS."""
+    done: set[str] = set()
+    cycles: list[list[str]] = []
+    seen: set[frozenset] = set()
+    for start in sorted(graph):
+        if start in done:
+            continue
+        path, stack = [start], [iter(sorted(graph[start]))]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                done.add(path.pop())
+                stack.pop()
+            elif nxt in path:
+                cycle = path[path.index(nxt):] + [nxt]
+                if frozenset(cycle) not in seen:
+                    seen.add(frozenset(cycle))
+                    cycles.append(cycle)
+            elif nxt in graph and nxt not in done:
+                path.append(nxt)
+                stack.append(iter(sorted(graph[nxt])))
+    return cycles
+
+
+@rule("G006", "work-package-graph", "governance", "error")
+def work_package_graph(ctx):
+    """The work package graph in `decisions/work_packages.yaml` is broken: a
+    `depends_on` cycle (no package in it can ever start), or a `depends_on`,
+    `enables` or handoff `consumes` entry naming a work package that does not exist.
+    An `enables` list that disagrees with the inverse of `depends_on` (D1 enables D2,
+    but D2 does not depend on D1, or the other way round) is a warning."""
+    wps = {p.id: p for p in ctx.ws.decisions.work_packages}
+    for cycle in find_cycles({p.id: tuple(d for d in p.depends_on if d in wps) for p in wps.values()}):
+        yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line, tuple(cycle))
+    for p in wps.values():
+        for key, ref in [("depends_on", d) for d in p.depends_on] + [("enables", e) for e in p.enables]:
+            if _WP_ID.match(ref) and ref not in wps:
+                yield Hit(f"{p.id} {key} unknown work package {ref}", WORK_PACKAGES, p.line, (p.id, ref))
+        for e in p.enables:
+            if e in wps and p.id not in wps[e].depends_on:
+                yield Hit(f"{p.id} enables {e}, but {e} does not depend on {p.id}", WORK_PACKAGES, p.line,
+                          (p.id, e), "warning")
+        for d in p.depends_on:
+            if d in wps and p.id not in wps[d].enables:
+                yield Hit(f"{p.id} depends on {d}, but {d} does not list {p.id} in enables", WORK_PACKAGES,
+                          wps[d].line, (d, p.id), "warning")
+    for h in ctx.ws.decisions.handoff:
+        for ref in h.consumes:
+            if ref not in wps:
+                yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line, (h.issue, ref))
+
+
+@rule("G009", "gate-unknown-rule", "governance", "error")
+def gate_unknown_rule(ctx):
+    """A CI gate in `decisions/gates.yaml` lists a rule ID in `enforced_by` that no
+    registered workbench rule has (see `workbench rules`): the gate claims an
+    enforcement that does not run."""
+    known = {r.id for r in all_rules()}
+    for gate in ctx.ws.decisions.gates:
+        for rule_id in gate.enforced_by:
+            if rule_id not in known:
+                yield Hit(f"gate {gate.id!r} is enforced_by {rule_id}, which is not a workbench rule",
+                          GATES, gate.line, (gate.id, rule_id))
+
+
+def _enum_at(ctx, schema: SchemaDoc | None, *keys: str) -> list | None:
+    """The `enum` of the subschema at `keys` (following `$ref`s), or None."""
+    if schema is None:
+        return None
+    uri, node = schema.uri, schema.body
+    for key in keys:
+        uri, node = ctx.refs.deref(uri, node)
+        node = node.get(key) if isinstance(node, dict) else None
+    _, node = ctx.refs.deref(uri, node)
+    enum = node.get("enum") if isinstance(node, dict) else None
+    return enum if isinstance(enum, list) else None
+
+
+def _catalog_refs(ctx, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[tuple]:
+    """Pointers in the rpc error schema whose `$ref` lands in the reason catalog."""
+    for ptr, ref in iter_refs(rpc.body):
+        target = ctx.refs.resolve(rpc.uri, ref)
+        if target.status == "ok" and urldefrag(target.uri)[0] == catalog.uri:
+            yield ptr
+
+
+@rule("G010", "reason-code-unmapped", "governance", "error")
+def reason_code_unmapped(ctx):
+    """Policy reason codes must not leak into the gateway as rpc errors unmapped
+    (#57 §2.2): when the rpc error schema refers to the reason catalog,
+    `decisions/error_mapping.yaml` must exist; every code of the catalog's
+    `$defs/reason_code` enum needs a mapping row; and each row must name a reason code
+    of the catalog and an rpc code of the rpc error schema's `code` enum."""
+    ws, policy = ctx.ws, ctx.ws.decisions.error_mapping
+    rpc_path = (policy and policy.rpc_error_schema) or DEFAULT_RPC_ERROR_SCHEMA
+    cat_path = (policy and policy.reason_catalog) or DEFAULT_REASON_CATALOG
+    rpc, catalog = ws.schema(rpc_path), ws.schema(cat_path)
+    if policy is None:
+        if rpc and catalog:
+            for ptr in _catalog_refs(ctx, rpc, catalog):
+                yield Hit(f"{rpc.path} refers to reason codes ({cat_path}) but {ERROR_MAPPING} is missing: "
+                          "map each reason code to an rpc error code", rpc.path, pointer_line(rpc.source.text, ptr),
+                          (rpc.name, catalog.name))
+        return
+    for key, path, doc in (("rpc_error_schema", rpc_path, rpc), ("reason_catalog", cat_path, catalog)):
+        if doc is None:
+            yield Hit(f"{key} {path} is not a schema in the workspace", policy.path,
+                      policy.lines.get(key) or 1, (path,))
+    reasons, rpc_codes = _enum_at(ctx, catalog, "$defs", "reason_code"), _enum_at(ctx, rpc, "properties", "code")
+    mapped = {m.reason_code for m in policy.mappings}
+    for code in reasons or ():
+        if code not in mapped:
+            yield Hit(f"reason code {code} has no rpc error mapping", policy.path,
+                      policy.lines.get("mappings") or 1, (str(code),))
+    for i, m in enumerate(policy.mappings):
+        line = policy.lines.get(f"mappings.{i}") or 1
+        if reasons is not None and m.reason_code not in reasons:
+            yield Hit(f"mapping names reason code {m.reason_code}, which is not in {cat_path}", policy.path, line,
+                      (m.reason_code,))
+        if rpc_codes is not None and m.rpc_code not in rpc_codes:
+            yield Hit(f"mapping of {m.reason_code} names rpc code {m.rpc_code or '(none)'}, which is not in the "
+                      f"`code` enum of {rpc_path}", policy.path, policy.lines.get(f"mappings.{i}.rpc_code") or line,
+                      (m.reason_code, m.rpc_code))
+
+
+@rule("G011", "family-guess", "governance", "info")
+def family_guess(ctx):
+    """The family record was written by `workbench init` (`guess: true`): its
+    classification, owner and decision are a starting point inferred from file names,
+    not an architect's decision. Review it and remove `guess`."""
+    for fam in ctx.ws.families:
+        if fam.guess:
+            yield Hit(f"family {fam.id!r} is a guess by `workbench init`: confirm it and remove `guess`",
+                      fam.path, _family_line(fam, "guess"), (fam.id,))

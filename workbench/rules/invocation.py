@@ -1,0 +1,150 @@
+"""invocation: the thin-client-only policy (`decisions/invocation.yaml`), checked with `ast`.
+
+Scanned files are only read and parsed, never imported or executed.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import stat
+from pathlib import Path
+from typing import Iterator
+
+from ..loader.jsonfile import decode
+from ..model import InvocationPolicy, Workspace
+from .registry import Hit, rule
+
+MAX_BYTES = 2_000_000
+DYNAMIC_IMPORTS = ("__import__", "importlib.import_module")
+
+
+def scanned_files(ws: Workspace) -> list[str]:
+    """Regular files inside the root matching the policy's `scan` globs, minus `approved`."""
+    policy = ws.decisions.invocation
+    if policy is None:
+        return []
+    root = ws.root.resolve()
+    found: set[str] = set()
+    for pattern in policy.scan:
+        try:
+            matches = list(root.glob(pattern))
+        except (ValueError, OSError, NotImplementedError):
+            continue
+        for path in matches:
+            try:
+                rel = path.resolve().relative_to(root).as_posix()
+            except (ValueError, OSError):
+                continue  # a symlink out of the root is not scanned
+            if path.is_file() and not any(fnmatch.fnmatchcase(rel, a) for a in policy.approved):
+                found.add(rel)
+    return sorted(found)
+
+
+def _forbidden(name: str, entries: tuple[str, ...]) -> str | None:
+    """The entry matching a dotted module name or one of its parents."""
+    parts = name.split(".")
+    lineage = {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+    return next((e for e in entries if e in lineage), None)
+
+
+def _bindings(tree: ast.AST) -> dict[str, str]:
+    """Local name -> the dotted name it stands for, from every import in the file."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                names[a.asname or a.name.split(".")[0]] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):  # relative: ".pkg.name", never a forbidden dotted name
+            prefix = "." * node.level + (f"{node.module}." if node.module else "")
+            for a in node.names:
+                names[a.asname or a.name] = prefix + a.name
+    return names
+
+
+def _dotted(expr: ast.AST, names: dict[str, str]) -> str | None:
+    """`sp.run` -> "subprocess.run" when `sp` is bound to subprocess; None for non-names."""
+    attrs = []
+    while isinstance(expr, ast.Attribute):
+        attrs.append(expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    return ".".join([names.get(expr.id, expr.id)] + attrs[::-1])
+
+
+def _imported_modules(node: ast.AST, names: dict[str, str]) -> list[str]:
+    """Modules an import statement (or `__import__("x")` / `importlib.import_module("x")`) loads."""
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names]
+    if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        return [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+    if (isinstance(node, ast.Call) and _dotted(node.func, names) in DYNAMIC_IMPORTS and node.args
+            and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+        return [node.args[0].value]
+    return []
+
+
+def violations_in(tree: ast.AST, policy: InvocationPolicy) -> Iterator[tuple[int, str, str]]:
+    """(line, message, forbidden entry) for each forbidden import or call in a parsed file."""
+    names = _bindings(tree)
+    for node in ast.walk(tree):
+        matched: dict[str, str] = {}  # forbidden entry -> first module of the statement matching it
+        for module in _imported_modules(node, names):
+            entry = _forbidden(module, policy.forbidden_imports)
+            if entry:
+                matched.setdefault(entry, module)
+        for entry, module in matched.items():
+            yield node.lineno, f"forbidden import {module} (policy forbids {entry})", entry
+        if isinstance(node, ast.Call) and (name := _dotted(node.func, names)) in policy.forbidden_calls:
+            spelled = ast.unparse(node.func)
+            alias = f" (as {spelled})" if spelled != name else ""
+            yield node.lineno, f"forbidden call {name}{alias}", name
+
+
+def _parse(path: Path, rel: str) -> tuple[ast.AST | None, int | None, str]:
+    """The file's syntax tree, or (None, line, why) when it cannot be scanned."""
+    try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):
+            return None, None, "not a regular file"
+        if st.st_size > MAX_BYTES:
+            return None, None, f"larger than {MAX_BYTES} bytes: not scanned"
+        text, problem = decode(rel, path.read_bytes())
+    except OSError as exc:
+        return None, None, f"cannot read: {exc.strerror or exc}"
+    if problem:
+        return None, problem.line, problem.message
+    try:
+        return ast.parse(text, filename=rel), None, ""
+    except SyntaxError as exc:
+        return None, exc.lineno, f"does not parse (SyntaxError line {exc.lineno}: {exc.msg}): not checked"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return None, None, f"does not parse ({type(exc).__name__}): not checked"
+
+
+def scan(ws: Workspace) -> Iterator[Hit]:
+    """Every thin-client policy violation (and unscannable file) under the policy's globs."""
+    policy = ws.decisions.invocation
+    if policy is None:
+        return
+    for rel in scanned_files(ws):
+        tree, line, why = _parse(ws.root / rel, rel)
+        if tree is None:
+            yield Hit(f"{rel} {why}", rel, line, (rel,))
+            continue
+        for line, message, entry in violations_in(tree, policy):
+            yield Hit(f"{message}: only {', '.join(policy.approved) or 'approved transports'} may "
+                      f"reach the runtime directly ({policy.path})", rel, line, (rel, entry))
+
+
+@rule("I001", "thin-client-violation", "invocation", "error")
+def thin_client_violation(ctx):
+    """Client code matched by `scan` in `decisions/invocation.yaml` imports a forbidden
+    module (or a submodule of it, e.g. `tools.orchestrator.x`) or calls a forbidden
+    function (`subprocess.run`, also through `import subprocess as sp` or
+    `from subprocess import run`), outside the `approved` transport files. Clients must
+    reach the runtime through the gateway only. Files are parsed with `ast`, never
+    executed; a file that does not parse or is not UTF-8 is reported too, since it
+    cannot be checked."""
+    yield from scan(ctx.ws)

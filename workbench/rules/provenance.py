@@ -1,0 +1,117 @@
+"""provenance: one canonical provenance record (D6, `decisions/provenance.yaml`)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+from urllib.parse import urldefrag
+
+from ..analysis.refs import DATA_KEYWORDS, pointer_str
+from ..loader.jsonfile import pointer_line, split_pointer
+from ..model import Provenance, SchemaDoc
+from .registry import Hit, rule
+
+# keywords whose values map names to subschemas (a name there is never a keyword)
+SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+
+
+def _at_pointer(ctx, schema: SchemaDoc, tokens: tuple[str, ...]) -> Any:
+    """The subschema at `tokens` inside `schema`, following `$ref`s on the way (None if absent)."""
+    uri, node = schema.uri, schema.body
+    for token in tokens:
+        uri, node = ctx.refs.deref(uri, node)
+        if isinstance(node, dict):
+            node = node.get(token)
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return ctx.refs.deref(uri, node)[1]
+
+
+def canonical_record_hits(ctx) -> Iterator[Hit]:
+    """P001's findings; the checklist's provenance_frozen is done when there are none."""
+    policy: Provenance | None = ctx.ws.decisions.provenance
+    if policy is None:
+        return
+    schema = ctx.ws.schema(policy.canonical_record)
+    if schema is None:
+        yield Hit(f"canonical record {policy.canonical_record or '(none)'} is not a schema in the workspace",
+                  policy.path, policy.lines.get("canonical_record") or 1, (policy.canonical_record,))
+        return
+    tokens = split_pointer(policy.pointer)
+    record = _at_pointer(ctx, schema, tokens)
+    if not isinstance(record, dict):
+        yield Hit(f"pointer {policy.pointer or '(empty)'} does not lead to an object schema in {schema.path}",
+                  policy.path, policy.lines.get("pointer") or 1, (schema.name, policy.pointer))
+        return
+    props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
+    required = record.get("required") if isinstance(record.get("required"), list) else []
+    for name in policy.fields:
+        if name not in props:
+            what, where = "is not defined", tokens + ("properties",)
+        elif name not in required:
+            what, where = "is defined but not listed in `required`", tokens + ("required",)
+        else:
+            continue
+        yield Hit(f"canonical provenance field {name!r} {what} at {schema.path}#{policy.pointer}",
+                  schema.path, pointer_line(schema.source.text, where), (schema.name, name))
+
+
+def iter_properties(body: Any) -> Iterator[tuple[tuple, str, Any]]:
+    """(pointer of the `properties` object, property name, its subschema) anywhere in a schema."""
+    stack: list[tuple[tuple, Any, bool]] = [((), body, False)]  # (ptr, node, node is a name->schema map)
+    while stack:
+        ptr, node, is_map = stack.pop()
+        if isinstance(node, list):
+            stack.extend((ptr + (i,), v, False) for i, v in enumerate(node))
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if is_map:
+                    stack.append((ptr + (key,), value, False))
+                elif key not in DATA_KEYWORDS and isinstance(value, (dict, list)):
+                    if key == "properties" and isinstance(value, dict):
+                        yield from ((ptr + (key,), name, sub) for name, sub in value.items())
+                    stack.append((ptr + (key,), value, key in SCHEMA_MAPS))
+
+
+def _refers_to_record(ctx, schema: SchemaDoc, sub: Any, record_uri: str, pointer: str) -> bool:
+    """Whether `sub` is a `$ref` into the canonical record (which is reuse, not a redefinition)."""
+    ref = sub.get("$ref") if isinstance(sub, dict) else None
+    if not isinstance(ref, str):
+        return False
+    target = ctx.refs.resolve(schema.uri, ref)
+    doc, frag = urldefrag(target.uri)
+    return target.status == "ok" and doc == record_uri and (frag == pointer or frag.startswith(pointer + "/"))
+
+
+@rule("P001", "provenance-field-missing", "provenance", "error")
+def provenance_field_missing(ctx):
+    """A field frozen in `decisions/provenance.yaml` is not defined under the canonical
+    record's `pointer` (e.g. `run.manifest` `/properties/provenance`), or is defined
+    but not listed in that object's `required`, so a run record may omit it. A
+    canonical record file or pointer that does not exist is reported here too."""
+    yield from canonical_record_hits(ctx)
+
+
+@rule("P002", "provenance-field-redefined", "provenance", "error")
+def provenance_field_redefined(ctx):
+    """A schema defines a frozen provenance field (`commit_sha`, `input_hash`, ...) as a
+    property of its own, outside the canonical record: a second, drifting definition
+    of provenance (#57 §2.2). Refer to the canonical record instead (a `$ref` to
+    `run.manifest.schema.json#/properties/provenance`, or to one of its fields)."""
+    policy = ctx.ws.decisions.provenance
+    if policy is None or not policy.fields:
+        return
+    fields = set(policy.fields)
+    record_uri = "file:///" + policy.canonical_record
+    inside = split_pointer(policy.pointer)
+    for s in ctx.ws.schemas:
+        for ptr, name, sub in iter_properties(s.body):
+            if name not in fields or (s.uri == record_uri and ptr[: len(inside)] == inside):
+                continue
+            if _refers_to_record(ctx, s, sub, record_uri, policy.pointer):
+                continue
+            where = pointer_str(ptr + (name,))
+            yield Hit(f"provenance field {name!r} defined at {where}, outside the canonical record "
+                      f"{policy.canonical_record}#{policy.pointer}: refer to it instead",
+                      s.path, pointer_line(s.source.text, ptr + (name,)), (s.name, name))
