@@ -68,9 +68,12 @@ class RefIndex:
         return Registry(retrieve=_no_network).with_resources(resources).crawl()
 
     def resolve(self, base_uri: str, ref: str) -> Target:
-        uri = urljoin(base_uri, ref)
-        doc_uri, _ = urldefrag(uri)
-        if doc_uri not in self.by_uri and not doc_uri.startswith("file:"):
+        try:
+            uri = urljoin(base_uri, ref)
+            doc_uri, _ = urldefrag(uri)
+        except ValueError:  # malformed URI
+            return Target("unresolved", ref)
+        if doc_uri not in self.by_uri and not doc_uri.startswith("file:///"):
             return Target("remote", uri)
         try:
             resolved = self.registry.resolver(base_uri=base_uri).lookup(ref)

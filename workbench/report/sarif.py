@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import __version__
 from ..engine import CheckResult
 
@@ -47,5 +49,10 @@ def sarif_log(result: CheckResult) -> dict:
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results, "columnKind": "unicodeCodePoints"}],
+        "runs": [{
+            "tool": {"driver": driver},
+            "originalUriBaseIds": {"ROOT": {"uri": Path(result.root).as_uri() + "/"}},
+            "results": results,
+            "columnKind": "unicodeCodePoints",
+        }],
     }

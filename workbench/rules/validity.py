@@ -122,7 +122,11 @@ def ref_remote(ctx):
 def _ref_hits(ctx, status: str, what: str):
     for s in ctx.ws.schemas:
         for ptr, ref in iter_refs(s.body):
-            if ctx.refs.resolve(s.uri, ref).status == status:
+            try:
+                got = ctx.refs.resolve(s.uri, ref).status
+            except ValueError:  # not a URI reference at all (e.g. "http://[::1"): it cannot resolve
+                got = "unresolved"
+            if got == status:
                 yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr), (s.name, ref))
 
 

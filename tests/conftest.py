@@ -1,0 +1,42 @@
+"""Shared fixtures: the repository root and a tiny workspace writer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The project checkout (its shipped ssot/ + decisions/ are the M1 workspace)."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def make_ws(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write files into tmp_path/ws and return that root.
+
+    Values: bytes are written as-is, str as UTF-8 text, anything else as indented
+    JSON (one key per line, so line numbers in findings are meaningful).
+    """
+
+    def write(files: dict[str, Any], root: Path | None = None) -> Path:
+        root = root or tmp_path / "ws"
+        root.mkdir(parents=True, exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            elif isinstance(content, str):
+                path.write_text(content, encoding="utf-8")
+            else:
+                path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+        return root
+
+    return write

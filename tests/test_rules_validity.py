@@ -1,0 +1,283 @@
+"""L001 and V001-V006: each fires on a small workspace and stays quiet on a good one."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+
+from workbench.engine import check
+from workbench.loader import load_workspace
+
+OBJ = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+FAMILY = "family: demo\nschemas: [ssot/schemas/demo.schema.json]\n"
+
+
+def findings(root, rule: str) -> list:
+    result = check(load_workspace(root), select=[rule])
+    assert {f.rule for f in result.findings} <= {rule}
+    return list(result.findings)
+
+
+def line_of(root, rel: str, fragment: str) -> int:
+    lines = (root / rel).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if fragment in line)
+
+
+# --- L001 -----------------------------------------------------------------------------------
+
+
+def test_l001_reports_loader_problems(make_ws):
+    root = make_ws({
+        "ssot/schemas/demo.schema.json": OBJ,
+        "ssot/schemas/broken.schema.json": '{\n  "type": \n}\n',
+        "decisions/families/demo.yaml": "family: demo\ndecision: maybe\n",
+    })
+    hits = findings(root, "L001")
+    assert {(f.path, f.line, f.severity) for f in hits} == {
+        ("ssot/schemas/broken.schema.json", 3, "error"),
+        ("decisions/families/demo.yaml", 2, "error"),
+    }
+    assert next(f for f in hits if f.path.endswith("demo.yaml")).subjects == ("decision",)
+
+
+def test_l001_missing_decisions_is_info(make_ws):
+    hits = findings(make_ws({"ssot/schemas/demo.schema.json": OBJ}), "L001")
+    assert [(f.path, f.severity) for f in hits] == [("decisions", "info")]
+
+
+def test_l001_quiet(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": OBJ, "decisions/families/demo.yaml": FAMILY})
+    assert findings(root, "L001") == []
+
+
+# --- V001 -----------------------------------------------------------------------------------
+
+
+def test_v001_unknown_type_name(make_ws):
+    rel = "ssot/schemas/demo.schema.json"
+    root = make_ws({rel: {"type": "object", "properties": {"id": {"type": "strin"}}}})
+    [hit] = findings(root, "V001")
+    assert hit.path == rel and "'strin'" in hit.message and "/properties/id/type" in hit.message
+    assert hit.line == line_of(root, rel, '"strin"')
+
+
+def test_v001_required_must_be_an_array(make_ws):
+    rel = "ssot/schemas/demo.schema.json"
+    root = make_ws({rel: {"type": "object", "required": "id"}})
+    [hit] = findings(root, "V001")
+    assert "/required" in hit.message and "array" in hit.message
+    assert hit.line == line_of(root, rel, '"required"')
+
+
+def test_v001_unknown_dialect(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": {"$schema": "https://example.com/my-dialect", "type": "object"}})
+    [hit] = findings(root, "V001")
+    assert "unknown dialect" in hit.message and "example.com/my-dialect" in hit.message
+
+
+@pytest.mark.parametrize("dialect", [None, "https://json-schema.org/draft/2020-12/schema",
+                                     "http://json-schema.org/draft-07/schema#"])
+def test_v001_quiet(make_ws, dialect):
+    body = dict(OBJ, **({"$schema": dialect} if dialect else {}))
+    assert findings(make_ws({"ssot/schemas/demo.schema.json": body}), "V001") == []
+
+
+# --- V002 -----------------------------------------------------------------------------------
+
+
+def test_v002_invalid_example_with_line(make_ws):
+    rel = "ssot/examples/demo/bad.json"
+    root = make_ws({
+        "ssot/schemas/demo.schema.json": OBJ,
+        "ssot/examples/demo.json": {"id": "ok"},
+        rel: {"name": "x", "id": 42},
+    })
+    [hit] = findings(root, "V002")
+    assert hit.path == rel and hit.severity == "error"
+    assert "/id" in hit.message and "string" in hit.message
+    assert hit.line == line_of(root, rel, '"id": 42')
+
+
+def test_v002_follows_refs_into_shared_schemas(make_ws):
+    ids = {"$defs": {"run_id": {"type": "string", "pattern": "^run-"}}}
+    schema = {"type": "object", "properties": {"run": {"$ref": "common/ids.schema.json#/$defs/run_id"}}}
+    root = make_ws({
+        "ssot/schemas/common/ids.schema.json": ids,
+        "ssot/schemas/demo.schema.json": schema,
+        "ssot/examples/demo.json": {"run": "run-1"},
+        "ssot/examples/demo/bad.json": {"run": "job-1"},
+    })
+    [hit] = findings(root, "V002")
+    assert hit.path == "ssot/examples/demo/bad.json" and "/run" in hit.message
+
+
+def test_v002_quiet(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": OBJ, "ssot/examples/demo.json": {"id": "x"}})
+    assert findings(root, "V002") == []
+
+
+# --- V003 -----------------------------------------------------------------------------------
+
+
+def test_v003_missing_file_and_missing_pointer(make_ws):
+    rel = "ssot/schemas/demo.schema.json"
+    root = make_ws({rel: {
+        "$defs": {"here": {"type": "string"}},
+        "properties": {
+            "a": {"$ref": "gone.schema.json"},
+            "b": {"$ref": "#/$defs/nope"},
+            "c": {"$ref": "#/$defs/here"},
+        },
+    }})
+    hits = findings(root, "V003")
+    assert sorted(h.subjects[1] for h in hits) == ["#/$defs/nope", "gone.schema.json"]
+    by_ref = {h.subjects[1]: h for h in hits}
+    assert by_ref["gone.schema.json"].line == line_of(root, rel, '"gone.schema.json"') - 1
+    assert "/properties/b" in by_ref["#/$defs/nope"].message
+
+
+def test_v003_malformed_uri_is_unresolved_and_hides_nothing(make_ws):
+    root = make_ws({
+        "ssot/schemas/bad_uri.schema.json": {"properties": {"a": {"$ref": "http://[::1"}}},
+        "ssot/schemas/demo.schema.json": {"properties": {"b": {"$ref": "gone.schema.json"}}},
+    })
+    hits = findings(root, "V003")
+    assert {(h.path, h.subjects[1]) for h in hits} == {
+        ("ssot/schemas/bad_uri.schema.json", "http://[::1"),
+        ("ssot/schemas/demo.schema.json", "gone.schema.json"),
+    }
+
+
+def test_v005_survives_a_malformed_uri(make_ws):
+    root = make_ws({
+        "ssot/schemas/bad_uri.schema.json": {"properties": {"a": {"$ref": "http://[::1"}}},
+        "ssot/schemas/self.schema.json": {"$ref": "#"},
+    })
+    assert [h.path for h in findings(root, "V005")] == ["ssot/schemas/self.schema.json"]
+
+
+def test_v003_quiet_across_files(make_ws):
+    root = make_ws({
+        "ssot/schemas/common/ids.schema.json": {"$defs": {"id": {"type": "string"}}},
+        "ssot/schemas/demo.schema.json": {"properties": {"id": {"$ref": "common/ids.schema.json#/$defs/id"}}},
+    })
+    assert findings(root, "V003") == []
+
+
+# --- V004 -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """A listening local server that records any connection, and a Python socket layer that refuses.
+
+    Returns (port, accepted): `accepted` stays empty unless something (Python or native code)
+    opened a TCP connection to the port named in a `$ref`.
+    """
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    accepted: list[object] = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append(conn)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access attempted: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+def test_v004_remote_ref_reported_never_fetched(make_ws, no_network):
+    port, accepted = no_network
+    rel = "ssot/schemas/demo.schema.json"
+    remote = f"https://127.0.0.1:{port}/remote.schema.json"
+    root = make_ws({
+        rel: {"type": "object", "properties": {
+            "a": {"$ref": remote},
+            "b": {"$ref": "https://example.com/schemas/x.json#/$defs/y"},
+        }},
+        "ssot/examples/demo.json": {"a": 1, "b": 2},  # V002 builds a validator for it: offline
+    })
+    result = check(load_workspace(root))  # every rule, not only V004
+    hits = [f for f in result.findings if f.rule == "V004"]
+    assert sorted(h.subjects[1] for h in hits) == sorted([remote, "https://example.com/schemas/x.json#/$defs/y"])
+    assert all(h.severity == "warning" and "not fetched" in h.message for h in hits)
+    assert not [f for f in result.findings if "network access attempted" in f.message]
+    assert accepted == []
+
+
+def test_v004_quiet_for_workspace_refs(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": {"$defs": {"x": {}}, "$ref": "#/$defs/x"}})
+    assert findings(root, "V004") == []
+
+
+# --- V005 -----------------------------------------------------------------------------------
+
+
+def test_v005_cycle_between_files(make_ws):
+    root = make_ws({
+        "ssot/schemas/a.schema.json": {"$ref": "b.schema.json"},
+        "ssot/schemas/b.schema.json": {"allOf": [{"$ref": "a.schema.json"}]},
+    })
+    [hit] = findings(root, "V005")
+    assert "a.schema.json" in hit.message and "b.schema.json" in hit.message
+
+
+def test_v005_self_reference(make_ws):
+    root = make_ws({"ssot/schemas/self.schema.json": {"$ref": "#"}})
+    [hit] = findings(root, "V005")
+    assert hit.path == "ssot/schemas/self.schema.json"
+
+
+def test_v005_quiet_for_recursive_tree(make_ws):
+    node = {"type": "object", "properties": {
+        "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+        "parent": {"$ref": "#/$defs/node"},
+    }}
+    root = make_ws({"ssot/schemas/tree.schema.json": {"$defs": {"node": node}, "$ref": "#/$defs/node"}})
+    assert findings(root, "V005") == []
+
+
+# --- V006 -----------------------------------------------------------------------------------
+
+
+def test_v006_schema_without_example(make_ws):
+    root = make_ws({
+        "ssot/schemas/demo.schema.json": OBJ,
+        "ssot/schemas/dir.schema.json": OBJ,
+        "ssot/examples/dir/one.json": {"id": "x"},  # the folder convention counts
+        "ssot/schemas/common/ids.schema.json": {"$defs": {}},  # shared: needs none
+    })
+    hits = findings(root, "V006")
+    assert [(h.path, h.severity) for h in hits] == [("ssot/schemas/demo.schema.json", "warning")]
+
+
+def test_v006_quiet(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": OBJ, "ssot/examples/demo.json": {"id": "x"}})
+    assert findings(root, "V006") == []
+
+
+def test_validity_rules_quiet_on_shipped_workspace(repo_root):
+    result = check(load_workspace(repo_root), select=["load", "validity"])
+    assert result.findings == (), "\n".join(f"{f.rule} {f.path}:{f.line} {f.message}" for f in result.findings)
+

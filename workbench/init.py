@@ -1,0 +1,239 @@
+"""`workbench init`: a starter `decisions/` for a root that has `ssot/` but no decisions yet.
+
+Writes `decisions/workspace.yaml` (the built-in defaults, spelled out and
+commented) and one `decisions/families/ID.yaml` per contract schema that is in
+no family, with an `intent_class` *guessed* from the schema's name and shape
+and `guess: true` (rule G011 keeps reporting it until an architect confirms).
+Governance fields (owner, tier, decision, ...) are left out for a person to fill.
+
+Only ever creates new files (exclusive create): an existing file is never
+touched, so running it twice is harmless. Edits of existing decisions go
+through `workbench/store.py`, not here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .config import WorkspaceConfig
+from .loader import load_workspace
+from .loader.decisions import DECISIONS_DIR
+from .model import SchemaDoc, Workspace
+
+FAMILIES_DIR = f"{DECISIONS_DIR}/families"
+_ID_OK = re.compile(r"^[a-z][a-z0-9_]*$")
+_SCHEMA_PATH_OK = re.compile(r"^[^/\\#][^\\#]*\.json$")  # family.schema.json `schemas` item pattern
+_PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_./*-]*$")  # safe unquoted inside a YAML flow list
+_WORDS = re.compile(r"[a-z]+|[0-9]+")
+_ID_PARTS = re.compile(r"[a-z0-9]+")
+PAIR_SUFFIXES = ("request", "response")
+
+# intent class -> name words that suggest it; the first class (in this order) whose word
+# appears in a schema's name wins, so `task.result` is a status and `spawn.spec` a job.
+NAME_HINTS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("event_log", frozenset({"event", "events", "log", "logs", "stream", "streams", "cursor", "envelope",
+                             "telemetry", "audit", "trace", "journal", "feed"})),
+    ("error", frozenset({"error", "errors", "reason", "reasons", "fault", "faults", "failure", "code", "codes"})),
+    ("status", frozenset({"status", "result", "results", "decision", "decisions", "outcome", "verdict",
+                          "state", "health", "report"})),
+    ("job_invocation", frozenset({"queue", "spawn", "job", "jobs", "execute", "execution", "invocation",
+                                  "invoke", "command", "dispatch"})),
+    ("resource_spec", frozenset({"config", "configuration", "spec", "defaults", "settings", "profile",
+                                 "profiles", "catalog", "capability", "capabilities", "manifest", "policy",
+                                 "options", "limits", "strategies", "strategy"})),
+)
+# weak job words: a job only when the schema also takes inputs
+WEAK_JOB_WORDS = frozenset({"request", "task", "tasks", "run", "action", "work"})
+INPUT_FIELDS = frozenset({"input", "inputs", "args", "arguments", "params", "parameters", "argv", "command",
+                          "payload"})
+# top-level property shapes, used when the name says nothing
+SHAPE_HINTS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("event_log", frozenset({"event_type", "event_id", "sequence", "cursor", "emitted_at", "offset"})),
+    ("error", frozenset({"error_code", "reason_code", "codes", "retryable", "grpc_status"})),
+    ("status", frozenset({"status", "outcome", "verdict", "result", "state", "decided_at"})),
+    ("job_invocation", INPUT_FIELDS),
+)
+FALLBACK = "resource_spec"
+
+FAMILY_HEADER = """\
+# Written by `workbench init`: a GUESS, to confirm or correct.
+# The family grouping and `intent_class` were guessed from the schema name(s)
+# and top-level fields. Check them, fill in owner, stability_tier, decision,
+# rationale, wire_mapping and version_policy (see DESIGN.md), then set
+# `guess: false`; until then rule G011 reports this family.
+"""
+
+WORKSPACE_HEADER = """\
+# Workbench workspace configuration (written by `workbench init`).
+#
+# Where the contract schemas and their examples live, the vocabularies a family
+# record may use (intent classes, stability tiers), the thresholds of the
+# overlap/duplication analysis, and where `workbench export` writes the docs.
+# Every key is optional: an absent key keeps the built-in default (these values
+# are the defaults, spelled out for review).
+"""
+
+
+def init_decisions(root: Path, force: bool = False) -> list[str]:
+    """Write a starter decisions/ under `root`; return the relative paths written, sorted.
+
+    Writes `decisions/workspace.yaml` when absent. Writes family files when
+    `decisions/families/` holds none yet (a first run, or a decisions/ with only
+    some single files); with `force`, also adds families next to existing ones
+    for every contract schema that is in no family. Never overwrites a file.
+    """
+    root = Path(root)
+    written: list[str] = []
+    if _create(root / DECISIONS_DIR / "workspace.yaml", workspace_yaml(WorkspaceConfig())):
+        written.append(f"{DECISIONS_DIR}/workspace.yaml")
+
+    families_dir = root / FAMILIES_DIR
+    has_families = families_dir.is_dir() and any(families_dir.glob("*.yaml"))
+    if has_families and not force:
+        return sorted(written)
+
+    ws = load_workspace(root)
+    taken = {p.stem for p in families_dir.glob("*.yaml")} if families_dir.is_dir() else set()
+    taken |= {f.id for f in ws.families}
+    for family_id, schemas in plan_families(ws, taken):
+        rel = f"{FAMILIES_DIR}/{family_id}.yaml"
+        if _create(root / rel, family_yaml(family_id, schemas, ws.config.intent_classes)):
+            written.append(rel)
+    return sorted(written)
+
+
+def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:
+    """(family id, schemas) for every contract schema in no family; ids unique and not in `taken`."""
+    loose = [s for s in ws.contract_schemas if ws.family_of(s.path) is None and _SCHEMA_PATH_OK.match(s.path)]
+    groups: dict[str, list[SchemaDoc]] = {}
+    for s in loose:
+        groups.setdefault(_group_key(s.name, {x.name for x in loose}), []).append(s)
+    used = set(taken)
+    out = []
+    for key in sorted(groups):
+        family_id = _unique(family_id_for(key), used)
+        used.add(family_id)
+        out.append((family_id, sorted(groups[key], key=lambda s: s.path)))
+    return out
+
+
+def _group_key(name: str, names: set[str]) -> str:
+    """`X.request` and `X.response` group as `X` when both exist; any other name stands alone."""
+    for suffix in PAIR_SUFFIXES:
+        for sep in (".", "_", "-"):
+            if name.endswith(sep + suffix):
+                stem = name[: -len(suffix) - 1]
+                if all(any(stem + s + other in names for s in (".", "_", "-")) for other in PAIR_SUFFIXES):
+                    return stem
+    return name
+
+
+def family_id_for(name: str) -> str:
+    """Schema name -> family id (`gate.decision` -> `gate_decision`), always a valid id."""
+    family_id = "_".join(_ID_PARTS.findall(name.lower())) or "family"
+    return family_id if _ID_OK.match(family_id) else f"f_{family_id}"
+
+
+def _unique(family_id: str, used: set[str]) -> str:
+    candidate, n = family_id, 2
+    while candidate in used:
+        candidate, n = f"{family_id}_{n}", n + 1
+    return candidate
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(text.lower())
+
+
+def _properties(body: dict[str, Any]) -> set[str]:
+    props = body.get("properties")
+    return {k.lower() for k in props} if isinstance(props, dict) else set()
+
+
+def guess_intent_class(schemas: list[SchemaDoc], vocabulary: Iterable[str] = ()) -> str:
+    """An intent class from the schemas' names first, then their top-level fields."""
+    vocabulary = tuple(vocabulary) or WorkspaceConfig().intent_classes
+    names = [w for s in schemas for w in _words(s.name)]
+    props = set().union(*(_properties(s.body) for s in schemas)) if schemas else set()
+    guess = _from_words(names, props) or _from_words([w for s in schemas for w in _words(s.title)], props)
+    if guess is None:
+        scores = {cls: len(props & fields) for cls, fields in SHAPE_HINTS}
+        best = max(scores.values(), default=0)
+        guess = next((cls for cls, _ in SHAPE_HINTS if scores[cls] == best), None) if best >= 2 else None
+    guess = guess or FALLBACK
+    return guess if guess in vocabulary else vocabulary[0]
+
+
+def _from_words(words: list[str], props: set[str]) -> str | None:
+    present = set(words)
+    for cls, hints in NAME_HINTS:
+        if present & hints:
+            return cls
+    if present & WEAK_JOB_WORDS and props & INPUT_FIELDS:
+        return "job_invocation"
+    return None
+
+
+def _title(family_id: str, schemas: list[SchemaDoc]) -> str:
+    if len(schemas) == 1 and schemas[0].title.strip():
+        return schemas[0].title.strip()
+    return family_id.replace("_", " ").capitalize()
+
+
+def _q(value: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(value, ensure_ascii=True)
+
+
+def _flow(values: Iterable[str], quote: bool = False) -> str:
+    items = [v if not quote and _PLAIN.match(v) else _q(v) for v in values]
+    return "[" + ", ".join(items) + "]"
+
+
+def family_yaml(family_id: str, schemas: list[SchemaDoc], vocabulary: Iterable[str] = ()) -> str:
+    lines = [
+        FAMILY_HEADER.rstrip("\n"),
+        f"family: {family_id}",
+        f"title: {_q(_title(family_id, schemas))}",
+        f"intent_class: {guess_intent_class(schemas, vocabulary)}",
+        "schemas:",
+        *(f"  - {_q(s.path)}" for s in schemas),
+        "guess: true",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def workspace_yaml(config: WorkspaceConfig) -> str:
+    t = config.thresholds
+    return WORKSPACE_HEADER + "\n".join([
+        "version: 1",
+        "schemas:",
+        f"  globs: {_flow(config.schema_globs, quote=True)}",
+        f"  shared_globs: {_flow(config.shared_globs, quote=True)}",
+        "examples:",
+        '  # {name}: schema file name without ".schema.json"',
+        f"  patterns: {_flow(config.example_patterns, quote=True)}",
+        f"intent_classes: {_flow(config.intent_classes)}",
+        f"stability_tiers: {_flow(config.stability_tiers)}",
+        "thresholds:",
+        f"  overlap_warning: {t.overlap_warning}     # structural similarity score (0..1) to warn",
+        f"  overlap_min_shared: {t.overlap_min_shared}    # shared property paths needed before scoring",
+        f"  duplication_min_properties: {t.duplication_min_properties}",
+        f"  max_nesting: {t.max_nesting}",
+        "export:",
+        f"  out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
+    ]) + "\n"
+
+
+def _create(path: Path, text: str) -> bool:
+    """Create `path` with `text`; False (and nothing written) when it already exists."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("x", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+    except FileExistsError:
+        return False
+    return True
