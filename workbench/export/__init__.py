@@ -1,0 +1,86 @@
+"""`workbench export`: the M1 Markdown documents, rendered from one workspace snapshot.
+
+`render_docs` is pure (the same snapshot gives the same bytes on any machine);
+`export_docs` writes what changed, atomically. Rule E001 compares the committed
+documents with `render_docs`, so export and check can never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..model import Workspace
+from .docs import DOCS, HEADER, Inputs
+
+__all__ = ["DOCS", "HEADER", "export_docs", "out_dir", "render_docs"]
+
+MAX_PASSES = 3  # the documents are evidence for the checklist: re-render until they stop changing
+
+
+def out_dir(ws: Workspace) -> Path:
+    """The configured export folder (`export.out` in decisions/workspace.yaml), inside the root."""
+    return ws.root / ws.config.export_out
+
+
+def render_docs(ws: Workspace) -> dict[str, str]:
+    """Document file name -> Markdown text, in `DOCS` order; nothing is written."""
+    inputs = Inputs(ws)
+    return {name: render(inputs) for name, render in DOCS.items()}
+
+
+def export_docs(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]:
+    """Write the documents to `out` (default: `out_dir(ws)`); return [(path, "written"|"unchanged")].
+
+    Paths are relative to the root when `out` is inside it. Written documents
+    can change the workspace's own evidence (a checklist item may cite one), so
+    when a pass writes into the root the workspace is reloaded and rendered
+    again, until a pass writes nothing.
+    """
+    from ..loader import load_workspace
+
+    target = Path(out) if out is not None else out_dir(ws)
+    states: dict[str, str] = {}
+    for _ in range(MAX_PASSES):
+        written = [name for name, text in render_docs(ws).items() if _write_if_changed(target / name, text)]
+        for name in DOCS:
+            states.setdefault(name, "unchanged")
+        for name in written:
+            states[name] = "written"
+        if not written or not _inside(target, ws.root):
+            break
+        ws = load_workspace(ws.root)
+    return [(_display(target / name, ws.root), states[name]) for name in DOCS]
+
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    """Atomically replace `path` with `text` (UTF-8, `\\n` endings) unless it already holds exactly that."""
+    data = text.encode("utf-8")
+    mode = 0o644
+    try:
+        if path.read_bytes() == data:
+            return False
+        mode = path.stat().st_mode & 0o777
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, mode)  # mkstemp creates 0600; keep the file's mode (new files: 0644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def _display(path: Path, root: Path) -> str:
+    """Root-relative POSIX path when inside the root, else the path as given."""
+    return path.resolve().relative_to(root.resolve()).as_posix() if _inside(path, root) else path.as_posix()

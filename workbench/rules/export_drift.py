@@ -1,0 +1,70 @@
+"""Export drift: the committed M1 documents must equal what `workbench export` writes now."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import PurePosixPath
+
+from ..export import render_docs
+from .registry import Hit, rule
+
+EXCERPT_LINES = 10  # changed lines shown in the message
+EXCERPT_WIDTH = 160  # characters shown of each changed line, around where it changed
+
+
+def diff_excerpt(old: list[str], new: list[str], limit: int = EXCERPT_LINES) -> tuple[int, list[str], int]:
+    """(first differing line of `old`, the first `limit` changed lines, number of changed lines).
+
+    Changed lines are `-` (committed) and `+` (export); long lines (table rows)
+    are clipped to a window around the first character that changed.
+    """
+    first, changed = None, []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        first = first or i1 + 1
+        removed, added = old[i1:i2], new[j1:j2]
+        at = _common_prefix(removed[0], added[0]) if removed and added else 0
+        changed += ["-" + _clip(line, at) for line in removed] + ["+" + _clip(line, at) for line in added]
+    return first or 1, changed[:limit], len(changed)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+
+
+def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
+    if len(line) <= width:
+        return line
+    lo = max(0, min(at - width // 3, len(line) - width))
+    return ("..." if lo else "") + line[lo:lo + width] + ("..." if lo + width < len(line) else "")
+
+
+@rule("E001", "export-stale", "export", "error")
+def export_stale(ctx):
+    """A committed document in the export folder (`export.out` in decisions/workspace.yaml,
+    default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would write
+    from the current ssot/ and decisions/, or is missing. The documents are generated: run
+    `workbench export` and commit the result instead of editing them. The message shows the
+    first changed lines (`-` committed, `+` export). Nothing is reported for a root without
+    decisions/."""
+    ws = ctx.ws
+    if not ws.decisions.present:
+        return
+    folder = PurePosixPath(ws.config.export_out)
+    for name, text in render_docs(ws).items():
+        rel = (folder / name).as_posix()
+        try:
+            committed = (ws.root / rel).read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            yield Hit(f"missing: run `workbench export` to write {name}", rel, None, (name,))
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            yield Hit(f"cannot read the committed document: {exc}", rel, None, (name,))
+            continue
+        if committed == text:
+            continue
+        first, excerpt, total = diff_excerpt(committed.split("\n"), text.split("\n"))
+        more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
+        yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench export`:"
+                  + "".join(f"\n  {changed}" for changed in excerpt + more), rel, first, (name,))
