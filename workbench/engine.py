@@ -19,6 +19,7 @@ class Context:
     ws: Workspace
     baseline: Workspace | None = None
     baseline_label: str = ""
+    prior: "CheckResult | None" = None  # findings of every plain rule, for the export rules that summarise them
 
     @cached_property
     def refs(self):
@@ -65,6 +66,11 @@ def _waive(ws: Workspace, finding: Finding) -> Finding:
     return finding
 
 
+def _plain(rule: Rule) -> bool:
+    """A rule whose findings depend on the workspace alone (no baseline, not about exports)."""
+    return rule.category != "export" and not rule.needs_baseline
+
+
 def check(
     ws: Workspace,
     select: Iterable[str] = (),
@@ -75,8 +81,13 @@ def check(
     """Run every selected rule; a rule that crashes becomes an error finding, never a traceback."""
     ctx = Context(ws, baseline, baseline_label)
     rules = [r for r in selected_rules(select, ignore) if baseline is not None or not r.needs_baseline]
+    rules.sort(key=lambda r: r.category == "export")  # export rules summarise the others: run them last
+    plain = {r.id for r in all_rules() if _plain(r)}
     findings: set[Finding] = set()
     for rule in rules:
+        if rule.category == "export" and ctx.prior is None and plain <= {r.id for r in rules}:
+            ctx.prior = CheckResult(str(ws.root), tuple(sorted((f for f in findings if f.rule in plain),
+                                                              key=Finding.sort_key)), tuple(r for r in rules if _plain(r)))
         try:
             for hit in rule.check(ctx):
                 severity = hit.severity or rule.severity

@@ -11,6 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..engine import CheckResult
 from ..model import Workspace
 from .docs import DOCS, HEADER, Inputs
 
@@ -24,9 +25,12 @@ def out_dir(ws: Workspace) -> Path:
     return ws.root / ws.config.export_out
 
 
-def render_docs(ws: Workspace) -> dict[str, str]:
-    """Document file name -> Markdown text, in `DOCS` order; nothing is written."""
-    inputs = Inputs(ws)
+def render_docs(ws: Workspace, prior: CheckResult | None = None) -> dict[str, str]:
+    """Document file name -> Markdown text, in `DOCS` order; nothing is written.
+
+    `prior`: the findings of every non-export rule, when the caller has them already.
+    """
+    inputs = Inputs(ws, prior)
     return {name: render(inputs) for name, render in DOCS.items()}
 
 

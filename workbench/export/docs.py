@@ -15,7 +15,7 @@ from functools import cached_property
 
 from ..analysis.refs import RefIndex
 from ..checklist import derive_checklist
-from ..engine import check
+from ..engine import CheckResult, check
 from ..findings import CATEGORIES, SEVERITIES
 from ..model import Family, Workspace
 from ..rules.registry import get_rule
@@ -42,15 +42,16 @@ class Inputs:
     """A snapshot plus what several documents derive from it (computed once per render)."""
 
     ws: Workspace
+    prior: CheckResult | None = None  # the engine's findings when it already ran the other rules
 
     @cached_property
     def refs(self) -> RefIndex:
         return RefIndex(self.ws)
 
     @cached_property
-    def check(self):
+    def check(self) -> CheckResult:
         """Findings of every rule except the export category (docs must not depend on their own staleness)."""
-        return check(self.ws, ignore=["export"])
+        return self.prior or check(self.ws, ignore=["export"])
 
     @cached_property
     def checklist(self):

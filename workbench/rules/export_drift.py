@@ -52,7 +52,7 @@ def export_stale(ctx):
     if not ws.decisions.present:
         return
     folder = PurePosixPath(ws.config.export_out)
-    for name, text in render_docs(ws).items():
+    for name, text in render_docs(ws, ctx.prior).items():
         rel = (folder / name).as_posix()
         try:
             committed = (ws.root / rel).read_bytes().decode("utf-8")
