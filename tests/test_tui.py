@@ -1,0 +1,426 @@
+"""The Textual app driven with Pilot on a copy of the small fixture workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textual")
+
+from textual.widgets import Input, Select, TextArea  # noqa: E402
+
+from workbench.tui.app import WorkbenchApp  # noqa: E402
+from workbench.tui.screens.checklist import ChecklistScreen  # noqa: E402
+from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
+from workbench.tui.screens.edit_family import EditFamilyScreen  # noqa: E402
+from workbench.tui.screens.help import HelpScreen  # noqa: E402
+from workbench.tui.screens.main import MainScreen  # noqa: E402
+from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
+from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
+SIZE = (100, 32)
+
+pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no pytest-asyncio needed)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # Textual runs on asyncio
+GATE = "decisions/families/gate.yaml"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    dest = tmp_path / "ws"
+    shutil.copytree(FIXTURE, dest)
+    return dest
+
+
+async def settle(pilot) -> None:
+    """Let reload workers finish and the UI apply their result (watcher disabled)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def until(pilot, predicate, timeout: float = 10.0) -> bool:
+    """Poll (with pilot.pause) until `predicate()` holds; bounded."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        if predicate():
+            return True
+        await pilot.pause(0.1)
+    return predicate()
+
+
+def rules(app: WorkbenchApp) -> list[tuple[str, str]]:
+    return [(f.rule, f.path) for f in app.snapshot.result.findings]
+
+
+def tree_labels(app: WorkbenchApp) -> dict[tuple[str, str], str]:
+    tree = app.screen.query_one(BrowseTree)
+    out = {}
+    stack = list(tree.root.children)
+    while stack:
+        node = stack.pop()
+        out[node.data.ident] = node.label.plain
+        stack.extend(node.children)
+    return out
+
+
+async def open_editor(pilot, family: str = "gate") -> EditFamilyScreen:
+    app = pilot.app
+    assert app.screen.select_ref(NodeRef(FAMILY, family))
+    await pilot.pause()
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, EditFamilyScreen)
+    return app.screen
+
+
+# ---------------------------------------------------------------------- browse
+
+
+async def test_first_screen_then_tree_with_counts_and_literal_titles(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, MainScreen)  # shown before the first check finished
+        await settle(pilot)
+        assert app.snapshot is not None and not app.busy
+        labels = tree_labels(app)
+        for intent in app.snapshot.ws.config.intent_classes:
+            assert ("intent", intent) in labels
+        assert ("group", "undecided") in labels and ("group", "shared") in labels
+        assert labels[("family", "gate")].startswith("gate  ●1")  # V002 on its example
+        assert labels[("schema", "ssot/schemas/odd.title.schema.json")] == "odd.title  ●1"
+        # the schema's markup-looking title is shown literally in the detail pane
+        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/odd.title.schema.json"))
+        await pilot.pause()
+        text = _plain(app.screen.query_one("#detail-body"))
+        assert "[bold]x[/] [TODO] | pipe" in text
+        assert "[red]must show literally[/red]" in text
+
+
+def _plain(static) -> str:
+    """Plain text of a Static's content, rendered through a Rich console."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(static.content)
+    return console.export_text()
+
+
+async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
+        await pilot.pause()
+        text = _plain(app.screen.query_one("#detail-body"))
+        for expected in ("Decision record", "contracts-core", "Fields (", "checks[].check_id",
+                         "Examples (2)", "✓ ssot/examples/gate.decision.json", "✗ ssot/examples/gate.decision/bad_verdict.json",
+                         "V002", "Overlaps (0)"):
+            assert expected in text, expected
+
+
+async def test_finding_choice_moves_the_tree_and_filter_narrows(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"V002")
+        await pilot.pause()
+        panel = app.screen.query_one(FindingsPanel)
+        assert [f.rule for f in panel.shown] == ["V002"]
+        await pilot.press("enter")  # to the table
+        assert isinstance(app.focused, FindingsTable)
+        await pilot.press("enter")  # choose: the tree moves to the example's schema
+        await pilot.pause()
+        tree = app.screen.query_one(BrowseTree)
+        assert tree.cursor_node.data.ident == ("schema", "ssot/schemas/gate.decision.schema.json")
+        app.screen.query_one("#filter-severity", Select).value = "warning"
+        await pilot.pause()
+        assert panel.shown == []
+
+
+# ---------------------------------------------------------------------- edit
+
+
+async def test_edit_and_save_round_trip_updates_tree_and_findings(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert not [r for r in rules(app) if r == ("G004", GATE)]
+        form = await open_editor(pilot)
+        form.query_one("#field-owner", Input).value = "gateway-api"
+        form.query_one("#field-version_policy", TextArea).text = ""  # G004 warning after saving
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        text = (root / GATE).read_text()
+        assert "# Contract family gate (fixture): comments and unknown keys must survive an edit." in text
+        assert "x_review_note: keep me   # unknown key: the workbench must not drop it" in text
+        assert "owner: gateway-api" in text and "# who approves changes" in text
+        assert "version_policy" not in text
+        assert ("G004", GATE) in rules(app)
+        assert app.snapshot.ws.family("gate").owner == "gateway-api"
+        assert "▲1" in tree_labels(app)[("family", "gate")]
+        assert app.screen.query_one(BrowseTree).cursor_node.data.ident == ("family", "gate")  # selection kept
+        assert any(f.rule == "G004" for f in app.screen.query_one(FindingsPanel).shown)
+
+
+async def test_cancel_writes_nothing(root: Path) -> None:
+    before = (root / GATE).read_bytes()
+    mtime = (root / GATE).stat().st_mtime_ns
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_editor(pilot)
+        form.query_one("#field-owner", Input).value = "someone-else"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+    assert (root / GATE).read_bytes() == before
+    assert (root / GATE).stat().st_mtime_ns == mtime
+    assert not [p for p in (root / GATE).parent.iterdir() if p.name.startswith(".wb-")]
+
+
+async def test_new_without_a_named_alternative_shows_an_inline_error(root: Path) -> None:
+    before = (root / GATE).read_bytes()
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_editor(pilot)
+        form.query_one("#field-decision", Select).value = "new"
+        form.query_one("#field-alternatives_considered", Input).value = "task_output"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # not closed
+        error = _plain(form.query_one("#error-rationale"))
+        assert "task_output" in error
+        assert form.query_one("#error-rationale").has_class("-shown")
+        await pilot.press("escape")
+        await settle(pilot)
+    assert (root / GATE).read_bytes() == before
+
+
+async def test_saving_over_a_file_changed_on_disk_asks_first(root: Path) -> None:
+    path = root / GATE
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_editor(pilot)
+        form.query_one("#field-owner", Input).value = "mine"
+        theirs = path.read_text().replace("stability_tier: stable/v1", "stability_tier: internal  # theirs")
+        path.write_text(theirs)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictScreen)
+        diff = _plain(app.screen.query_one("#conflict-diff Static"))
+        assert "+stability_tier: internal  # theirs" in diff
+        assert path.read_text() == theirs  # asked, nothing written
+        await pilot.press("escape")  # cancel: back to my edit, still unsaved
+        await pilot.pause()
+        assert isinstance(app.screen, EditFamilyScreen)
+        assert app.screen.query_one("#field-owner", Input).value == "mine"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("o")  # overwrite with mine, on top of theirs
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+    text = path.read_text()
+    assert "owner: mine" in text and "stability_tier: internal  # theirs" in text
+
+
+async def test_conflict_reload_theirs_discards_mine(root: Path) -> None:
+    path = root / GATE
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        form = await open_editor(pilot)
+        form.query_one("#field-owner", Input).value = "mine"
+        theirs = path.read_text().replace("owner: contracts-core", "owner: theirs")
+        path.write_text(theirs)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.snapshot.ws.family("gate").owner == "theirs"
+    assert path.read_text() == theirs
+
+
+# ---------------------------------------------------------------------- live
+
+
+async def test_schema_written_while_running_shows_its_overlap_warning(root: Path) -> None:
+    app = WorkbenchApp(root, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await until(pilot, lambda: app.snapshot is not None and not app.busy)
+        await pilot.pause(0.3)  # the watcher is up
+        body = json.loads((root / "ssot/schemas/gate.decision.schema.json").read_text())
+        body["title"] = "Gate verdict v2"
+        (root / "ssot/schemas/gate.verdict.schema.json").write_text(json.dumps(body, indent=2))
+
+        def warned() -> bool:
+            snap = app.snapshot
+            return snap is not None and any(
+                f.rule == "O001" and "gate.verdict" in f.subjects for f in snap.result.findings)
+
+        assert await until(pilot, warned, timeout=10)
+        await pilot.pause()
+        labels = tree_labels(app)
+        assert "▲" in labels[("schema", "ssot/schemas/gate.verdict.schema.json")]
+        assert "▲1" in labels[("family", "gate")]  # the overlap counts on both sides
+
+
+async def test_broken_file_shows_a_finding_and_the_app_keeps_running(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/task.result.schema.json"))
+        await pilot.pause()
+        (root / "ssot/schemas/task.result.schema.json").write_text('{"title": "broken", ')
+        (root / GATE).write_text("family: [gate\n")
+        await pilot.press("r")
+        await settle(pilot)
+        found = rules(app)
+        assert ("L001", "ssot/schemas/task.result.schema.json") in found
+        assert ("L001", GATE) in found
+        assert app.is_running and isinstance(app.screen, MainScreen)
+        assert tree_labels(app)  # the screen is not blank
+        await pilot.press("down", "up", "slash", *"L001", "escape")
+        await pilot.pause()
+        assert all(f.rule == "L001" for f in app.screen.query_one(FindingsPanel).shown)
+        await pilot.press("e")  # the gate family no longer loads: edit is unavailable, no crash
+        await pilot.pause()
+        assert app.is_running
+
+
+async def test_selection_and_scroll_survive_a_reload(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        ref = NodeRef(SCHEMA, "ssot/schemas/skill.execute.schema.json")
+        app.screen.select_ref(ref)
+        await pilot.pause()
+        (root / "ssot/schemas/new.thing.schema.json").write_text('{"type": "object"}')  # adds a tree node
+        await pilot.press("r")
+        await settle(pilot)
+        assert app.screen.query_one(BrowseTree).cursor_node.data.ident == ref.ident
+        assert app.screen.current.ident == ref.ident
+
+
+# ---------------------------------------------------------------------- other screens
+
+
+async def test_checklist_manual_tick_is_saved(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        statuses = [(r.item.id, r.status) for r in app.screen.rows]
+        assert statuses == [("skill_execute_resolved", "done"), ("idempotency_reviewed", "open")]
+        await pilot.press("t")  # derived item: not tickable
+        await pilot.pause()
+        assert isinstance(app.screen, ChecklistScreen)
+        await pilot.press("down", "t")
+        await pilot.pause()
+        evidence = app.screen.query_one("#tick-evidence", Input)
+        evidence.value = "decisions/nope.md"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "nope.md" in _plain(app.screen.query_one("#tick-error"))  # inline, not closed
+        evidence.value = "decisions/gates.yaml"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+        assert [(r.item.id, r.status) for r in app.screen.rows][1] == ("idempotency_reviewed", "done")
+        text = (root / "decisions/checklist.yaml").read_text()
+        assert text.startswith("# Fixture checklist")
+        assert "done: true" in text and "- decisions/gates.yaml" in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_record_pages_help_and_palette(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, table_id, rows in (("d", "#deltas-table", 1), ("m", "#packages-table", 2), ("g", "#gates-table", 1)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen.query_one(table_id).row_count == rows, key
+        await pilot.press("m")
+        await settle(pilot)
+        assert app.screen.query_one("#handoff-table").row_count == 1
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        ids = {row[3].plain for row in app.screen.query_one("#help-table")._fit_rows}
+        assert {"workbench.checklist", "browse.edit", "edit.save", "conflict.overwrite", "checklist.tick"} <= ids
+        await pilot.press("escape")
+        await pilot.press("escape")  # back to browse
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Checklist")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ChecklistScreen)
+
+
+async def test_export_writes_the_docs(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any(r == "E001" for r, _ in rules(app))
+        await pilot.press("x")
+        await settle(pilot)
+        assert sorted(p.name for p in (root / "doc/m1").iterdir())
+        assert not any(r == "E001" for r, _ in rules(app))  # re-checked after writing
+
+
+async def test_workspace_without_decisions(tmp_path: Path) -> None:
+    root = tmp_path / "bare"
+    shutil.copytree(FIXTURE / "ssot", root / "ssot")
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        labels = tree_labels(app)
+        assert ("schema", "ssot/schemas/gate.decision.schema.json") in labels
+        assert app.snapshot.ws.families == ()
+        await pilot.press("e", "c", "t", "escape", "d", "m", "g", "escape")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, MainScreen)
+
+
+async def test_keymap_rebinds_by_binding_id(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False, keymap={"browse.edit": "E", "workbench.checklist": "C"})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.screen.select_ref(NodeRef(FAMILY, "gate"))
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("E")
+        await pilot.pause()
+        assert isinstance(app.screen, EditFamilyScreen)
+        await pilot.press("escape", "question_mark")
+        await pilot.pause()
+        keys = {row[3].plain: row[1].plain for row in app.screen.query_one("#help-table")._fit_rows}
+        assert keys["browse.edit"] == "E"

@@ -1,0 +1,79 @@
+"""SVG snapshots of the main screens on the fixture workspace (pytest-textual-snapshot).
+
+Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update`
+and review tests/__snapshots__/ (or snapshot_report.html on a failure).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytest_textual_snapshot")
+
+from workbench.tui.app import WorkbenchApp  # noqa: E402
+from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
+SIZE = (100, 32)
+
+
+def make_app() -> WorkbenchApp:
+    # the fixture is only read here; no file watcher, so the screen is deterministic
+    return WorkbenchApp(FIXTURE, watch=False, keymap={})
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def test_main_screen(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/odd.title.schema.json"))
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_edit_form(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.select_ref(NodeRef(FAMILY, "gate"))
+        await pilot.pause()
+        await pilot.press("e")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_checklist(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_findings_panel_filtered(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("slash", *"gate")
+        await settle(pilot)
+        await pilot.press("enter")  # to the table: the cursor shows
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=SIZE, run_before=run_before)
+
+
+def test_main_screen_80x24(snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        pilot.app.screen.select_ref(NodeRef(FAMILY, "skill_execute"))
+        await settle(pilot)
+
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=run_before)

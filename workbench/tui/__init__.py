@@ -1,0 +1,1 @@
+"""The Textual workbench (`workbench` without a command). Only this package imports Textual."""

@@ -1,0 +1,361 @@
+"""The workbench TUI: browse, check and edit a workspace's contract decisions.
+
+The app holds one immutable `Snapshot` (workspace + findings + view index) and
+replaces it whole after every reload. Reloads run in a thread worker (never on
+the UI thread) and report back with a `WorkspaceChecked` message; a watchfiles
+worker triggers them when `ssot/` or `decisions/` change. Screens watch
+`app.snapshot` and redraw, keeping their selection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import ClassVar, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import var
+from textual.screen import ModalScreen, Screen
+from textual.worker import get_current_worker
+
+from .. import store
+from ..loader import LoadCache, load_workspace
+from .commands import WorkbenchCommands
+from .screens.checklist import ChecklistScreen
+from .screens.deltas import DeltasScreen
+from .screens.gates import GatesScreen
+from .screens.main import MainScreen
+from .screens.matrix import MatrixScreen
+from .view import Snapshot, make_snapshot
+
+HERE = Path(__file__).parent
+WATCHED = ("ssot", "decisions")
+KEYMAP_ENV = "WORKBENCH_KEYMAP"
+
+
+class WorkspaceChecked(Message):
+    """A reload finished: the new Workspace and CheckResult, in a ready-to-show snapshot."""
+
+    def __init__(self, snapshot: Snapshot, reason: str) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.reason = reason
+
+    @property
+    def workspace(self):
+        return self.snapshot.ws
+
+    @property
+    def result(self):
+        return self.snapshot.result
+
+
+class CheckFailed(Message):
+    """A reload raised (a bug, not a workspace problem): keep showing the last snapshot."""
+
+    def __init__(self, error: str, generation: int) -> None:
+        super().__init__()
+        self.error = error
+        self.generation = generation
+
+
+def load_keymap(path: str | os.PathLike | None = None) -> dict[str, str]:
+    """Binding id -> keys, from $WORKBENCH_KEYMAP or ~/.config/workbench/keymap.toml.
+
+    The file holds one table: `[keymap]` with `"workbench.edit" = "E"` entries.
+    """
+    import tomllib
+
+    if path is None:
+        env = os.environ.get(KEYMAP_ENV)
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+        path = Path(env) if env else base / "workbench" / "keymap.toml"
+    try:
+        data = tomllib.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    table = data.get("keymap", data)
+    return {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
+
+
+class WorkbenchApp(App[None]):
+    """`workbench [--root DIR]`: the interactive workbench."""
+
+    TITLE = "workbench"
+    CSS_PATH: ClassVar = [HERE / "app.tcss", HERE / "forms.tcss"]  # absolute: subclasses elsewhere work
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    MODES: ClassVar = {  # each page keeps its own screen stack (and its cursor)
+        "browse": MainScreen,
+        "checklist": ChecklistScreen,
+        "deltas": DeltasScreen,
+        "matrix": MatrixScreen,
+        "gates": GatesScreen,
+    }
+    DEFAULT_MODE = "browse"
+    PAGES = Binding.Group("Pages")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="workbench.quit", priority=True,
+                tooltip="Quit the workbench"),
+        Binding("question_mark", "help", "Help", id="workbench.help", key_display="?",
+                tooltip="Every key binding"),
+        Binding("b", "mode('browse')", "Browse", id="workbench.browse", show=False,
+                tooltip="Families, schemas and findings"),
+        Binding("c", "mode('checklist')", "Checklist", id="workbench.checklist", group=PAGES,
+                tooltip="The §2.3 missing-contract checklist"),
+        Binding("d", "mode('deltas')", "Deltas", id="workbench.deltas", group=PAGES, tooltip="The delta register"),
+        Binding("m", "mode('matrix')", "Matrix", id="workbench.matrix", group=PAGES,
+                tooltip="Dependency matrix D1-D8 and the downstream handoff"),
+        Binding("g", "mode('gates')", "Gates", id="workbench.gates", group=PAGES,
+                tooltip="CI gates and change classes"),
+        Binding("r", "reload", "Reload", id="workbench.reload", show=False,
+                tooltip="Reload and re-check the workspace (the file watcher does this on save)"),
+        Binding("x", "export", "Export", id="workbench.export", tooltip="Write the M1 docs (export)"),
+        Binding("i", "info", "Workspace info", id="workbench.info", show=False,
+                tooltip="Root path, counts and check timings"),
+    ]
+    # actions that open another view: not while a dialog is open
+    NAVIGATION = frozenset({"mode", "reload", "export"})
+
+    snapshot: var[Snapshot | None] = var(None, init=False)
+    busy: var[bool] = var(False, init=False)
+    last_error: var[str] = var("", init=False)
+
+    def __init__(self, root: str | os.PathLike = ".", *, watch: bool = True, keymap: dict[str, str] | None = None):
+        super().__init__()
+        self.root = Path(root).expanduser().resolve()
+        self.watch_files = watch
+        self._keymap_override = keymap
+        self._cache = LoadCache()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._applied = 0
+        self._watch_stop: asyncio.Event | None = None
+        self.started = time.perf_counter()
+        self.first_snapshot_at: float | None = None
+        self.sub_title = self.root.name or str(self.root)  # the full path: `i` (workspace info)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def on_mount(self) -> None:
+        keymap = self._keymap_override if self._keymap_override is not None else load_keymap()
+        if keymap:
+            self.set_keymap(keymap)
+        self.reload("initial load")  # in a thread: the first screen shows "checking…" meanwhile
+        if self.watch_files:
+            self.watch_workspace()
+
+    async def action_quit(self) -> None:
+        self.stop_watching()
+        await super().action_quit()
+
+    def stop_watching(self) -> None:
+        if self._watch_stop is not None:
+            self._watch_stop.set()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.NAVIGATION and isinstance(self.screen, ModalScreen):
+            return False
+        return True
+
+    # ------------------------------------------------------------------ reload
+
+    def reload(self, reason: str = "reload") -> None:
+        """Reload + re-check in the background; the newest request wins."""
+        self._generation += 1
+        self.busy = True
+        self._check(self._generation, reason)
+
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
+    def _check(self, generation: int, reason: str) -> None:
+        worker = get_current_worker()
+        with self._lock:  # one load at a time: the LoadCache is not shared between threads
+            if worker.is_cancelled:
+                return
+            try:
+                from ..engine import check
+
+                t0 = time.perf_counter()
+                ws = load_workspace(self.root, self._cache)
+                result = check(ws)
+                snapshot = make_snapshot(ws, result, time.perf_counter() - t0, generation)
+            except Exception:  # a bug in a rule or the loader must not take the app down
+                self.post_message(CheckFailed(traceback.format_exc(limit=6), generation))
+                return
+        if not worker.is_cancelled:
+            self.post_message(WorkspaceChecked(snapshot, reason))
+
+    def on_workspace_checked(self, message: WorkspaceChecked) -> None:
+        snap = message.snapshot
+        if snap.generation < self._applied:
+            return
+        self._applied = snap.generation
+        if self.first_snapshot_at is None:
+            self.first_snapshot_at = time.perf_counter()
+        self.last_error = ""
+        self.snapshot = snap
+        if snap.generation >= self._generation:
+            self.busy = False
+
+    def on_check_failed(self, message: CheckFailed) -> None:
+        if message.generation >= self._generation:
+            self.busy = False
+        self.last_error = message.error.strip().splitlines()[-1] if message.error.strip() else "reload failed"
+        self.notify(f"Reload failed: {self.last_error}", title="workbench", severity="error", markup=False)
+        self.log.error(message.error)
+
+    # ------------------------------------------------------------------ file watching
+
+    def _is_watched(self, path: str) -> bool:
+        p = Path(path)
+        if p.name.startswith(store.TEMP_PREFIX):
+            return False
+        try:
+            rel = p.relative_to(self.root)
+        except ValueError:
+            return False
+        return bool(rel.parts) and rel.parts[0] in WATCHED
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def watch_workspace(self) -> None:
+        """Watch ssot/ and decisions/ recursively, and the root itself (not recursively)
+        for those folders appearing or disappearing; every batch of changes (awatch
+        debounces bursts) asks for one reload. Watching the two folders rather than the
+        whole root keeps inotify off .venv/, .git/ and the like. If native watching
+        fails (e.g. the inotify limit), fall back to polling; give up after repeated
+        failures (`r` still reloads)."""
+        from watchfiles import DefaultFilter, awatch
+
+        default = DefaultFilter()
+
+        def in_folders(change, path: str) -> bool:
+            return default(change, path) and self._is_watched(path)
+
+        def top_level(change, path: str) -> bool:
+            return Path(path).name in WATCHED and Path(path).parent == self.root
+
+        failures = 0
+        while True:
+            stop = self._watch_stop = asyncio.Event()
+            queue: asyncio.Queue[str] = asyncio.Queue()
+            polling = failures > 0
+
+            async def pump(tag: str, *paths: Path, **kw) -> None:
+                try:
+                    async for _changes in awatch(*paths, stop_event=stop, rust_timeout=1000,
+                                                 force_polling=polling, **kw):
+                        queue.put_nowait(tag)
+                except Exception as exc:  # a folder vanished under the watcher, or no more watches
+                    queue.put_nowait(f"error:{type(exc).__name__}: {exc}")
+
+            folders = [self.root / name for name in WATCHED if (self.root / name).is_dir()]
+            tasks = [asyncio.create_task(pump("root", self.root, watch_filter=top_level, recursive=False))]
+            if folders:
+                tasks.append(asyncio.create_task(pump("files", *folders, watch_filter=in_folders)))
+            try:
+                while True:
+                    tag = await queue.get()
+                    self.reload("files changed")
+                    if tag.startswith("error:"):
+                        failures += 1
+                        self.log.warning(f"file watcher: {tag[6:]}")
+                        break
+                    failures = 0 if tag == "files" else failures
+                    if tag == "root":
+                        break  # a watched folder appeared/disappeared: watch the new set
+            finally:
+                stop.set()
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+            if not self.root.is_dir():
+                return
+            if failures >= 3:
+                self.notify("Stopped watching files (the watcher keeps failing); press r to reload.",
+                            severity="warning", markup=False, timeout=10)
+                return
+            await asyncio.sleep(0.2 * (1 + failures))
+
+    # ------------------------------------------------------------------ actions
+
+    async def action_mode(self, mode: str) -> None:
+        if self.current_mode != mode:
+            await self.switch_mode(mode)
+
+    def action_reload(self) -> None:
+        self.reload("reload")
+        self.notify("Reloading…", timeout=1.5, markup=False)
+
+    def action_info(self) -> None:
+        snap = self.snapshot
+        lines = [f"root: {self.root}", f"watching files: {'yes' if self.watch_files else 'no'}"]
+        if snap is None:
+            lines.append("still loading…")
+        else:
+            ws = snap.ws
+            lines.append(f"{len(ws.contract_schemas)} contract schemas, {len(ws.schemas) - len(ws.contract_schemas)} shared, "
+                         f"{len(ws.examples)} examples, {len(ws.families)} families")
+            lines.append(f"last load + check: {snap.elapsed * 1000:.0f} ms ({len(snap.result.rules)} rules)")
+        if self.first_snapshot_at is not None:
+            lines.append(f"first check shown {1000 * (self.first_snapshot_at - self.started):.0f} ms after start")
+        self.notify("\n".join(lines), title="Workspace", markup=False, timeout=10)
+
+    def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_export(self) -> None:
+        if self.snapshot is None:
+            self.notify("Still loading; export when the check finished.", severity="warning", markup=False)
+            return
+        self.notify("Exporting the M1 docs…", timeout=2, markup=False)
+        self._export(self.snapshot)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, snap: Snapshot) -> None:
+        try:
+            from ..export import export_docs
+
+            written = export_docs(snap.ws)
+        except Exception as exc:
+            self.call_from_thread(self.notify, f"Export failed: {type(exc).__name__}: {exc}",
+                                  severity="error", markup=False, timeout=10)
+            return
+        changed = [str(path) for path, state in written if state != "unchanged"]
+        if changed:
+            text = "Wrote " + ", ".join(changed)
+        else:
+            text = f"Docs up to date ({len(written)} file(s) unchanged)"
+        self.call_from_thread(self.notify, text, title="Export", markup=False, timeout=8)
+        if changed:
+            self.call_from_thread(self.reload, "exported")  # E001 compares the docs: re-check
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # the workbench provider lists every binding; keep Textual's theme/keys/screenshot
+        for cmd in super().get_system_commands(screen):
+            if cmd.title != "Quit":
+                yield cmd
+
+    # ------------------------------------------------------------------ helpers for screens
+
+    def all_binding_sources(self) -> list[tuple[str, list[Binding]]]:
+        """(scope, bindings) for the help screen and the command palette, from BINDINGS."""
+        from .screens import binding_scopes
+
+        return binding_scopes(self)
+
+    def effective_key(self, binding: Binding) -> str:
+        """The key a binding answers to now (after the keymap), for display."""
+        keys = self._keymap.get(binding.id, binding.key) if binding.id else binding.key
+        first = keys.split(",")[0].strip()
+        if binding.key_display and keys == binding.key:
+            return binding.key_display
+        return self.get_key_display(Binding(first, binding.action))

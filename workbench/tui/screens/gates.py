@@ -1,0 +1,50 @@
+"""CI gates (decisions/gates.yaml) and the change classes per stability tier."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+
+from ..view import Snapshot
+from .records import RecordsScreen, TableSpec, detail_text, findings_at, t
+
+GATES_FILE = "decisions/gates.yaml"
+
+
+class GatesScreen(RecordsScreen):
+    SCOPE = "CI gates"
+    TITLE_TEXT = "CI gates and change classes (#57 P3)"
+    TABLE_IDS: ClassVar[tuple[str, ...]] = ("gates-table", "classes-table")
+
+    def build(self, snap: Snapshot) -> list[TableSpec]:
+        from ...rules.registry import all_rules
+
+        known = {r.id for r in all_rules()}
+        gates = TableSpec("gates-table", "Gates", [
+            ("gate", 30), ("enforced by", 24), ("external", 22), ("blocking", 8), ("title", None)],
+            empty="no decisions/gates.yaml")
+        for g in snap.ws.decisions.gates:
+            rules = Text()
+            for i, rid in enumerate(g.enforced_by):
+                if i:
+                    rules.append(", ")
+                rules.append(rid, style="" if rid in known else "bold red")
+            found = findings_at(snap, GATES_FILE, g.line, g.id)
+            gates.rows.append([Text(g.id, style="bold"), rules if g.enforced_by else t(None), t(g.external),
+                               Text("yes" if g.blocking else "no", style="bold" if g.blocking else "dim"), t(g.title)])
+            gates.keys.append(g.id)
+            unknown = [r for r in g.enforced_by if r not in known]
+            gates.details.append(detail_text(f"{g.id}: {g.title}", [
+                ("enforced by", g.enforced_by), ("unknown rules", unknown) if unknown else ("rules", "all registered"),
+                ("external", g.external), ("blocking", "yes" if g.blocking else "no"),
+                ("description", g.description),
+            ], found))
+        classes = TableSpec("classes-table", "Change classes", [
+            ("tier", 14), ("required checks", 40), ("allowed", None)], empty="none")
+        for c in snap.ws.decisions.change_classes:
+            classes.rows.append([Text(c.tier, style="bold"), t(c.required_checks), t(c.allowed)])
+            classes.keys.append(c.tier)
+            classes.details.append(detail_text(f"tier {c.tier}", [
+                ("allowed", c.allowed), ("required checks", c.required_checks)]))
+        return [gates, classes]

@@ -1,0 +1,117 @@
+"""Shared layout for the decisions-record pages (deltas, matrix, gates): tables + detail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Label, Static
+
+from ...findings import Finding
+from ..view import GLYPH, SEVERITY_STYLE, Snapshot, finding_location
+from ..widgets.table import FitTable
+from .base import PageScreen
+
+
+@dataclass
+class TableSpec:
+    id: str
+    title: str
+    columns: list[tuple]  # FitTable columns: (label, fixed int | flex weight None/float)
+    rows: list[list[Text]] = field(default_factory=list)
+    details: list[Text] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # row identity, to keep the cursor
+    empty: str = "nothing recorded"
+
+
+def t(value: object, style: str = "") -> Text:
+    """A table cell: literal text; lists joined; missing shown dimmed."""
+    if value is None or value == "" or (isinstance(value, (list, tuple)) and not value):
+        return Text("—", style="dim")
+    if isinstance(value, (list, tuple)):
+        value = ", ".join(map(str, value))
+    return Text(str(value), style=style)
+
+
+def detail_text(title: str, pairs: list[tuple[str, object]], findings: list[Finding] = ()) -> Text:
+    out = Text()
+    out.append(title + "\n", style="bold")
+    for key, value in pairs:
+        out.append(f"{key}: ", style="dim")
+        out.append_text(t(value))
+        out.append("\n")
+    for f in findings:
+        out.append(f"{GLYPH[f.severity]} {f.rule} ", style=SEVERITY_STYLE[f.severity])
+        out.append(finding_location(f), style="dim")
+        out.append(f"  {f.message}\n")
+    return out
+
+
+class RecordsScreen(PageScreen):
+    TITLE_TEXT = ""
+    TABLE_IDS: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.specs: dict[str, TableSpec] = {}
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="records-body"):
+            yield Label(Text(self.TITLE_TEXT), classes="page-title")
+            for table_id in self.TABLE_IDS:
+                yield Label("", id=f"{table_id}-title", classes="table-title")
+                yield FitTable(id=table_id, classes="records-table")
+        with VerticalScroll(id="records-detail", classes="panel"):
+            yield Static("", id="records-detail-body", markup=False)
+
+    def on_mount(self) -> None:
+        if self.TABLE_IDS:
+            self.query_one(f"#{self.TABLE_IDS[0]}", DataTable).focus()
+
+    def build(self, snap: Snapshot) -> list[TableSpec]:
+        raise NotImplementedError
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        for spec in self.build(snap):
+            table = self.query_one(f"#{spec.id}", FitTable)
+            previous = self.specs.get(spec.id)
+            row = table.cursor_row
+            keep = previous.keys[row] if previous and 0 <= row < len(previous.keys) else None
+            self.specs[spec.id] = spec
+            table.set_data(spec.columns, spec.rows, cursor=spec.keys.index(keep) if keep in spec.keys else 0)
+            title = Text()
+            title.append(spec.title, style="bold")
+            title.append(f"  {len(spec.rows)}" if spec.rows else f"  {spec.empty}", style="dim")
+            self.query_one(f"#{spec.id}-title", Label).update(title)
+        focused = self.focused if isinstance(self.focused, DataTable) else None
+        self._show_detail(focused or self.query_one(f"#{self.TABLE_IDS[0]}", DataTable))
+
+    def _show_detail(self, table: DataTable) -> None:
+        spec = self.specs.get(table.id or "")
+        body = self.query_one("#records-detail-body", Static)
+        if spec is None or not 0 <= table.cursor_row < len(spec.details):
+            body.update("")
+            return
+        body.update(spec.details[table.cursor_row])
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail(event.data_table)
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, DataTable):
+            self._show_detail(event.widget)
+
+
+def findings_at(snap: Snapshot, path: str, line: int | None = None, subject: str | None = None) -> list[Finding]:
+    out = []
+    for f in snap.result.findings:
+        if f.path != path:
+            continue
+        if subject is not None and subject not in f.subjects and (line is None or f.line != line):
+            continue
+        out.append(f)
+    return out

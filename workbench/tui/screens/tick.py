@@ -1,0 +1,89 @@
+"""Tick a manual checklist item: done or not, with the evidence paths that back it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Label, Static, Switch
+
+from ... import store
+from ...model import ChecklistItem
+
+
+class TickScreen(ModalScreen[tuple[bool, tuple[str, ...]] | None]):
+    """Result: (done, evidence paths) or None when cancelled."""
+
+    SCOPE = "Tick item"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="tick.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="tick.cancel"),
+    ]
+
+    def __init__(self, item: ChecklistItem, root: Path, initial: tuple[bool, str] | None = None) -> None:
+        super().__init__()
+        self.item = item
+        self.root = root
+        done = item.done if item.done is not None else True
+        self.initial = initial or (done, ", ".join(item.evidence))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="tick-dialog", classes="dialog"):
+            yield Label(Text(f"Tick: {self.item.id}"), classes="dialog-title")
+            yield Static(Text(self.item.text), markup=False)
+            with Horizontal(classes="field-row"):
+                yield Label("Done", classes="field-label")
+                yield Switch(self.initial[0], id="tick-done")
+            with Horizontal(classes="field-row"):
+                yield Label("Evidence", classes="field-label")
+                with Vertical(classes="field-body"):
+                    yield Input(self.initial[1], id="tick-evidence", compact=True,
+                                placeholder="paths relative to the root, comma-separated")
+                    yield Static("", id="tick-error", classes="field-error", markup=False)
+                    yield Static(Text("Files that back the tick; each must exist (G007).", style="dim"),
+                                 classes="field-help", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#tick-evidence").focus()
+
+    def action_save(self) -> None:
+        done = self.query_one("#tick-done", Switch).value
+        evidence = store.split_list(self.query_one("#tick-evidence", Input).value)
+        error = self.query_one("#tick-error", Static)
+        missing = store.missing_evidence(self.root, evidence)
+        problem = ""
+        if missing:
+            problem = "not found: " + ", ".join(missing)
+        elif done and not evidence:
+            problem = "name at least one evidence file for a done tick"
+        error.update(Text(problem, style="bold red") if problem else "")
+        error.set_class(bool(problem), "-shown")
+        if problem:
+            self.query_one("#tick-evidence").focus()
+            return
+        self.dismiss((done, evidence))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#tick-evidence")
+    def _submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.action_cancel()

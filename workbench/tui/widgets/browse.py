@@ -1,0 +1,171 @@
+"""The browse tree: intent classes -> families -> schemas, with finding counts."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from ..view import GLYPH, SEVERITY_STYLE, FAMILY, GROUP, INTENT, NodeRef, TreeSpec
+
+
+def count_badges(counts: dict[str, int]) -> Text:
+    out = Text()
+    for sev in ("error", "warning", "info"):
+        n = counts.get(sev, 0)
+        if n:
+            out.append(" ")
+            out.append(f"{GLYPH[sev]}{n}", style=SEVERITY_STYLE[sev])
+    return out
+
+
+def node_label(spec: TreeSpec) -> Text:
+    style = {INTENT: "bold", GROUP: "bold italic", FAMILY: ""}.get(spec.ref.kind, "")
+    if spec.ref.kind == INTENT and not spec.children:
+        style = "dim"  # an intent class with no family yet
+    label = Text(spec.name, style=style)  # literal: names come from files
+    badges = count_badges(spec.counts)
+    if badges:
+        label.append(" ")
+        label.append_text(badges)
+    return label
+
+
+class BrowseTree(Tree[NodeRef]):
+    """Keeps expansion, cursor (by node identity) and scroll across reloads."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "collapse_or_parent", "Collapse", show=False, id="browse.collapse"),
+        Binding("right", "expand_node", "Expand", show=False, id="browse.expand"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(Text("loading…"), id=id)
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+
+    # ------------------------------------------------------------------ rendering
+
+    def render_label(self, node: TreeNode[NodeRef], base_style, style) -> Text:
+        """Cut a long name with "…" so the finding counts after it stay visible."""
+        text = super().render_label(node, base_style, style)
+        width = self.scrollable_content_region.width
+        if not width:
+            return text
+        depth, parent = 0, node.parent
+        while parent is not None and parent is not self.root:
+            depth, parent = depth + 1, parent.parent
+        room = width - depth * self.guide_depth
+        if text.cell_len <= room or room < 12:
+            return text
+        plain = text.plain
+        start = 2 if node.allow_expand else 0  # the ▶/▼ toggle
+        split = plain.find("  ", start)
+        tail = text[split:] if split >= 0 else Text()
+        keep = max(start + 3, room - tail.cell_len - 1)
+        return text[:keep] + Text("…") + tail
+
+    def on_resize(self) -> None:
+        self._invalidate()  # label widths depend on the width
+
+    # ------------------------------------------------------------------ data
+
+    def show_specs(self, specs: list[TreeSpec]) -> None:
+        """Bring the tree to `specs` in place; nodes whose key survives keep their state."""
+        keep = self.cursor_node.data.ident if self.cursor_node and self.cursor_node.data else None
+        scroll_y = self.scroll_y
+        self._sync(self.root, specs)
+        _ = self.last_line  # rebuild the lines now so node.line is current
+        node = self.find(keep) if keep is not None else None
+        if node is not None:
+            hidden = _collapsed_ancestors(node)
+            for parent in hidden:  # it moved (e.g. into a new family): open the way to it
+                parent.expand()
+            if hidden:
+                _ = self.last_line
+            self.cursor_line = node.line
+        elif self.cursor_line < 0 and self.root.children:
+            self.cursor_line = 0
+        self.scroll_to(y=scroll_y, animate=False, immediate=True)
+        if node is not None:
+            self.scroll_to_node(node, animate=False)  # only scrolls if it left the view
+
+    def _sync(self, parent: TreeNode[NodeRef], specs: list[TreeSpec]) -> None:
+        kids = list(parent.children)
+        if [k.data.ident if k.data else None for k in kids] == [s.ref.ident for s in specs]:
+            for node, spec in zip(kids, specs):
+                node.data = spec.ref
+                node.set_label(node_label(spec))
+                was_leaf = not node.allow_expand
+                node.allow_expand = bool(spec.children)
+                self._sync(node, spec.children)
+                if was_leaf and spec.children and spec.expand:
+                    node.expand()  # first children of a node that was empty: open it like a new one
+            return
+        expanded = {n.data.ident for n in _walk(parent) if n.data and n.is_expanded}
+        known = {n.data.ident for n in _walk(parent) if n.data}
+        parent.remove_children()
+        for spec in specs:
+            self._add(parent, spec, expanded, known)
+
+    def _add(self, parent: TreeNode[NodeRef], spec: TreeSpec, expanded: set, known: set) -> None:
+        open_ = spec.ref.ident in expanded if spec.ref.ident in known else spec.expand
+        node = parent.add(node_label(spec), spec.ref, expand=open_ and bool(spec.children))
+        node.allow_expand = bool(spec.children)  # leaves can gain children on a later reload
+        for child in spec.children:
+            self._add(node, child, expanded, known)
+
+    def find(self, ident: tuple[str, str]) -> TreeNode[NodeRef] | None:
+        for node in _walk(self.root):
+            if node.data is not None and node.data.ident == ident:
+                return node
+        return None
+
+    def select_ref(self, ref: NodeRef) -> bool:
+        """Move the cursor to the node for `ref`, expanding its ancestors."""
+        node = self.find(ref.ident)
+        if node is None:
+            return False
+        for parent in _collapsed_ancestors(node):
+            parent.expand()
+        _ = self.last_line
+        self.cursor_line = node.line
+        self.scroll_to_node(node, animate=False)
+        return True
+
+    # ------------------------------------------------------------------ keys
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        else:
+            self.action_cursor_parent()
+
+    def action_expand_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand and not node.is_expanded:
+            node.expand()
+
+
+def _collapsed_ancestors(node: TreeNode[NodeRef]) -> list[TreeNode[NodeRef]]:
+    out, parent = [], node.parent
+    while parent is not None and not parent.is_root:
+        if not parent.is_expanded:
+            out.append(parent)
+        parent = parent.parent
+    return out
+
+
+def _walk(node: TreeNode[NodeRef]):
+    stack = list(reversed(node.children))
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
