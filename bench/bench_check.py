@@ -1,0 +1,207 @@
+"""Benchmark `workbench --check` on generated workspaces (run by `make bench`; not a test).
+
+For each size it generates, in a temporary folder, a workspace of that many
+contract schemas with realistic overlap (families of variants of one concept,
+generic fields and shared identifiers everywhere, a few concepts duplicated into a
+second family, some of them renamed), one valid example per schema and a
+decisions/ folder grouping them. It then prints, measured in the same run:
+
+- parse: read + `json.loads` of every JSON file (the floor any check pays),
+- load: `load_workspace` (cold),
+- check: every rule (cold caches), and its ratio to parse,
+- structural: overlap + duplication + drift alone (cold),
+- re-check: reload with the `LoadCache` + check after editing one schema file
+  (what the TUI does on save), and how many schemas the structural cache recomputed.
+
+    .venv/bin/python bench/bench_check.py --sizes 100 1000 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from workbench.analysis import fields  # noqa: E402
+from workbench.engine import check  # noqa: E402
+from workbench.loader import LoadCache, load_workspace  # noqa: E402
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+WORDS = ("amount account address batch bucket cluster commit cost count currency device digest domain email "
+         "endpoint image invoice ledger level limit locale margin metric model node order owner parcel payload "
+         "period plan policy port price quota rate region release replica route rule sample scope secret sensor "
+         "shard sku slot source stage target tenant ticket token topic unit vendor volume window zone").split()
+IDS = ("run_id", "task_id", "event_id", "correlation_id", "tenant_id")
+
+
+def field_template(rng: random.Random, serial: int) -> tuple[dict, object]:
+    """(subschema, a value it accepts) for one concept-specific field."""
+    kind = rng.randrange(6)
+    if kind == 0:
+        prefix = f"p{serial}"
+        return {"type": "string", "pattern": f"^{prefix}-[0-9]{{6}}$"}, f"{prefix}-123456"
+    if kind == 1:
+        values = [f"v{serial}_{i}" for i in range(rng.randint(2, 5))]
+        return {"type": "string", "enum": values}, values[0]
+    if kind == 2:
+        low = rng.randint(0, 10)
+        return {"type": "integer", "minimum": low, "maximum": low + rng.randint(10, 1000)}, low
+    if kind == 3:
+        return {"type": "number", "minimum": 0}, 1.5
+    if kind == 4:
+        return {"type": "boolean"}, True
+    inner = {f"{rng.choice(WORDS)}_{serial}_{i}": {"type": "string", "maxLength": 64 + i} for i in range(3)}
+    return ({"type": "object", "properties": inner, "required": [], "additionalProperties": False},
+            {k: "x" for k in inner})
+
+
+def concept(rng: random.Random, index: int) -> list[tuple[str, dict, object]]:
+    """A domain concept: 6-14 specific fields."""
+    out = []
+    for i in range(rng.randint(6, 14)):
+        schema, value = field_template(rng, index * 100 + i)
+        out.append((f"{rng.choice(WORDS)}_{rng.choice(WORDS)}_{index}_{i}", schema, value))
+    return out
+
+
+def generic_fields(rng: random.Random) -> list[tuple[str, dict, object]]:
+    status = rng.sample(["new", "active", "done", "failed", "archived", "pending"], 3)
+    out = [
+        ("id", {"type": "string", "minLength": 1}, "x1"),
+        ("name", {"type": "string"}, "n"),
+        ("description", {"type": "string"}, "d"),
+        ("status", {"type": "string", "enum": status}, status[0]),
+        ("created_at", {"$ref": "common/types.schema.json#/$defs/timestamp"}, "2024-01-01T00:00:00Z"),
+    ]
+    out += [(n, {"$ref": f"common/ids.schema.json#/$defs/{n}"}, f"{n.split('_')[0][:4]}_" + "0" * 26)
+            for n in rng.sample(IDS, 3)]
+    return out
+
+
+def write(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2), encoding="utf-8")
+
+
+def generate(root: Path, size: int, seed: int = 7) -> None:
+    """A workspace of `size` contract schemas under `root`."""
+    rng = random.Random(seed)
+    ids = {n: {"type": "string", "pattern": f"^{n.split('_')[0][:4]}_[0-9a-z]{{26}}$"} for n in IDS}
+    write(root / "ssot/schemas/common/ids.schema.json", {"$schema": DIALECT, "$defs": ids})
+    write(root / "ssot/schemas/common/types.schema.json",
+          {"$schema": DIALECT, "$defs": {"timestamp": {"type": "string", "format": "date-time"}}})
+    families: dict[str, list[str]] = {}
+    concepts = [concept(rng, i) for i in range(max(1, size // 3))]
+    for n in range(size):
+        c = n % len(concepts)
+        first = n == c  # the concept's first schema holds its shared sub-objects in $defs
+        fid = f"family_{c}" if not (c % 20 == 0 and n // len(concepts) == 1) else f"family_{c}_copy"
+        chosen = [f for f in concepts[c] if rng.random() < 0.85]
+        if fid.endswith("_copy") and c % 40 == 0:  # a renamed copy of the concept
+            chosen = [(f"renamed_{name}", s, v) for name, s, v in chosen]
+        chosen += generic_fields(rng)
+        own = [field_template(rng, 10_000_000 + n * 10 + i) for i in range(rng.randint(1, 3))]
+        chosen += [(f"own_{n}_{i}", s, v) for i, (s, v) in enumerate(own)]
+        name = f"c{c}.v{n}"
+        defs = {k: s for k, s, _ in concepts[c] if s.get("type") == "object"}
+        inline = c % 25 == 0  # a few concepts copy their sub-objects instead of referencing them
+        where = "#/$defs/" if first else f"c{c}.v{c}.schema.json#/$defs/"
+        props = {k: s if inline or k not in defs else {"$ref": where + k} for k, s, _ in chosen}
+        body = {"$schema": DIALECT, "title": name, "type": "object", "properties": props,
+                "required": [k for k, _, _ in chosen[:3]], "additionalProperties": False}
+        if first and defs and not inline:
+            body["$defs"] = defs
+        write(root / f"ssot/schemas/{name}.schema.json", body)
+        write(root / f"ssot/examples/{name}.json", {k: v for k, _, v in chosen})
+        families.setdefault(fid, []).append(f"ssot/schemas/{name}.schema.json")
+    for fid, schemas in families.items():
+        copy = fid.endswith("_copy")
+        write(root / f"decisions/families/{fid}.yaml", {
+            "family": fid, "title": fid, "intent_class": "status", "schemas": schemas, "owner": "team",
+            "stability_tier": "experimental" if copy else "stable/v1", "decision": "new" if copy else "reuse",
+            "rationale": f"Evaluated family_{fid.split('_')[1]}." if copy else "Existing contract.",
+            "alternatives_considered": [f"family_{fid.split('_')[1]}"] if copy else [],
+            "wire_mapping": "none", "version_policy": "additive", "downstream_consumers": ["#58"]})
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - start, value
+
+
+def parse_all(root: Path) -> int:
+    files = [p for p in root.rglob("*.json")]
+    for p in files:
+        json.loads(p.read_bytes())
+    return len(files)
+
+
+def cold() -> None:
+    """Forget content-hash caches so 'check' measures a first run."""
+    fields._CACHE.clear()
+    fields.walk._INTERN.clear()
+    try:
+        from workbench.rules import validity
+
+        validity._META.clear()
+    except (ImportError, AttributeError):
+        pass
+
+
+def measure(size: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="workbench-bench-") as tmp:
+        root = Path(tmp)
+        generate(root, size)
+        t_parse, nfiles = timed(lambda: parse_all(root))
+        cache = LoadCache()
+        t_load, ws = timed(lambda: load_workspace(root, cache))
+        cold()
+        t_check, result = timed(lambda: check(ws))
+        cold()
+        t_struct, _ = timed(lambda: check(ws, ("overlap", "duplication", "drift")))
+        check(ws)  # warm
+        one = next(s for s in ws.contract_schemas)
+        body = json.loads((root / one.path).read_text())
+        body["description"] = "edited"
+        body["properties"]["added_field"] = {"type": "string"}
+        (root / one.path).write_text(json.dumps(body, indent=2))
+        misses = fields.STATS["misses"]
+        t_reload, ws2 = timed(lambda: load_workspace(root, cache))
+        t_recheck, _ = timed(lambda: check(ws2))
+        recomputed = fields.STATS["misses"] - misses
+        t_restruct, _ = timed(lambda: check(ws2, ("overlap", "duplication", "drift")))
+        return {"size": size, "files": nfiles, "parse": t_parse, "load": t_load, "check": t_check,
+                "structural": t_struct, "reload": t_reload, "recheck": t_recheck, "restruct": t_restruct,
+                "recomputed": recomputed, "findings": result.summary}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[100, 1000, 5000], metavar="N")
+    args = parser.parse_args(argv)
+    head = (f"{'schemas':>7} {'files':>6} {'parse s':>8} {'load s':>7} {'check s':>8} {'check/parse':>11} "
+            f"{'structural s':>12} {'re-load+check s':>15} {'re-structural s':>15} {'recomputed':>10}  findings")
+    measure(20)  # warm-up: imports and one-time setup are not what is measured
+    print(head)
+    print("-" * len(head))
+    for size in args.sizes:
+        r = measure(size)
+        s = r["findings"]
+        print(f"{r['size']:>7} {r['files']:>6} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
+              f"{r['check'] / r['parse']:>11.1f} {r['structural']:>12.3f} {r['reload'] + r['recheck']:>15.3f} "
+              f"{r['restruct']:>15.3f} {r['recomputed']:>10}  {s['error']}E {s['warning']}W {s['info']}I", flush=True)
+    print("\nstructural = overlap + duplication + drift alone, cold. After editing one schema file:"
+          " re-load+check = reload with the LoadCache + every rule; re-structural = the structural rules alone;"
+          " recomputed = schemas whose structural facts were extracted again (content-hash cache).")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""compatibility (C001), `--against REF|DIR` and `workbench diff`: one test per change class, both directions."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from helpers_structural import family, hits, make_ws, obj, ref, run, schema
+from workbench.cli import main
+
+BASE = schema({
+    "run_id": ref("run_id"),
+    "status": {"type": "string", "enum": ["ok", "failed"]},
+    "kind": {"const": "result"},
+    "code": {"type": "string", "pattern": "^[A-Z]+$", "maxLength": 10},
+    "email": {"type": "string", "format": "email"},
+    "count": {"type": "integer", "minimum": 0},
+    "score": {"type": ["number"]},
+    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+    "payload": {"type": "object", "properties": {"a": {"type": "string"}}},
+    "result": {"anyOf": [obj({"value": {"type": "integer"}}, ["value"]), obj({"error": {"type": "string"}}, ["error"])]},
+}, ["run_id", "status"])
+
+
+def changed(edit) -> dict:
+    body = copy.deepcopy(BASE)
+    edit(body)
+    return body
+
+
+def compare(tmp_path, old: dict, new: dict, fam: dict | None = None, name: str = "res") -> list:
+    """C001 findings of `new` checked against `old` (as `--against DIR`)."""
+    fams = [fam] if fam else [family("res", [name], decision="extend")]
+    make_ws(tmp_path / "old", {name: old}, fams)
+    make_ws(tmp_path / "new", {name: new}, fams)
+    return hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+
+
+def kinds(found) -> list[tuple[str, str]]:
+    return [(f.subjects[2], f.severity) for f in found]
+
+
+def props(body: dict) -> dict:
+    return body["properties"]
+
+
+# (edit, expected kind, breaking?) pairs: a breaking change and its safe opposite
+CASES = {
+    "property removed": (lambda b: props(b).pop("email"), "property removed", True),
+    "optional property added": (lambda b: props(b).update(note={"type": "string"}), "optional property added", False),
+    "property newly required": (lambda b: b["required"].append("count"), "property newly required", True),
+    "type narrowed": (lambda b: props(b)["score"].update(type="integer"), "type narrowed", True),
+    "type widened": (lambda b: props(b)["score"].update(type=["number", "null"]), "type widened", False),
+    "enum value removed": (lambda b: props(b)["status"].update(enum=["ok"]), "enum value removed", True),
+    "enum widened": (lambda b: props(b)["status"].update(enum=["ok", "failed", "skipped"]), "enum widened", False),
+    "const changed": (lambda b: props(b)["kind"].update(const="other"), "const changed", True),
+    "const removed": (lambda b: props(b)["kind"].pop("const"), "const removed", False),
+    "pattern tightened": (lambda b: props(b)["email"].update(pattern="@example\\.com$"), "pattern tightened", True),
+    "pattern relaxed": (lambda b: props(b)["code"].pop("pattern"), "pattern relaxed", False),
+    "pattern changed": (lambda b: props(b)["code"].update(pattern="^[a-z]+$"), "pattern changed", True),
+    "format tightened": (lambda b: props(b)["code"].update(format="hostname"), "format tightened", True),
+    "format relaxed": (lambda b: props(b)["email"].pop("format"), "format relaxed", False),
+    "length tightened": (lambda b: props(b)["code"].update(maxLength=5), "length tightened", True),
+    "length relaxed": (lambda b: props(b)["code"].update(maxLength=50), "length relaxed", False),
+    "range tightened": (lambda b: props(b)["count"].update(minimum=1), "range tightened", True),
+    "range relaxed": (lambda b: props(b)["count"].pop("minimum"), "range relaxed", False),
+    "additionalProperties closed": (lambda b: props(b)["payload"].update(additionalProperties=False),
+                                    "additionalProperties closed", True),
+    "additionalProperties opened": (lambda b: b.pop("additionalProperties"), "additionalProperties opened", False),
+    "branch removed": (lambda b: props(b)["result"]["anyOf"].pop(1), "branch removed", True),
+    "branch added": (lambda b: props(b)["result"]["anyOf"].append({"type": "null"}), "branch added", False),
+    "property added to open object": (lambda b: props(b)["payload"]["properties"].update(b={"type": "integer"}),
+                                      "property added to open object", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_each_change_class(tmp_path, case):
+    edit, kind, breaking = CASES[case]
+    (f,) = compare(tmp_path, BASE, changed(edit))
+    assert f.subjects[2] == kind
+    assert f.severity == ("error" if breaking else "info")  # stable/v1 `extend`: additive changes only
+    assert ("breaks " in f.message) == breaking and ("safe: " in f.message) != breaking
+
+
+def test_finding_names_pointer_old_new_and_who_breaks(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(CASES["enum value removed"][0]))
+    assert f.message.startswith('enum value removed at /properties/status/enum: ["ok", "failed"] -> ["ok"]; '
+                                "breaks producers: documents with the removed value are now rejected")
+    assert "(res is stable/v1, extend: additive changes only)" in f.message
+    assert f.path == "ssot/schemas/res.schema.json" and f.line == 10
+
+
+def test_required_dropped_breaks_consumers(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(lambda b: b["required"].remove("status")))
+    assert (f.subjects[2], f.severity) == ("property no longer required", "error")
+    assert "breaks consumers" in f.message
+
+
+def test_property_removed_from_open_object_breaks_consumers(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(lambda b: props(b)["payload"]["properties"].pop("a")))
+    assert f.subjects[2] == "property removed from open object" and "breaks consumers" in f.message
+
+
+def test_inline_to_ref_refactor_is_no_change(tmp_path):
+    def refactor(b):
+        b["$defs"] = {"outcome": props(b).pop("result"), "status": props(b)["status"]}
+        props(b)["result"] = {"$ref": "#/$defs/outcome", "description": "moved"}
+        props(b)["status"] = {"$ref": "#/$defs/status"}
+        props(b)["run_id"] = {"type": "string", "pattern": "^run_[0-9a-hjkmnp-tv-z]{26}$"}  # inlined copy of the ref
+    assert compare(tmp_path, BASE, changed(refactor)) == []
+
+
+def test_branches_are_paired_by_content_not_position(tmp_path):
+    def reorder(b):
+        b["properties"]["result"]["anyOf"].reverse()
+    assert compare(tmp_path, BASE, changed(reorder)) == []
+
+    def reorder_and_tighten(b):
+        branches = b["properties"]["result"]["anyOf"]
+        branches.reverse()
+        branches[1]["properties"]["value"]["minimum"] = 0
+    (f,) = compare(tmp_path / "2", BASE, changed(reorder_and_tighten))
+    assert (f.subjects[2], f.message.split(":")[0]) == (
+        "range tightened", "range tightened at /properties/result/anyOf/1/properties/value/minimum")
+
+
+def test_ref_retargeted(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(lambda b: props(b).update(run_id=ref("task_id"))))
+    assert f.subjects[2] == "$ref retargeted" and f.severity == "error"
+    assert ("common/ids.schema.json#/$defs/run_id -> ssot/schemas/common/ids.schema.json#/$defs/task_id" in f.message)
+    assert "first: pattern changed" in f.message
+
+
+def test_ref_moved_to_an_identical_definition_is_no_change(tmp_path):
+    def move(b):
+        b["$defs"] = {"rid": {"type": "string", "pattern": "^run_[0-9a-hjkmnp-tv-z]{26}$"}}
+        props(b)["run_id"] = {"$ref": "#/$defs/rid"}
+    assert compare(tmp_path, BASE, changed(move)) == []
+
+
+def test_change_in_a_shared_library_surfaces_at_each_use(tmp_path):
+    fams = [family("res", ["res"], decision="extend")]
+    make_ws(tmp_path / "old", {"res": BASE}, fams)
+    make_ws(tmp_path / "new", {"res": BASE}, fams)
+    lib = tmp_path / "new/ssot/schemas/common/ids.schema.json"
+    lib.write_text(lib.read_text().replace("^run_", "^r_"))
+    (f,) = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    assert f.message.startswith("pattern changed at /properties/run_id/pattern")
+
+
+def test_schema_deleted_and_added(tmp_path):
+    fams = [family("res", ["res"], decision="extend")]
+    make_ws(tmp_path / "old", {"res": BASE, "gone": BASE}, fams)
+    make_ws(tmp_path / "new", {"res": BASE, "fresh": BASE}, fams)
+    found = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    assert kinds(found) == [("schema added", "info"), ("schema deleted", "error")]
+
+
+@pytest.mark.parametrize("tier,decision,breaking,safe", [
+    ("stable/v1", "reuse", "error", "error"),
+    ("stable/v1", "extend", "error", "info"),
+    ("experimental", "new", "warning", "info"),
+    ("internal", "reuse", "info", "info"),
+    (None, None, "error", "info"),  # undecided: treated as stable
+])
+def test_verdict_follows_tier_and_decision(tmp_path, tier, decision, breaking, safe):
+    fam = family("res", ["res"], decision=decision, tier=tier) if tier else family("other", [])
+    old = BASE
+    new = changed(lambda b: (props(b)["status"].update(enum=["ok"]), props(b).update(note={"type": "string"})))
+    assert sorted(kinds(compare(tmp_path, old, new, fam))) == [("enum value removed", breaking),
+                                                              ("optional property added", safe)]
+
+
+def test_render_diff_text_and_json(tmp_path, capsys):
+    fams = [family("res", ["res"], decision="reuse")]
+    make_ws(tmp_path / "old", {"res": BASE}, fams)
+    make_ws(tmp_path / "new", {"res": changed(CASES["enum widened"][0])}, fams)
+    assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new")]) == 0
+    text = capsys.readouterr().out
+    assert "1 change(s), 0 breaking" in text and "safe      enum widened at /properties/status/enum" in text
+    assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new"), "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["changes"]
+    assert (row["kind"], row["breaking"], row["severity"], row["family"]) == ("enum widened", False, "error", "res")
+
+
+def _git(repo, *args):
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@e", "HOME": str(repo), "PATH": "/usr/bin:/bin"})
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+def test_against_a_git_history(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    make_ws(repo, {"res": BASE}, [family("res", ["res"], decision="extend")])
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "v1")
+    target = repo / "ssot/schemas/res.schema.json"
+    target.write_text(json.dumps(changed(lambda b: (props(b)["status"].update(enum=["ok"]),
+                                                     props(b).update(note={"type": "string"}))), indent=2))
+    _git(repo, "commit", "-q", "-am", "v2")
+    args = ["--check", "--root", str(repo), "--against", "HEAD~1", "--select", "compatibility", "--format", "json"]
+    assert main(args) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["subjects"][2], f["severity"]) for f in found] == [
+        ("enum value removed", "error"), ("optional property added", "info")]
+    assert all("(against HEAD~1)" in f["message"] for f in found)
+    assert json.loads(target.read_text())["properties"]["status"]["enum"] == ["ok"]  # work tree untouched
+    assert main(["--check", "--root", str(repo), "--against", "HEAD", "--select", "compatibility"]) == 0
+    assert main(["--check", "--root", str(repo), "--against", "no-such-ref"]) == 2
+    assert "neither a directory nor a git ref" in capsys.readouterr().err
+
+
+def test_against_outside_a_git_repository_is_a_usage_error(tmp_path, capsys):
+    make_ws(tmp_path, {"res": BASE})
+    assert main(["--check", "--root", str(tmp_path), "--against", "HEAD~1"]) == 2
+    assert "not inside a git repository" in capsys.readouterr().err
+
+
+def test_malformed_schemas_never_crash_the_structural_rules(tmp_path):
+    """Invalid keyword shapes are V001's findings; these rules must keep going."""
+    bad = {"type": ["object", 3], "required": ["a", {"x": 1}], "properties": {"a": 5, "b": {"allOf": {"x": {}}},
+           "c": {"type": "array", "prefixItems": {"0": {}}, "items": [1, 2]}, "d": {"multipleOf": 0},
+           "e": {"$ref": "#/nowhere"}, "f": {"patternProperties": [1], "enum": [{"k": [1]}, [2]]}},
+           "anyOf": "x", "additionalProperties": {"properties": "nope"}}
+    worse = json.loads(json.dumps(bad).replace('"multipleOf": 0', '"multipleOf": 3').replace('"a": 5', '"a": true'))
+    make_ws(tmp_path / "old", {"bad": bad, "twin": bad})
+    make_ws(tmp_path / "new", {"bad": worse, "twin": bad})
+    result = run(tmp_path / "new", "overlap", "duplication", "drift", "compatibility", against=tmp_path / "old")
+    assert not [f for f in result.findings if "failed" in f.message and f.path == "."]

@@ -1,0 +1,217 @@
+"""Structural similarity between schemas, for the overlap rule (O001/O002).
+
+Each schema is a set of leaves (instance path, type signature after `$ref`
+resolution; see `fields.own_leaves`). Two schemas are compared by aligning their
+leaves the way a reviewer would:
+
+1. same name and same signature (quality 1.0), wherever they are nested;
+2. same *distinctive* signature (a pattern, enum, const or non-timestamp format)
+   under another name: a renamed field (0.9); two references to shared library
+   definitions are not renames of each other (`strategy_id` is not `profile_id`);
+3. same name, different signature: the same concept, drifted (0.5);
+4. inside two objects already paired by at least two matches above (or by a
+   paired parent), remaining fields with equal signatures: renamed fields of a
+   corresponding object (0.7); such objects are paired themselves (0.7).
+
+Every leaf weighs its inverse document frequency across the workspace's units
+(families, or undecided schemas), so fields many units share weigh ~0; generic
+names (id, name, status, version, timestamps, ...) and identifiers taken from a
+shared `$defs` library are damped further. The score is the mean of weighted
+Jaccard and weighted containment. Only candidate pairs are scored: units that
+share at least two rare features in an inverted index; never all pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Iterable, Sequence
+
+from ..model import SchemaDoc
+from .fields import Leaf, Structure
+
+GENERIC_WEIGHT, SHARED_WEIGHT = 0.1, 0.3
+EXACT, RENAMED, DRIFTED, STRUCTURAL = 1.0, 0.9, 0.5, 0.7
+MIN_CAP = 8  # features shared by more than max(MIN_CAP, 2*sqrt(units)) units are too common to propose pairs
+
+
+@dataclass
+class Prepared:
+    """One schema's leaves with per-check weights and lookup tables for alignment."""
+
+    schema: SchemaDoc
+    unit: str
+    leaves: tuple[Leaf, ...]
+    weights: list[float]
+    total: float
+    by_exact: dict = field(default_factory=lambda: defaultdict(list))
+    by_core: dict = field(default_factory=lambda: defaultdict(list))
+    by_name: dict = field(default_factory=lambda: defaultdict(list))
+    by_parent: dict = field(default_factory=lambda: defaultdict(list))
+    by_path: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, leaf in enumerate(self.leaves):
+            self.by_exact[(leaf.name, leaf.sig)].append(i)
+            if leaf.distinctive:
+                self.by_core[leaf.core].append(i)
+            if not leaf.generic:
+                self.by_name[leaf.name].append(i)
+            self.by_parent[leaf.parent].append(i)
+            self.by_path.setdefault(leaf.path, i)
+
+
+@dataclass(frozen=True)
+class Match:
+    a: Leaf
+    b: Leaf
+    quality: float
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """The best-overlapping schema pair of two units."""
+
+    unit_a: str
+    unit_b: str
+    schema_a: SchemaDoc
+    schema_b: SchemaDoc
+    score: float
+    matches: tuple[Match, ...]
+
+    @property
+    def shared(self) -> int:
+        return sum(1 for m in self.matches if not (m.a.generic or m.b.generic))
+
+
+class Scorer:
+    """Weights and candidate pairs for one workspace's units."""
+
+    def __init__(self, st: Structure, units: Iterable[tuple[str, Sequence[SchemaDoc]]]):
+        self.units = {key: list(schemas) for key, schemas in units}
+        facts = {s.path: st.facts(s) for schemas in self.units.values() for s in schemas}
+        self.leaves = {path: f.leaves for path, f in facts.items()}
+        df: Counter = Counter()
+        self.features: dict[str, frozenset[tuple]] = {}
+        for key, schemas in self.units.items():
+            feats = facts[schemas[0].path].features if len(schemas) == 1 else frozenset().union(
+                *(facts[s.path].features for s in schemas))
+            self.features[key] = feats
+            df.update(feats)
+            # generic fields are not index features, but their weight needs a frequency too
+            df.update({("f", x.name, x.sig) for s in schemas for x in self.leaves[s.path] if x.generic})
+        self.df = df
+        self.n = len(self.units)
+        self._prepared: dict[str, Prepared] = {}
+
+    def weight(self, leaf: Leaf) -> float:
+        idf = math.log((self.n + 1) / max(1, self.df[("f", leaf.name, leaf.sig)]))
+        return idf * (GENERIC_WEIGHT if leaf.generic else SHARED_WEIGHT if leaf.shared_ref else 1.0)
+
+    def prepared(self, schema: SchemaDoc, unit: str) -> Prepared:
+        if schema.path not in self._prepared:
+            leaves = self.leaves[schema.path]
+            weights = [self.weight(leaf) for leaf in leaves]
+            self._prepared[schema.path] = Prepared(schema, unit, leaves, weights, sum(weights))
+        return self._prepared[schema.path]
+
+    def candidates(self) -> list[tuple[str, str]]:
+        """Unit pairs sharing at least two rare features (inverted index; never all pairs)."""
+        cap = max(MIN_CAP, int(2 * math.sqrt(self.n)))
+        postings: dict[tuple, list[str]] = defaultdict(list)
+        for key in sorted(self.units):
+            for feat in self.features[key]:
+                postings[feat].append(key)
+        pairs: Counter = Counter()
+        for keys in postings.values():
+            if 1 < len(keys) <= cap:
+                pairs.update(combinations(keys, 2))
+        return sorted(pair for pair, count in pairs.items() if count >= 2)
+
+    def best(self, unit_a: str, unit_b: str) -> Overlap | None:
+        """The highest-scoring schema pair between two units."""
+        best = None
+        for sa in self.units[unit_a]:
+            for sb in self.units[unit_b]:
+                got = compare(self.prepared(sa, unit_a), self.prepared(sb, unit_b))
+                if got and (best is None or got.score > best.score):
+                    best = got
+        return best
+
+
+def _greedy(used_a: set, used_b: set, pairs: Iterable[tuple[int, list[int]]], quality: float, out: list) -> None:
+    """Match each `i` with its first still-free option."""
+    for i, options in pairs:
+        if i in used_a:
+            continue
+        j = next((j for j in options if j not in used_b), None)
+        if j is not None:
+            used_a.add(i)
+            used_b.add(j)
+            out.append((i, j, quality))
+
+
+def _containers(path: tuple) -> list[tuple]:
+    return [path, path + ("[]",), path + ("*",)]
+
+
+def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
+    """Leaf alignment in the four passes described in the module docstring."""
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    out: list[tuple[int, int, float]] = []
+    la, lb = A.leaves, B.leaves
+    _greedy(used_a, used_b, ((i, B.by_exact.get((x.name, x.sig), [])) for i, x in enumerate(la)), EXACT, out)
+    _greedy(used_a, used_b, ((i, [j for j in B.by_core.get(x.core, []) if not (x.shared_ref and lb[j].shared_ref)])
+                             for i, x in enumerate(la) if x.distinctive), RENAMED, out)
+    _greedy(used_a, used_b, ((i, B.by_name.get(x.name, [])) for i, x in enumerate(la) if not x.generic), DRIFTED, out)
+    strong = [(i, j, q) for i, j, q in out if not (la[i].generic or la[i].shared_ref)]  # generic fields anchor nothing
+    anchors = Counter((la[i].parent, lb[j].parent) for i, j, _ in strong)
+    queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
+    queue.extend(pair for i, j, q in strong if q >= RENAMED
+                 for pair in zip(_containers(la[i].path), _containers(lb[j].path)))
+    seen: set = set()
+    while queue:
+        pa, pb = queue.popleft()
+        if (pa, pb) in seen:
+            continue
+        seen.add((pa, pb))
+        before = len(out)
+        ia, ib = _owner(A, pa), _owner(B, pb)  # the container fields themselves correspond
+        if ia is not None and ib is not None and ia not in used_a and ib not in used_b and pa and pb:
+            used_a.add(ia)
+            used_b.add(ib)
+            out.append((ia, ib, STRUCTURAL))
+        by_sig: dict[str, list[int]] = defaultdict(list)
+        for j in B.by_parent.get(pb, ()):
+            if not lb[j].generic:
+                by_sig[lb[j].sig].append(j)
+        _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in A.by_parent.get(pa, ()) if not la[i].generic),
+                STRUCTURAL, out)
+        for i, j, _ in out[before:]:
+            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path)))
+    return out
+
+
+def _owner(P: Prepared, parent: tuple) -> int | None:
+    """Index of the field whose value holds the leaves under `parent`."""
+    while parent and parent[-1] in ("[]", "*"):
+        parent = parent[:-1]
+    return P.by_path.get(parent) if parent else None
+
+
+def compare(A: Prepared, B: Prepared) -> Overlap | None:
+    """Score two schemas: mean of weighted Jaccard and weighted containment of aligned leaves."""
+    if not A.leaves or not B.leaves:
+        return None
+    pairs = align(A, B)
+    shared = sum(q * (A.weights[i] + B.weights[j]) / 2 for i, j, q in pairs)
+    if shared <= 0 or A.total <= 0 or B.total <= 0:
+        return None
+    jaccard = shared / max(A.total + B.total - shared, 1e-9)
+    containment = shared / min(A.total, B.total)
+    score = round(min(1.0, (jaccard + min(containment, 1.0)) / 2), 2)
+    matches = tuple(sorted((Match(A.leaves[i], B.leaves[j], q) for i, j, q in pairs), key=lambda m: m.a.path))
+    return Overlap(A.unit, B.unit, A.schema, B.schema, score, matches)

@@ -1,0 +1,130 @@
+"""drift: the same field name defined in conflicting ways across schemas."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+from typing import NamedTuple
+
+from ..analysis.fields import FieldDef, paused_gc, signature, structure
+from ..analysis.refs import pointer_str
+from ..loader.jsonfile import pointer_line
+from ..model import SchemaDoc, Workspace
+from .registry import Hit, rule
+
+# fields whose enum is a family-local vocabulary: compared only within one intent class
+LOCAL_VOCABULARY = frozenset({"status", "state"})
+MAX_PLACES = 25
+
+
+class Definition(NamedTuple):
+    schema: SchemaDoc
+    field: FieldDef
+
+    @property
+    def place(self) -> str:
+        return f"{self.schema.path}#{pointer_str(self.field.pointer)}"
+
+
+def _definitions(ctx) -> dict[str, list[Definition]]:
+    """Field definitions by name, keeping only names defined in more than one way."""
+    st = structure(ctx)
+    by_name: dict[str, list[tuple[SchemaDoc, FieldDef]]] = defaultdict(list)
+    for s in ctx.ws.schemas:
+        for fd in st.facts(s).fields:
+            by_name[fd.name].append((s, fd))
+    names = {i.name for i in ctx.ws.decisions.identifiers}
+    return {name: [Definition(*d) for d in defs] for name, defs in by_name.items()
+            if name in names or len({fd.core for _, fd in defs}) > 1}
+
+
+def _canonical(ctx, definition: str) -> str | None:
+    """Signature of an identifiers.yaml definition (`path#/pointer`), None if it does not resolve."""
+    res = structure(ctx).resolver
+    hit = res.resolve("file:///", definition) if definition else None
+    return signature(res, hit[0], hit[2], False) if hit else None
+
+
+def _listing(groups: dict[str, list[Definition]]) -> str:
+    parts = []
+    for core, defs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        shown = ", ".join(d.place for d in defs[:MAX_PLACES])
+        more = f" and {len(defs) - MAX_PLACES} more" if len(defs) > MAX_PLACES else ""
+        parts.append(f"`{core}` in {shown}{more}")
+    return "; ".join(parts)
+
+
+def _group(defs: list[Definition]) -> dict[str, list[Definition]]:
+    groups: dict[str, list[Definition]] = defaultdict(list)
+    for d in sorted(defs, key=lambda d: d.place):
+        groups[d.field.core].append(d)
+    return groups
+
+
+def _vocabularies_only(groups: dict[str, list[Definition]]) -> bool:
+    """Every pair of definitions differs only by disjoint enums: different concepts sharing a name."""
+    reps = [defs[0].field for defs in groups.values()]
+    return all(a.enum is not None and b.enum is not None and a.vocabulary_free == b.vocabulary_free
+               and not (a.enum & b.enum) for a, b in combinations(reps, 2))
+
+
+def _partitions(ws: Workspace, name: str, defs: list[Definition]) -> list[list[Definition]]:
+    """Local vocabularies (`status`) are compared only between families of one intent class."""
+    if name not in LOCAL_VOCABULARY:
+        return [defs]
+    by_intent: dict[str, list[Definition]] = defaultdict(list)
+    for d in defs:
+        fam = ws.family_of(d.schema.path)
+        if fam and fam.intent_class:
+            by_intent[fam.intent_class].append(d)
+    return [by_intent[k] for k in sorted(by_intent)]
+
+
+def _line(d: Definition) -> int | None:
+    return pointer_line(d.schema.source.text, d.field.pointer)
+
+
+@rule("R001", "field-drift", "drift", "warning")
+def field_drift(ctx):
+    """The same field name is defined in conflicting ways across schemas: different
+    types, patterns, formats or enums, compared after resolving `$ref` (two refs to
+    one definition, or an inline copy identical to it, never conflict).
+
+    Identifiers and correlation ids listed in `decisions/identifiers.yaml` are
+    errors: every definition must match the canonical one named there, and each
+    deviating definition is reported where it is written. Other fields are
+    warnings, one per field name, naming every definition. Two deliberate
+    exceptions keep this precise: definitions that differ only by disjoint enums
+    are different vocabularies that happen to share a name (`code` of an RPC error
+    vs `code` of a reason catalog entry), and a `status`/`state` enum is a
+    family-local vocabulary (a task's status and a request's status are different
+    state machines), so those are compared only between families of the same
+    intent class, where one state machine drifting apart is likely."""
+    with paused_gc():
+        return list(_drift(ctx))
+
+
+def _drift(ctx):
+    ws = ctx.ws
+    identifiers = {i.name: i for i in ws.decisions.identifiers}
+    for name, defs in sorted(_definitions(ctx).items()):
+        ident = identifiers.get(name)
+        canonical = _canonical(ctx, ident.definition) if ident else None
+        if len({d.field.core for d in defs} | ({canonical} if canonical else set())) < 2:
+            continue  # every definition agrees (with the canonical one)
+        if canonical is not None:
+            groups = _group(defs)
+            for d in (d for d in defs if d.field.core != canonical):
+                yield Hit(f"identifier {name} at {pointer_str(d.field.pointer)} is `{d.field.core}`, but "
+                          f"decisions/identifiers.yaml defines it as `{canonical}` ({ident.definition}); "
+                          f"definitions: {_listing(groups)}", d.schema.path, _line(d), (name, d.schema.name), "error")
+            continue
+        for part in _partitions(ws, name, defs):
+            groups = _group(part)
+            if len(groups) < 2 or len({d.schema.path for d in part}) < 2:
+                continue
+            if not ident and _vocabularies_only(groups):
+                continue
+            odd = min(groups.values(), key=lambda g: (len(g), g[0].place))[0]
+            yield Hit(f"field {name} is defined {len(groups)} ways: {_listing(groups)}", odd.schema.path, _line(odd),
+                      (name,), "error" if ident else None)
