@@ -26,7 +26,7 @@ class Context:
         """Workspace `$ref` resolution (referencing Registry), built once per check."""
         from .analysis.refs import RefIndex
 
-        return RefIndex(self.ws)
+        return RefIndex.of(self.ws)
 
 
 @dataclass(frozen=True)

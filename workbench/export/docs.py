@@ -46,7 +46,7 @@ class Inputs:
 
     @cached_property
     def refs(self) -> RefIndex:
-        return RefIndex(self.ws)
+        return RefIndex.of(self.ws)
 
     @cached_property
     def check(self) -> CheckResult:

@@ -6,6 +6,7 @@ whose size or mtime changed are read and parsed again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,31 @@ def _glob(root: Path, patterns: tuple[str, ...]) -> list[str]:
         except (ValueError, OSError, NotImplementedError):  # outside the root, absolute, unreadable
             continue
     return sorted(found)
+
+
+def _example_files(root: Path, patterns: tuple[str, ...], schemas: list[m.SchemaDoc]):
+    """(schema, example path) pairs: one glob per pattern, matched back to schema names."""
+    by_name = {s.name: s for s in schemas if not s.shared}
+    pairs = set()
+    for pattern in patterns:
+        if "{name}" not in pattern:
+            continue
+        regex = re.compile(
+            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part) for part in re.split(r"(\{name\})", pattern))
+        )
+        for rel in _glob(root, (pattern.replace("{name}", "*"),)):
+            match = regex.fullmatch(rel)
+            schema = by_name.get(match.group("name")) if match else None
+            if schema:
+                pairs.add((schema.path, rel))
+    index = {s.path: s for s in schemas}
+    return [(index[sp], rel) for sp, rel in sorted(pairs)]
+
+
+def _glob_regex(pattern: str) -> str:
+    """A glob fragment as a regex: `**/` any folders, `*` within one name, `?` one character."""
+    out = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
+    return out.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
 
 
 def _read_json(root: Path, rel: str, cache: LoadCache, config: WorkspaceConfig) -> Parsed:
@@ -87,18 +113,14 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
 
     examples: list[m.Example] = []
-    for schema in schemas:
-        if schema.shared:
-            continue
-        patterns = tuple(p.replace("{name}", schema.name) for p in config.example_patterns)
-        for rel in _glob(root, patterns):
-            read.add(rel)
-            parsed = _read_json(root, rel, cache, config)
-            problems.extend(parsed.problems)
-            if parsed.source:
-                sources[rel] = parsed.source
-            if parsed.value is not None or not parsed.problems:
-                examples.append(m.Example(rel, schema.path, parsed.value, parsed.source))
+    for schema, rel in _example_files(root, config.example_patterns, schemas):
+        read.add(rel)
+        parsed = _read_json(root, rel, cache, config)
+        problems.extend(parsed.problems)
+        if parsed.source:
+            sources[rel] = parsed.source
+        if parsed.value is not None or not parsed.problems:
+            examples.append(m.Example(rel, schema.path, parsed.value, parsed.source))
 
     decisions = read_decisions(reader)
     problems.extend(reader.problems)

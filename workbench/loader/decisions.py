@@ -39,6 +39,14 @@ def validator(kind: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(text))
 
 
+@cache
+def fast_validator(kind: str):
+    """jsonschema-rs for the common case (valid files); python jsonschema explains failures."""
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(validator(kind).schema)
+
+
 def decisions_schema(kind: str) -> dict[str, Any]:
     """The packaged JSON Schema for one decisions file kind (the TUI form reads its descriptions)."""
     return validator(kind).schema
@@ -81,6 +89,8 @@ class FileReader:
             self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
             return None
         bad: set[tuple] = set()
+        if fast_validator(kind).is_valid(data):
+            return data, parsed
         for err in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             path = tuple(err.absolute_path)
             if err.validator == "required" and not path:

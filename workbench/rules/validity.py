@@ -9,7 +9,7 @@ from __future__ import annotations
 import jsonschema
 import jsonschema_rs
 
-from ..analysis.refs import iter_refs, pointer_str
+from ..analysis.refs import pointer_str
 from ..loader.jsonfile import pointer_line
 from .registry import Hit, rule
 
@@ -79,28 +79,37 @@ def example_invalid(ctx):
     """An example under the examples convention does not validate against its
     schema (with every workspace `$ref` resolved). Examples are the executable
     documentation of a contract: an invalid one means the doc or the contract is wrong."""
-    registry = _rs_registry(ctx)
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
-        if not examples or meta_errors(s):
+        if not examples:
             continue
-        try:
-            validator = jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
-        except Exception as exc:
-            yield Hit(f"cannot build a validator: {str(exc).splitlines()[0][:200]}", s.path, 1, (s.name,), "warning")
-            continue
-        for ex in examples:
-            for err in sorted(validator.iter_errors(ex.body), key=lambda e: list(map(str, e.instance_path)))[:20]:
-                ptr = tuple(err.instance_path)
-                yield Hit(f"{pointer_str(ptr) or '/'}: {err.message[:200]} (schema {s.path})", ex.path,
-                          _line(ex.source, ptr), (s.name, ex.path))
+        docs = ctx.refs.closure(s)
+        key = (tuple(d.source.sha for d in docs), tuple((e.path, e.source.sha if e.source else "") for e in examples))
+        if key not in _EXAMPLES:
+            if len(_EXAMPLES) > 50_000:
+                _EXAMPLES.clear()
+            _EXAMPLES[key] = tuple(_example_hits(s, docs, examples))
+        yield from _EXAMPLES[key]
 
 
-def _rs_registry(ctx):
+_EXAMPLES: dict[tuple, tuple[Hit, ...]] = {}  # by the shas of the schema, what it refers to and its examples
+
+
+def _example_hits(s, docs, examples):
+    """Validate examples with a validator whose registry holds only what the schema reaches."""
+    if any(meta_errors(d) for d in docs):
+        return  # V001 reports the cause; a validator built from an invalid schema proves nothing
     try:
-        return jsonschema_rs.Registry([(s.uri, s.body) for s in ctx.ws.schemas])
-    except Exception:
-        return None
+        registry = jsonschema_rs.Registry([(d.uri, d.body) for d in docs]) if len(docs) > 1 else None
+        validator = jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
+    except Exception as exc:
+        yield Hit(f"cannot build a validator: {str(exc).splitlines()[0][:200]}", s.path, 1, (s.name,), "warning")
+        return
+    for ex in examples:
+        for err in sorted(validator.iter_errors(ex.body), key=lambda e: list(map(str, e.instance_path)))[:20]:
+            ptr = tuple(err.instance_path)
+            yield Hit(f"{pointer_str(ptr) or '/'}: {err.message[:200]} (schema {s.path})", ex.path,
+                      _line(ex.source, ptr), (s.name, ex.path))
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
@@ -121,12 +130,8 @@ def ref_remote(ctx):
 
 def _ref_hits(ctx, status: str, what: str):
     for s in ctx.ws.schemas:
-        for ptr, ref in iter_refs(s.body):
-            try:
-                got = ctx.refs.resolve(s.uri, ref).status
-            except ValueError:  # not a URI reference at all (e.g. "http://[::1"): it cannot resolve
-                got = "unresolved"
-            if got == status:
+        for ptr, ref in ctx.refs.refs_of(s):
+            if ctx.refs.resolve(s.uri, ref).status == status:
                 yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr), (s.name, ref))
 
 

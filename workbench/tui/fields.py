@@ -90,7 +90,7 @@ def _type(node: Any, ref: str | None, items: Any = None) -> str:
 def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
     from ..analysis.refs import RefIndex
 
-    refs = RefIndex(ws)
+    refs = RefIndex.of(ws)
     rows: list[FieldRow] = []
 
     def merged(base: str, node: Any, depth: int) -> tuple[str, Any, dict, set]:
