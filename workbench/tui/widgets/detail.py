@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from ...findings import Finding
 from ...model import Family, SchemaDoc
-from ..fields import schema_fields
+from ...analysis.outline import schema_fields
 from ..view import (
     FAMILY, GLYPH, GROUP, INTENT, SCHEMA, SEVERITY_STYLE, SHARED, UNCLASSIFIED, UNDECIDED,
     NodeRef, Snapshot, counts, finding_location, group_schemas, unclassified_families,

@@ -1,4 +1,4 @@
-"""A schema's fields as rows for the detail view (no Textual).
+"""A schema's fields as rows (path, type, required, constraints, description) for presenters.
 
 Flattens `properties` (with `allOf` parts, array items and `oneOf`/`anyOf`
 variants) after resolving each `$ref` with `RefIndex.deref`, never over the
@@ -88,7 +88,7 @@ def _type(node: Any, ref: str | None, items: Any = None) -> str:
 
 
 def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
-    from ..analysis.refs import RefIndex
+    from .refs import RefIndex
 
     refs = RefIndex.of(ws)
     rows: list[FieldRow] = []
