@@ -142,6 +142,14 @@ def test_undecided_schema_overlapping_a_family(tmp_path):
         "O001", "warning", ("purchase", "orders"), "ssot/schemas/purchase.schema.json")
 
 
+def test_newcomer_copying_a_new_family_is_the_one_reported(tmp_path):
+    """A schema no family claims yet is not a reusable alternative: it gets O001, the `new` family nothing."""
+    make_ws(tmp_path, {"order": order(), "purchase": purchase_renamed()},
+            [family("orders", ["order"], decision="new")])
+    (f,) = hits(run(tmp_path, "overlap"))
+    assert (f.rule, f.severity, f.path) == ("O001", "warning", "ssot/schemas/purchase.schema.json")
+
+
 def test_reuse_through_ref_is_not_overlap(tmp_path):
     envelope = schema({"run_id": ref("run_id"), "order": {"$ref": "order.schema.json"},
                        "received_at": TS, "channel_hint": {"type": "string", "enum": ["a", "b"]}})

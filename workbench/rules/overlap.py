@@ -68,8 +68,12 @@ class Verdict:
 
 
 def _judge(ov: Overlap, a: Unit, b: Unit) -> Verdict:
-    """O002 when a `new` family overlaps another unit and no `new` side's rationale names the other."""
-    new = [(u, o) for u, o in ((a, b), (b, a)) if u.decision == "new"]
+    """O002 when a `new` family overlaps another family and no `new` side's rationale names the other.
+
+    A schema no family claims yet is not something a decision could have reused:
+    the overlap is reported on that newcomer (O001), which is what needs deciding.
+    """
+    new = [(u, o) for u, o in ((a, b), (b, a)) if u.decision == "new" and o.family is not None]
     if not new:
         return Verdict("O001", ov, *_order(a, b), "")
     naming = [(u, o) for u, o in new if names(u.family, o)]
