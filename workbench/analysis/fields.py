@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 from ..model import SchemaDoc, Workspace
 from . import walk
 from .resolve import Resolver
-from .walk import ANNOTATIONS, required_names, schema_list, schema_map, structural_digests
+from .walk import ANNOTATIONS, required_names, structural_digests
 
 GENERIC_NAMES = frozenset({
     "id", "uuid", "name", "title", "description", "summary", "status", "state", "version", "schema_version",
@@ -102,54 +102,83 @@ def leaf_features(leaves: tuple[Leaf, ...]) -> frozenset[tuple]:
     shape (multiset of child signatures) of objects with three or more fields."""
     out: set[tuple] = set()
     children: dict[tuple, list[str]] = {}
-    for leaf in leaves:
-        children.setdefault(leaf.parent, []).append(leaf.sig)
-        if not leaf.generic:
-            out.add(("f", leaf.name, leaf.sig))
-        if leaf.distinctive:
-            out.add(("s", leaf.core))
+    for path, sig, core, _, _, parent, generic, distinctive in leaves:
+        sigs = children.get(parent)
+        if sigs is None:
+            children[parent] = [sig]
+        else:
+            sigs.append(sig)
+        if not generic:
+            out.add(("f", path[-1], sig))
+        if distinctive:
+            out.add(("s", core))
     out.update(("o", "\x00".join(sorted(sigs))) for sigs in children.values() if len(sigs) >= 3)
     return frozenset(out)
 
 
+_TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null",
+               list: "array", dict: "object"}
+
+
 def json_type(value: Any) -> str:
-    return next(name for cls, name in _JSON_TYPES if isinstance(value, cls))
+    name = _TYPE_NAMES.get(type(value))
+    return name if name is not None else next(name for cls, name in _JSON_TYPES if isinstance(value, cls))
+
+
+# keys `keywords` never takes over from a node (annotations, and the keywords it follows itself)
+_MERGE_SKIP = ANNOTATIONS | {"$ref", "allOf", "$defs", "definitions"}
+
+
+def _merge(res: Resolver, values: dict, bases: dict, base: str, node: Any, depth: int) -> None:
+    """Effective keywords of `node` into `values` (and the base URI of each into `bases`); the first wins."""
+    if not isinstance(node, dict) or depth > 8:
+        return
+    for key, value in node.items():
+        if key not in values and key not in _MERGE_SKIP:
+            values[key] = value
+            bases[key] = base
+    ref = node.get("$ref")
+    if isinstance(ref, str):
+        hit = res.resolve(base, ref)
+        if hit:
+            _merge(res, values, bases, hit[0], hit[2], depth + 1)
+    subs = node.get("allOf")
+    if isinstance(subs, list):
+        for sub in subs:
+            _merge(res, values, bases, base, sub, depth + 1)
 
 
 def keywords(res: Resolver, base: str, node: Any) -> dict[str, tuple[str, Any]]:
     """Effective keywords of `node`: its own, then its `$ref` chain's and `allOf`
     branches' (the outer definition wins); each value comes with its base URI."""
-    out: dict[str, tuple[str, Any]] = {}
-
-    def merge(base: str, node: Any, depth: int) -> None:
-        if not isinstance(node, dict) or depth > 8:
-            return
-        for key, value in node.items():
-            if key not in ANNOTATIONS and key not in ("$ref", "allOf", "$defs", "definitions"):
-                out.setdefault(key, (base, value))
-        if isinstance(node.get("$ref"), str):
-            hit = res.resolve(base, node["$ref"])
-            if hit:
-                merge(hit[0], hit[2], depth + 1)
-        for sub in schema_list(node, "allOf"):
-            merge(base, sub, depth + 1)
-
-    merge(base, node, 0)
-    return out
+    values: dict = {}
+    bases: dict = {}
+    _merge(res, values, bases, base, node, 0)
+    return {key: (bases[key], value) for key, value in values.items()}
 
 
 def types_of(kw: dict[str, tuple[str, Any]]) -> tuple[str, ...]:
     """Declared JSON types, or the ones implied by enum/const/properties/items."""
+    return _types({key: value for key, (_, value) in kw.items()})
+
+
+_OBJECT_KEYS = frozenset({"properties", "additionalProperties", "patternProperties", "required"})
+_ARRAY_KEYS = frozenset({"items", "prefixItems"})
+_BOUNDS_SET = frozenset(BOUNDS)
+
+
+def _types(kw: dict) -> tuple[str, ...]:
+    """`types_of` over plain keyword values."""
     if "type" in kw:
-        value = kw["type"][1]
+        value = kw["type"]
         return tuple(sorted(str(t) for t in value)) if isinstance(value, list) else (str(value),)
-    if "enum" in kw and isinstance(kw["enum"][1], list):
-        return tuple(sorted({json_type(v) for v in kw["enum"][1]}))
+    if "enum" in kw and isinstance(kw["enum"], list):
+        return tuple(sorted({json_type(v) for v in kw["enum"]}))
     if "const" in kw:
-        return (json_type(kw["const"][1]),)
-    if kw.keys() & {"properties", "additionalProperties", "patternProperties", "required"}:
+        return (json_type(kw["const"]),)
+    if not _OBJECT_KEYS.isdisjoint(kw):
         return ("object",)
-    if kw.keys() & {"items", "prefixItems"}:
+    if not _ARRAY_KEYS.isdisjoint(kw):
         return ("array",)
     return ()
 
@@ -158,6 +187,11 @@ class Sig(NamedTuple):
     full: str  # type/format/pattern/enum/const/items plus bounds (overlap)
     core: str  # without bounds (drift)
     enum: frozenset[str] | None  # JSON of each enum value
+
+
+_new_leaf = tuple.__new__  # a NamedTuple without the keyword-argument handling of its __new__
+_ANY = Sig("any", "any", None)
+_NOTHING = Sig("nothing", "nothing", None)
 
 
 def _jv(value: Any) -> str:
@@ -181,35 +215,104 @@ def describe(res: Resolver, base: str, node: Any, depth: int = 0) -> Sig:
 
 
 def _describe(res: Resolver, base: str, node: Any, depth: int) -> Sig:
-    if node is True or node == {}:
-        return Sig("any", "any", None)
+    if node is True:
+        return _ANY
     if node is False:
-        return Sig("nothing", "nothing", None)
-    kw = keywords(res, base, node)
-    types = types_of(kw)
-    parts = ["|".join(types) or "any"]
-    for key in ("format", "pattern"):
-        if key in kw:
-            parts.append(f"{key}={_jv(kw[key][1])}")
-    enum = kw["enum"][1] if "enum" in kw and isinstance(kw["enum"][1], list) else None
-    values = frozenset(_jv(v) for v in enum) if enum is not None else None
+        return _NOTHING
+    if isinstance(node, dict):
+        if not node:
+            return _ANY
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            if "allOf" not in node and _MERGE_SKIP.issuperset(node):
+                return _via_ref(res, base, ref, depth)
+        elif not isinstance(node.get("allOf"), list):  # nothing to follow: its own keywords are the effective ones
+            return _signature(res, base, node, None, depth)[0]
+        kw: dict = {}
+        bases: dict = {}
+        _merge(res, kw, bases, base, node, 0)
+        return _signature(res, base, kw, bases, depth)[0]
+    return _signature(res, base, {}, None, depth)[0]
+
+
+def _via_ref(res: Resolver, base: str, ref: str, depth: int) -> Sig:
+    """`_describe` of a node that is only a `$ref`: the signature of its target, shared by
+    every node referring to that target while this resolver lives (the documents the
+    target's own resolution read are recorded for each of them)."""
+    hit = res.resolve(base, ref)
+    if hit is None:
+        return _signature(res, base, {}, {}, depth)[0]
+    key = (hit[0], id(hit[2]), depth)
+    cache = res.__dict__.get("_by_target")
+    if cache is None:
+        cache = res.__dict__["_by_target"] = {}
+    found = cache.get(key)
+    if found is not None:
+        if res.touched is not None:
+            res.touched.update(found[1])
+        return found[0]
+    outer, inner = res.touched, set()
+    res.touched = inner
+    try:
+        kw: dict = {}
+        bases: dict = {}
+        _merge(res, kw, bases, hit[0], hit[2], 1)
+        sig, nested = _signature(res, base, kw, bases, depth)
+    finally:
+        res.touched = outer
+    if outer is not None:
+        outer.update(inner)
+    if not nested:  # a nested description may have come from the per-schema memo, unrecorded: not shareable
+        cache[key] = (sig, frozenset(inner))
+    return sig
+
+
+def _signature(res: Resolver, base: str, kw: dict, bases: dict | None, depth: int) -> tuple[Sig, bool]:
+    """(signature, whether sub-schemas were described) from effective keyword values `kw`
+    (`bases`: the base URI of each, None when they are all `base`)."""
+    declared = kw.get("type") if "type" in kw else None
+    if type(declared) is str:  # the common case of `_types`
+        types: tuple | bool = True
+        parts = [declared or "any"]
+    else:
+        types = _types(kw)
+        parts = ["|".join(types) or "any"]
+    if "format" in kw:
+        parts.append(f"format={_jv(kw['format'])}")
+    if "pattern" in kw:
+        parts.append(f"pattern={_jv(kw['pattern'])}")
+    enum = kw.get("enum") if "enum" in kw else None
+    values = frozenset([_jv(v) for v in enum]) if isinstance(enum, list) else None
     if values is not None:
         parts.append("enum=[" + ",".join(sorted(values)) + "]")
     if "const" in kw:
-        parts.append(f"const={_jv(kw['const'][1])}")
-    core, full = list(parts), parts
-    if "items" in kw and isinstance(kw["items"][1], dict) and depth < 3:
-        sub = describe(res, kw["items"][0], kw["items"][1], depth + 1)
-        core.append(f"items=({sub.core})")
-        full.append(f"items=({sub.full})")
-    if not types and depth < 3:
-        for key in ("anyOf", "oneOf"):
-            if key in kw and isinstance(kw[key][1], list):
-                subs = [describe(res, kw[key][0], b, depth + 1) for b in kw[key][1]]
-                core.append(f"{key}=({' | '.join(sorted({x.core for x in subs}))})")
-                full.append(f"{key}=({' | '.join(sorted({x.full for x in subs}))})")
-    full = full + [f"{k}={_jv(kw[k][1])}" for k in BOUNDS if k in kw and not isinstance(kw[k][1], dict)]
-    return Sig(" ".join(full), " ".join(core), values)
+        parts.append(f"const={_jv(kw['const'])}")
+    core = full = None
+    nested = False
+    if depth < 3:
+        items = kw.get("items")
+        if isinstance(items, dict):
+            nested = True
+            sub = describe(res, bases["items"] if bases else base, items, depth + 1)
+            core, full = parts + [f"items=({sub.core})"], parts + [f"items=({sub.full})"]
+        if not types:
+            for key in ("anyOf", "oneOf"):
+                branches = kw.get(key)
+                if isinstance(branches, list):
+                    nested = True
+                    bbase = bases[key] if bases else base
+                    subs = [describe(res, bbase, b, depth + 1) for b in branches]
+                    if core is None:
+                        core, full = list(parts), list(parts)
+                    core.append(f"{key}=({' | '.join(sorted({x.core for x in subs}))})")
+                    full.append(f"{key}=({' | '.join(sorted({x.full for x in subs}))})")
+    if core is None:
+        core = full = parts
+    core_text = " ".join(core)
+    if _BOUNDS_SET.isdisjoint(kw):
+        return _new_leaf(Sig, (core_text if full is core else " ".join(full), core_text, values)), nested
+    full = full + [f"{k}={_jv(kw[k])}" for k in BOUNDS if k in kw and not isinstance(kw[k], dict)]
+    return _new_leaf(Sig, (" ".join(full), core_text, values)), nested
 
 
 def signature(res: Resolver, base: str, node: Any, bounds: bool = True) -> str:
@@ -218,56 +321,113 @@ def signature(res: Resolver, base: str, node: Any, bounds: bool = True) -> str:
     return sig.full if bounds else sig.core
 
 
-def _object_parts(res: Resolver, base: str, node: dict, depth: int = 0):
-    """(base, name, subschema, required) of `node`'s properties, with those of its
-    allOf/anyOf/oneOf branches (in the same document)."""
-    required = required_names(node)
-    for name, sub in schema_map(node, "properties").items():
-        yield base, name, sub, name in required
+def _deref(res: Resolver, base: str, node: Any) -> tuple[str, Any]:
+    """`res.deref`, with a fast path for a node that is not a `$ref`."""
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        return res.deref(base, node)
+    return base, node
+
+
+def _object_parts(res: Resolver, base: str, node: dict, out: list, depth: int = 0) -> list:
+    """(name, subschema, required) of `node`'s properties, with those of its
+    allOf/anyOf/oneOf branches (in the same document, so with the same base)."""
+    props = node.get("properties")
+    if isinstance(props, dict) and props:
+        required = required_names(node)
+        for name, sub in props.items():
+            out.append((name, sub, name in required))
     for key in ("allOf", "anyOf", "oneOf"):
-        for branch in schema_list(node, key):
-            bbase, bnode = res.deref(base, branch)
-            if bbase == base and isinstance(bnode, dict) and depth < 4:
-                yield from _object_parts(res, bbase, bnode, depth + 1)
+        branches = node.get(key)
+        if isinstance(branches, list):
+            for branch in branches:
+                bbase, bnode = _deref(res, base, branch)
+                if bbase == base and isinstance(bnode, dict) and depth < 4:
+                    _object_parts(res, bbase, bnode, out, depth + 1)
+    return out
 
 
-def _from_shared(res: Resolver, base: str, node: Any) -> bool:
-    """True when the definition (or an array's item definition) lives in a shared library."""
-    doc, target = res.deref(base, node)
-    if doc != base and doc in res.docs and res.docs[doc].shared:
+def _is_shared(res: Resolver, uri: str) -> bool:
+    doc = res.docs.get(uri)
+    return doc is not None and doc.shared
+
+
+def _from_shared(res: Resolver, base: str, node: Any, resolved: tuple[str, Any] | None = None) -> bool:
+    """True when the definition (or an array's item definition) lives in a shared library;
+    `resolved` is `res.deref(base, node)` when the caller has it already."""
+    doc, target = resolved if resolved is not None else _deref(res, base, node)
+    if doc != base and _is_shared(res, doc):
         return True
-    if isinstance(target, dict) and isinstance(target.get("items"), dict):
-        idoc, _ = res.deref(doc, target["items"])
-        return idoc != doc and idoc in res.docs and res.docs[idoc].shared
+    if isinstance(target, dict):
+        items = target.get("items")
+        if isinstance(items, dict):
+            idoc = _deref(res, doc, items)[0]
+            return idoc != doc and _is_shared(res, idoc)
     return False
+
+
+# keywords through which `_visit` finds leaves: a node with none of them has none
+_NESTING = frozenset({"properties", "allOf", "anyOf", "oneOf", "items", "additionalProperties", "prefixItems",
+                      "patternProperties"})
+
+
+def _distinctive_core(core: str) -> bool:
+    """`is_distinctive` for a field already known not to be generic."""
+    return "pattern=" in core or "enum=" in core or "const=" in core or (
+        "format=" in core and not core.endswith(TIMESTAMP_FORMATS))
 
 
 def own_leaves(res: Resolver, schema: SchemaDoc) -> tuple[Leaf, ...]:
     """The instance structure a schema writes itself (refs into other files are reuse, not copied structure)."""
     leaves: list[Leaf] = []
-    active: set[int] = set()
-
-    def visit(base: str, node: Any, path: tuple) -> None:
-        base, node = res.deref(base, node)
-        if base != schema.uri or not isinstance(node, dict) or id(node) in active or len(path) > MAX_DEPTH:
-            return
-        active.add(id(node))
-        for pbase, name, sub, required in _object_parts(res, base, node):
-            sig = describe(res, pbase, sub)
-            leaves.append(Leaf(path + (name,), sig.full, sig.core, required, _from_shared(res, pbase, sub), path,
-                               is_generic(name, sig.core), is_distinctive(name, sig.core)))
-            visit(pbase, sub, path + (name,))
-        for key, step in (("items", "[]"), ("additionalProperties", "*")):
-            if isinstance(node.get(key), dict):
-                visit(base, node[key], path + (step,))
-        for sub in schema_list(node, "prefixItems"):
-            visit(base, sub, path + ("[]",))
-        for sub in schema_map(node, "patternProperties").values():
-            visit(base, sub, path + ("*",))
-        active.discard(id(node))
-
-    visit(schema.uri, schema.body, ())
+    base, node = _deref(res, schema.uri, schema.body)
+    _visit(res, schema.uri, leaves, set(), base, node, ())
     return tuple(leaves)
+
+
+def _visit(res: Resolver, uri: str, leaves: list, active: set, base: str, node: Any, path: tuple) -> None:
+    """Leaves under `node` (already dereferenced) at instance `path`, depth first."""
+    if base != uri or not isinstance(node, dict) or _NESTING.isdisjoint(node) or id(node) in active \
+            or len(path) > MAX_DEPTH:
+        return
+    active.add(id(node))
+    memo = res.memo
+    for name, sub, required in _object_parts(res, base, node, []):
+        key = (base, id(sub))
+        sig = memo.get(key)
+        if sig is None:
+            sig = memo[key] = _describe(res, base, sub, 0)
+        full, core = sig[0], sig[1]
+        generic = (name in GENERIC_NAMES or name.endswith("_at") or name == "[]" or name == "*"
+                   or core.startswith("string format=") and core.endswith(TIMESTAMP_FORMATS))
+        here = path + (name,)
+        if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
+            rbase, rnode = res.deref(base, sub)
+            shared = _from_shared(res, base, sub, (rbase, rnode))
+            leaves.append(_new_leaf(Leaf, (here, full, core, required, shared, path,
+                                           generic, not generic and _distinctive_core(core))))
+            _visit(res, uri, leaves, active, rbase, rnode, here)
+        else:  # written here: shared only through its items
+            shared = _from_shared(res, base, sub, (base, sub))
+            leaves.append(_new_leaf(Leaf, (here, full, core, required, shared, path,
+                                           generic, not generic and _distinctive_core(core))))
+            if isinstance(sub, dict) and not _NESTING.isdisjoint(sub):
+                _visit(res, uri, leaves, active, base, sub, here)
+    for key, step in (("items", "[]"), ("additionalProperties", "*")):
+        sub = node.get(key)
+        if isinstance(sub, dict):
+            rbase, rnode = _deref(res, base, sub)
+            _visit(res, uri, leaves, active, rbase, rnode, path + (step,))
+    subs = node.get("prefixItems")
+    if isinstance(subs, list):
+        for sub in subs:
+            rbase, rnode = _deref(res, base, sub)
+            _visit(res, uri, leaves, active, rbase, rnode, path + ("[]",))
+    subs = node.get("patternProperties")
+    if isinstance(subs, dict):
+        for sub in subs.values():
+            rbase, rnode = _deref(res, base, sub)
+            _visit(res, uri, leaves, active, rbase, rnode, path + ("*",))
+    active.discard(id(node))
 
 
 def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple]:
@@ -276,10 +436,14 @@ def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tup
     entries: list[tuple[tuple, dict]] = []
     blocks = structural_digests(schema.body, schema.uri, 1, lambda ptr, props: entries.append((ptr, props)))
     fields = []
+    uri, memo = schema.uri, res.memo
     for ptr, props in entries:
         for name, sub in props.items():
-            sig = describe(res, schema.uri, sub)
-            fields.append(FieldDef(name, ptr + ("properties", name), sig.core, sig.enum))
+            key = (uri, id(sub))
+            sig = memo.get(key)
+            if sig is None:
+                sig = memo[key] = _describe(res, uri, sub, 0)
+            fields.append(_new_leaf(FieldDef, (name, ptr + ("properties", name), sig[1], sig[2])))
     return tuple(fields), tuple(blocks)
 
 
@@ -329,6 +493,13 @@ def paused_gc():
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:
+                # what the pass allocated and kept (facts, caches) goes straight to the oldest
+                # generation: otherwise the first young collection after `enable` traverses
+                # every one of those objects at once. Nothing is kept alive: the next full
+                # collection still sees them.
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -54,7 +54,7 @@ def _join(folder: str, ref: str) -> str:
 def absolute(base: str, ref: str) -> str:
     """urljoin(base, ref), memoised per (folder of base, ref): schemas of one folder share the work."""
     if ref.startswith("#"):
-        return urldefrag(base)[0] + ref
+        return base.partition("#")[0] + ref
     if "://" in ref or ref.startswith("urn:"):
         return urljoin(base, ref)
     return _join(base.rpartition("/")[0], ref)
@@ -144,7 +144,7 @@ class RefIndex:
     def _resolve(self, base_uri: str, ref: str) -> Target:
         try:
             uri = absolute(base_uri, ref)
-            doc_uri, fragment = urldefrag(uri)
+            doc_uri, _, fragment = uri.partition("#")
         except ValueError:  # malformed URI
             return Target("unresolved", ref)
         schema = self.by_uri.get(doc_uri)

@@ -7,6 +7,7 @@ property called `description` is never mistaken for an annotation.
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from typing import Any, Callable
 
 from .refs import absolute
@@ -64,6 +65,28 @@ def _data(value: Any) -> Any:
     return value if isinstance(value, (str, int, float)) else json.dumps(value, sort_keys=True)
 
 
+def _json(value: Any) -> str:
+    """`json.dumps(value, sort_keys=True)`, with fast paths for scalars."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring_ascii(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None or kind is bool:
+        return "null" if value is None else "true" if value else "false"
+    return json.dumps(value, sort_keys=True)
+
+
+# how `_digest` reads the value of each keyword (any other keyword's value is data)
+_SKIP, _DEFS, _MAP, _ONE, _LIST, _ONE_OR_LIST, _SET, _REF = range(8)
+_KIND = {key: _MAP for key in SCHEMA_MAPS}
+_KIND.update({key: _ONE for key in SCHEMA_ONE})
+_KIND.update({key: _LIST for key in SCHEMA_LISTS})
+_KIND.update({key: _SET for key in SET_KEYWORDS})
+_KIND.update({"items": _ONE_OR_LIST, "$defs": _DEFS, "definitions": _DEFS, "$ref": _REF})
+_KIND.update({key: _SKIP for key in ANNOTATIONS})
+
+
 def structural_digests(body: Any, base_uri: str, min_properties: int,
                        on_properties: Callable[[tuple, dict], None] | None = None) -> list[tuple[int, tuple, int]]:
     """(digest, pointer, property count) of every object subschema with at least
@@ -76,38 +99,58 @@ def structural_digests(body: Any, base_uri: str, min_properties: int,
     is called with (pointer, properties) of every object subschema on the way.
     """
     found: list[tuple[int, tuple, int]] = []
-
-    def digest(node: Any, ptr: tuple) -> int:
-        if not isinstance(node, dict):
-            return intern(("value", _data(node)))
-        parts = []
-        for key in sorted(node):
-            value = node[key]
-            if key in ANNOTATIONS:
-                continue
-            if key in ("$defs", "definitions") and isinstance(value, dict):
-                for name, sub in value.items():  # written out here, but not part of this node's meaning
-                    digest(sub, ptr + (key, name))
-            elif key == "$ref" and isinstance(value, str):
-                parts.append((key, absolute(base_uri, value)))
-            elif key in SCHEMA_MAPS and isinstance(value, dict):
-                parts.append((key, tuple((n, digest(v, ptr + (key, n))) for n, v in sorted(value.items()))))
-            elif key in SCHEMA_ONE and isinstance(value, (dict, bool)):
-                parts.append((key, digest(value, ptr + (key,))))
-            elif key in SCHEMA_LISTS + ("items",) and isinstance(value, list):
-                parts.append((key, tuple(digest(v, ptr + (key, i)) for i, v in enumerate(value))))
-            elif key in SET_KEYWORDS and isinstance(value, list):
-                parts.append((key, tuple(sorted(json.dumps(v, sort_keys=True) for v in value))))
-            else:
-                parts.append((key, _data(value)))
-        out = intern(tuple(parts))
-        props = node.get("properties")
-        if isinstance(props, dict):
-            if len(props) >= min_properties:
-                found.append((out, ptr, len(props)))
-            if on_properties is not None:
-                on_properties(ptr, props)
-        return out
-
-    digest(body, ())
+    _digest(body, (), base_uri, min_properties, on_properties, found)
     return found
+
+
+def _digest(node: Any, ptr: tuple, base_uri: str, least: int, on_properties, found: list) -> int:
+    """Interned canonical form of `node` (at `ptr`); see `structural_digests`."""
+    if not isinstance(node, dict):
+        return intern(("value", _data(node)))
+    parts = []
+    kinds = _KIND
+    for key in sorted(node):
+        kind = kinds.get(key)
+        value = node[key]
+        if kind is None:
+            pass
+        elif kind == _SKIP:
+            continue
+        elif kind == _DEFS:
+            if isinstance(value, dict):
+                for name, sub in value.items():  # written out here, but not part of this node's meaning
+                    _digest(sub, ptr + (key, name), base_uri, least, on_properties, found)
+                continue
+        elif kind == _REF:
+            if isinstance(value, str):
+                parts.append((key, absolute(base_uri, value)))
+                continue
+        elif kind == _MAP:
+            if isinstance(value, dict):
+                parts.append((key, tuple([(n, _digest(v, ptr + (key, n), base_uri, least, on_properties, found)
+                                           if isinstance(v, dict) else intern(("value", _data(v))))
+                                          for n, v in sorted(value.items())])))
+                continue
+        elif kind == _SET:
+            if isinstance(value, list):
+                parts.append((key, tuple(sorted([_json(v) for v in value]))))
+                continue
+        else:  # a subschema, a list of them, or (`items`) either
+            if kind != _LIST and isinstance(value, (dict, bool)):
+                parts.append((key, _digest(value, ptr + (key,), base_uri, least, on_properties, found)
+                              if isinstance(value, dict) else intern(("value", _data(value)))))
+                continue
+            if kind != _ONE and isinstance(value, list):
+                parts.append((key, tuple([_digest(v, ptr + (key, i), base_uri, least, on_properties, found)
+                                          if isinstance(v, dict) else intern(("value", _data(v)))
+                                          for i, v in enumerate(value)])))
+                continue
+        parts.append((key, value if type(value) is str else _data(value)))
+    out = intern(tuple(parts))
+    props = node.get("properties")
+    if isinstance(props, dict):
+        if len(props) >= least:
+            found.append((out, ptr, len(props)))
+        if on_properties is not None:
+            on_properties(ptr, props)
+    return out

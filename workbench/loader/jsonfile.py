@@ -102,7 +102,8 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     except ValueError as exc:  # NaN/Infinity, or an integer longer than Python converts
         msg = str(exc).split(":")[0][:120]
         return Parsed(source, None, (Problem(path, f"malformed JSON: {msg}", _literal_line(text), kind="fatal"),))
-    if depth_exceeds(value, max_nesting):
+    # cheap bound first: nesting can only exceed the limit if there are more brackets than that
+    if text.count("{") + text.count("[") > max_nesting and depth_exceeds(value, max_nesting):
         return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
     return Parsed(source, value, ())
 
