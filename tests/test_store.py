@@ -143,6 +143,24 @@ def test_family_edit_changes_only_what_differs(ws_root: Path) -> None:
     assert cleared.changes(rec.plain()) == {"version_policy": None}
 
 
+def test_saving_a_guessed_family_confirms_it(ws_root: Path) -> None:
+    """A record `workbench init` guessed stops being a guess once a person saves it from the form."""
+    data = {**store.read_record(gate(ws_root)).plain(), "guess": True}
+    edit = store.FamilyEdit.from_data(data)
+    assert edit.changes(data) == {}  # nothing saved, nothing confirmed
+    moved = store.FamilyEdit(**{**edit.__dict__, "intent_class": "error"})
+    assert moved.changes(data) == {"intent_class": "error", "guess": False}
+
+
+def test_intent_class_must_be_in_the_workspace_vocabulary(ws_root: Path) -> None:
+    ws = load_workspace(ws_root)
+    rec = store.read_record(gate(ws_root))
+    base = store.FamilyEdit.from_data(rec.plain())
+    odd = store.FamilyEdit(**{**base.__dict__, "intent_class": "policy"})
+    assert "intent_class" in store.validate_family_edit(ws, "gate", rec.plain(), odd)
+    assert store.validate_family_edit(ws, "gate", rec.plain(), store.FamilyEdit(**{**base.__dict__, "intent_class": "error"})) == {}
+
+
 def test_validation_is_the_schema_plus_g003(ws_root: Path) -> None:
     ws = load_workspace(ws_root)
     rec = store.read_record(gate(ws_root))

@@ -395,7 +395,7 @@ def unified_diff(old: str, new: str, label: str = "file", context: int = 2) -> s
 # ---------------------------------------------------------------- family edits
 
 FAMILY_TEXT_FIELDS = (
-    "owner", "stability_tier", "decision", "rationale", "current_usage",
+    "intent_class", "owner", "stability_tier", "decision", "rationale", "current_usage",
     "candidate_gateway_usage", "wire_mapping", "version_policy",
 )
 FAMILY_LIST_FIELDS = ("alternatives_considered", "downstream_consumers")
@@ -405,6 +405,7 @@ FAMILY_LIST_FIELDS = ("alternatives_considered", "downstream_consumers")
 class FamilyEdit:
     """The editable governance fields of one family record (the TUI form's result)."""
 
+    intent_class: str = ""
     owner: str = ""
     stability_tier: str = ""
     decision: str = ""
@@ -449,6 +450,8 @@ class FamilyEdit:
             if key in FAMILY_LIST_FIELDS and not value and key not in original:
                 continue
             out[key] = value
+        if out and original.get("guess"):
+            out["guess"] = False  # a person reviewed and saved the record: no longer `workbench init`'s guess
         return out
 
 
@@ -478,28 +481,27 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
         path = list(err.absolute_path)
         key = str(path[0]) if path else "(record)"
         errors.setdefault(key, err.message)
-    tiers = tuple(getattr(ws.config, "stability_tiers", ()) or ())
-    if edit.stability_tier and tiers and edit.stability_tier not in tiers:
-        errors.setdefault("stability_tier", f"one of {', '.join(tiers)}")
+    for key, vocabulary in (("intent_class", "intent_classes"), ("stability_tier", "stability_tiers")):
+        allowed = tuple(getattr(ws.config, vocabulary, ()) or ())
+        value = getattr(edit, key)
+        if value and allowed and value not in allowed:
+            errors.setdefault(key, f"one of {', '.join(allowed)}")
     fam = ws.family(family_id) if ws is not None else None
     if fam is not None:
-        try:
-            from .rules.governance import new_family_gaps
-        except ImportError:  # rules not installed: the schema check still applies
-            new_family_gaps = None
-        if new_family_gaps is not None:
-            candidate = dataclasses.replace(
-                fam,
-                **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},
-                alternatives_considered=tuple(edit.alternatives_considered),
-                downstream_consumers=tuple(edit.downstream_consumers),
-            )
-            for message, key in new_family_gaps(ws, candidate):
-                field = key.split(".", 1)[0]
-                if field == "decision":  # the rule anchors "missing X" at the decision line
-                    field = next((f for f in ("alternatives_considered", "downstream_consumers", "rationale")
-                                  if f in message or f.replace("_", " ") in message), field)
-                errors.setdefault(field, f"`new` {message}")
+        from .rules.governance import new_family_gaps
+
+        candidate = dataclasses.replace(
+            fam,
+            **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},
+            alternatives_considered=tuple(edit.alternatives_considered),
+            downstream_consumers=tuple(edit.downstream_consumers),
+        )
+        for message, key in new_family_gaps(ws, candidate):
+            field = key.split(".", 1)[0]
+            if field == "decision":  # the rule anchors "missing X" at the decision line
+                field = next((f for f in ("alternatives_considered", "downstream_consumers", "rationale")
+                              if f in message or f.replace("_", " ") in message), field)
+            errors.setdefault(field, f"`new` {message}")
     return errors
 
 

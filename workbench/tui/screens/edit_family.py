@@ -22,8 +22,9 @@ from ... import store
 from ...config import DECISION_VALUES
 from ...model import Workspace
 
-# (key, label, kind): kind is input | area | select-tier | select-decision | list
+# (key, label, kind): kind is input | area | select-intent | select-tier | select-decision | list
 FIELDS = (
+    ("intent_class", "Intent class", "select-intent"),
     ("owner", "Owner", "input"),
     ("stability_tier", "Stability tier", "select-tier"),
     ("decision", "Decision", "select-decision"),
@@ -70,8 +71,12 @@ class EditFamilyScreen(ModalScreen[store.FamilyEdit | None]):
     def _widget(self, key: str, kind: str) -> Widget:
         value = getattr(self.initial, key)
         wid = f"field-{key}"
-        if kind == "select-tier" or kind == "select-decision":
-            choices = list(self.ws.config.stability_tiers) if kind == "select-tier" else list(DECISION_VALUES)
+        if kind.startswith("select-"):
+            choices = list({
+                "select-intent": self.ws.config.intent_classes,
+                "select-tier": self.ws.config.stability_tiers,
+                "select-decision": DECISION_VALUES,
+            }[kind])
             if value and value not in choices:
                 choices.append(value)  # keep an out-of-vocabulary value visible (G002 reports it)
             return Select([(Text(c), c) for c in choices], value=value if value else Select.NULL,
@@ -108,7 +113,7 @@ class EditFamilyScreen(ModalScreen[store.FamilyEdit | None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#field-owner").focus()
+        self.query_one("#field-owner").focus()  # intent class is set once; owner is what changes most
 
     # ------------------------------------------------------------------ values
 
