@@ -374,7 +374,7 @@ def _identifier_conventions(inp: Inputs) -> str:
     count = Counter(u.identifier for u in inp.identifier_uses)
     rows = []
     for ident in inp.ws.decisions.identifiers:
-        resolved = mapping.resolve(inp.refs, "file:///", ident.definition)
+        resolved = inp.refs.resolve("file:///", ident.definition)
         node = resolved.contents if resolved.status == "ok" and isinstance(resolved.contents, dict) else {}
         rows.append([code(ident.name), code(ident.definition), code(node.get("pattern")) if node else "(unresolved)",
                      code(ident.proto), ident.meaning, count[ident.name]])

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import urldefrag
 
-from ..analysis.refs import DATA_KEYWORDS, RefIndex, Target, pointer_str
+from ..analysis.refs import DATA_KEYWORDS, RefIndex, pointer_str
+from ..analysis.refs import absolute as refs_absolute
 from ..model import Provenance, SchemaDoc, Workspace
 
 MAX_DEPTH = 8  # nested messages followed below one field
@@ -87,30 +88,12 @@ def _json_name(value: Any) -> str:
             list: "array", dict: "object"}.get(type(value), "string")
 
 
-# A malformed URI (`http://[`) makes urljoin raise; V003 reports it, the export carries on.
-
 def absolute(base: str, ref: str) -> str:
-    """`ref` made absolute against `base` (left as written when it is malformed)."""
+    """`ref` made absolute against `base` (left as written when it is malformed: V003 reports it)."""
     try:
-        return urljoin(base, ref)
+        return refs_absolute(base, ref)
     except ValueError:
         return ref
-
-
-def resolve(refs: RefIndex, base: str, ref: str) -> Target:
-    """`RefIndex.resolve`, "unresolved" for a malformed URI."""
-    try:
-        return refs.resolve(base, ref)
-    except ValueError:
-        return Target("unresolved", ref)
-
-
-def deref(refs: RefIndex, base: str, node: Any) -> tuple[str, Any]:
-    """`RefIndex.deref`, the node itself for a malformed URI."""
-    try:
-        return refs.deref(base, node)
-    except ValueError:
-        return base, node
 
 
 def ref_target(base: str, ref: str) -> str:
@@ -182,11 +165,11 @@ def _ref_chain(refs: RefIndex, base: str, ref: str, limit: int = 16) -> list[str
     """The absolute URIs a `$ref` passes through until it reaches a non-`$ref` schema."""
     chain: list[str] = []
     while isinstance(ref, str) and len(chain) < limit:
-        resolved = resolve(refs, base, ref)
+        resolved = refs.resolve(base, ref)
         if resolved.status != "ok":
             break
         chain.append(resolved.uri)
-        base = urldefrag(resolved.uri)[0]
+        base = resolved.doc
         contents = resolved.contents
         ref = contents.get("$ref") if isinstance(contents, dict) else None
     return chain
@@ -199,7 +182,7 @@ def representation(refs: RefIndex, schemas: list[SchemaDoc]) -> list[FieldMappin
     roots = {id(s.body) for s in refs.ws.contract_schemas}
     rows: list[FieldMapping] = []
     for schema in schemas:
-        base, root = deref(refs, schema.uri, schema.body)
+        base, root = refs.deref(schema.uri, schema.body)
         if isinstance(root, dict):
             _fields(refs, roots, schema.path, base, root, "", (id(root),), rows)
     return rows
@@ -212,7 +195,7 @@ def _fields(refs, roots, schema, base, node, prefix, stack, rows) -> None:
     for name, prop in (props.items() if isinstance(props, dict) else ()):
         if not isinstance(prop, dict):
             continue
-        pbase, target = deref(refs, base, prop)
+        pbase, target = refs.deref(base, prop)
         shape = _shape(refs, pbase, target if isinstance(target, dict) else {}, _name(prop, name))
         rows.append(FieldMapping(schema, prefix + name, shape.json_type, shape.proto, name in required,
                                  _defined_by(base, prop)))
@@ -269,7 +252,7 @@ def _array(refs, base, node, name, nullable, depth) -> _Shape:
     items = node.get("items")
     if not isinstance(items, dict):
         return _Shape("array" + nullable, "repeated google.protobuf.Value")
-    ibase, item = deref(refs, base, items)
+    ibase, item = refs.deref(base, items)
     item_name = _name(items, singular(name)) if "$ref" in items else singular(name)
     inner = _shape(refs, ibase, item if isinstance(item, dict) else {}, item_name, depth + 1)
     proto = inner.proto if not inner.proto.startswith(("repeated ", "map<")) else "google.protobuf.ListValue"
@@ -282,7 +265,7 @@ def _object(refs, base, node, name, nullable, depth) -> _Shape:
     if isinstance(node.get("properties"), dict) and node["properties"]:
         return _Shape("object" + nullable, f"message {name}", (("", base, node),))
     if isinstance(extra, dict):
-        vbase, value = deref(refs, base, extra)
+        vbase, value = refs.deref(base, extra)
         inner = _shape(refs, vbase, value if isinstance(value, dict) else {}, _name(extra, name + "Value"), depth + 1)
         proto = inner.proto.removeprefix("message ").removeprefix("enum ")
         if proto.startswith(("repeated ", "map<")):
@@ -297,7 +280,7 @@ def _object(refs, base, node, name, nullable, depth) -> _Shape:
 def _union(refs, base, keyword, variants, name, depth) -> _Shape:
     labels, names, children = [], [], []
     for i, variant in enumerate(v for v in variants if isinstance(v, dict)):
-        vbase, target = deref(refs, base, variant)
+        vbase, target = refs.deref(base, variant)
         label = _ref_name(variant["$ref"]) if isinstance(variant.get("$ref"), str) else f"variant{i + 1}"
         shape = _shape(refs, vbase, target if isinstance(target, dict) else {}, pascal(label), depth + 1)
         labels.append(label)
@@ -309,8 +292,8 @@ def _union(refs, base, keyword, variants, name, depth) -> _Shape:
 def provenance_fields(refs: RefIndex, provenance: Provenance) -> list[FieldMapping]:
     """Each frozen provenance field as the canonical record defines it ("not defined" when absent)."""
     base = absolute("file:///", provenance.canonical_record)
-    record = resolve(refs, base, "#" + provenance.pointer)
-    rbase, node = deref(refs, urldefrag(record.uri)[0], record.contents) if record.status == "ok" else (base, None)
+    record = refs.resolve(base, "#" + provenance.pointer)
+    rbase, node = refs.deref(record.doc, record.contents) if record.status == "ok" else (base, None)
     props = node.get("properties") if isinstance(node, dict) else None
     props = props if isinstance(props, dict) else {}
     required = set(node.get("required") or []) if isinstance(node, dict) else set()
@@ -320,7 +303,7 @@ def provenance_fields(refs: RefIndex, provenance: Provenance) -> list[FieldMappi
         if not isinstance(prop, dict):
             out.append(FieldMapping(provenance.canonical_record, name, "not defined", "", False, ""))
             continue
-        pbase, target = deref(refs, rbase, prop)
+        pbase, target = refs.deref(rbase, prop)
         shape = _shape(refs, pbase, target if isinstance(target, dict) else {}, _name(prop, name))
         out.append(FieldMapping(provenance.canonical_record, name, shape.json_type, shape.proto,
                                 name in required, _defined_by(rbase, prop)))
