@@ -213,17 +213,24 @@ async def test_new_without_a_named_alternative_shows_an_inline_error(root: Path)
     assert (root / GATE).read_bytes() == before
 
 
+async def save_over_their_change(pilot, path: Path, old: str, new: str) -> str:
+    """Edit the owner to "mine", let someone else change the file on disk, press save; returns their text."""
+    await settle(pilot)
+    form = await open_editor(pilot)
+    form.query_one("#field-owner", Input).value = "mine"
+    theirs = path.read_text().replace(old, new)
+    path.write_text(theirs)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    return theirs
+
+
 async def test_saving_over_a_file_changed_on_disk_asks_first(root: Path) -> None:
     path = root / GATE
     app = WorkbenchApp(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        form = await open_editor(pilot)
-        form.query_one("#field-owner", Input).value = "mine"
-        theirs = path.read_text().replace("stability_tier: stable/v1", "stability_tier: internal  # theirs")
-        path.write_text(theirs)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        theirs = await save_over_their_change(
+            pilot, path, "stability_tier: stable/v1", "stability_tier: internal  # theirs")
         assert isinstance(app.screen, ConflictScreen)
         diff = _plain(app.screen.query_one("#conflict-diff Static"))
         assert "+stability_tier: internal  # theirs" in diff
@@ -246,13 +253,7 @@ async def test_conflict_reload_theirs_discards_mine(root: Path) -> None:
     path = root / GATE
     app = WorkbenchApp(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        form = await open_editor(pilot)
-        form.query_one("#field-owner", Input).value = "mine"
-        theirs = path.read_text().replace("owner: contracts-core", "owner: theirs")
-        path.write_text(theirs)
-        await pilot.press("ctrl+s")
-        await pilot.pause()
+        theirs = await save_over_their_change(pilot, path, "owner: contracts-core", "owner: theirs")
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.widgets import Button, Footer, Header
 
 from ..view import Snapshot
 from ..widgets.status import StatusBar
@@ -44,3 +45,21 @@ class PageScreen(WorkbenchScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "app.mode('browse')", "Back", id="page.back"),
     ]
+
+
+class FormScreen(ModalScreen[ScreenResultType]):
+    """A modal form with `#save` / `#cancel` buttons: subclasses implement `action_save`."""
+
+    def action_save(self) -> None:
+        raise NotImplementedError
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

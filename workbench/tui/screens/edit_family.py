@@ -14,11 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
 from ... import store
+from .base import FormScreen
 from ...config import DECISION_VALUES
 from ...model import Workspace
 
@@ -51,7 +51,7 @@ def field_help(key: str) -> str:
     return text
 
 
-class EditFamilyScreen(ModalScreen[store.FamilyEdit | None]):
+class EditFamilyScreen(FormScreen[store.FamilyEdit | None]):
     SCOPE = "Edit family"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="edit.save", priority=True),
@@ -165,17 +165,6 @@ class EditFamilyScreen(ModalScreen[store.FamilyEdit | None]):
             return
         self.dismiss(edit)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted)
     def _next_field(self) -> None:
         self.focus_next()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()

@@ -10,14 +10,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from ... import store
+from .base import FormScreen
 from ...model import ChecklistItem
 
 
-class TickScreen(ModalScreen[tuple[bool, tuple[str, ...]] | None]):
+class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
     """Result: (done, evidence paths) or None when cancelled."""
 
     SCOPE = "Tick item"
@@ -73,17 +73,6 @@ class TickScreen(ModalScreen[tuple[bool, tuple[str, ...]] | None]):
             return
         self.dismiss((done, evidence))
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
     @on(Input.Submitted, "#tick-evidence")
     def _submitted(self) -> None:
         self.action_save()
-
-    @on(Button.Pressed, "#save")
-    def _save(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
