@@ -1,8 +1,8 @@
 """Layering rules from DESIGN.md, checked on the source with `ast`.
 
 1. Only `workbench/tui/` imports Textual.
-2. Only `workbench/store.py` writes files (plus `workbench/init.py`, which only
-   creates new decisions files, and `workbench/export/`, which writes doc/).
+2. Only `workbench/store/` writes files (plus `workbench/init.py`, which only
+   creates new decisions files); `workbench export` writes through the store's writer.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "workbench"
 TUI = "workbench/tui/"
 # modules allowed to write files, and why
 WRITERS = {
-    "workbench/store.py": "the one safe writer of decisions/ (atomic, round-trip, conflict check)",
+    "workbench/store/": "the one safe writer (atomic, round-trip, conflict check); export writes through it",
     "workbench/init.py": "creates new decisions files only (exclusive create)",
-    "workbench/export/": "writes the M1 docs under doc/",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {
@@ -94,7 +93,7 @@ def test_only_allowed_modules_write_files():
         if not any(rel == w or (w.endswith("/") and rel.startswith(w)) for w in WRITERS)
         for line, what in write_calls(tree)
     ]
-    assert offenders == [], "writes to decisions/ go through workbench/store.py: " + ", ".join(offenders)
+    assert offenders == [], "writes to decisions/ go through workbench/store/: " + ", ".join(offenders)
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -1,18 +1,17 @@
 """`workbench export`: the M1 Markdown documents, rendered from one workspace snapshot.
 
 `render_docs` is pure (the same snapshot gives the same bytes on any machine);
-`export_docs` writes what changed, atomically. Rule E001 compares the committed
+`export_docs` writes what changed through the store's atomic writer. Rule E001 compares the committed
 documents with `render_docs`, so export and check can never disagree.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from ..engine import CheckResult
 from ..model import Workspace
+from ..store.writer import atomic_write
 from .docs import DOCS, HEADER, Inputs
 
 __all__ = ["DOCS", "HEADER", "export_docs", "out_dir", "render_docs"]
@@ -61,23 +60,12 @@ def export_docs(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]
 def _write_if_changed(path: Path, text: str) -> bool:
     """Atomically replace `path` with `text` (UTF-8, `\\n` endings) unless it already holds exactly that."""
     data = text.encode("utf-8")
-    mode = 0o644
     try:
         if path.read_bytes() == data:
             return False
-        mode = path.stat().st_mode & 0o777
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, mode)  # mkstemp creates 0600; keep the file's mode (new files: 0644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, data)
     return True
 
 

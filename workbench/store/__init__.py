@@ -1,0 +1,40 @@
+"""Safe writes to `decisions/`: the one package that changes decision records.
+
+    rec = read_record(path)
+    save_record(path, {"owner": "gateway-api"}, rec.fingerprint)   # may raise Conflict
+
+`writer.py` replaces files atomically (also for `workbench export`),
+`roundtrip.py` reads and saves records with ruamel (comments, order and quoting
+kept; a stale save is a `Conflict`), `style.py` styles new values like the file,
+`edits.py` holds the edit models (family form, checklist ticks). No Textual here.
+"""
+
+from .edits import (
+    FAMILY_LIST_FIELDS,
+    FAMILY_TEXT_FIELDS,
+    FamilyEdit,
+    missing_evidence,
+    split_list,
+    tick_checklist_item,
+    validate_family_edit,
+)
+from .roundtrip import (
+    ABSENT,
+    DELETE,
+    Conflict,
+    Placed,
+    Record,
+    fingerprint,
+    read_record,
+    save_record,
+    to_plain,
+    unified_diff,
+)
+from .writer import TEMP_PREFIX, TEMP_SUFFIX, StoreError, atomic_write
+
+__all__ = [
+    "ABSENT", "DELETE", "FAMILY_LIST_FIELDS", "FAMILY_TEXT_FIELDS", "TEMP_PREFIX", "TEMP_SUFFIX",
+    "Conflict", "FamilyEdit", "Placed", "Record", "StoreError",
+    "atomic_write", "fingerprint", "missing_evidence", "read_record", "save_record", "split_list",
+    "tick_checklist_item", "to_plain", "unified_diff", "validate_family_edit",
+]

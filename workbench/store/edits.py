@@ -1,0 +1,153 @@
+"""Edit models: the family form's fields and validation, checklist ticks."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ruamel.yaml.comments import CommentedMap
+
+from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
+from .writer import StoreError
+
+FAMILY_TEXT_FIELDS = (
+    "intent_class", "owner", "stability_tier", "decision", "rationale", "current_usage",
+    "candidate_gateway_usage", "wire_mapping", "version_policy",
+)
+FAMILY_LIST_FIELDS = ("alternatives_considered", "downstream_consumers")
+
+
+@dataclass(frozen=True)
+class FamilyEdit:
+    """The editable governance fields of one family record (the TUI form's result)."""
+
+    intent_class: str = ""
+    owner: str = ""
+    stability_tier: str = ""
+    decision: str = ""
+    rationale: str = ""
+    current_usage: str = ""
+    candidate_gateway_usage: str = ""
+    wire_mapping: str = ""
+    version_policy: str = ""
+    alternatives_considered: tuple[str, ...] = ()
+    downstream_consumers: tuple[str, ...] = ()
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> "FamilyEdit":
+        def text(key: str) -> str:
+            value = data.get(key)
+            return " ".join(value.split()) if isinstance(value, str) and "\n" not in value.strip() else (
+                value.strip() if isinstance(value, str) else "")
+
+        def items(key: str) -> tuple[str, ...]:
+            value = data.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        return cls(**{k: text(k) for k in FAMILY_TEXT_FIELDS}, **{k: items(k) for k in FAMILY_LIST_FIELDS})
+
+    def values(self) -> dict[str, Any]:
+        """Field -> value as written to YAML (None: absent)."""
+        out: dict[str, Any] = {}
+        for key in FAMILY_TEXT_FIELDS:
+            value = getattr(self, key).strip()
+            out[key] = value or None
+        for key in FAMILY_LIST_FIELDS:
+            out[key] = list(getattr(self, key))
+        return out
+
+    def changes(self, original: Mapping[str, Any]) -> dict[str, Any]:
+        """Only what differs from `original` (plain data of the record as read)."""
+        before = FamilyEdit.from_data(original)
+        out: dict[str, Any] = {}
+        for key, value in self.values().items():
+            if getattr(before, key) == getattr(self, key):
+                continue
+            if key in FAMILY_LIST_FIELDS and not value and key not in original:
+                continue
+            out[key] = value
+        if out and original.get("guess"):
+            out["guess"] = False  # a person reviewed and saved the record: no longer `workbench init`'s guess
+        return out
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """"a, b  c" -> ("a", "b", "c") (form input for list fields), keeping order, no duplicates."""
+    seen: dict[str, None] = {}
+    for part in text.replace(",", " ").split():
+        seen.setdefault(part.strip(), None)
+    return tuple(k for k in seen if k)
+
+
+def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], edit: FamilyEdit) -> dict[str, str]:
+    """Field -> error for an edit: the family decisions schema plus the G003 condition.
+
+    `ws` is the current Workspace (for the tier vocabulary and the known families).
+    """
+    from ..loader.decisions import validator
+
+    data = dict(original)
+    for key, value in edit.values().items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    errors: dict[str, str] = {}
+    for err in validator("family").iter_errors(data):
+        path = list(err.absolute_path)
+        key = str(path[0]) if path else "(record)"
+        errors.setdefault(key, err.message)
+    for key, vocabulary in (("intent_class", "intent_classes"), ("stability_tier", "stability_tiers")):
+        allowed = tuple(getattr(ws.config, vocabulary, ()) or ())
+        value = getattr(edit, key)
+        if value and allowed and value not in allowed:
+            errors.setdefault(key, f"one of {', '.join(allowed)}")
+    fam = ws.family(family_id) if ws is not None else None
+    if fam is not None:
+        from ..rules.governance import new_family_gaps
+
+        candidate = dataclasses.replace(
+            fam,
+            **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},
+            alternatives_considered=tuple(edit.alternatives_considered),
+            downstream_consumers=tuple(edit.downstream_consumers),
+        )
+        for message, key in new_family_gaps(ws, candidate):
+            field = key.split(".", 1)[0]
+            if field == "decision":  # the rule anchors "missing X" at the decision line
+                field = next((f for f in ("alternatives_considered", "downstream_consumers", "rationale")
+                              if f in message or f.replace("_", " ") in message), field)
+            errors.setdefault(field, f"`new` {message}")
+    return errors
+
+
+def tick_checklist_item(
+    path: str | Path, item_id: str, done: bool, evidence: Iterable[str], expected_fingerprint: str
+) -> Record:
+    """Set an item's manual `done` tick and its evidence paths in checklist.yaml."""
+    path = Path(path)
+    rec = _read(path)
+    items = rec.data.get("items") if isinstance(rec.data, CommentedMap) else None
+    index = next((i for i, item in enumerate(items or []) if isinstance(item, Mapping) and item.get("id") == item_id), None)
+    if index is None:
+        if rec.fingerprint != expected_fingerprint:
+            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint)
+        raise StoreError(f"no checklist item {item_id!r} in {path}")
+    evidence = [e for e in evidence if e]
+    changes: dict[Any, Any] = {("items", index, "done"): bool(done)}
+    changes[("items", index, "evidence")] = evidence if evidence else DELETE
+    return save_record(path, _ordered_item_changes(rec, index, changes), expected_fingerprint)
+
+
+def _ordered_item_changes(rec: Record, index: int, changes: dict) -> dict:
+    """New keys of a checklist item go in the documented order (id, text, derive, done, evidence)."""
+    order = ("id", "text", "derive", "done", "evidence")
+    return {key: value if value is DELETE else Placed(value, order) for key, value in changes.items()}
+
+
+def missing_evidence(root: str | Path, paths: Iterable[str]) -> list[str]:
+    """Evidence paths (relative to the root) that do not exist."""
+    root = Path(root)
+    return [p for p in paths if not (root / p).exists()]

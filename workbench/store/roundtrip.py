@@ -1,0 +1,265 @@
+"""Round-trip reads and saves of `decisions/` records.
+
+Every write is a ruamel round trip of the file as it is on disk now: only the
+keys that changed are touched, so comments, key order, quoting and unknown keys
+survive. A write refuses to replace a file whose bytes changed since the caller
+read it (`Conflict`), and lands atomically (temp file in the same folder, fsync,
+`os.replace`), so a reader or watcher never sees half a file.
+
+    rec = read_record(path)
+    save_record(path, {"owner": "gateway-api"}, rec.fingerprint)   # may raise Conflict
+
+No Textual here: the TUI calls these functions, tests call them directly.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from .style import styled
+from .writer import StoreError, atomic_write
+
+ABSENT = ""  # fingerprint of a file that does not exist
+DELETE = None  # a change to None removes the key
+
+
+class Conflict(StoreError):
+    """The file changed on disk since it was read; nothing was written."""
+
+    def __init__(self, path: Path, base_text: str, current_text: str, current_fingerprint: str):
+        super().__init__(f"{path} changed on disk since it was read")
+        self.path = Path(path)
+        self.base_text = base_text
+        self.current_text = current_text
+        self.current_fingerprint = current_fingerprint
+
+    def diff(self, label: str | None = None) -> str:
+        """What changed on disk, as a unified diff (read -> now)."""
+        return unified_diff(self.base_text, self.current_text, label or self.path.name)
+
+
+@dataclass(frozen=True)
+class Record:
+    """A decisions file as read: round-trip document, its text and its fingerprint."""
+
+    path: Path
+    data: Any  # ruamel CommentedMap (treat as read-only; `plain()` for a copy)
+    text: str
+    fingerprint: str
+
+    @property
+    def exists(self) -> bool:
+        return self.fingerprint != ABSENT
+
+    def plain(self) -> dict[str, Any]:
+        value = to_plain(self.data)
+        return value if isinstance(value, dict) else {}
+
+
+def _yaml() -> YAML:
+    """The round-trip dumper configured like the shipped decisions files."""
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 4096
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def fingerprint(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel nodes -> plain dict/list/str (scalar string subclasses become str)."""
+    if isinstance(node, Mapping):
+        return {str(k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [to_plain(v) for v in node]
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _parse(path: Path, raw: bytes | None) -> tuple[Any, str]:
+    if raw is None:
+        return CommentedMap(), ""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"{path} is not UTF-8 text") from exc
+    try:
+        data = _yaml().load(text)
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"{path} is not valid YAML ({first}); fix it on disk first") from exc
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise StoreError(f"{path} does not hold a YAML mapping")
+    return data, text
+
+
+def _read(path: Path) -> Record:
+    raw = _read_bytes(path)
+    data, text = _parse(path, raw)
+    return Record(path, data, text, ABSENT if raw is None else fingerprint(raw))
+
+
+# save_record is given a fingerprint; to show what changed on disk it needs the text
+# that fingerprint stood for, so the texts handed out by read_record are remembered.
+_BASE_TEXTS: dict[tuple[str, str], str] = {}
+
+
+def _remember(rec: Record) -> None:
+    if len(_BASE_TEXTS) > 256:
+        _BASE_TEXTS.clear()
+    _BASE_TEXTS[(str(rec.path), rec.fingerprint)] = rec.text
+
+
+def read_record(path: str | Path) -> Record:
+    """Read a decisions file for editing. A missing file reads as an empty record."""
+    rec = _read(Path(path))
+    _remember(rec)
+    return rec
+
+
+# ---------------------------------------------------------------- applying changes
+
+
+def _container(doc: Any, path: tuple) -> Any:
+    node = doc
+    for part in path:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError) as exc:
+            raise StoreError(f"cannot find {'.'.join(map(str, path))} in the file") from exc
+    return node
+
+
+def _insert_at(node: CommentedMap, key: str, value: Any, order: Iterable[str]) -> None:
+    """Insert a new key after the nearest preceding key of the canonical order."""
+    order = list(order)
+    if key in order:
+        before = order[: order.index(key)]
+        keys = list(node.keys())
+        pos = max((keys.index(k) + 1 for k in before if k in keys), default=None)
+        if pos is not None and pos < len(keys):
+            node.insert(pos, key, value)
+            return
+    node[key] = value
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A change whose key may be new to a nested mapping, with the key order to place it by."""
+
+    value: Any
+    order: tuple[str, ...]
+
+
+def _apply(doc: CommentedMap, changes: Mapping[Any, Any], order: Iterable[str]) -> None:
+    for raw_key, value in changes.items():
+        path = tuple(raw_key) if isinstance(raw_key, tuple) else (raw_key,)
+        parent = _container(doc, path[:-1])
+        key = path[-1]
+        col = 2 * len(path[:-1])  # mapping indent 2; "- " items at offset 2, their keys at +4
+        key_order: Iterable[str] = order if len(path) == 1 else ()
+        if isinstance(value, Placed):
+            value, key_order = value.value, value.order
+        if not isinstance(parent, (CommentedMap, CommentedSeq)):
+            raise StoreError(f"{'.'.join(map(str, path[:-1]))} is not a mapping or list")
+        if value is DELETE:
+            if isinstance(parent, CommentedMap) and key in parent:
+                del parent[key]
+            continue
+        if isinstance(parent, CommentedSeq):
+            parent[key] = styled(parent[key], value, col, "")
+            continue
+        old = parent.get(key)
+        if key in parent and to_plain(old) == to_plain(value):
+            continue
+        new = styled(old, value, col, str(key), doc)
+        if key in parent:
+            parent[key] = new
+        else:
+            _insert_at(parent, key, new, key_order)
+
+
+def _dump(doc: Any) -> str:
+    out = io.StringIO()
+    _yaml().dump(doc, out)
+    return out.getvalue()
+
+
+def save_record(
+    path: str | Path,
+    changes: Mapping[Any, Any],
+    expected_fingerprint: str,
+    *,
+    key_order: Iterable[str] = (),
+) -> Record:
+    """Apply `changes` to the file and write it atomically; returns the new record.
+
+    `changes` maps a top-level key (or a tuple key path such as `("items", 2, "done")`)
+    to its new value; `None` removes the key. Unchanged keys, comments and unknown
+    keys are kept. Raises `Conflict` (writing nothing) when the file's bytes no longer
+    match `expected_fingerprint`; retry with `Conflict.current_fingerprint` to
+    overwrite with these changes on top of the file as it is now.
+    `key_order` places keys that are new to the file (default: the packaged schema's
+    property order for families, deltas and workspace config).
+    """
+    path = Path(path)
+    raw = _read_bytes(path)
+    now = ABSENT if raw is None else fingerprint(raw)
+    if now != expected_fingerprint:
+        current = "" if raw is None else raw.decode("utf-8", errors="replace")
+        raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), current, now)
+    doc, text = _parse(path, raw)
+    _apply(doc, changes, key_order or _schema_order(path))
+    new_text = _dump(doc)
+    if new_text != text or raw is None:
+        atomic_write(path, new_text)
+    data = new_text.encode("utf-8")
+    rec = Record(path, doc, new_text, fingerprint(data))
+    _remember(rec)
+    return rec
+
+
+def _schema_order(path: Path) -> list[str]:
+    kind = {"families": "family", "deltas": "delta"}.get(path.parent.name)
+    if kind is None and path.name == "workspace.yaml":
+        kind = "workspace"
+    if kind is None:
+        return []
+    from ..loader.decisions import decisions_schema
+
+    return list(decisions_schema(kind).get("properties", {}))
+
+
+def unified_diff(old: str, new: str, label: str = "file", context: int = 2) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        fromfile=f"{label} (when you opened it)", tofile=f"{label} (on disk now)", n=context,
+    )
+    out = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+    return out or "(no textual difference)\n"
+
+
