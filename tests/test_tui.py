@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 import json
 import shutil
 from pathlib import Path
@@ -24,8 +22,7 @@ from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
-SIZE = (100, 32)
+from helpers_tui import FIXTURE, GATE, SIZE, plain, settle, until  # noqa: E402
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no pytest-asyncio needed)
 
@@ -33,7 +30,6 @@ pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # Textual runs on asyncio
-GATE = "decisions/families/gate.yaml"
 
 
 @pytest.fixture
@@ -41,24 +37,6 @@ def root(tmp_path: Path) -> Path:
     dest = tmp_path / "ws"
     shutil.copytree(FIXTURE, dest)
     return dest
-
-
-async def settle(pilot) -> None:
-    """Let reload workers finish and the UI apply their result (watcher disabled)."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
-async def until(pilot, predicate, timeout: float = 10.0) -> bool:
-    """Poll (with pilot.pause) until `predicate()` holds; bounded."""
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
-    while loop.time() < end:
-        if predicate():
-            return True
-        await pilot.pause(0.1)
-    return predicate()
 
 
 def rules(app: WorkbenchApp) -> list[tuple[str, str]]:
@@ -110,12 +88,7 @@ async def test_first_screen_then_tree_with_counts_and_literal_titles(root: Path)
 
 
 def _plain(static) -> str:
-    """Plain text of a Static's content, rendered through a Rich console."""
-    from rich.console import Console
-
-    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
-    console.print(static.content)
-    return console.export_text()
+    return plain(static.content)
 
 
 async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -> None:

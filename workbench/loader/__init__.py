@@ -150,3 +150,34 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], root: Path) -> lis
             else:
                 owner[path] = fam.id
     return out
+
+
+def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
+    """What the check reads, as paths relative to the root ("." for the root itself):
+    the fixed folder of every schema, example and client-scan glob, `decisions/`, the
+    export folder and the checklist's evidence paths; a path inside another is left out.
+    A file watcher watches these (recursively)."""
+    cfg = ws.config
+    patterns = [*cfg.schema_globs, *cfg.shared_globs, *(p.replace("{name}", "*") for p in cfg.example_patterns),
+                DECISIONS_DIR, cfg.export_out]
+    if ws.decisions.invocation is not None:
+        patterns += ws.decisions.invocation.scan
+    patterns += [e for item in ws.decisions.checklist for e in item.evidence]
+    bases = sorted({base for p in patterns if (base := _fixed_prefix(p)) is not None})
+    if "." in bases:
+        return (".",)
+    return tuple(b for b in bases if not any(b.startswith(o + "/") for o in bases))
+
+
+def _fixed_prefix(pattern: str) -> str | None:
+    """The part of a glob before its first wildcard; None when it leaves the root."""
+    parts: list[str] = []
+    for part in pattern.replace("\\", "/").split("/"):
+        if any(c in part for c in "*?[{"):
+            break
+        if part in ("", "."):
+            continue
+        parts.append(part)
+    if pattern.startswith("/") or ".." in parts:
+        return None
+    return "/".join(parts) or "."

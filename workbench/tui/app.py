@@ -2,9 +2,10 @@
 
 The app holds one immutable `Snapshot` (workspace + findings + view index) and
 replaces it whole after every reload. Reloads run in a thread worker (never on
-the UI thread) and report back with a `WorkspaceChecked` message; a watchfiles
-worker triggers them when `ssot/` or `decisions/` change. Screens watch
-`app.snapshot` and redraw, keeping their selection.
+the UI thread) and report back with a `WorkspaceChecked` message; a file
+watcher (`watch.py`) on every path the check reads triggers them. Screens watch
+`app.snapshot` and redraw, keeping their selection. The pages are declared in
+`screens/__init__.py`, the keymap is read by `keymap.py`.
 """
 
 from __future__ import annotations
@@ -25,28 +26,24 @@ from textual.reactive import var
 from textual.screen import ModalScreen, Screen
 from textual.worker import get_current_worker
 
-from .. import store
-from ..loader import LoadCache, load_workspace
+from ..loader import LoadCache, load_workspace, watched_paths
 from .commands import WorkbenchCommands
-from .screens.checklist import ChecklistScreen
-from .screens.deltas import DeltasScreen
-from .screens.gates import GatesScreen
-from .screens.main import MainScreen
-from .screens.matrix import MatrixScreen
+from .keymap import load_keymap
+from .screens import binding_ids, modes, page_bindings
 from .view import Snapshot, make_snapshot
+from .watch import WatchFailed, WatchPlan, watch
 
 HERE = Path(__file__).parent
-WATCHED = ("ssot", "decisions")
-KEYMAP_ENV = "WORKBENCH_KEYMAP"
 
 
 class WorkspaceChecked(Message):
     """A reload finished: the new Workspace and CheckResult, in a ready-to-show snapshot."""
 
-    def __init__(self, snapshot: Snapshot, reason: str) -> None:
+    def __init__(self, snapshot: Snapshot, reason: str, plan: WatchPlan | None = None) -> None:
         super().__init__()
         self.snapshot = snapshot
         self.reason = reason
+        self.plan = plan  # what to watch, from the paths this load read
 
     @property
     def workspace(self):
@@ -66,54 +63,20 @@ class CheckFailed(Message):
         self.generation = generation
 
 
-def load_keymap(path: str | os.PathLike | None = None) -> dict[str, str]:
-    """Binding id -> keys, from $WORKBENCH_KEYMAP or ~/.config/workbench/keymap.toml.
-
-    The file holds one table: `[keymap]` with `"workbench.edit" = "E"` entries.
-    """
-    import tomllib
-
-    if path is None:
-        env = os.environ.get(KEYMAP_ENV)
-        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
-        path = Path(env) if env else base / "workbench" / "keymap.toml"
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    table = data.get("keymap", data)
-    return {str(k): str(v) for k, v in table.items() if isinstance(v, str)}
-
-
 class WorkbenchApp(App[None]):
     """`workbench [--root DIR]`: the interactive workbench."""
 
     TITLE = "workbench"
     CSS_PATH: ClassVar = [HERE / "app.tcss", HERE / "forms.tcss"]  # absolute: subclasses elsewhere work
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
-    MODES: ClassVar = {  # each page keeps its own screen stack (and its cursor)
-        "browse": MainScreen,
-        "checklist": ChecklistScreen,
-        "deltas": DeltasScreen,
-        "matrix": MatrixScreen,
-        "gates": GatesScreen,
-    }
+    MODES: ClassVar = modes()  # each page keeps its own screen stack (and its cursor)
     DEFAULT_MODE = "browse"
-    PAGES = Binding.Group("Pages")
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="workbench.quit", priority=True,
                 tooltip="Quit the workbench"),
         Binding("question_mark", "help", "Help", id="workbench.help", key_display="?",
                 tooltip="Every key binding"),
-        Binding("b", "mode('browse')", "Browse", id="workbench.browse", show=False,
-                tooltip="Families, schemas and findings"),
-        Binding("c", "mode('checklist')", "Checklist", id="workbench.checklist", group=PAGES,
-                tooltip="The §2.3 missing-contract checklist"),
-        Binding("d", "mode('deltas')", "Deltas", id="workbench.deltas", group=PAGES, tooltip="The delta register"),
-        Binding("m", "mode('matrix')", "Matrix", id="workbench.matrix", group=PAGES,
-                tooltip="Dependency matrix D1-D8 and the downstream handoff"),
-        Binding("g", "mode('gates')", "Gates", id="workbench.gates", group=PAGES,
-                tooltip="CI gates and change classes"),
+        *page_bindings(),
         Binding("r", "reload", "Reload", id="workbench.reload", show=False,
                 tooltip="Reload and re-check the workspace (the file watcher does this on save)"),
         Binding("x", "export", "Export", id="workbench.export", tooltip="Write the M1 docs (export)"),
@@ -128,6 +91,7 @@ class WorkbenchApp(App[None]):
     last_error: var[str] = var("", init=False)
 
     def __init__(self, root: str | os.PathLike = ".", *, watch: bool = True, keymap: dict[str, str] | None = None):
+        """`keymap`: binding id -> keys (tests); None reads the user's keymap file."""
         super().__init__()
         self.root = Path(root).expanduser().resolve()
         self.watch_files = watch
@@ -136,7 +100,7 @@ class WorkbenchApp(App[None]):
         self._lock = threading.Lock()
         self._generation = 0
         self._applied = 0
-        self._watch_stop: asyncio.Event | None = None
+        self._watch_plan: WatchPlan | None = None
         self.started = time.perf_counter()
         self.first_snapshot_at: float | None = None
         self.sub_title = self.root.name or str(self.root)  # the full path: `i` (workspace info)
@@ -144,20 +108,23 @@ class WorkbenchApp(App[None]):
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
-        keymap = self._keymap_override if self._keymap_override is not None else load_keymap()
-        if keymap:
-            self.set_keymap(keymap)
+        if self._keymap_override is not None:
+            keys, problems = self._keymap_override, []
+        else:
+            keymap = load_keymap()
+            keys, problems = keymap.keys, keymap.report(binding_ids(self))
+        if keys:
+            self.set_keymap(keys)
+        for problem in problems:
+            self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=12)
         self.reload("initial load")  # in a thread: the first screen shows "checking…" meanwhile
-        if self.watch_files:
-            self.watch_workspace()
 
     async def action_quit(self) -> None:
         self.stop_watching()
         await super().action_quit()
 
     def stop_watching(self) -> None:
-        if self._watch_stop is not None:
-            self._watch_stop.set()
+        self.workers.cancel_group(self, "watch")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NAVIGATION and isinstance(self.screen, ModalScreen):
@@ -185,11 +152,12 @@ class WorkbenchApp(App[None]):
                 ws = load_workspace(self.root, self._cache)
                 result = check(ws)
                 snapshot = make_snapshot(ws, result, time.perf_counter() - t0, generation)
+                plan = WatchPlan.of(self.root, watched_paths(ws)) if self.watch_files else None
             except Exception:  # a bug in a rule or the loader must not take the app down
                 self.post_message(CheckFailed(traceback.format_exc(limit=6), generation))
                 return
         if not worker.is_cancelled:
-            self.post_message(WorkspaceChecked(snapshot, reason))
+            self.post_message(WorkspaceChecked(snapshot, reason, plan))
 
     def on_workspace_checked(self, message: WorkspaceChecked) -> None:
         snap = message.snapshot
@@ -202,6 +170,9 @@ class WorkbenchApp(App[None]):
         self.snapshot = snap
         if snap.generation >= self._generation:
             self.busy = False
+        if message.plan is not None and message.plan != self._watch_plan:
+            self._watch_plan = message.plan
+            self.watch_workspace(message.plan)  # exclusive: replaces the watcher of the old plan
 
     def on_check_failed(self, message: CheckFailed) -> None:
         if message.generation >= self._generation:
@@ -212,75 +183,23 @@ class WorkbenchApp(App[None]):
 
     # ------------------------------------------------------------------ file watching
 
-    def _is_watched(self, path: str) -> bool:
-        p = Path(path)
-        if p.name.startswith(store.TEMP_PREFIX):
-            return False
-        try:
-            rel = p.relative_to(self.root)
-        except ValueError:
-            return False
-        return bool(rel.parts) and rel.parts[0] in WATCHED
-
     @work(exclusive=True, group="watch", exit_on_error=False)
-    async def watch_workspace(self) -> None:
-        """Watch ssot/ and decisions/ recursively, and the root itself (not recursively)
-        for those folders appearing or disappearing; every batch of changes (awatch
-        debounces bursts) asks for one reload. Watching the two folders rather than the
-        whole root keeps inotify off .venv/, .git/ and the like. If native watching
-        fails (e.g. the inotify limit), fall back to polling; give up after repeated
-        failures (`r` still reloads)."""
-        from watchfiles import DefaultFilter, awatch
-
-        default = DefaultFilter()
-
-        def in_folders(change, path: str) -> bool:
-            return default(change, path) and self._is_watched(path)
-
-        def top_level(change, path: str) -> bool:
-            return Path(path).name in WATCHED and Path(path).parent == self.root
-
+    async def watch_workspace(self, plan: WatchPlan) -> None:
+        """Reload on every batch of changes under `plan`. If native watching fails (e.g. the
+        inotify limit), fall back to polling; give up after repeated failures (`r` still reloads)."""
         failures = 0
         while True:
-            stop = self._watch_stop = asyncio.Event()
-            queue: asyncio.Queue[str] = asyncio.Queue()
-            polling = failures > 0
-
-            async def pump(tag: str, *paths: Path, **kw) -> None:
-                try:
-                    async for _changes in awatch(*paths, stop_event=stop, rust_timeout=1000,
-                                                 force_polling=polling, **kw):
-                        queue.put_nowait(tag)
-                except Exception as exc:  # a folder vanished under the watcher, or no more watches
-                    queue.put_nowait(f"error:{type(exc).__name__}: {exc}")
-
-            folders = [self.root / name for name in WATCHED if (self.root / name).is_dir()]
-            tasks = [asyncio.create_task(pump("root", self.root, watch_filter=top_level, recursive=False))]
-            if folders:
-                tasks.append(asyncio.create_task(pump("files", *folders, watch_filter=in_folders)))
             try:
-                while True:
-                    tag = await queue.get()
-                    self.reload("files changed")
-                    if tag.startswith("error:"):
-                        failures += 1
-                        self.log.warning(f"file watcher: {tag[6:]}")
-                        break
-                    failures = 0 if tag == "files" else failures
-                    if tag == "root":
-                        break  # a watched folder appeared/disappeared: watch the new set
-            finally:
-                stop.set()
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
-            if not self.root.is_dir():
-                return
+                await watch(plan, lambda: self.reload("files changed"), polling=failures > 0)
+                return  # the root is gone
+            except WatchFailed as exc:
+                failures += 1
+                self.log.warning(f"file watcher: {exc}")
             if failures >= 3:
                 self.notify("Stopped watching files (the watcher keeps failing); press r to reload.",
                             severity="warning", markup=False, timeout=10)
                 return
-            await asyncio.sleep(0.2 * (1 + failures))
+            await asyncio.sleep(0.2 * (1 + failures))  # the reload meanwhile may bring a new plan
 
     # ------------------------------------------------------------------ actions
 

@@ -1,13 +1,64 @@
-"""Screens of the workbench TUI, one module each; `binding_scopes` feeds help and palette."""
+"""Screens of the workbench TUI, one module each, declared once here.
+
+`PAGES` is read by the app's `MODES` and page bindings, `DIALOGS` by nothing
+but help: `binding_scopes` (help and the command palette) lists both.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from textual.binding import Binding
+from textual.screen import Screen
+
+from .checklist import ChecklistScreen
+from .conflict import ConflictScreen
+from .deltas import DeltasScreen
+from .edit_family import EditFamilyScreen
+from .gates import GatesScreen
+from .help import HelpScreen
+from .main import MainScreen
+from .matrix import MatrixScreen
+from .tick import TickScreen
 
 if TYPE_CHECKING:
     from textual.app import App
+
+
+@dataclass(frozen=True)
+class Page:
+    """A top-level page: an app mode with its own screen stack, and the key that shows it."""
+
+    mode: str
+    screen: type[Screen]
+    key: str
+    title: str
+    tooltip: str
+    footer: bool = True
+
+    def binding(self) -> Binding:
+        return Binding(self.key, f"mode({self.mode!r})", self.title, id=f"workbench.{self.mode}",
+                       show=self.footer, group=PAGES_GROUP if self.footer else None, tooltip=self.tooltip)
+
+
+PAGES_GROUP = Binding.Group("Pages")
+PAGES: tuple[Page, ...] = (
+    Page("browse", MainScreen, "b", "Browse", "Families, schemas and findings", footer=False),
+    Page("checklist", ChecklistScreen, "c", "Checklist", "The §2.3 missing-contract checklist"),
+    Page("deltas", DeltasScreen, "d", "Deltas", "The delta register"),
+    Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix D1-D8 and the downstream handoff"),
+    Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
+)
+DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, TickScreen, HelpScreen)
+
+
+def modes() -> dict[str, type[Screen]]:
+    return {page.mode: page.screen for page in PAGES}
+
+
+def page_bindings() -> list[Binding]:
+    return [page.binding() for page in PAGES]
 
 
 def _bindings(cls, inherited: bool = True, textual: bool = False) -> list[Binding]:
@@ -33,26 +84,19 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     """Every binding of the workbench, grouped by where it applies (read from BINDINGS)."""
     from ..widgets.browse import BrowseTree
     from ..widgets.findings import FilterInput, FindingsTable
-    from .checklist import ChecklistScreen
-    from .conflict import ConflictScreen
-    from .deltas import DeltasScreen
-    from .edit_family import EditFamilyScreen
-    from .gates import GatesScreen
-    from .help import HelpScreen
-    from .main import MainScreen
-    from .matrix import MatrixScreen
-    from .tick import TickScreen
-
-    from textual.screen import Screen
 
     everywhere = _bindings(type(app))
     if getattr(app, "ENABLE_COMMAND_PALETTE", False):
         everywhere.append(Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (every action, themes)"))
     scopes = [("Everywhere", everywhere), ("Focus", _bindings(Screen, textual=True))]
-    for cls in (MainScreen, ChecklistScreen, DeltasScreen, MatrixScreen, GatesScreen,
-                EditFamilyScreen, ConflictScreen, TickScreen, HelpScreen):
+    for cls in (*(page.screen for page in PAGES), *DIALOGS):
         scopes.append((getattr(cls, "SCOPE", cls.__name__), _bindings(cls)))
     scopes.append(("Browse tree", _bindings(BrowseTree, textual=True)))
     scopes.append(("Findings table", _bindings(FindingsTable, textual=True)))
     scopes.append(("Findings filter", _bindings(FilterInput, inherited=False)))
     return [(name, bindings) for name, bindings in scopes if bindings]
+
+
+def binding_ids(app: "App") -> set[str]:
+    """Every binding id a keymap may name."""
+    return {b.id for _scope, bindings in binding_scopes(app) for b in bindings if b.id}

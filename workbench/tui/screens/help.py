@@ -14,6 +14,7 @@ from textual.widgets import Footer, Label, Static
 from ..widgets.table import FitTable
 
 COLUMNS = [("where", 18), ("key", 12), ("does", 1.0), ("binding id", 0.45)]
+EXAMPLE = ("browse.edit", "E")  # a real binding id (a test holds it to that)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -31,7 +32,7 @@ class HelpScreen(ModalScreen[None]):
             yield Label(Text("Keys  (esc closes)"), classes="dialog-title")
             yield Static(Text(
                 "Keys can be changed by binding id in ~/.config/workbench/keymap.toml "
-                "([keymap] \"workbench.edit\" = \"E\") or $WORKBENCH_KEYMAP. ctrl+p lists every action.",
+                f"([keymap] \"{EXAMPLE[0]}\" = \"{EXAMPLE[1]}\") or $WORKBENCH_KEYMAP. ctrl+p lists every action.",
                 style="dim"), markup=False)
             yield FitTable(id="help-table")
         yield Footer(compact=True)

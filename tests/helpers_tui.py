@@ -1,0 +1,38 @@
+"""Shared setup for the Pilot tests of the TUI."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
+SIZE = (100, 32)
+GATE = "decisions/families/gate.yaml"
+
+
+async def settle(pilot) -> None:
+    """Let reload workers finish and the UI apply their result (watcher disabled)."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def until(pilot, predicate, timeout: float = 10.0) -> bool:
+    """Poll (with pilot.pause) until `predicate()` holds; bounded."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while loop.time() < end:
+        if predicate():
+            return True
+        await pilot.pause(0.1)
+    return predicate()
+
+
+def plain(renderable) -> str:
+    """Plain text of a renderable (e.g. a Static's content), rendered through a Rich console."""
+    from rich.console import Console
+
+    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()

@@ -1,0 +1,117 @@
+"""The TUI stays current: the watcher covers every path the check reads; keymap problems show at start."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("textual")
+
+from workbench.loader import load_workspace, watched_paths  # noqa: E402
+from workbench.tui.app import WorkbenchApp  # noqa: E402
+from workbench.tui.keymap import load_keymap  # noqa: E402
+from workbench.tui.screens import binding_ids  # noqa: E402
+from workbench.tui.screens.help import EXAMPLE, HelpScreen  # noqa: E402
+from workbench.tui.watch import WatchPlan  # noqa: E402
+
+from helpers_tui import FIXTURE, SIZE, settle, until  # noqa: E402
+
+pytestmark = pytest.mark.anyio
+
+INVOCATION = """\
+scan: ["clients/**/*.py"]
+forbidden:
+  imports: [subprocess]
+  calls: []
+"""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    dest = tmp_path / "ws"
+    shutil.copytree(FIXTURE, dest)
+    (dest / "decisions/invocation.yaml").write_text(INVOCATION)
+    (dest / "clients/app").mkdir(parents=True)
+    (dest / "clients/app/main.py").write_text("import json\n")
+    return dest
+
+
+def test_watched_paths_come_from_the_config(root: Path) -> None:
+    (root / "decisions/checklist.yaml").write_text(
+        "items:\n  - id: x\n    text: x\n    done: true\n    evidence: [notes/review.md, README.md]\n")
+    paths = watched_paths(load_workspace(root))
+    assert paths == ("README.md", "clients", "decisions", "doc/m1", "notes/review.md", "ssot/examples", "ssot/schemas")
+    plan = WatchPlan.of(root, paths)
+    assert root / "ssot/schemas" in plan.trees and root / "clients" in plan.trees
+    assert root / "ssot/schemas/common" not in plan.trees  # inside a watched tree already
+    assert plan.covers(str(root / "clients/app/new.py"))
+    assert plan.covers(str(root / "doc"))  # the export folder's top appearing
+    assert plan.covers(str(root / "README.md"))
+    assert not plan.covers(str(root / ".venv/lib/x.py"))
+    assert not plan.covers(str(root / "decisions/families/.wb-gate.yaml.1.tmp"))
+
+
+def test_a_glob_leaving_the_root_is_not_watched(root: Path) -> None:
+    (root / "decisions/invocation.yaml").write_text(INVOCATION.replace("clients/**/*.py", "../elsewhere/*.py"))
+    assert "../elsewhere" not in watched_paths(load_workspace(root))
+    assert all(not p.startswith("..") for p in watched_paths(load_workspace(root)))
+
+
+async def test_watcher_sees_a_client_file_and_the_export_folder(root: Path) -> None:
+    from workbench.export import export_docs
+
+    app = WorkbenchApp(root, watch=True, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        assert await until(pilot, lambda: app.snapshot is not None and not app.busy)
+        assert await until(pilot, lambda: app._watch_plan is not None)
+        await pilot.pause(0.3)  # the watcher is up
+        rules = lambda: {f.rule for f in app.snapshot.result.findings}  # noqa: E731
+        assert "I001" not in rules() and "E001" in rules()
+        (root / "clients/app/main.py").write_text("import subprocess\n")
+        assert await until(pilot, lambda: "I001" in rules())
+        export_docs(load_workspace(root))  # `workbench export` from a shell
+        assert await until(pilot, lambda: "E001" not in rules())
+        assert root / "doc/m1" in app._watch_plan.trees  # the new folder is now watched itself
+        doc = next((root / "doc/m1").iterdir())
+        doc.write_text(doc.read_text() + "\nhand edit\n")
+        assert await until(pilot, lambda: "E001" in rules())
+
+
+async def test_keymap_problems_are_reported_at_start(root: Path, tmp_path: Path, monkeypatch) -> None:
+    keymap = tmp_path / "keymap.toml"
+    keymap.write_text('[keymap]\n"browse.edit" = "E"\n"browse.nope" = "N"\n')
+    monkeypatch.setenv("WORKBENCH_KEYMAP", str(keymap))
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("browse.nope" in m and "unknown" in m for m in messages), messages
+        assert not any("browse.edit" in m for m in messages)
+        assert app._keymap.get("browse.edit") == "E"
+
+
+def test_an_invalid_keymap_file_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    bad = tmp_path / "keymap.toml"
+    bad.write_text("[keymap\n")
+    assert "not valid TOML" in load_keymap(bad).problems[0]
+    bad.write_text('[keymap]\n"browse.edit" = 3\n')
+    km = load_keymap(bad)
+    assert km.keys == {} and "browse.edit" in km.problems[0]
+    assert load_keymap(tmp_path / "absent.toml").problems  # named explicitly: reported
+
+
+async def test_help_example_names_a_real_binding(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False, keymap={})
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert EXAMPLE[0] in binding_ids(app)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
