@@ -21,13 +21,18 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(1, str(Path(__file__).resolve().parent))
 
+import corpus  # noqa: E402
 from workbench.analysis import fields  # noqa: E402
 from workbench.engine import check  # noqa: E402
 from workbench.loader import LoadCache, load_workspace  # noqa: E402
@@ -155,10 +160,16 @@ def cold() -> None:
         pass
 
 
-def measure(size: int) -> dict:
+def measure(size: int | str) -> dict:
+    """One row: `size` generated schemas, or the "corpus" / "adversarial" workspace."""
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as tmp:
         root = Path(tmp)
-        generate(root, size)
+        if size == "corpus":
+            corpus.real_corpus(root)
+        elif size == "adversarial":
+            corpus.adversarial(root)
+        else:
+            generate(root, int(size))
         t_parse, nfiles = timed(lambda: parse_all(root))
         cache = LoadCache()
         t_load, ws = timed(lambda: load_workspace(root, cache))
@@ -167,7 +178,7 @@ def measure(size: int) -> dict:
         cold()
         t_struct, _ = timed(lambda: check(ws, ("overlap", "duplication", "drift")))
         check(ws)  # warm
-        one = next(s for s in ws.contract_schemas)
+        one = next(s for s in ws.contract_schemas if isinstance(s.body.get("properties"), dict))
         body = json.loads((root / one.path).read_text())
         body["description"] = "edited"
         body["properties"]["added_field"] = {"type": "string"}
@@ -177,29 +188,60 @@ def measure(size: int) -> dict:
         t_recheck, _ = timed(lambda: check(ws2))
         recomputed = fields.STATS["misses"] - misses
         t_restruct, _ = timed(lambda: check(ws2, ("overlap", "duplication", "drift")))
-        return {"size": size, "files": nfiles, "parse": t_parse, "load": t_load, "check": t_check,
+        return {"size": size, "schemas": len(ws.schemas), "files": nfiles, "parse": t_parse, "load": t_load, "check": t_check,
                 "structural": t_struct, "reload": t_reload, "recheck": t_recheck, "restruct": t_restruct,
-                "recomputed": recomputed, "findings": result.summary}
+                "recomputed": recomputed, "findings": result.summary,
+                "rules": dict(sorted(Counter(f.rule for f in result.findings).items())),
+                "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+LIMIT_S, LIMIT_MB = 300, 6000
+
+
+def isolated(size: str) -> dict | str:
+    """`measure(size)` in a fresh process (so peak memory is this row's), bounded in time and memory."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (LIMIT_MB << 20, LIMIT_MB << 20))
+    try:
+        done = subprocess.run([sys.executable, __file__, "--one", size], capture_output=True, text=True,
+                              timeout=LIMIT_S, preexec_fn=cap)
+    except subprocess.TimeoutExpired:
+        return f"did not finish in {LIMIT_S} s"
+    if done.returncode:
+        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return f"failed ({tail[:80]}; address space capped at {LIMIT_MB} MB)"
+    return json.loads(done.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", type=int, default=[100, 1000, 5000], metavar="N")
+    parser.add_argument("--sizes", nargs="+", default=["100", "1000", "5000", "corpus", "adversarial"], metavar="N",
+                        help="generated sizes, and/or `corpus` (real schemas), `adversarial`")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    head = (f"{'schemas':>7} {'files':>6} {'parse s':>8} {'load s':>7} {'check s':>8} {'check/parse':>11} "
-            f"{'structural s':>12} {'re-load+check s':>15} {'re-structural s':>15} {'recomputed':>10}  findings")
-    measure(20)  # warm-up: imports and one-time setup are not what is measured
+    if args.one:
+        measure(20)  # warm-up: imports and one-time setup are not what is measured
+        print(json.dumps(measure(args.one)))
+        return 0
+    head = (f"{'workspace':>11} {'schemas':>7} {'parse s':>8} {'load s':>7} {'check s':>8} {'check/parse':>11} "
+            f"{'structural s':>12} {'re-load+check s':>15} {'re-structural s':>15} {'recomputed':>10} "
+            f"{'peak MB':>8}  findings")
     print(head)
     print("-" * len(head))
     for size in args.sizes:
-        r = measure(size)
+        r = isolated(size)
+        if isinstance(r, str):
+            print(f"{size:>11} {r}", flush=True)
+            continue
         s = r["findings"]
-        print(f"{r['size']:>7} {r['files']:>6} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
+        print(f"{r['size']:>11} {r['schemas']:>7} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
               f"{r['check'] / r['parse']:>11.1f} {r['structural']:>12.3f} {r['reload'] + r['recheck']:>15.3f} "
-              f"{r['restruct']:>15.3f} {r['recomputed']:>10}  {s['error']}E {s['warning']}W {s['info']}I", flush=True)
-    print("\nstructural = overlap + duplication + drift alone, cold. After editing one schema file:"
-          " re-load+check = reload with the LoadCache + every rule; re-structural = the structural rules alone;"
-          " recomputed = schemas whose structural facts were extracted again (content-hash cache).")
+              f"{r['restruct']:>15.3f} {r['recomputed']:>10} {r['peak_mb']:>8.0f}  "
+              f"{s['error']}E {s['warning']}W {s['info']}I  {r['rules']}", flush=True)
+    print("\nparse = read + json.loads of every JSON file (the floor). structural = overlap + duplication + drift"
+          " alone, cold. After editing one schema file: re-load+check = reload with the LoadCache + every rule;"
+          " re-structural = the structural rules alone; recomputed = schemas whose structural facts were extracted"
+          " again (content-hash cache). peak MB = the row's process peak RSS (each row runs in its own process).")
     return 0
 
 

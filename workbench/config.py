@@ -19,6 +19,19 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Budgets:
+    """Per-schema limits of the structural analysis (overlap, duplication, drift facts).
+
+    A schema that exceeds one is analysed up to the limit and gets an L002 info
+    finding naming the budget and where; the rest of the check goes on.
+    """
+
+    leaves: int = 5000  # instance-path leaves extracted from one schema
+    depth: int = 24  # instance nesting followed below the schema root
+    seconds: float = 2.0  # wall-clock time for one schema's extraction
+
+
+@dataclass(frozen=True)
 class WorkspaceConfig:
     schema_globs: tuple[str, ...] = ("ssot/schemas/**/*.schema.json",)
     shared_globs: tuple[str, ...] = ("ssot/schemas/common/**/*.schema.json",)
@@ -26,6 +39,7 @@ class WorkspaceConfig:
     intent_classes: tuple[str, ...] = DEFAULT_INTENT_CLASSES
     stability_tiers: tuple[str, ...] = DEFAULT_TIERS
     thresholds: Thresholds = field(default_factory=Thresholds)
+    budgets: Budgets = field(default_factory=Budgets)
     export_out: str = "doc/m0-runtime-contract-freeze"
 
     @classmethod
@@ -44,5 +58,6 @@ class WorkspaceConfig:
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
+            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
         )

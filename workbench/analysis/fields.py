@@ -8,6 +8,13 @@ Per schema file, one extraction (`facts_of`) yields
   signature (drift);
 - `blocks`: canonical digests of written-out object sub-schemas (duplication).
 
+Leaves are computed once per (document, subschema) node of the reference graph
+and composed by prefixing: a definition referred to from many places is expanded
+once, so the work grows with the size of the text, not with the number of paths
+through a DAG of definitions. Per-schema budgets (`decisions/workspace.yaml`
+`budgets`: leaves, depth, seconds) bound what one schema may cost; what exceeds
+one is recorded in `Facts.exceeded` (rule L002) and the extraction stops there.
+
 Extractions are cached in a module-level dict keyed by (path, content hash) and
 remember the hashes of the other files they read through `$ref`, so a re-check
 after a one-file edit recomputes only that file (and the files that refer to it).
@@ -17,12 +24,15 @@ from __future__ import annotations
 
 import gc
 import json
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
+from ..config import Budgets
 from ..model import SchemaDoc, Workspace
+from ..schema.nodes import json_type  # noqa: F401  (re-exported)
 from . import walk
 from .resolve import Resolver
 from .walk import ANNOTATIONS, required_names, structural_digests
@@ -37,9 +47,6 @@ BOUNDS = (
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
     "minItems", "maxItems", "minProperties", "maxProperties", "multipleOf", "uniqueItems",
 )
-MAX_DEPTH = 24
-_JSON_TYPES = ((bool, "boolean"), (int, "integer"), (float, "number"), (str, "string"),
-               (type(None), "null"), (list, "array"), (dict, "object"))
 
 
 class Leaf(NamedTuple):
@@ -79,6 +86,7 @@ class Facts:
     fields: tuple[FieldDef, ...]
     blocks: tuple[tuple[int, tuple, int], ...]  # (interned digest, pointer, property count)
     features: frozenset[tuple] = frozenset()  # overlap candidate features of the leaves
+    exceeded: tuple[tuple[str, str], ...] = ()  # (budget, where) of each budget the extraction ran into
 
 
 def is_generic(name: str, core: str) -> bool:
@@ -114,15 +122,6 @@ def leaf_features(leaves: tuple[Leaf, ...]) -> frozenset[tuple]:
             out.add(("s", core))
     out.update(("o", "\x00".join(sorted(sigs))) for sigs in children.values() if len(sigs) >= 3)
     return frozenset(out)
-
-
-_TYPE_NAMES = {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null",
-               list: "array", dict: "object"}
-
-
-def json_type(value: Any) -> str:
-    name = _TYPE_NAMES.get(type(value))
-    return name if name is not None else next(name for cls, name in _JSON_TYPES if isinstance(value, cls))
 
 
 # keys `keywords` never takes over from a node (annotations, and the keywords it follows itself)
@@ -346,8 +345,8 @@ def _object_parts(res: Resolver, base: str, node: dict, out: list, depth: int = 
     return out
 
 
-def _is_shared(res: Resolver, uri: str) -> bool:
-    doc = res.docs.get(uri)
+def _is_shared(res: Resolver, base: str) -> bool:
+    doc = res.docs.get(res.doc_of(base))
     return doc is not None and doc.shared
 
 
@@ -376,67 +375,115 @@ def _distinctive_core(core: str) -> bool:
         "format=" in core and not core.endswith(TIMESTAMP_FORMATS))
 
 
-def own_leaves(res: Resolver, schema: SchemaDoc) -> tuple[Leaf, ...]:
-    """The instance structure a schema writes itself (refs into other files are reuse, not copied structure)."""
-    leaves: list[Leaf] = []
-    base, node = _deref(res, schema.uri, schema.body)
-    _visit(res, schema.uri, leaves, set(), base, node, ())
-    return tuple(leaves)
+class _Walk:
+    """One schema's leaf extraction: relative leaves memoised per (base, node), within budgets."""
+
+    def __init__(self, res: Resolver, schema: SchemaDoc, budgets: Budgets):
+        self.res, self.uri, self.budgets = res, schema.uri, budgets
+        self.memo: dict[tuple[str, int], list] = {}
+        self.active: set[int] = set()
+        self.exceeded: dict[str, str] = {}
+        self.deadline = time.perf_counter() + budgets.seconds
+        self.steps = 0
+
+    def over(self, budget: str, where: tuple) -> None:
+        if budget not in self.exceeded:
+            shown = where if len(where) <= 8 else where[:4] + ("...",) + where[-3:]
+            self.exceeded[budget] = "/" + "/".join(shown) + (f" ({len(where)} levels)" if len(where) > 8 else "")
+
+    def expand(self, base: str, node: Any, where: tuple) -> list:
+        """Leaves under `node` (already dereferenced) relative to it; `where` is the first path it was met at."""
+        if not isinstance(node, dict) or _NESTING.isdisjoint(node) or id(node) in self.active:
+            return []
+        key = (base, id(node))
+        found = self.memo.get(key)
+        if found is not None:
+            return found
+        if self.res.doc_of(base) != self.uri:  # refs into other files are reuse, not copied structure
+            return []
+        self.steps += 1
+        if self.steps % 64 == 0 and time.perf_counter() > self.deadline:
+            self.over("seconds", where)
+        if "seconds" in self.exceeded:
+            return []
+        self.active.add(id(node))
+        out: list = []
+        try:
+            self._fill(base, node, where, out)
+        finally:
+            self.active.discard(id(node))
+        self.memo[key] = out
+        return out
+
+    def _add(self, out: list, prefix: tuple, children: list, where: tuple) -> None:
+        """Append `children` (relative leaves) under `prefix`, within the leaf and depth budgets."""
+        room = self.budgets.leaves - len(out)
+        depth = self.budgets.depth
+        new = _new_leaf
+        for leaf in children:
+            if room <= 0:
+                self.over("leaves", where)
+                return
+            path = prefix + leaf[0]
+            if len(path) > depth:
+                self.over("depth", where + leaf[0])
+                continue
+            out.append(new(Leaf, (path, leaf[1], leaf[2], leaf[3], leaf[4], prefix + leaf[5], leaf[6], leaf[7])))
+            room -= 1
+
+    def _fill(self, base: str, node: dict, where: tuple, out: list) -> None:
+        res = self.res
+        memo = res.memo
+        for name, sub, required in _object_parts(res, base, node, []):
+            if len(out) >= self.budgets.leaves:
+                self.over("leaves", where)
+                return
+            key = (base, id(sub))
+            sig = memo.get(key)
+            if sig is None:
+                sig = memo[key] = _describe(res, base, sub, 0)
+            full, core = sig[0], sig[1]
+            generic = (name in GENERIC_NAMES or name.endswith("_at") or name == "[]" or name == "*"
+                       or core.startswith("string format=") and core.endswith(TIMESTAMP_FORMATS))
+            here = (name,)
+            if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
+                rbase, rnode = res.deref(base, sub)
+                shared = _from_shared(res, base, sub, (rbase, rnode))
+            else:  # written here: shared only through its items
+                rbase, rnode = base, sub
+                shared = _from_shared(res, base, sub, (base, sub))
+            out.append(_new_leaf(Leaf, (here, full, core, required, shared, (),
+                                        generic, not generic and _distinctive_core(core))))
+            self._add(out, here, self.expand(res.index.enter(rbase, rnode), rnode, where + here), where)
+        for key, step in (("items", "[]"), ("additionalProperties", "*"), ("additionalItems", "[]")):
+            sub = node.get(key)
+            if isinstance(sub, dict):
+                rbase, rnode = _deref(res, base, sub)
+                self._add(out, (step,), self.expand(res.index.enter(rbase, rnode), rnode, where + (step,)), where)
+        for key, step in (("prefixItems", "[]"), ("items", "[]"), ("patternProperties", "*")):
+            subs = node.get(key)
+            for sub in (subs.values() if isinstance(subs, dict) else subs if isinstance(subs, list) else ()):
+                rbase, rnode = _deref(res, base, sub)
+                self._add(out, (step,), self.expand(res.index.enter(rbase, rnode), rnode, where + (step,)), where)
 
 
-def _visit(res: Resolver, uri: str, leaves: list, active: set, base: str, node: Any, path: tuple) -> None:
-    """Leaves under `node` (already dereferenced) at instance `path`, depth first."""
-    if base != uri or not isinstance(node, dict) or _NESTING.isdisjoint(node) or id(node) in active \
-            or len(path) > MAX_DEPTH:
-        return
-    active.add(id(node))
-    memo = res.memo
-    for name, sub, required in _object_parts(res, base, node, []):
-        key = (base, id(sub))
-        sig = memo.get(key)
-        if sig is None:
-            sig = memo[key] = _describe(res, base, sub, 0)
-        full, core = sig[0], sig[1]
-        generic = (name in GENERIC_NAMES or name.endswith("_at") or name == "[]" or name == "*"
-                   or core.startswith("string format=") and core.endswith(TIMESTAMP_FORMATS))
-        here = path + (name,)
-        if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
-            rbase, rnode = res.deref(base, sub)
-            shared = _from_shared(res, base, sub, (rbase, rnode))
-            leaves.append(_new_leaf(Leaf, (here, full, core, required, shared, path,
-                                           generic, not generic and _distinctive_core(core))))
-            _visit(res, uri, leaves, active, rbase, rnode, here)
-        else:  # written here: shared only through its items
-            shared = _from_shared(res, base, sub, (base, sub))
-            leaves.append(_new_leaf(Leaf, (here, full, core, required, shared, path,
-                                           generic, not generic and _distinctive_core(core))))
-            if isinstance(sub, dict) and not _NESTING.isdisjoint(sub):
-                _visit(res, uri, leaves, active, base, sub, here)
-    for key, step in (("items", "[]"), ("additionalProperties", "*")):
-        sub = node.get(key)
-        if isinstance(sub, dict):
-            rbase, rnode = _deref(res, base, sub)
-            _visit(res, uri, leaves, active, rbase, rnode, path + (step,))
-    subs = node.get("prefixItems")
-    if isinstance(subs, list):
-        for sub in subs:
-            rbase, rnode = _deref(res, base, sub)
-            _visit(res, uri, leaves, active, rbase, rnode, path + ("[]",))
-    subs = node.get("patternProperties")
-    if isinstance(subs, dict):
-        for sub in subs.values():
-            rbase, rnode = _deref(res, base, sub)
-            _visit(res, uri, leaves, active, rbase, rnode, path + ("*",))
-    active.discard(id(node))
+def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> tuple[tuple[Leaf, ...], tuple]:
+    """The instance structure a schema writes itself (refs into other files are reuse, not copied
+    structure), and the budgets it exceeded: ((budget, instance path where), ...)."""
+    w = _Walk(res, schema, budgets or Budgets())
+    base, node = _deref(res, res.index.base_of(schema), schema.body)
+    out: list = []
+    w._add(out, (), w.expand(res.index.enter(base, node), node, ()), ())
+    return tuple(out), tuple(sorted(w.exceeded.items()))
 
 
 def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple]:
     """Field definitions (every `properties/NAME` written in the file, with its resolved
     signature) and structural digests, in one pass over the file."""
     entries: list[tuple[tuple, dict]] = []
-    blocks = structural_digests(schema.body, schema.uri, 1, lambda ptr, props: entries.append((ptr, props)))
+    uri, memo = res.index.base_of(schema), res.memo
+    blocks = structural_digests(schema.body, uri, 1, lambda ptr, props: entries.append((ptr, props)))
     fields = []
-    uri, memo = schema.uri, res.memo
     for ptr, props in entries:
         for name, sub in props.items():
             key = (uri, id(sub))
@@ -460,9 +507,10 @@ def _current(res: Resolver, deps: dict[str, tuple | None]) -> bool:
     return all(_stamp(res, uri) == stamp for uri, stamp in deps.items())
 
 
-def facts_of(res: Resolver, schema: SchemaDoc) -> Facts:
+def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> Facts:
     """Extraction for one schema, reused while it and every file it reads are unchanged."""
-    key = (schema.path, schema.source.sha, schema.shared)
+    budgets = budgets or Budgets()
+    key = (schema.path, schema.source.sha, schema.shared, budgets)
     hit = _CACHE.get(key)
     if hit and _current(res, hit[0]):
         STATS["hits"] += 1
@@ -473,8 +521,8 @@ def facts_of(res: Resolver, schema: SchemaDoc) -> Facts:
         walk._INTERN.clear()
     touched = res.record()
     try:
-        leaves = () if schema.shared else own_leaves(res, schema)
-        facts = Facts(leaves, *written(res, schema), leaf_features(leaves))
+        leaves, exceeded = ((), ()) if schema.shared else own_leaves(res, schema, budgets)
+        facts = Facts(leaves, *written(res, schema), leaf_features(leaves), exceeded)
     finally:
         res.stop()
     touched.discard(schema.uri)
@@ -516,9 +564,9 @@ class Structure:
             if not self._facts:  # first use: extract every schema in one pass
                 with paused_gc():
                     for s in self.ws.schemas:
-                        self._facts[s.path] = facts_of(self.resolver, s)
+                        self._facts[s.path] = facts_of(self.resolver, s, self.ws.config.budgets)
             if schema.path not in self._facts:
-                self._facts[schema.path] = facts_of(self.resolver, schema)
+                self._facts[schema.path] = facts_of(self.resolver, schema, self.ws.config.budgets)
         return self._facts[schema.path]
 
 

@@ -1,49 +1,32 @@
-"""`$ref` resolution inside the workspace (referencing), never over the network."""
+"""`$ref` resolution inside the workspace, never over the network.
+
+Every workspace schema is known under its file URI (`file:///<path>`) and under
+each base URI it declares (`$id`, draft-04 `id`, nested ones included); the
+standard meta-schemas come from `jsonschema-specifications` (offline). A plain
+JSON-pointer ref into a known resource is a dict lookup and a pointer walk;
+anchors (`$anchor`, `$dynamicAnchor`, draft-07 `$id: "#name"`) and everything
+else go through a `referencing` Registry built on first need. Results are
+memoised per (base, ref). Use `RefIndex.of(ws)`: one index per snapshot.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any, Iterator
-from urllib.parse import unquote, urldefrag, urljoin
+from typing import Any, NamedTuple
+from urllib.parse import urljoin
 
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
-from referencing.jsonschema import DRAFT202012
 
 from ..model import SchemaDoc, Workspace
-
-# keywords whose values are data, not subschemas
-DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default", "description", "title", "$comment"})
-# keywords applied to the same instance: a cycle through only these never terminates
-IN_PLACE = ("allOf", "anyOf", "oneOf")
+from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, dialect_of  # noqa: F401  (re-exported)
+from ..schema.nodes import subschemas, walk
+from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
 
 
-def iter_refs(body: Any) -> Iterator[tuple[tuple, str]]:
-    """Every `$ref` string in a schema with the pointer of the object holding it."""
-    stack: list[tuple[tuple, Any]] = [((), body)]
-    while stack:
-        ptr, node = stack.pop()
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                yield ptr, ref
-            for key, value in node.items():
-                if key not in DATA_KEYWORDS and isinstance(value, (dict, list)):
-                    stack.append((ptr + (key,), value))
-        elif isinstance(node, list):
-            stack.extend((ptr + (i,), v) for i, v in enumerate(node) if isinstance(v, (dict, list)))
-
-
-def pointer_str(ptr: tuple) -> str:
-    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in ptr) if ptr else ""
-
-
-def _no_network(uri: str) -> Resource:
+def _no_network(uri: str):
     raise NoSuchResource(ref=uri)
-
-
-MISSING = object()
 
 
 @lru_cache(maxsize=65536)
@@ -52,50 +35,54 @@ def _join(folder: str, ref: str) -> str:
 
 
 def absolute(base: str, ref: str) -> str:
-    """urljoin(base, ref), memoised per (folder of base, ref): schemas of one folder share the work."""
+    """urljoin(base, ref), memoised per (folder of base, ref); raises ValueError on a malformed URI."""
     if ref.startswith("#"):
         return base.partition("#")[0] + ref
-    if "://" in ref or ref.startswith("urn:"):
+    if "://" in ref or ref.startswith("urn:") or not base.startswith("file:///"):
         return urljoin(base, ref)
     return _join(base.rpartition("/")[0], ref)
 
 
-def walk_pointer(node: Any, fragment: str) -> Any:
-    """The value at a JSON-pointer fragment ('' is the whole document), or `MISSING`."""
-    if not fragment:
-        return node
-    for part in unquote(fragment).lstrip("/").split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return MISSING
-    return node
+def rebase(base: str, node: Any, id_keyword: str) -> str:
+    """The base URI inside `node`: `base`, or joined with the `$id`/`id` it declares (not a bare anchor)."""
+    value = node.get(id_keyword) if isinstance(node, dict) else None
+    if isinstance(value, str) and value and not value.startswith("#"):
+        try:
+            return urljoin(base, value).partition("#")[0]
+        except ValueError:  # a malformed id: V001 has no say, the refs under it stay relative to `base`
+            return base
+    return base
+
+
+class Ref(NamedTuple):
+    ptr: tuple  # pointer of the object holding the reference
+    ref: str
+    base: str  # the base URI it resolves against
+    node: dict  # the object holding it
 
 
 @dataclass(frozen=True)
 class Target:
     status: str  # "ok" | "unresolved" | "remote"
-    uri: str  # absolute, with fragment
+    uri: str  # absolute, with fragment (the reference as written when it is malformed)
     contents: Any = None
-    doc: str = ""  # the document part of `uri`
+    doc: str = ""  # file URI of the workspace schema holding the target ("" outside the workspace)
+    base: str = ""  # base URI for references inside the target
 
 
 class RefIndex:
-    """Resolves refs between workspace schemas; each schema's base is `file:///<path>`.
-
-    File + JSON-pointer refs (the common case) are a dict lookup and a pointer
-    walk, memoised per (base, ref); anchors and embedded `$id`s go through a
-    `referencing` Registry built on first need. Nothing is ever fetched.
-    Use `RefIndex.of(ws)`: one index per snapshot, shared by every rule.
-    """
+    """Resolves references between workspace schemas (and to the standard meta-schemas)."""
 
     def __init__(self, ws: Workspace):
         self.ws = ws
         self.by_uri: dict[str, SchemaDoc] = {s.uri: s for s in ws.schemas}
+        self.roots: dict[str, tuple[str, Any]] = {}  # resource URI -> (file URI, resource node)
+        self.node_base: dict[int, str] = {}  # id(subschema) -> base URI, inside nested resources only
+        self.root_base: dict[str, str] = {}  # file URI -> base URI of the document root
+        self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
+        for s in ws.schemas:
+            self._index(s)
 
     @classmethod
     def of(cls, ws: Workspace) -> "RefIndex":
@@ -105,30 +92,76 @@ class RefIndex:
             object.__setattr__(ws, "_ref_index", index)
         return index
 
+    def _index(self, schema: SchemaDoc) -> None:
+        """One pass over a schema: its references, with their bases, and the resources it declares."""
+        uri = schema.uri
+        self.roots.setdefault(uri, (uri, schema.body))
+        refs: list[Ref] = []
+        top = dialect_of(schema.body)
+        root = rebase(uri, schema.body, top.id_keyword)
+        self.root_base[uri] = root
+        if root != uri:
+            self.roots.setdefault(root, (uri, schema.body))
+        stack = [((), schema.body, top, root)]
+        while stack:
+            ptr, node, dialect, base = stack.pop()
+            if ptr:
+                if "$schema" in node:
+                    dialect = dialect_of(node, dialect)
+                inner = rebase(base, node, dialect.id_keyword)
+                if inner != base:
+                    self.roots.setdefault(inner, (uri, node))
+                    base = inner
+                if base != root:
+                    self.node_base[id(node)] = base
+            for key in REF_KEYWORDS:
+                ref = node.get(key)
+                if isinstance(ref, str):
+                    refs.append(Ref(ptr, ref, base, node))
+            stack.extend((ptr + rel, sub, dialect, base) for rel, sub in subschemas(node, dialect)
+                         if isinstance(sub, dict))
+        refs.reverse()
+        self._refs[uri] = refs
+
+    def base_of(self, schema: SchemaDoc) -> str:
+        """The base URI of a schema's root (its `$id`, else its file URI)."""
+        return self.root_base.get(schema.uri, schema.uri)
+
+    def enter(self, base: str, node: Any) -> str:
+        """The base URI in force inside `node` reached from `base` (changes only at a nested `$id`)."""
+        return self.node_base.get(id(node), base) if isinstance(node, dict) else base
+
+    def doc_of(self, base: str) -> str:
+        """File URI of the workspace schema a base URI belongs to ("" when none)."""
+        hit = self.roots.get(base.partition("#")[0])
+        return hit[0] if hit else ""
+
     @cached_property
     def registry(self) -> Registry:
+        """Every workspace resource under its file URI (and, crawled, its ids and anchors) + the meta-schemas."""
+        from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+
         resources = []
         for s in self.ws.schemas:
-            try:
-                resources.append((s.uri, Resource.from_contents(s.body, default_specification=DRAFT202012)))
-            except Exception:  # unknown dialect: validity reports it
-                resources.append((s.uri, DRAFT202012.create_resource(s.body)))
-        return Registry(retrieve=_no_network).with_resources(resources).crawl()
+            spec = dialect_of(s.body).specification
+            resources.append((s.uri, spec.create_resource(s.body)))
+        return (SPECIFICATIONS.with_resources(resources)).crawl() if resources else SPECIFICATIONS
 
-    def refs_of(self, schema: SchemaDoc) -> list[tuple[tuple, str]]:
-        """`iter_refs(schema.body)`, computed once per schema."""
-        memo = self.__dict__.setdefault("_refs_of", {})
-        if schema.uri not in memo:
-            memo[schema.uri] = list(iter_refs(schema.body))
-        return memo[schema.uri]
+    def refs_of(self, schema: SchemaDoc) -> list[Ref]:
+        """Every reference in a schema (`$ref`, `$dynamicRef`, `$recursiveRef`), subschemas only."""
+        found = self._refs.get(schema.uri)
+        if found is None:
+            self._index(schema)
+            found = self._refs[schema.uri]
+        return found
 
     def closure(self, schema: SchemaDoc) -> list[SchemaDoc]:
-        """The schema and every workspace schema its `$ref`s reach, transitively (schema first)."""
+        """The schema and every workspace schema its references reach, transitively (schema first)."""
         seen, todo = {schema.uri: schema}, [schema]
         while todo:
             doc = todo.pop()
-            for _, ref in self.refs_of(doc):
-                target = self.resolve(doc.uri, ref)
+            for ref in self.refs_of(doc):
+                target = self.resolve(ref.base, ref.ref)
                 if target.doc not in seen and target.doc in self.by_uri:
                     seen[target.doc] = self.by_uri[target.doc]
                     todo.append(seen[target.doc])
@@ -142,67 +175,99 @@ class RefIndex:
         return hit
 
     def _resolve(self, base_uri: str, ref: str) -> Target:
+        here = self.doc_of(base_uri)
         try:
             uri = absolute(base_uri, ref)
-            doc_uri, _, fragment = uri.partition("#")
-        except ValueError:  # malformed URI
-            return Target("unresolved", ref)
-        schema = self.by_uri.get(doc_uri)
-        if schema is None:
-            return Target("unresolved" if doc_uri.startswith("file:///") else "remote", uri, None, doc_uri)
-        if not fragment or fragment.startswith("/"):
-            node = walk_pointer(schema.body, fragment)
-            return Target("unresolved", uri, None, doc_uri) if node is MISSING else Target("ok", uri, node, doc_uri)
-        try:  # an anchor: let `referencing` find it
+        except ValueError:  # malformed URI: reported on the schema holding it
+            return Target("unresolved", ref, None, here, base_uri)
+        doc_uri, _, fragment = uri.partition("#")
+        known = self.roots.get(doc_uri)
+        if known is not None and (not fragment or fragment.startswith("/")):
+            node = walk_pointer(known[1], fragment)
+            if node is MISSING:
+                return Target("unresolved", uri, None, known[0], doc_uri)
+            return Target("ok", uri, node, known[0], self.node_base.get(id(node), doc_uri) if isinstance(node, dict)
+                          else doc_uri)
+        try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
             resolved = self.registry.resolver(base_uri=base_uri).lookup(ref)
         except (Unresolvable, NoSuchResource, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            return Target("unresolved", uri, None, doc_uri)
-        return Target("ok", uri, resolved.contents, doc_uri)
+            outside = known is None and not doc_uri.startswith("file:///")
+            return Target("remote" if outside else "unresolved", uri, None, known[0] if known else "", doc_uri)
+        target_base = resolved.resolver._base_uri or doc_uri
+        return Target("ok", uri, resolved.contents, self.doc_of(target_base), target_base)
 
     def deref(self, base_uri: str, node: Any, limit: int = 32) -> tuple[str, Any]:
-        """Follow a chain of `$ref`s from `node` to the schema it stands for."""
-        seen = 0
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and seen < limit:
+        """Follow a chain of `$ref`s from `node` to the schema it stands for: (its base URI, it)."""
+        for _ in range(limit):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                break
             target = self.resolve(base_uri, node["$ref"])
             if target.status != "ok":
                 break
-            base_uri, node = urldefrag(target.uri)[0], target.contents
-            seen += 1
+            base_uri, node = target.base, target.contents
         return base_uri, node
 
     def cycles(self) -> list[tuple[SchemaDoc, tuple, list[str]]]:
-        """`$ref` cycles that never consume instance structure (each reported once)."""
-        out, reported = [], set()
-        for schema in self.ws.schemas:
-            for ptr, ref in self.refs_of(schema):
-                start = schema.uri + "#" + pointer_str(ptr)
-                chain = self._loop_from(schema.uri, ref, start)
-                if chain and frozenset(chain) not in reported:
-                    reported.add(frozenset(chain))
-                    out.append((schema, ptr, chain))
-        return out
+        """Reference cycles that never consume instance structure: every hop goes through `$ref`
+        and in-place keywords (allOf/anyOf/oneOf/not/if/then/else) only. Each cycle once."""
+        locate: dict[int, tuple[SchemaDoc, tuple]] = {}  # id(ref-holding node) -> where it is written
+        for s in self.ws.schemas:
+            for r in self.refs_of(s):
+                locate.setdefault(id(r.node), (s, r.ptr))
+        succ_memo: dict[int, list[tuple[int, Any, str, str]]] = {}
 
-    def _loop_from(self, base: str, ref: str, start: str) -> list[str] | None:
-        chain = [start]
-        todo = [(base, ref)]
-        for _ in range(64):
-            if not todo:
-                return None
-            base, ref = todo.pop()
-            target = self.resolve(base, ref)
-            if target.status != "ok":
-                return None
-            doc, frag = urldefrag(target.uri)
-            here = doc + "#" + (frag or "")
-            if here in chain:
-                return chain if here == start else None
-            chain.append(here)
-            node = target.contents
-            if isinstance(node, dict):
-                if isinstance(node.get("$ref"), str):
-                    todo.append((doc, node["$ref"]))
-                for key in IN_PLACE:
-                    for sub in node.get(key) or []:
-                        if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
-                            todo.append((doc, sub["$ref"]))
-        return None
+        def successors(base: str, node: dict) -> list[tuple[int, Any, str, str]]:
+            """(id, target node, its base, its URI) of every ref target evaluated in place at `node`."""
+            found = succ_memo.get(id(node))
+            if found is None:
+                found = succ_memo[id(node)] = []
+                stack = [(base, node)]
+                while stack:
+                    b, n = stack.pop()
+                    ref = n.get("$ref")
+                    if isinstance(ref, str):
+                        t = self.resolve(b, ref)
+                        if t.status == "ok" and isinstance(t.contents, dict):
+                            found.append((id(t.contents), t.contents, t.base, t.uri))
+                    for key in IN_PLACE:
+                        value = n.get(key)
+                        for sub in (value if isinstance(value, list) else [value]):
+                            if isinstance(sub, dict):
+                                stack.append((self.enter(b, sub), sub))
+            return found
+
+        out, reported = [], set()
+        done: set[int] = set()
+        for s in self.ws.schemas:
+            for r in self.refs_of(s):
+                start = r.node
+                if id(start) in done:
+                    continue
+                # iterative DFS; `path` holds the current chain of (id, uri)
+                path: list[tuple[int, str]] = [(id(start), s.uri + "#" + pointer_str(r.ptr))]
+                on_path = {id(start): 0}
+                iters = [iter(successors(r.base, start))]
+                while iters:
+                    step = next(iters[-1], None)
+                    if step is None:
+                        iters.pop()
+                        nid = path.pop()[0]
+                        on_path.pop(nid, None)
+                        done.add(nid)
+                        continue
+                    tid, tnode, tbase, turi = step
+                    if tid in on_path:
+                        chain = [u for _, u in path[on_path[tid]:]] + [turi]
+                        cycle = frozenset(i for i, _ in path[on_path[tid]:])
+                        if cycle not in reported:
+                            reported.add(cycle)
+                            first = min((locate[i] for i in cycle if i in locate), key=lambda x: (x[0].path, x[1]),
+                                        default=(s, r.ptr))
+                            out.append((first[0], first[1], chain))
+                        continue
+                    if tid in done:
+                        continue
+                    on_path[tid] = len(path)
+                    path.append((tid, turi))
+                    iters.append(iter(successors(tbase, tnode)))
+        return out

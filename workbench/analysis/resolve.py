@@ -24,11 +24,15 @@ class Resolver:
         self.memo: dict = {}  # per-recording memo for callers (cleared by `record`)
 
     def resolve(self, base: str, ref: str) -> tuple[str, str, Any] | None:
-        """(document URI, absolute URI, target node) of `ref` seen from `base`, or None."""
+        """(base URI of the target, absolute URI, target node) of `ref` seen from `base`, or None."""
         target = self.index.resolve(base, ref)
-        if self.touched is not None and target.status != "remote":
+        if self.touched is not None and target.doc:
             self.touched.add(target.doc)
-        return (target.doc, target.uri, target.contents) if target.status == "ok" else None
+        return (target.base, target.uri, target.contents) if target.status == "ok" else None
+
+    def doc_of(self, base: str) -> str:
+        """File URI of the workspace schema a base URI belongs to ("" outside the workspace)."""
+        return self.index.doc_of(base)
 
     def deref(self, base: str, node: Any, limit: int = 32) -> tuple[str, Any]:
         """Follow a chain of `$ref`s from `node`; returns (base URI of the result, result)."""

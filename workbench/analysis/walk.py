@@ -10,24 +10,13 @@ import json
 from json.encoder import encode_basestring_ascii
 from typing import Any, Callable
 
+from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
 from .refs import absolute
 
-# keywords whose value is a map of name -> subschema
-SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-# keywords whose value is one subschema
-SCHEMA_ONE = (
-    "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
-    "unevaluatedItems", "unevaluatedProperties", "additionalItems", "contentSchema",
-)
-# keywords whose value is a list of subschemas
-SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
-# annotations: never change which documents a schema accepts
-ANNOTATIONS = frozenset({
-    "description", "title", "examples", "$comment", "default", "deprecated", "readOnly", "writeOnly",
-    "$schema", "$id", "$anchor", "$dynamicAnchor", "$vocabulary",
-})
-# keywords whose value is a set (order carries no meaning)
-SET_KEYWORDS = frozenset({"required", "enum", "type"})
+# every keyword holding subschemas in some dialect (the toolkit's `Dialect` has each dialect's own)
+SCHEMA_MAPS = tuple(sorted(ALL_MAPS))
+SCHEMA_ONE = tuple(sorted(ALL_ONE))
+SCHEMA_LISTS = tuple(sorted(ALL_LISTS))
 
 
 def required_names(node: dict) -> set[str]:
@@ -123,7 +112,10 @@ def _digest(node: Any, ptr: tuple, base_uri: str, least: int, on_properties, fou
                 continue
         elif kind == _REF:
             if isinstance(value, str):
-                parts.append((key, absolute(base_uri, value)))
+                try:
+                    parts.append((key, absolute(base_uri, value)))
+                except ValueError:  # malformed: compared as written (V003 reports it)
+                    parts.append((key, value))
                 continue
         elif kind == _MAP:
             if isinstance(value, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 MODULES = (
-    "load", "validity", "governance", "checklist_rules", "provenance", "invocation",
+    "load", "budget", "validity", "governance", "checklist_rules", "provenance", "invocation",
     "overlap", "duplication", "drift", "compatibility", "export_drift",
 )
 

@@ -11,7 +11,6 @@ import re
 from typing import Iterator
 from urllib.parse import urldefrag
 
-from ..analysis.refs import iter_refs
 from ..loader.jsonfile import pointer_line
 from ..model import Family, SchemaDoc, Workspace
 from .registry import Hit, all_rules, rule
@@ -212,9 +211,9 @@ def _enum_at(ctx, schema: SchemaDoc | None, *keys: str) -> list | None:
 
 def _catalog_refs(ctx, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[tuple]:
     """Pointers in the rpc error schema whose `$ref` lands in the reason catalog."""
-    for ptr, ref in iter_refs(rpc.body):
-        target = ctx.refs.resolve(rpc.uri, ref)
-        if target.status == "ok" and urldefrag(target.uri)[0] == catalog.uri:
+    for ptr, ref, base, _ in ctx.refs.refs_of(rpc):
+        target = ctx.refs.resolve(base, ref)
+        if target.status == "ok" and target.doc == catalog.uri:
             yield ptr
 
 

@@ -1,25 +1,20 @@
 """validity: schemas against their meta-schema, examples against schemas, `$ref`s.
 
-Meta-schema and example validation run in jsonschema-rs (fast); python
-jsonschema is used only to explain a schema already known to be invalid.
+Each schema is read in its own dialect (`$schema`; 2020-12 when absent).
+Meta-schema and example validation run in jsonschema-rs (fast, every dialect
+from draft-04 on); python jsonschema (with the workspace `referencing` registry)
+explains a schema known to be invalid and validates what jsonschema-rs refuses
+to build. `contentMediaType`/`contentEncoding` are annotations (never asserted).
 """
 
 from __future__ import annotations
 
-import jsonschema
 import jsonschema_rs
 
-from ..analysis.refs import pointer_str
 from ..loader.jsonfile import pointer_line
+from ..schema.dialect import by_uri, dialect_of
+from ..schema.uri import pointer_str
 from .registry import Hit, rule
-
-KNOWN_DIALECTS = {
-    "https://json-schema.org/draft/2020-12/schema",
-    "https://json-schema.org/draft/2019-09/schema",
-    "http://json-schema.org/draft-07/schema",
-    "http://json-schema.org/draft-06/schema",
-    "http://json-schema.org/draft-04/schema",
-}
 
 
 def _line(source, ptr) -> int | None:
@@ -40,15 +35,14 @@ def meta_errors(schema) -> tuple[tuple[str, tuple], ...]:
 
 
 def _meta_errors(body: dict) -> tuple[tuple[str, tuple], ...]:
-    dialect = str(body.get("$schema", "")).rstrip("#")
-    if dialect and dialect not in KNOWN_DIALECTS:
+    if "$schema" in body and by_uri(body["$schema"]) is None:
         return ((f"unknown dialect $schema {body['$schema']!r}", ("$schema",)),)
     try:
         if jsonschema_rs.meta.is_valid(body):
             return ()
     except Exception:  # jsonschema-rs refuses something python jsonschema may explain
         pass
-    cls = jsonschema.validators.validator_for(body, default=jsonschema.Draft202012Validator)
+    cls = dialect_of(body).validator
     errors = sorted(cls(cls.META_SCHEMA).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
     return tuple((_explain(e), tuple(e.absolute_path)) for e in errors)
 
@@ -88,51 +82,107 @@ def example_invalid(ctx):
         if key not in _EXAMPLES:
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
-            _EXAMPLES[key] = tuple(_example_hits(s, docs, examples))
+            _EXAMPLES[key] = tuple(_example_hits(ctx.refs, s, docs, examples))
         yield from _EXAMPLES[key]
 
 
 _EXAMPLES: dict[tuple, tuple[Hit, ...]] = {}  # by the shas of the schema, what it refers to and its examples
 
 
-def _example_hits(s, docs, examples):
+def _meta_resources(refs, docs) -> list[tuple[str, object]]:
+    """(URI, contents) of the standard meta-schemas the schemas `docs` refer to (shipped offline)."""
+    out = {}
+    for d in docs:
+        for r in refs.refs_of(d):
+            t = refs.resolve(r.base, r.ref)
+            if t.status == "ok" and not t.doc and t.base not in out:
+                try:
+                    out[t.base] = refs.registry.resolver().lookup(t.base).contents
+                except Exception:  # not a whole resource: the validator reports what it misses
+                    continue
+    return sorted(out.items())
+
+
+def _validator(refs, s, docs):
+    """A validator for `s` in its own dialect: jsonschema-rs, else python-jsonschema on the workspace registry."""
+    try:
+        pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
+        registry = jsonschema_rs.Registry(pairs) if len(pairs) > 1 else None
+        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri), None
+    except Exception as exc:
+        first = exc
+    try:
+        cls = dialect_of(s.body).validator
+        validator = cls(s.body, registry=refs.registry, _resolver=refs.registry.resolver(base_uri=s.uri))
+        validator.is_valid(None)  # resolves the root's references now, not while reading examples
+        return validator, None
+    except Exception:
+        return None, first
+
+
+def _errors(validator, body):
+    """(instance pointer, message) of each error, from either library."""
+    for err in validator.iter_errors(body):
+        path = err.instance_path if hasattr(err, "instance_path") else err.absolute_path
+        yield tuple(path), err.message
+
+
+def _example_hits(refs, s, docs, examples):
     """Validate examples with a validator whose registry holds only what the schema reaches."""
     if any(meta_errors(d) for d in docs):
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
-    try:
-        registry = jsonschema_rs.Registry([(d.uri, d.body) for d in docs]) if len(docs) > 1 else None
-        validator = jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
-    except Exception as exc:
-        yield Hit(f"cannot build a validator: {str(exc).splitlines()[0][:200]}", s.path, 1, (s.name,), "warning")
+    validator, failure = _validator(refs, s, docs)
+    if validator is None:
+        yield Hit(f"cannot build a validator: {str(failure).splitlines()[0][:200] if str(failure) else failure!r}",
+                  s.path, 1, (s.name,), "warning")
         return
     for ex in examples:
-        for err in sorted(validator.iter_errors(ex.body), key=lambda e: list(map(str, e.instance_path)))[:20]:
-            ptr = tuple(err.instance_path)
-            yield Hit(f"{pointer_str(ptr) or '/'}: {err.message[:200]} (schema {s.path})", ex.path,
+        try:
+            errors = sorted(_errors(validator, ex.body), key=lambda e: list(map(str, e[0])))[:20]
+        except Exception as exc:  # a reference only evaluation reaches
+            yield Hit(f"cannot validate: {str(exc).splitlines()[0][:200]}", ex.path, 1, (s.name, ex.path), "warning")
+            continue
+        for ptr, message in errors:
+            yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path})", ex.path,
                       _line(ex.source, ptr), (s.name, ex.path))
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
 def ref_unresolved(ctx):
-    """A `$ref` points at a file or pointer that does not exist in the workspace.
-    Relative refs resolve against the schema's own path, so a renamed file or a
+    """A `$ref` points at a file, `$id`, anchor or pointer that does not exist in the
+    workspace, or is not a valid URI reference. Relative refs resolve against the
+    schema's base URI (its `$id`, else its own path), so a renamed file or a
     removed `$defs` entry shows here."""
     yield from _ref_hits(ctx, "unresolved", "does not resolve in the workspace")
 
 
 @rule("V004", "ref-remote", "validity", "warning")
 def ref_remote(ctx):
-    """A `$ref` points outside the workspace (an http(s) URI). Workbench never opens
-    a network connection, so the target is not fetched or checked; vendor the
-    schema into the workspace to have it checked."""
+    """A `$ref` points outside the workspace (an http(s) URI that is neither a
+    workspace schema's `$id` nor a standard meta-schema). Workbench never opens a
+    network connection, so the target is not fetched or checked; vendor the
+    schema into the workspace to have it checked. Reported once per target."""
     yield from _ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)")
 
 
 def _ref_hits(ctx, status: str, what: str):
+    """Unresolved refs: one finding each. Remote refs: one finding per target document, at its first use."""
+    seen: dict[str, list] = {}
     for s in ctx.ws.schemas:
-        for ptr, ref in ctx.refs.refs_of(s):
-            if ctx.refs.resolve(s.uri, ref).status == status:
-                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr), (s.name, ref))
+        for ptr, ref, base, _ in ctx.refs.refs_of(s):
+            target = ctx.refs.resolve(base, ref)
+            if target.status != status:
+                continue
+            if status != "remote":
+                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr),
+                          (s.name, ref))
+                continue
+            seen.setdefault(target.base, []).append((s, ptr, ref))
+    for doc, uses in seen.items():
+        s, ptr, ref = uses[0]
+        more = f" (and {len(uses) - 1} more references to {doc})" if len(uses) > 1 else ""
+        yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}{more}", s.path, _line(s.source, ptr),
+                  (s.name, ref))
 
 
 @rule("V005", "ref-cycle", "validity", "error")

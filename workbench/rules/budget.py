@@ -1,0 +1,26 @@
+"""budget: schemas whose structural analysis ran into a per-schema budget (L002)."""
+
+from __future__ import annotations
+
+from ..analysis.fields import paused_gc, structure
+from .registry import Hit, rule
+
+WHAT = {"leaves": "instance-path leaves", "depth": "instance nesting depth", "seconds": "extraction time"}
+
+
+@rule("L002", "analysis-budget", "load", "info")
+def analysis_budget(ctx):
+    """The structural analysis of a schema (overlap, duplication, drift facts) ran into
+    one of the per-schema budgets of `decisions/workspace.yaml` `budgets` (leaves,
+    depth, seconds): it was analysed up to that limit, from the instance path named,
+    and the rest of the check went on. Raise the budget to analyse it fully, or
+    accept that structural rules see only that part of it."""
+    st = structure(ctx)
+    budgets = ctx.ws.config.budgets
+    with paused_gc():
+        for s in ctx.ws.schemas:
+            for budget, where in st.facts(s).exceeded:
+                limit = getattr(budgets, budget)
+                yield Hit(f"structural analysis stopped at the {budget} budget ({WHAT[budget]}, {limit}) "
+                          f"at instance path {where or '/'}: overlap, duplication and drift see this schema only "
+                          f"up to there", s.path, 1, (s.name, budget))

@@ -1,0 +1,11 @@
+"""The schema toolkit every part uses: dialects and their keyword vocabulary
+(`dialect.py`), subschema iteration and JSON node types (`nodes.py`), JSON
+pointers and file path <-> URI (`uri.py`), `$ref` resolution (`resolution.py`).
+"""
+
+from .dialect import DIALECTS, Dialect, dialect_of, by_uri
+from .nodes import JSON_TYPES, iter_refs, json_type, subschemas, walk
+from .uri import file_uri, path_of, pointer_str, walk_pointer, MISSING
+
+__all__ = ["DIALECTS", "Dialect", "dialect_of", "by_uri", "JSON_TYPES", "iter_refs", "json_type", "subschemas",
+           "walk", "file_uri", "path_of", "pointer_str", "walk_pointer", "MISSING"]

@@ -1,0 +1,103 @@
+"""JSON Schema dialects (draft-04 to 2020-12) and the keyword vocabulary of each.
+
+`dialect_of(body)` reads `$schema` (a configurable default when absent or
+unknown); a `Dialect` says which keywords hold one subschema, a list of them, a
+map of name -> subschema, which keyword declares a base URI (`id` in draft-04),
+and which `referencing` specification and python-jsonschema validator apply.
+
+    d = dialect_of({"$schema": "http://json-schema.org/draft-07/schema#"})
+    d.name == "draft-07"; "additionalItems" in d.one; "dependencies" in d.maps
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+from referencing import jsonschema as specs
+
+# annotations: never change which documents a schema accepts (`content*` included: an
+# annotation in every draft unless a validator is told to assert it)
+ANNOTATIONS = frozenset({
+    "description", "title", "examples", "$comment", "default", "deprecated", "readOnly", "writeOnly",
+    "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$vocabulary",
+    "contentMediaType", "contentEncoding",
+})
+# keywords whose value is data (never a subschema), in every draft
+DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default", "description", "title", "$comment"})
+# keywords whose value is a set (order carries no meaning)
+SET_KEYWORDS = frozenset({"required", "enum", "type"})
+# keywords applied to the same instance location (a `$ref` cycle through only these never terminates)
+IN_PLACE = ("allOf", "anyOf", "oneOf", "not", "if", "then", "else", "dependentSchemas")
+REF_KEYWORDS = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str  # "draft-07"
+    uri: str  # canonical `$schema` value, without a trailing "#"
+    one: frozenset[str]  # value is one subschema
+    lists: frozenset[str]  # value is a list of subschemas
+    maps: frozenset[str]  # value maps names to subschemas (non-schema values, e.g. draft-07 `dependencies` arrays, are skipped)
+    one_or_list: frozenset[str]  # one subschema or a list (pre-2020 `items`)
+    id_keyword: str  # "$id", or "id" in draft-04
+    specification: Any  # `referencing` Specification
+    validator: Any  # python-jsonschema validator class
+    booleans: bool = True  # `true`/`false` are schemas (draft-06 and later)
+
+    def __repr__(self) -> str:
+        return f"Dialect({self.name})"
+
+    @property
+    def keywords(self) -> frozenset[str]:
+        """Every keyword holding subschemas in this dialect."""
+        return self.one | self.lists | self.maps | self.one_or_list
+
+
+_D4_ONE = frozenset({"additionalItems", "additionalProperties", "not"})
+_D4_MAPS = frozenset({"properties", "patternProperties", "definitions", "dependencies"})
+_D6_ONE = _D4_ONE | {"contains", "propertyNames"}
+_D7_ONE = _D6_ONE | {"if", "then", "else"}
+_D2019_ONE = _D7_ONE | {"unevaluatedItems", "unevaluatedProperties", "contentSchema"}
+_D2019_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
+
+DRAFT4 = Dialect("draft-04", "http://json-schema.org/draft-04/schema", _D4_ONE, _LISTS, _D4_MAPS,
+                 frozenset({"items"}), "id", specs.DRAFT4, jsonschema.Draft4Validator, booleans=False)
+DRAFT6 = Dialect("draft-06", "http://json-schema.org/draft-06/schema", _D6_ONE, _LISTS, _D4_MAPS,
+                 frozenset({"items"}), "$id", specs.DRAFT6, jsonschema.Draft6Validator)
+DRAFT7 = Dialect("draft-07", "http://json-schema.org/draft-07/schema", _D7_ONE, _LISTS, _D4_MAPS,
+                 frozenset({"items"}), "$id", specs.DRAFT7, jsonschema.Draft7Validator)
+DRAFT201909 = Dialect("2019-09", "https://json-schema.org/draft/2019-09/schema", _D2019_ONE, _LISTS, _D2019_MAPS,
+                      frozenset({"items"}), "$id", specs.DRAFT201909, jsonschema.Draft201909Validator)
+DRAFT202012 = Dialect("2020-12", "https://json-schema.org/draft/2020-12/schema",
+                      (_D2019_ONE - {"additionalItems"}) | {"items"}, _LISTS | {"prefixItems"}, _D2019_MAPS,
+                      frozenset(), "$id", specs.DRAFT202012, jsonschema.Draft202012Validator)
+
+DIALECTS: tuple[Dialect, ...] = (DRAFT4, DRAFT6, DRAFT7, DRAFT201909, DRAFT202012)
+_BY_URI = {d.uri: d for d in DIALECTS}
+_BY_URI.update({d.uri.replace("http://", "https://"): d for d in DIALECTS if d.uri.startswith("http://")})
+DEFAULT = DRAFT202012
+
+# every keyword that holds subschemas in some dialect (what a dialect-agnostic caller may follow)
+ALL_ONE = frozenset().union(*(d.one | d.one_or_list for d in DIALECTS))
+ALL_LISTS = frozenset().union(*(d.lists for d in DIALECTS))
+ALL_MAPS = frozenset().union(*(d.maps for d in DIALECTS))
+
+
+def by_uri(uri: Any) -> Dialect | None:
+    """The dialect a `$schema` value names (trailing "#" and http/https ignored), None when unknown."""
+    return _BY_URI.get(uri.rstrip("#")) if isinstance(uri, str) else None
+
+
+def dialect_of(body: Any, default: Dialect = DEFAULT) -> Dialect:
+    """The dialect `body` declares with `$schema`; `default` when it declares none or an unknown one."""
+    if isinstance(body, dict):
+        return by_uri(body.get("$schema")) or default
+    return default
+
+
+def known(body: Any) -> bool:
+    """`body` declares no `$schema`, or one this toolkit knows."""
+    return not isinstance(body, dict) or "$schema" not in body or by_uri(body["$schema"]) is not None
