@@ -48,62 +48,104 @@ def props(body: dict) -> dict:
     return body["properties"]
 
 
-# (edit, expected kind, breaking?) pairs: a breaking change and its safe opposite
+N, W, B = "narrowed", "widened", "both"
+# edit -> (expected kind, effect on the accepted documents); under stable/v1 `extend` (backward mode, additive
+# reading) narrowing is an error and widening is info
 CASES = {
-    "property removed": (lambda b: props(b).pop("email"), "property removed", True),
-    "optional property added": (lambda b: props(b).update(note={"type": "string"}), "optional property added", False),
-    "property newly required": (lambda b: b["required"].append("count"), "property newly required", True),
-    "type narrowed": (lambda b: props(b)["score"].update(type="integer"), "type narrowed", True),
-    "type widened": (lambda b: props(b)["score"].update(type=["number", "null"]), "type widened", False),
-    "enum value removed": (lambda b: props(b)["status"].update(enum=["ok"]), "enum value removed", True),
-    "enum widened": (lambda b: props(b)["status"].update(enum=["ok", "failed", "skipped"]), "enum widened", False),
-    "const changed": (lambda b: props(b)["kind"].update(const="other"), "const changed", True),
-    "const removed": (lambda b: props(b)["kind"].pop("const"), "const removed", False),
-    "pattern tightened": (lambda b: props(b)["email"].update(pattern="@example\\.com$"), "pattern tightened", True),
-    "pattern relaxed": (lambda b: props(b)["code"].pop("pattern"), "pattern relaxed", False),
-    "pattern changed": (lambda b: props(b)["code"].update(pattern="^[a-z]+$"), "pattern changed", True),
-    "format tightened": (lambda b: props(b)["code"].update(format="hostname"), "format tightened", True),
-    "format relaxed": (lambda b: props(b)["email"].pop("format"), "format relaxed", False),
-    "length tightened": (lambda b: props(b)["code"].update(maxLength=5), "length tightened", True),
-    "length relaxed": (lambda b: props(b)["code"].update(maxLength=50), "length relaxed", False),
-    "range tightened": (lambda b: props(b)["count"].update(minimum=1), "range tightened", True),
-    "range relaxed": (lambda b: props(b)["count"].pop("minimum"), "range relaxed", False),
+    "property removed": (lambda b: props(b).pop("email"), "property removed", N),
+    "optional property added": (lambda b: props(b).update(note={"type": "string"}), "optional property added", W),
+    "property newly required": (lambda b: b["required"].append("count"), "property newly required", N),
+    "property no longer required": (lambda b: b["required"].remove("status"), "property no longer required", W),
+    "type narrowed": (lambda b: props(b)["score"].update(type="integer"), "type narrowed", N),
+    "type widened": (lambda b: props(b)["score"].update(type=["number", "null"]), "type widened", W),
+    "enum value removed": (lambda b: props(b)["status"].update(enum=["ok"]), "enum value removed", N),
+    "enum widened": (lambda b: props(b)["status"].update(enum=["ok", "failed", "skipped"]), "enum widened", W),
+    "const changed": (lambda b: props(b)["kind"].update(const="other"), "const changed", B),
+    "const removed": (lambda b: props(b)["kind"].pop("const"), "const removed", W),
+    "pattern tightened": (lambda b: props(b)["email"].update(pattern="@example\\.com$"), "pattern tightened", N),
+    "pattern relaxed": (lambda b: props(b)["code"].pop("pattern"), "pattern relaxed", W),
+    "pattern loosened": (lambda b: props(b)["code"].update(pattern="^[A-Za-z]+$"), "pattern relaxed", W),
+    "pattern changed": (lambda b: props(b)["code"].update(pattern="^[a-z]+$"), "pattern changed", B),
+    "format tightened": (lambda b: props(b)["code"].update(format="hostname"), "format tightened", N),
+    "format relaxed": (lambda b: props(b)["email"].pop("format"), "format relaxed", W),
+    "length tightened": (lambda b: props(b)["code"].update(maxLength=5), "length tightened", N),
+    "length relaxed": (lambda b: props(b)["code"].update(maxLength=50), "length relaxed", W),
+    "range tightened": (lambda b: props(b)["count"].update(minimum=1), "range tightened", N),
+    "range relaxed": (lambda b: props(b)["count"].pop("minimum"), "range relaxed", W),
     "additionalProperties closed": (lambda b: props(b)["payload"].update(additionalProperties=False),
-                                    "additionalProperties closed", True),
-    "additionalProperties opened": (lambda b: b.pop("additionalProperties"), "additionalProperties opened", False),
-    "branch removed": (lambda b: props(b)["result"]["anyOf"].pop(1), "branch removed", True),
-    "branch added": (lambda b: props(b)["result"]["anyOf"].append({"type": "null"}), "branch added", False),
-    "property added to open object": (lambda b: props(b)["payload"]["properties"].update(b={"type": "integer"}),
-                                      "property added to open object", True),
+                                    "additionalProperties closed", N),
+    "additionalProperties opened": (lambda b: b.pop("additionalProperties"), "additionalProperties opened", W),
+    "branch removed": (lambda b: props(b)["result"]["anyOf"].pop(1), "branch removed", N),
+    "branch added": (lambda b: props(b)["result"]["anyOf"].append({"type": "null"}), "branch added", W),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_each_change_class(tmp_path, case):
-    edit, kind, breaking = CASES[case]
+    edit, kind, effect = CASES[case]
     (f,) = compare(tmp_path, BASE, changed(edit))
-    assert f.subjects[2] == kind
-    assert f.severity == ("error" if breaking else "info")  # stable/v1 `extend`: additive changes only
-    assert ("breaks " in f.message) == breaking and ("safe: " in f.message) != breaking
+    assert (f.subjects[2], f.data["effect"]) == (kind, effect)
+    assert f.severity == ("info" if effect == W else "error")  # stable/v1 `extend`: backward mode
+    assert f.data["breaking"] == (effect != W) and f.data["mode"] == "backward"
+    assert ("allowed: breaks" in f.message) == (effect == W)
 
 
 def test_finding_names_pointer_old_new_and_who_breaks(tmp_path):
     (f,) = compare(tmp_path, BASE, changed(CASES["enum value removed"][0]))
     assert f.message.startswith('enum value removed at /properties/status/enum: ["ok", "failed"] -> ["ok"]; '
-                                "breaks producers: documents with the removed value are now rejected")
-    assert "(res is stable/v1, extend: additive changes only)" in f.message
+                                "narrowed: documents valid before may now be rejected; breaks producers")
+    assert "(backward mode, res is stable/v1, extend)" in f.message
     assert f.path == "ssot/schemas/res.schema.json" and f.line == 10
+    assert {k: f.data[k] for k in ("change", "pointer", "old", "new", "breaks", "mode")} == {
+        "change": "enum value removed", "pointer": "/properties/status/enum", "old": '["ok", "failed"]',
+        "new": '["ok"]', "breaks": "producers", "mode": "backward"}
 
 
-def test_required_dropped_breaks_consumers(tmp_path):
-    (f,) = compare(tmp_path, BASE, changed(lambda b: b["required"].remove("status")))
-    assert (f.subjects[2], f.severity) == ("property no longer required", "error")
-    assert "breaks consumers" in f.message
-
-
-def test_property_removed_from_open_object_breaks_consumers(tmp_path):
+def test_property_removed_from_open_object_widens(tmp_path):
     (f,) = compare(tmp_path, BASE, changed(lambda b: props(b)["payload"]["properties"].pop("a")))
-    assert f.subjects[2] == "property removed from open object" and "breaks consumers" in f.message
+    assert (f.subjects[2], f.data["effect"], f.data["breaks"]) == ("property removed", W, "consumers")
+
+
+@pytest.mark.parametrize("decision,additive,severity,reading,breaks", [
+    ("extend", None, "info", "additive", "none"),   # default on for extend
+    ("new", None, "error", "strict", "producers"),
+    ("new", True, "info", "additive", "none"),
+    ("extend", False, "error", "strict", "producers"),
+])
+def test_additive_reading_for_a_property_added_to_an_open_object(tmp_path, decision, additive, severity, reading,
+                                                                 breaks):
+    extra = {} if additive is None else {"compatibility": {"additive": additive}}
+    fam = family("res", ["res"], decision=decision, **extra)
+    (f,) = compare(tmp_path, BASE, changed(lambda b: props(b)["payload"]["properties"].update(b={"type": "integer"})),
+                   fam)
+    assert (f.subjects[2], f.severity, f.data["reading"], f.data["breaks"]) == (
+        "property added to open object", severity, reading, breaks)
+    assert f"{reading} reading" in f.message
+
+
+@pytest.mark.parametrize("where,mode", [("family", "forward"), ("tier", "full"), ("workspace", "none")])
+def test_mode_overrides(tmp_path, where, mode):
+    fam = family("res", ["res"], decision="extend", **({"compatibility": {"mode": mode}} if where == "family" else {}))
+    config = {"tier": {"compatibility": {"tiers": {"stable/v1": mode}, "mode": "backward"}},
+              "workspace": {"compatibility": {"mode": mode}}}.get(where)
+    edit = lambda b: (props(b)["status"].update(enum=["ok"]), props(b)["score"].update(type=["number", "null"]))
+    for side in ("old", "new"):
+        make_ws(tmp_path / side, {"res": BASE if side == "old" else changed(edit)}, [fam])
+        if config:
+            (tmp_path / side / "decisions/workspace.yaml").write_text(json.dumps(config))
+    found = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    expected = {"forward": ("info", "error"), "full": ("error", "error"), "none": ("info", "info")}[mode]
+    assert [(f.subjects[2], f.data["mode"]) for f in found] == [("enum value removed", mode), ("type widened", mode)]
+    assert (found[0].severity, found[1].severity) == expected
+
+
+def test_invalid_mode_is_a_load_problem_not_a_crash(tmp_path):
+    fam = family("res", ["res"], decision="extend", compatibility={"mode": "sideways"})
+    make_ws(tmp_path / "old", {"res": BASE}, [fam])
+    make_ws(tmp_path / "new", {"res": changed(CASES["enum value removed"][0])}, [fam])
+    result = run(tmp_path / "new", against=tmp_path / "old")
+    assert any("sideways" in f.message for f in result.findings if f.rule != "C001")
+    assert [f.data["mode"] for f in result.findings if f.rule == "C001"] == ["backward"]
 
 
 def test_inline_to_ref_refactor_is_no_change(tmp_path):
@@ -161,31 +203,61 @@ def test_schema_deleted_and_added(tmp_path):
     assert kinds(found) == [("schema added", "info"), ("schema deleted", "error")]
 
 
-@pytest.mark.parametrize("tier,decision,breaking,safe", [
-    ("stable/v1", "reuse", "error", "error"),
-    ("stable/v1", "extend", "error", "info"),
-    ("experimental", "new", "warning", "info"),
-    ("internal", "reuse", "info", "info"),
-    (None, None, "error", "info"),  # undecided: treated as stable
+@pytest.mark.parametrize("tier,decision,narrowing,widening,mode", [
+    ("stable/v1", "reuse", "error", "error", "full"),
+    ("stable/v1", "extend", "error", "info", "backward"),
+    ("experimental", "new", "warning", "info", "backward"),
+    ("internal", "reuse", "info", "info", "none"),
+    (None, None, "error", "info", "backward"),  # undecided: treated as stable
 ])
-def test_verdict_follows_tier_and_decision(tmp_path, tier, decision, breaking, safe):
+def test_default_mode_follows_tier_and_decision(tmp_path, tier, decision, narrowing, widening, mode):
     fam = family("res", ["res"], decision=decision, tier=tier) if tier else family("other", [])
     old = BASE
     new = changed(lambda b: (props(b)["status"].update(enum=["ok"]), props(b).update(note={"type": "string"})))
-    assert sorted(kinds(compare(tmp_path, old, new, fam))) == [("enum value removed", breaking),
-                                                              ("optional property added", safe)]
+    found = compare(tmp_path, old, new, fam)
+    assert sorted(kinds(found)) == [("enum value removed", narrowing), ("optional property added", widening)]
+    assert {f.data["mode"] for f in found} == {mode}
 
 
-def test_render_diff_text_and_json(tmp_path, capsys):
-    fams = [family("res", ["res"], decision="reuse")]
+def test_sarif_and_json_carry_the_structured_fields(tmp_path, capsys):
+    fams = [family("res", ["res"], decision="extend")]
+    make_ws(tmp_path / "old", {"res": BASE}, fams)
+    make_ws(tmp_path / "new", {"res": changed(CASES["type narrowed"][0])}, fams)
+    args = ["--check", "--root", str(tmp_path / "new"), "--against", str(tmp_path / "old"), "--select", "C001"]
+    assert main(args + ["--format", "sarif"]) == 1
+    (res,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
+    assert {k: res["properties"][k] for k in ("change", "pointer", "breaks", "mode")} == {
+        "change": "type narrowed", "pointer": "/properties/score/type", "breaks": "producers", "mode": "backward"}
+    assert main(args + ["--format", "json"]) == 1
+    (f,) = json.loads(capsys.readouterr().out)["findings"]
+    assert (f["data"]["old"], f["data"]["new"]) == ('["number"]', '"integer"')
+
+
+def test_explain_lists_every_change_kind(capsys):
+    from workbench.analysis.compat import KINDS
+
+    assert main(["explain", "C001"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"  {kind}: " in out for kind in KINDS)
+
+
+def test_diff_text_json_and_exit_code(tmp_path, capsys):
+    fams = [family("res", ["res"], decision="extend")]
     make_ws(tmp_path / "old", {"res": BASE}, fams)
     make_ws(tmp_path / "new", {"res": changed(CASES["enum widened"][0])}, fams)
+    make_ws(tmp_path / "bad", {"res": changed(CASES["enum value removed"][0])}, fams)
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new")]) == 0
     text = capsys.readouterr().out
-    assert "1 change(s), 0 breaking" in text and "safe      enum widened at /properties/status/enum" in text
+    assert "1 change(s), 0 breaking" in text and "ok        enum widened at /properties/status/enum" in text
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new"), "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)["changes"]
-    assert (row["kind"], row["breaking"], row["severity"], row["family"]) == ("enum widened", False, "error", "res")
+    assert (row["change"], row["breaking"], row["severity"], row["family"], row["breaks"], row["mode"]) == (
+        "enum widened", False, "info", "res", "consumers", "backward")
+    assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad"), "--format", "json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"] == {"changes": 1, "breaking": 1} and doc["changes"][0]["severity"] == "error"
+    assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad")]) == 1
+    assert "BREAKING  enum value removed" in capsys.readouterr().out
 
 
 def _git(repo, *args):
@@ -210,6 +282,7 @@ def test_against_a_git_history(tmp_path, capsys):
     found = json.loads(capsys.readouterr().out)["findings"]
     assert [(f["subjects"][2], f["severity"]) for f in found] == [
         ("enum value removed", "error"), ("optional property added", "info")]
+    assert [f["data"]["breaks"] for f in found] == ["producers", "consumers"]
     assert all("(against HEAD~1)" in f["message"] for f in found)
     assert json.loads(target.read_text())["properties"]["status"]["enum"] == ["ok"]  # work tree untouched
     assert main(["--check", "--root", str(repo), "--against", "HEAD", "--select", "compatibility"]) == 0

@@ -126,6 +126,10 @@ def cmd_explain(args) -> int:
     out.print(Text(f"category: {r.category}   default severity: {r.severity}"))
     out.print()
     out.print(Text(r.explanation))
+    if r.details:
+        out.print()
+        for line in r.details:
+            out.print(Text(line), soft_wrap=True)
     return EXIT_OK
 
 
@@ -167,13 +171,15 @@ def cmd_export(args) -> int:
 
 
 def cmd_diff(args) -> int:
-    from .rules.compatibility import render_diff
+    from .report.diff import render_diff
+    from .rules.compatibility import judge
 
     root = _root(args)
     ws = load_workspace(root)
     baseline = _baseline(argparse.Namespace(against=args.ref), root)
-    sys.stdout.write(render_diff(ws, baseline, args.ref, args.format))
-    return EXIT_OK
+    verdicts = judge(ws, baseline)
+    sys.stdout.write(render_diff(verdicts, args.ref, args.format))
+    return EXIT_FAIL if any(v.breaking for v in verdicts) else EXIT_OK
 
 
 def cmd_tui(args) -> int:
@@ -222,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export", parents=[common], help="write the M1 docs")
     s.add_argument("--out", metavar="DIR", help="output folder (default from decisions/workspace.yaml)")
     s.set_defaults(func=cmd_export)
-    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder")
+    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF|DIR")
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_diff)

@@ -8,6 +8,20 @@ from typing import Any
 DEFAULT_INTENT_CLASSES = ("resource_spec", "status", "job_invocation", "event_log", "error")
 DEFAULT_TIERS = ("stable/v1", "experimental", "internal")
 DECISION_VALUES = ("reuse", "extend", "new")
+COMPAT_MODES = ("backward", "forward", "full", "none")
+
+
+@dataclass(frozen=True)
+class Compatibility:
+    """`compatibility:` in workspace.yaml: the mode for the workspace and per tier, and the `additive` reading.
+    None means "not set here" (the family record, then the built-in tier/decision default decide)."""
+
+    mode: str | None = None
+    tiers: tuple[tuple[str, str], ...] = ()
+    additive: bool | None = None
+
+    def tier_mode(self, tier: str | None) -> str | None:
+        return dict(self.tiers).get(tier or "")
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,7 @@ class WorkspaceConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     budgets: Budgets = field(default_factory=Budgets)
     export_out: str = "doc/m0-runtime-contract-freeze"
+    compatibility: Compatibility = field(default_factory=Compatibility)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "WorkspaceConfig":
@@ -48,6 +63,7 @@ class WorkspaceConfig:
         base = cls()
         schemas = data.get("schemas") or {}
         examples = data.get("examples") or {}
+        compat = data.get("compatibility") or {}
         thresholds = {
             k: v for k, v in (data.get("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__
         }
@@ -60,4 +76,6 @@ class WorkspaceConfig:
             thresholds=Thresholds(**thresholds),
             budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
+            compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
+                                        compat.get("additive")),
         )

@@ -62,7 +62,7 @@ def _waive(ws: Workspace, finding: Finding) -> Finding:
                 fam.id in finding.subjects or finding.path in fam.schemas or finding.path == fam.path
             ):
                 return Finding(finding.rule, finding.category, "info", finding.message, finding.path,
-                               finding.line, finding.subjects, f"waived in {fam.path}: {w.reason}")
+                               finding.line, finding.subjects, f"waived in {fam.path}: {w.reason}", finding.data)
     return finding
 
 
@@ -92,7 +92,7 @@ def check(
             for hit in rule.check(ctx):
                 severity = hit.severity or rule.severity
                 findings.add(_waive(ws, Finding(rule.id, rule.category, severity, hit.message, hit.path,
-                                                hit.line, tuple(hit.subjects))))
+                                                hit.line, tuple(hit.subjects), data=hit.data or {})))
         except Exception as exc:  # a bug in one rule must not hide the others
             findings.add(Finding(rule.id, rule.category, "error",
                                  f"rule {rule.id} failed: {type(exc).__name__}: {exc}", "."))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 CATEGORIES = (
     "load", "validity", "overlap", "duplication", "drift",
@@ -22,6 +23,8 @@ class Finding:
     line: int | None = None
     subjects: tuple[str, ...] = ()
     note: str = ""  # e.g. the reason a decision waived it
+    # rule-specific structured fields (JSON `data`, SARIF `properties`), e.g. C001's change/pointer/old/new/breaks/mode
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def sort_key(self) -> tuple:
         return (self.path, self.line or 0, self.rule, self.message, self.subjects)
@@ -38,6 +41,8 @@ class Finding:
         }
         if self.note:
             out["note"] = self.note
+        if self.data:
+            out["data"] = dict(self.data)
         return out
 
 

@@ -91,6 +91,8 @@ class Family:
     downstream_consumers: tuple[str, ...] = ()
     guess: bool = False
     waivers: tuple[Waiver, ...] = ()
+    compatibility: str | None = None  # backward | forward | full | none: overrides the tier's mode
+    additive: bool | None = None  # an optional property added to an open object is compatible
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     def line(self, key: str) -> int | None:

@@ -1,76 +1,218 @@
 """Classify the changes between two versions of a workspace's schemas.
 
-Both versions are compared after resolving `$ref`s, so moving an inline
-sub-schema behind a `$ref` (or into `$defs`) that accepts the same documents is
-no change. `allOf`/`anyOf`/`oneOf` branches are paired by content, not by
-position. Every change is classified by what it does to the set of documents the
-schema accepts: narrowing it breaks producers (documents they already emit may be
-rejected); removing what consumers read breaks consumers; widening is safe
-(tolerant readers accept new values).
+Every change is judged by what it does to the set of documents the schema
+accepts: `narrowed` (documents valid before may be rejected: breaks producers,
+backward-incompatible), `widened` (documents rejected before are accepted:
+breaks strict consumers, forward-incompatible), `both`, or `none`. Which of
+those a workspace tolerates is the compatibility mode (rules/compatibility.py).
+
+Both versions are compared after resolving `$ref`s (moving a sub-schema behind a
+`$ref` that accepts the same documents is no change) and after spelling older
+drafts' keywords as 2020-12's (`as_2020`, the one place that knows drafts). `allOf`/`anyOf`/`oneOf` branches
+are paired by content, never by position; a property is compared with what the
+other version applies to its name (`patternProperties`, `additionalProperties`,
+`unevaluatedProperties`), so removing a property from a closed object narrows
+and removing one declared `false` changes nothing.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Iterable
 from urllib.parse import urljoin
 
-from ..model import SchemaDoc, Workspace
+from ..model import Decisions, SchemaDoc, Source, Workspace
+from ..config import WorkspaceConfig
 from .fields import paused_gc
+from .patterns import pattern_relation
 from .refs import pointer_str
 from .resolve import Resolver
-from .walk import (ANNOTATIONS, SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, SET_KEYWORDS, required_names, schema_list,
-                   schema_map)
+from .walk import ANNOTATIONS, SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, SET_KEYWORDS, required_names, schema_map
 
-# kind -> (breaking, who breaks, why) ; who: producers | consumers | both | nobody
-KINDS: dict[str, tuple[bool, str, str]] = {
-    "schema deleted": (True, "both",
-        "producers can no longer validate what they emit and consumers lose the contract"),
-    "schema added": (False, "nobody", "no document or reader depended on it before"),
-    "property removed": (True, "both",
-        "documents that still carry it are rejected by the closed object, and consumers that read it lose it"),
-    "property removed from open object": (True, "consumers",
-        "the field is no longer described, so consumers can no longer rely on its presence or type"),
-    "property newly required": (True, "producers", "documents produced without it are now rejected"),
-    "property no longer required": (True, "consumers",
-        "consumers that read it unconditionally may now receive documents without it"),
-    "optional property added": (False, "nobody",
-        "the object was closed, so no valid document used the name before, and readers ignore what they do "
-        "not know"),
-    "property added to open object": (True, "producers",
-        "the object was open, so documents may already use the name with another shape and are now rejected"),
-    "additionalProperties closed": (True, "producers", "documents with undeclared properties are now rejected"),
-    "additionalProperties opened": (False, "nobody", "every document valid before stays valid"),
-    "type narrowed": (True, "producers", "documents with the removed type are now rejected"),
-    "type widened": (False, "nobody",
-        "every document valid before stays valid; consumers should accept the new type"),
-    "type changed": (True, "both",
-        "documents of the old type are rejected and consumers receive a type they never saw"),
-    "enum value removed": (True, "producers", "documents with the removed value are now rejected"),
-    "enum widened": (False, "nobody", "every value valid before stays valid; consumers must tolerate the new value"),
-    "const changed": (True, "both",
-        "documents with the old value are rejected and consumers receive a different value"),
-    "branch removed": (True, "producers", "documents matching only the removed alternative are now rejected"),
-    "branch added": (False, "nobody",
-        "every document valid before stays valid; consumers must handle the new alternative"),
-    "constraint changed": (True, "both",
-        "the accepted documents changed in a way that is neither a narrowing nor a widening"),
+NARROWED, WIDENED, BOTH, NONE = "narrowed", "widened", "both", "none"
+EFFECTS = (NARROWED, WIDENED, BOTH, NONE)
+BREAKS = {NARROWED: "producers", WIDENED: "consumers", BOTH: "both", NONE: "none"}
+EFFECT_TEXT = {
+    NARROWED: "narrowed: documents valid before may now be rejected",
+    WIDENED: "widened: documents rejected before are now accepted",
+    BOTH: "narrowed and widened: each version accepts documents the other rejects",
+    NONE: "accepts the same documents",
 }
-TIGHTENED = (True, "producers", "documents valid before may now be rejected")
-RELAXED = (False, "nobody", "every document valid before stays valid")
-CHANGED = (True, "both", "neither version accepts all documents of the other")
 
-LOWER = {"minimum": "range", "exclusiveMinimum": "range", "minLength": "length", "minItems": "count",
-         "minProperties": "count", "minContains": "count"}
-UPPER = {"maximum": "range", "exclusiveMaximum": "range", "maxLength": "length", "maxItems": "count",
-         "maxProperties": "count", "maxContains": "count"}
-OPAQUE = ("not", "if", "then", "else", "dependentSchemas", "dependentRequired", "unevaluatedItems",
-          "unevaluatedProperties", "propertyNames", "contains", "contentSchema", "patternProperties")
-MERGEABLE = frozenset({"type", "enum", "const", "format", "pattern", "required", "uniqueItems", "multipleOf"}
-                      | set(LOWER) | set(UPPER))
+# every change kind -> a one-line example (old -> new); `workbench explain C001` lists them
+KINDS: dict[str, str] = {
+    "schema deleted": "a contract schema file is removed",
+    "schema added": "a new contract schema file",
+    "schema tightened": 'true -> {"type": "string"}',
+    "schema relaxed": '{"type": "string"} -> true',
+    "schema replaced": '{"type": "string"} -> 5 (not a schema)',
+    "$ref retargeted": '{"$ref": "#/$defs/a"} -> {"$ref": "#/$defs/b"} (a and b differ)',
+    "type narrowed": '{"type": ["string", "null"]} -> {"type": "string"}',
+    "type widened": '{"type": "string"} -> {"type": ["string", "null"]}',
+    "type changed": '{"type": "string"} -> {"type": "integer"}',
+    "enum added": '{"type": "string"} -> {"enum": ["a", "b"]}',
+    "enum removed": '{"enum": ["a", "b"]} -> {}',
+    "enum value removed": '{"enum": ["a", "b"]} -> {"enum": ["a"]}',
+    "enum widened": '{"enum": ["a"]} -> {"enum": ["a", "b"]}',
+    "const added": '{"type": "string"} -> {"const": "a"}',
+    "const removed": '{"const": "a"} -> {"type": "string"}',
+    "const changed": '{"const": "a"} -> {"const": "b"}',
+    "pattern tightened": '{} -> {"pattern": "^[a-z]+$"}, or "^[a-z]*$" -> "^[a-z]+$"',
+    "pattern relaxed": '"^[a-z]+$" -> "^[a-zA-Z]+$", or the pattern removed',
+    "pattern changed": '"^[a-z]+$" -> "^(foo|bar)$" (neither provably contains the other)',
+    "format tightened": '{"type": "string"} -> {"type": "string", "format": "email"}',
+    "format relaxed": '{"format": "email"} -> {}',
+    "format changed": '{"format": "email"} -> {"format": "uri"}',
+    "range tightened": '{"minimum": 0} -> {"exclusiveMinimum": 0}',
+    "range relaxed": '{"maximum": 10} -> {"maximum": 20}',
+    "length tightened": '{"maxLength": 10} -> {"maxLength": 5}',
+    "length relaxed": '{"minLength": 3} -> {"minLength": 1}',
+    "count tightened": '{"maxItems": 10} -> {"maxItems": 5} (items, properties, contains)',
+    "count relaxed": '{"minProperties": 2} -> {}',
+    "multipleOf tightened": '{"multipleOf": 2} -> {"multipleOf": 4}',
+    "multipleOf relaxed": '{"multipleOf": 4} -> {"multipleOf": 2}',
+    "multipleOf changed": '{"multipleOf": 2} -> {"multipleOf": 3}',
+    "uniqueItems tightened": '{} -> {"uniqueItems": true}',
+    "uniqueItems relaxed": '{"uniqueItems": true} -> {}',
+    "property removed": 'closed {"properties": {"a": {}}} -> closed {} (narrows; widens when the object is open)',
+    "optional property added": 'closed {} -> closed {"properties": {"a": {}}}',
+    "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]}',
+    "property added to open object": '{} -> {"properties": {"a": {"type": "string"}}} (none under `additive`)',
+    "property newly required": '{"required": []} -> {"required": ["a"]}',
+    "property no longer required": '{"required": ["a"]} -> {"required": []}',
+    "patternProperties entry added": '{} -> {"patternProperties": {"^x-": {"type": "string"}}}',
+    "patternProperties entry removed": '{"patternProperties": {"^x-": {"type": "string"}}} -> {}',
+    "additionalProperties closed": '{} -> {"additionalProperties": false}',
+    "additionalProperties constrained": '{} -> {"additionalProperties": {"type": "string"}}',
+    "additionalProperties opened": '{"additionalProperties": false} -> {}',
+    "unevaluatedProperties closed": '{} -> {"unevaluatedProperties": false}',
+    "unevaluatedProperties constrained": '{} -> {"unevaluatedProperties": {"type": "string"}}',
+    "unevaluatedProperties opened": '{"unevaluatedProperties": false} -> {}',
+    "prefixItems entry added": '{"items": false} -> {"prefixItems": [{}], "items": false} (draft-07: items [...])',
+    "prefixItems entry removed": '{"prefixItems": [{}], "items": false} -> {"items": false}',
+    "items tightened": '{} -> {"items": {"type": "string"}} (draft-07: additionalItems)',
+    "items relaxed": '{"items": {"type": "string"}} -> {}',
+    "unevaluatedItems tightened": '{} -> {"unevaluatedItems": false}',
+    "unevaluatedItems relaxed": '{"unevaluatedItems": false} -> {}',
+    "contains added": '{} -> {"contains": {"const": 1}}',
+    "contains removed": '{"contains": {"const": 1}} -> {}',
+    "propertyNames tightened": '{} -> {"propertyNames": {"maxLength": 8}}',
+    "propertyNames relaxed": '{"propertyNames": {"maxLength": 8}} -> {}',
+    "not added": '{} -> {"not": {"type": "null"}}',
+    "not removed": '{"not": {"type": "null"}} -> {}',
+    "not tightened": '{"not": {"type": "integer"}} -> {"not": {"type": "number"}}',
+    "not relaxed": '{"not": {"type": "number"}} -> {"not": {"type": "integer"}}',
+    "not changed": '{"not": {"type": "string"}} -> {"not": {"type": "number"}}',
+    "conditional added": '{} -> {"if": {...}, "then": {...}}',
+    "conditional removed": '{"if": {...}, "then": {...}} -> {}',
+    "conditional changed": '{"if": {"required": ["a"]}, ...} -> {"if": {"required": ["b"]}, ...}',
+    "then tightened": 'same `if`, {"then": {}} -> {"then": {"required": ["b"]}}',
+    "then relaxed": 'same `if`, {"then": {"required": ["b"]}} -> {"then": {}}',
+    "else tightened": 'same `if`, {} -> {"else": {"required": ["b"]}}',
+    "else relaxed": 'same `if`, {"else": {"required": ["b"]}} -> {}',
+    "dependentRequired added": '{} -> {"dependentRequired": {"a": ["b"]}} (draft-07: dependencies)',
+    "dependentRequired removed": '{"dependentRequired": {"a": ["b"]}} -> {}',
+    "dependentRequired tightened": '{"dependentRequired": {"a": ["b"]}} -> {"dependentRequired": {"a": ["b", "c"]}}',
+    "dependentRequired relaxed": '{"dependentRequired": {"a": ["b", "c"]}} -> {"dependentRequired": {"a": ["b"]}}',
+    "dependentRequired changed": '{"dependentRequired": {"a": ["b"]}} -> {"dependentRequired": {"a": ["c"]}}',
+    "dependentSchemas tightened": '{} -> {"dependentSchemas": {"a": {"required": ["b"]}}} (draft-07: dependencies)',
+    "dependentSchemas relaxed": '{"dependentSchemas": {"a": {"required": ["b"]}}} -> {}',
+    "branch added": '{"anyOf": [A, B]} -> {"anyOf": [A, B, C]}; {"type": "string"} -> {"oneOf": [{"type": '
+                    '"string"}, {"type": "number"}]}',
+    "branch removed": '{"anyOf": [A, B, C]} -> {"anyOf": [A, B]}',
+    "allOf branch added": '{"allOf": [A]} -> {"allOf": [A, B]}',
+    "allOf branch removed": '{"allOf": [A, B]} -> {"allOf": [A]} (a duplicated branch is no change)',
+    "allOf added": '{} -> {"allOf": [A, B]}',
+    "allOf removed": '{"allOf": [A, B]} -> {}',
+    "anyOf added": '{} -> {"anyOf": [A, B]} (a plain schema that becomes one branch is "branch added")',
+    "anyOf removed": '{"anyOf": [A, B]} -> {}',
+    "oneOf added": '{} -> {"oneOf": [A, B]}',
+    "oneOf removed": '{"oneOf": [A, B]} -> {}',
+    "union keyword changed": '{"allOf": [A, B]} -> {"anyOf": [A, B]} (oneOf [A] -> anyOf [A] is no change)',
+    "keyword changed": '{"$dynamicRef": "#a"} -> {"$dynamicRef": "#b"} (not compared further)',
+}
+
+# the reason shown for a kind whose effect needs more than the generic sentence
+WHY = {
+    "pattern changed": "workbench cannot tell whether either pattern admits every string of the other, so the "
+                       "change is treated as both a narrowing and a widening",
+    "property added to open object": "the object was open, so documents may already use the name with another "
+                                     "shape",
+    "keyword changed": "workbench does not compare this keyword, so the change is treated as both",
+}
+
+LOWER = {"minLength": "length", "minItems": "count", "minProperties": "count", "minContains": "count"}
+UPPER = {"maxLength": "length", "maxItems": "count", "maxProperties": "count", "maxContains": "count"}
+UNIONS = ("allOf", "anyOf", "oneOf")
+# keywords whose absence means `true` (an always-valid subschema)
+ABSENT_TRUE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames")
+# keywords without an assertion in 2020-12 (content* are annotations unless a vocabulary says otherwise)
+IGNORED = ANNOTATIONS | {"$defs", "definitions", "contentMediaType", "contentEncoding", "contentSchema"}
+OPAQUE = ("$dynamicRef", "$recursiveRef")
+TRIVIAL = ("true", "{}")
 MAX_DEPTH = 48
 _ABSENT = object()
+
+
+# --- dialects: the one place that knows how older drafts spell 2020-12's keywords --------------
+LEGACY = ("draft-03", "draft-04", "draft-06", "draft-07")  # `dependencies`, tuple `items`, `additionalItems`
+SPELLED = "\x00spelled"  # the keyword a normalised key was written as (for pointers into the file)
+
+
+def dialect(body: Any) -> str:
+    """`2020-12`, `2019-09` or a legacy draft name, from the root's `$schema` (2020-12 when absent)."""
+    uri = body.get("$schema") if isinstance(body, dict) else None
+    if isinstance(uri, str):
+        for name in LEGACY + ("2019-09",):
+            if name in uri:
+                return name
+    return "2020-12"
+
+
+def as_2020(node: dict, root: Any) -> dict:
+    """`node` (a schema object of the document `root`) with older drafts' keywords spelled as 2020-12's:
+    tuple `items: [...]` + `additionalItems` -> `prefixItems` + `items`; `dependencies` ->
+    `dependentRequired` / `dependentSchemas`."""
+    name = dialect(root)
+    items, deps = node.get("items"), node.get("dependencies")
+    tuple_items = isinstance(items, list) and name != "2020-12"
+    if not tuple_items and not (isinstance(deps, dict) and name in LEGACY) and "additionalItems" not in node:
+        return node
+    out, spelled = dict(node), {}
+    out.pop("additionalItems", None)
+    if tuple_items:
+        out["prefixItems"], spelled["prefixItems"] = items, "items"
+        out.pop("items")
+        if "additionalItems" in node:
+            out["items"], spelled["items"] = node["additionalItems"], "additionalItems"
+    if isinstance(deps, dict) and name in LEGACY:
+        out.pop("dependencies")
+        req = {k: v for k, v in deps.items() if isinstance(v, list)}
+        sch = {k: v for k, v in deps.items() if not isinstance(v, list)}
+        for key, part in (("dependentRequired", req), ("dependentSchemas", sch)):
+            if part:
+                out[key], spelled[key] = part | (out.get(key) if isinstance(out.get(key), dict) else {}), "dependencies"
+    out[SPELLED] = spelled
+    return out
+
+
+def original_key(node: dict, key: str) -> str:
+    """How `node`'s file spells the (2020-12) keyword `key`."""
+    return node.get(SPELLED, {}).get(key, key)
+
+
+def combine(effects: Iterable[str]) -> str:
+    """One effect for several changes."""
+    found = set(effects) - {NONE}
+    return found.pop() if len(found) == 1 else BOTH if found else NONE
+
+
+def flip(effect: str) -> str:
+    """The effect of the same change read in the other direction (new -> old)."""
+    return {NARROWED: WIDENED, WIDENED: NARROWED}.get(effect, effect)
 
 
 @dataclass(frozen=True)
@@ -80,18 +222,24 @@ class Change:
     kind: str
     old: str
     new: str
-    breaking: bool
-    breaks: str
-    why: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
+    effect: str  # narrowed | widened | both | none (under the strict reading)
+    why: str = ""
+    lenient: str | None = None  # the effect under the `additive` reading, when it differs
 
     @property
-    def impact(self) -> str:
-        """`breaks producers: ...`, `breaks producers and consumers: ...` or `safe: ...`."""
-        who = {"both": "producers and consumers", "nobody": ""}.get(self.breaks, self.breaks)
-        return f"breaks {who}: {self.why}" if self.breaking else f"safe: {self.why}"
+    def breaks(self) -> str:
+        """Who this change can break under the strict reading: producers | consumers | both | none."""
+        return BREAKS[self.effect]
+
+    def effect_under(self, additive: bool) -> str:
+        return self.lenient if additive and self.lenient is not None else self.effect
+
+    def as_dict(self) -> dict:
+        return asdict(self) | {"breaks": self.breaks}
+
+    @property
+    def reason(self) -> str:
+        return self.why or EFFECT_TEXT[self.effect]
 
 
 class Plain(str):
@@ -103,10 +251,11 @@ def short(value: Any, limit: int = 100) -> str:
         return "(absent)"
     if isinstance(value, Plain):
         return str(value)
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# --- value-level helpers ------------------------------------------------------------------------
 def _types(node: dict) -> set[str] | None:
     t = node.get("type")
     if t is None:
@@ -118,13 +267,57 @@ def _accepts(types: set[str] | None, t: str) -> bool:
     return types is None or t in types or (t == "integer" and "number" in types)
 
 
-def _closed(node: dict) -> bool:
-    return node.get("additionalProperties") is False or node.get("unevaluatedProperties") is False
+def _overlap(a: set[str] | None, b: set[str] | None) -> bool:
+    return a is None or b is None or any(_accepts(b, t) or (t == "number" and "integer" in b) for t in a)
 
 
-def _openness(ap: Any) -> int:
-    """additionalProperties: 2 any extra property, 1 extras matching a schema, 0 none."""
-    return 2 if ap is _ABSENT or ap is True or ap == {} else 0 if ap is False else 1
+def _type_of(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return "integer"
+    return {float: "number", str: "string", list: "array", dict: "object"}.get(type(value), "unknown")
+
+
+def _key(value: Any) -> str:
+    """JSON identity of a value (1 and 1.0 are the same number)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _values(node: dict) -> dict[str, Any] | None:
+    """The finite set of values a schema admits through `enum`/`const` (filtered by `type`), or None."""
+    if "const" in node:
+        vals = [node["const"]]
+        if isinstance(node.get("enum"), list) and _key(node["const"]) not in {_key(v) for v in node["enum"]}:
+            vals = []
+    elif isinstance(node.get("enum"), list):
+        vals = node["enum"]
+    else:
+        return None
+    types = _types(node)
+    return {_key(v): v for v in vals if _accepts(types, _type_of(v))}
+
+
+def _bool_effect(oc: str, nc: str) -> str:
+    """Effect between two canonical forms when one is a boolean schema (or `{}`)."""
+    if oc in TRIVIAL or nc == "false":
+        return NARROWED
+    if nc in TRIVIAL or oc == "false":
+        return WIDENED
+    return BOTH
+
+
+def _search(pattern: str, name: str) -> bool:
+    import re
+
+    try:
+        return re.search(pattern, name) is not None
+    except (re.error, TypeError):
+        return False
 
 
 class Differ:
@@ -133,10 +326,12 @@ class Differ:
     def __init__(self, old: Workspace, new: Workspace):
         self.old, self.new = Resolver(old), Resolver(new)
         self._canon: dict[tuple, tuple[Any, str]] = {}
+        self._norm: dict[tuple, tuple[Any, dict]] = {}
 
     # --- resolution -------------------------------------------------------------------------
     def effective(self, res: Resolver, base: str, node: Any) -> tuple[str, Any, str | None]:
-        """Follow `$ref`s; data keywords written beside a `$ref` are kept. Returns (base, node, ref target)."""
+        """Follow `$ref`s (keywords written beside a `$ref` are kept), spell the result as 2020-12.
+        Returns (base, node, ref target)."""
         target = None
         extra: dict = {}
         for _ in range(32):
@@ -145,12 +340,22 @@ class Differ:
             hit = res.resolve(base, node["$ref"])
             if hit is None:
                 break
-            extra = {k: v for k, v in node.items() if k in MERGEABLE} | extra
+            extra = {k: v for k, v in node.items() if k != "$ref" and k not in IGNORED} | extra
             target = target or hit[1]
             base, node = hit[0], hit[2]
-        if extra and isinstance(node, dict):
-            node = {**node, **extra}
+        if isinstance(node, dict):
+            node = self.norm(res, base, node)
+            if extra:
+                node = {"allOf": [node, self.norm(res, base, extra)]} if set(extra) & set(node) else {**node, **extra}
         return base, node, target
+
+    def norm(self, res: Resolver, base: str, node: dict) -> dict:
+        key = (id(res), id(node))
+        hit = self._norm.get(key)
+        if hit is None or hit[0] is not node:
+            doc = res.docs.get(base.partition("#")[0])
+            hit = self._norm[key] = (node, as_2020(node, doc.body if doc else None))
+        return hit[1]
 
     def canon(self, res: Resolver, base: str, node: Any, depth: int = 0) -> str:
         """Canonical text of what a (sub)schema accepts, after `$ref` resolution (memoised;
@@ -169,23 +374,62 @@ class Differ:
             return "..."
         out: dict[str, Any] = {}
         for key, value in node.items():
-            if key in ANNOTATIONS or key in ("$defs", "definitions"):
+            if key in IGNORED or key.startswith("\x00"):
                 continue
             if key == "$ref" and isinstance(value, str):  # still a ref: it did not resolve
                 out[key] = _rel(urljoin(base, value))
-                continue
-            if key in SCHEMA_MAPS and isinstance(value, dict):
+            elif key in SCHEMA_MAPS and isinstance(value, dict):
                 out[key] = {n: self.canon(res, base, v, depth + 1) for n, v in value.items()}
             elif key in SCHEMA_ONE:
                 out[key] = self.canon(res, base, value, depth + 1)
             elif key in SCHEMA_LISTS and isinstance(value, list):
                 subs = [self.canon(res, base, v, depth + 1) for v in value]
-                out[key] = subs if key == "prefixItems" else sorted(subs)
+                out[key] = subs if key == "prefixItems" else sorted(subs if key == "oneOf" else set(subs))
             elif key in SET_KEYWORDS and isinstance(value, list):
-                out[key] = sorted(json.dumps(v, sort_keys=True) for v in value)
+                out[key] = sorted({_key(v) for v in value})
             else:
                 out[key] = value
+        for key in UNIONS:  # a one-branch union is the branch itself, whichever keyword holds it
+            if key != "allOf" and isinstance(out.get(key), list) and len(out[key]) == 1:
+                out["allOf"] = sorted(set(out.get("allOf", [])) | set(out.pop(key)))
+        if "const" in out and "enum" not in out:
+            out["enum"] = [_key(out.pop("const"))]
+        for key in ABSENT_TRUE + ("items",):  # defaults spelled out are no change
+            if out.get(key) in TRIVIAL:
+                del out[key]
+        for key, default in (("minLength", 0), ("minItems", 0), ("minProperties", 0), ("uniqueItems", False),
+                             ("required", []), ("properties", {}), ("patternProperties", {})):
+            if key in out and out[key] == default:
+                del out[key]
         return out
+
+    def relation(self, path: str, ob: str, o: Any, nb: str, n: Any, ptr: tuple, active: set) -> tuple[str, str]:
+        """(strict, additive) effect of replacing `o` by `n`."""
+        inner: list[Change] = []
+        self.node(inner, path, ob, o, nb, n, ptr, active)
+        return combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
+
+    def disjoint(self, ob: str, a: Any, nb: str, b: Any, res: Resolver | None = None, depth: int = 0) -> bool:
+        """True when no document can match both schemas (types, values or a shared required discriminator)."""
+        res = res or self.new
+        _, a, _ = self.effective(res, ob, a)
+        _, b, _ = self.effective(res, nb, b)
+        if a is False or b is False:
+            return True
+        if not (isinstance(a, dict) and isinstance(b, dict)) or depth > 3:
+            return False
+        ta, tb, va, vb = _types(a), _types(b), _values(a), _values(b)
+        if not _overlap(ta, tb):
+            return True
+        if va is not None and vb is not None and not (va.keys() & vb.keys()):
+            return True
+        if va is not None and not any(_accepts(tb, _type_of(v)) for v in va.values()):
+            return True
+        if vb is not None and not any(_accepts(ta, _type_of(v)) for v in vb.values()):
+            return True
+        pa, pb = schema_map(a, "properties"), schema_map(b, "properties")
+        both = required_names(a) & required_names(b) & set(pa) & set(pb)
+        return any(self.disjoint(ob, pa[p], nb, pb[p], res, depth + 1) for p in sorted(both))
 
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
@@ -205,49 +449,42 @@ class Differ:
             self.compare(inner, path, ob, o, nb, n, ptr, active)
             active.discard(key)
             if inner:
-                breaking = any(c.breaking for c in inner)
-                who = {c.breaks for c in inner if c.breaking} or {"nobody"}
                 first = inner[0]
                 why = (f"the new target differs ({len(inner)} change(s), first: {first.kind} at "
                        f"{first.pointer or '/'})")
-                out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), breaking,
-                                  "both" if len(who) > 1 else who.pop(), why))
+                strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
+                out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
+                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None))
             return
         active.add(key)
         self.compare(out, path, ob, o, nb, n, ptr, active)
         active.discard(key)
 
-    def emit(self, out: list, path: str, ptr: tuple, kind: str, old: Any, new: Any, spec: tuple | None = None) -> None:
-        breaking, who, why = spec or KINDS[kind]
-        out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), breaking, who, why))
+    def emit(self, out: list, path: str, ptr: tuple, kind: str, old: Any, new: Any, effect: str,
+             lenient: str | None = None) -> None:
+        assert kind in KINDS, kind
+        if effect != NONE or (lenient not in (None, NONE)):
+            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect, WHY.get(kind, ""),
+                              lenient))
 
     # --- comparison -------------------------------------------------------------------------
     def compare(self, out: list, path: str, ob: str, o: Any, nb: str, n: Any, ptr: tuple, active: set) -> None:
+        oc, nc = self.canon(self.old, ob, o), self.canon(self.new, nb, n)
+        if oc == nc:
+            return
         if not (isinstance(o, dict) and isinstance(n, dict)):
-            if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):
-                spec = RELAXED if n is True or n == {} else TIGHTENED if o is True or o == {} else CHANGED
-                kind = {RELAXED: "schema relaxed", TIGHTENED: "schema tightened"}.get(spec, "constraint changed")
-                self.emit(out, path, ptr, kind, o, n, spec)
+            effect = _bool_effect(oc, nc)
+            kind = {NARROWED: "schema tightened", WIDENED: "schema relaxed"}.get(effect, "schema replaced")
+            self.emit(out, path, ptr, kind, o, n, effect)
             return
-        if self.canon(self.old, ob, o) == self.canon(self.new, nb, n):
-            return
-        self.types(out, path, o, n, ptr)
-        self.values(out, path, o, n, ptr)
+        o, n = _lift(o, n)
+        if not self.values(out, path, o, n, ptr):
+            self.types(out, path, o, n, ptr)
         self.bounds(out, path, o, n, ptr)
         self.objects(out, path, ob, o, nb, n, ptr, active)
         self.arrays(out, path, ob, o, nb, n, ptr, active)
-        for key in ("allOf", "anyOf", "oneOf"):
-            self.branches(out, path, key, ob, o.get(key), nb, n.get(key), ptr + (key,), active)
-        for key in OPAQUE:
-            ov, nv = o.get(key, _ABSENT), n.get(key, _ABSENT)
-            if ov is _ABSENT and nv is _ABSENT:
-                continue
-            oc = self.canon(self.old, ob, ov) if ov is not _ABSENT else None
-            nc = self.canon(self.new, nb, nv) if nv is not _ABSENT else None
-            if oc != nc:
-                spec = TIGHTENED if ov is _ABSENT else RELAXED if nv is _ABSENT else KINDS["constraint changed"]
-                kind = {TIGHTENED: f"{key} added", RELAXED: f"{key} removed"}.get(spec, "constraint changed")
-                self.emit(out, path, ptr + (key,), kind, ov, nv, spec)
+        self.unions(out, path, ob, o, nb, n, ptr, active)
+        self.applicators(out, path, ob, o, nb, n, ptr, active)
 
     def types(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> None:
         ot, nt = _types(o), _types(n)
@@ -257,125 +494,252 @@ class Differ:
         gained = nt is None or any(not _accepts(ot, t) for t in nt)
         kind = "type changed" if lost and gained else "type narrowed" if lost else "type widened" if gained else None
         if kind:
-            self.emit(out, path, ptr + ("type",), kind, o.get("type", _ABSENT), n.get("type", _ABSENT))
+            effect = BOTH if lost and gained else NARROWED if lost else WIDENED
+            self.emit(out, path, ptr + ("type",), kind, o.get("type", _ABSENT), n.get("type", _ABSENT), effect)
 
-    def values(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> None:
-        """enum and const."""
-        oe, ne = o.get("enum"), n.get("enum")
-        if isinstance(oe, list) or isinstance(ne, list):
-            os_ = {json.dumps(v, sort_keys=True) for v in oe} if isinstance(oe, list) else None
-            ns_ = {json.dumps(v, sort_keys=True) for v in ne} if isinstance(ne, list) else None
-            if os_ is None:
-                self.emit(out, path, ptr + ("enum",), "enum added", _ABSENT, ne, TIGHTENED)
-            elif ns_ is None:
-                self.emit(out, path, ptr + ("enum",), "enum removed", oe, _ABSENT, RELAXED)
-            else:
-                if os_ - ns_:
-                    self.emit(out, path, ptr + ("enum",), "enum value removed", *_enum_delta(oe, ne))
-                if ns_ - os_:
-                    self.emit(out, path, ptr + ("enum",), "enum widened", *_enum_delta(oe, ne))
-        oc, nc = o.get("const", _ABSENT), n.get("const", _ABSENT)
-        if oc is not nc and (oc is _ABSENT or nc is _ABSENT or short(oc, 10**6) != short(nc, 10**6)):
-            spec = TIGHTENED if oc is _ABSENT else RELAXED if nc is _ABSENT else None
-            kind = {TIGHTENED: "const added", RELAXED: "const removed"}.get(spec, "const changed")
-            self.emit(out, path, ptr + ("const",), kind, oc, nc, spec)
+    def values(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> bool:
+        """enum and const as one finite value set; True when either side has one (then `type` is moot)."""
+        ov, nv = _values(o), _values(n)
+        if ov is None and nv is None:
+            return False
+        word = "const" if "const" in n or (nv is None and "const" in o) else "enum"
+        here = ptr + (word,)
+        if ov is not None and nv is not None:
+            lost, gained = ov.keys() - nv.keys(), nv.keys() - ov.keys()
+            if "const" in o and "const" in n and (lost or gained):
+                self.emit(out, path, here, "const changed", o["const"], n["const"], combine(
+                    [NARROWED if lost else NONE, WIDENED if gained else NONE]))
+                return True
+            old_list, new_list = list(ov.values()), list(nv.values())
+            if lost:
+                self.emit(out, path, here, "enum value removed", *_enum_delta(old_list, new_list), NARROWED)
+            if gained:
+                self.emit(out, path, here, "enum widened", *_enum_delta(old_list, new_list), WIDENED)
+        elif ov is None:  # now a finite set; values the old type rejected widen
+            extra = any(not _accepts(_types(o), _type_of(v)) for v in nv.values())
+            self.emit(out, path, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
+        else:
+            lost_type = any(not _accepts(_types(n), _type_of(v)) for v in ov.values())
+            word = "const" if "const" in o else "enum"
+            self.emit(out, path, ptr + (word,), f"{word} removed", o.get(word), _ABSENT, BOTH if lost_type else WIDENED)
+        return True
 
     def bounds(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> None:
-        """pattern, format, lengths, ranges, counts, multipleOf, uniqueItems."""
-        for key in ("pattern", "format"):
-            ov, nv = o.get(key, _ABSENT), n.get(key, _ABSENT)
-            if ov != nv:
-                spec = TIGHTENED if ov is _ABSENT else RELAXED if nv is _ABSENT else CHANGED
-                self.emit(out, path, ptr + (key,), f"{key} {_verb(spec)}", ov, nv, spec)
-        for table, tighter in ((LOWER, lambda a, b: b > a), (UPPER, lambda a, b: b < a)):
+        """pattern, format, numeric ranges, lengths, counts, multipleOf, uniqueItems."""
+        op, np_ = o.get("pattern", _ABSENT), n.get("pattern", _ABSENT)
+        if op != np_:
+            effect = (NARROWED if op is _ABSENT else WIDENED if np_ is _ABSENT
+                      else pattern_relation(str(op), str(np_)) or BOTH)
+            kind = {NARROWED: "pattern tightened", WIDENED: "pattern relaxed"}.get(effect, "pattern changed")
+            self.emit(out, path, ptr + ("pattern",), kind, op, np_, effect)
+        of, nf = o.get("format", _ABSENT), n.get("format", _ABSENT)
+        if of != nf:
+            effect = NARROWED if of is _ABSENT else WIDENED if nf is _ABSENT else BOTH
+            kind = {NARROWED: "format tightened", WIDENED: "format relaxed"}.get(effect, "format changed")
+            self.emit(out, path, ptr + ("format",), kind, of, nf, effect)
+        for lower in (True, False):
+            ol, nl = _bound(o, lower), _bound(n, lower)
+            if ol[:2] != nl[:2]:
+                tighter = nl[:2] > ol[:2] if lower else nl[:2] < ol[:2]
+                key = nl[2] or ol[2]
+                self.emit(out, path, ptr + (key,), f"range {'tightened' if tighter else 'relaxed'}",
+                          o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if tighter else WIDENED)
+        contains = "contains" in o or "contains" in n
+        for table, default, tighter in ((LOWER, 0, lambda a, b: b > a), (UPPER, float("inf"), lambda a, b: b < a)):
             for key, family in table.items():
-                ov, nv = o.get(key, _ABSENT), n.get(key, _ABSENT)
-                if ov == nv or not all(isinstance(v, (int, float)) or v is _ABSENT for v in (ov, nv)):
+                if key.endswith("Contains") and not contains:
                     continue
-                spec = TIGHTENED if ov is _ABSENT or (nv is not _ABSENT and tighter(ov, nv)) else RELAXED
-                self.emit(out, path, ptr + (key,), f"{family} {_verb(spec)}", ov, nv, spec)
-        ov, nv = o.get("multipleOf", _ABSENT), n.get("multipleOf", _ABSENT)
-        if ov != nv and all(v is _ABSENT or isinstance(v, (int, float)) and v > 0 for v in (ov, nv)):
-            spec = (TIGHTENED if ov is _ABSENT else RELAXED if nv is _ABSENT
-                    else RELAXED if ov % nv == 0 else TIGHTENED if nv % ov == 0 else CHANGED)
-            self.emit(out, path, ptr + ("multipleOf",), f"multipleOf {_verb(spec)}", ov, nv, spec)
-        if bool(o.get("uniqueItems")) != bool(n.get("uniqueItems")):
-            spec = TIGHTENED if n.get("uniqueItems") else RELAXED
-            self.emit(out, path, ptr + ("uniqueItems",), f"uniqueItems {_verb(spec)}", o.get("uniqueItems", _ABSENT),
-                      n.get("uniqueItems", _ABSENT), spec)
+                dflt = 1 if key == "minContains" else default
+                ov, nv = _num(o.get(key), dflt), _num(n.get(key), dflt)
+                if ov != nv:
+                    effect = NARROWED if tighter(ov, nv) else WIDENED
+                    self.emit(out, path, ptr + (key,), f"{family} {'tightened' if effect == NARROWED else 'relaxed'}",
+                              o.get(key, _ABSENT), n.get(key, _ABSENT), effect)
+        om, nm = _positive(o.get("multipleOf")), _positive(n.get("multipleOf"))
+        if om != nm:
+            effect = (NARROWED if om is None else WIDENED if nm is None
+                      else WIDENED if (om / nm).denominator == 1 else NARROWED if (nm / om).denominator == 1 else BOTH)
+            kind = {NARROWED: "multipleOf tightened", WIDENED: "multipleOf relaxed"}.get(effect, "multipleOf changed")
+            self.emit(out, path, ptr + ("multipleOf",), kind, o.get("multipleOf", _ABSENT),
+                      n.get("multipleOf", _ABSENT), effect)
+        if bool(o.get("uniqueItems") is True) != bool(n.get("uniqueItems") is True):
+            tight = n.get("uniqueItems") is True
+            self.emit(out, path, ptr + ("uniqueItems",), f"uniqueItems {'tightened' if tight else 'relaxed'}",
+                      o.get("uniqueItems", _ABSENT), n.get("uniqueItems", _ABSENT), NARROWED if tight else WIDENED)
+
+    # --- objects ----------------------------------------------------------------------------
+    def fallback(self, node: dict, name: str) -> Any:
+        """The schema a version applies to a property name it does not declare."""
+        matching = [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
+        if matching:
+            return matching[0] if len(matching) == 1 else {"allOf": matching}
+        if "additionalProperties" in node:
+            return node["additionalProperties"]
+        if "unevaluatedProperties" in node and not any(
+                isinstance(b, dict) and name in schema_map(b, "properties")
+                for key in UNIONS for b in (node.get(key) if isinstance(node.get(key), list) else ())):
+            return node["unevaluatedProperties"]
+        return True
 
     def objects(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
-        """properties, required and the content model (additionalProperties)."""
+        """properties, required, patternProperties and the content model."""
         op, np_ = schema_map(o, "properties"), schema_map(n, "properties")
         oreq, nreq = required_names(o), required_names(n)
         for name in sorted(set(op) | set(np_)):
             here = ptr + ("properties", name)
             if name in op and name in np_:
                 self.node(out, path, ob, op[name], nb, np_[name], here, active)
-            elif name in op:
-                self.emit(out, path, here, "property removed" if _closed(o) else "property removed from open object",
-                          op[name], _ABSENT)
-            elif _closed(o):
-                if name not in nreq:
-                    self.emit(out, path, here, "optional property added", _ABSENT, np_[name])
-            elif isinstance(o.get("additionalProperties"), dict):  # old documents met the map-value schema
-                self.node(out, path, ob, o["additionalProperties"], nb, np_[name], here, active)
-            elif self.canon(self.new, nb, np_[name]) not in ("{}", "true") and name not in nreq:
-                self.emit(out, path, here, "property added to open object", _ABSENT, np_[name])
+            elif name in op:  # judged against what the new version applies to the name
+                strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
+                self.emit(out, path, here, "property removed", op[name], _ABSENT, strict,
+                          lenient if lenient != strict else None)
+            else:
+                fb = self.fallback(o, name)
+                fc = self.canon(self.old, ob, fb)
+                if fc in TRIVIAL and name not in nreq:
+                    effect = NARROWED if self.canon(self.new, nb, np_[name]) not in TRIVIAL else NONE
+                    self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
+                elif fc in TRIVIAL or fc == "false":
+                    strict, _ = self.relation(path, ob, fb, nb, np_[name], here, active)
+                    kind = "required property added" if name in nreq else "optional property added"
+                    if fc == "false":
+                        self.emit(out, path, here, kind, _ABSENT, np_[name], strict)
+                    else:
+                        self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], strict)
+                else:  # old documents met the map-value schema
+                    self.node(out, path, ob, fb, nb, np_[name], here, active)
         for name in sorted(nreq - oreq):
             self.emit(out, path, ptr + ("properties", name), "property newly required", Plain("optional"),
-                      Plain("required"))
+                      Plain("required"), NARROWED)
         for name in sorted(oreq - nreq):
-            if name in np_ or name not in op:
-                self.emit(out, path, ptr + ("properties", name), "property no longer required", Plain("required"),
-                          Plain("optional"))
-        oap, nap = o.get("additionalProperties", _ABSENT), n.get("additionalProperties", _ABSENT)
-        here = ptr + ("additionalProperties",)
-        if isinstance(oap, dict) and isinstance(nap, dict) and {} not in (oap, nap):
-            self.node(out, path, ob, oap, nb, nap, here, active)
-        elif _openness(oap) > _openness(nap):
-            kind = "additionalProperties closed" if nap is False else "additionalProperties constrained"
-            self.emit(out, path, here, kind, oap, nap, None if nap is False else TIGHTENED)
-        elif _openness(oap) < _openness(nap):
-            self.emit(out, path, here, "additionalProperties opened", oap, nap)
-
-    def arrays(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
-        oi, ni = o.get("items", _ABSENT), n.get("items", _ABSENT)
-        if isinstance(oi, (dict, bool)) and isinstance(ni, (dict, bool)):
-            self.node(out, path, ob, oi, nb, ni, ptr + ("items",), active)
-        elif oi is not ni and (oi is _ABSENT or ni is _ABSENT):
-            spec = TIGHTENED if oi is _ABSENT else RELAXED
-            self.emit(out, path, ptr + ("items",), f"items {_verb(spec)}", oi, ni, spec)
-        opi, npi = schema_list(o, "prefixItems"), schema_list(n, "prefixItems")
-        for i in range(max(len(opi), len(npi))):  # positional by definition
-            if i < len(opi) and i < len(npi):
-                self.node(out, path, ob, opi[i], nb, npi[i], ptr + ("prefixItems", i), active)
+            self.emit(out, path, ptr + ("properties", name), "property no longer required", Plain("required"),
+                      Plain("optional"), WIDENED)
+        opp, npp = schema_map(o, "patternProperties"), schema_map(n, "patternProperties")
+        for pat in sorted(set(opp) | set(npp)):
+            here = ptr + ("patternProperties", pat)
+            if pat in opp and pat in npp:
+                self.node(out, path, ob, opp[pat], nb, npp[pat], here, active)
+            elif pat in npp:
+                strict, _ = self.relation(path, ob, o.get("additionalProperties", True), nb, npp[pat], here, active)
+                self.emit(out, path, here, "patternProperties entry added", _ABSENT, npp[pat], strict)
             else:
-                spec = RELAXED if i >= len(npi) else TIGHTENED
-                self.emit(out, path, ptr + ("prefixItems", i), f"prefixItems {_verb(spec)}",
-                          opi[i] if i < len(opi) else _ABSENT, npi[i] if i < len(npi) else _ABSENT, spec)
+                strict, _ = self.relation(path, ob, opp[pat], nb, n.get("additionalProperties", True), here, active)
+                self.emit(out, path, here, "patternProperties entry removed", opp[pat], _ABSENT, strict)
+        for key in ("additionalProperties", "unevaluatedProperties", "propertyNames"):
+            self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+        odr, ndr = _dep_required(o), _dep_required(n)
+        for name in sorted(set(odr) | set(ndr)):
+            here = ptr + (original_key(n if name in ndr else o, "dependentRequired"), name)
+            old, new = odr.get(name, set()), ndr.get(name, set())
+            if old != new:
+                effect = NARROWED if old < new else WIDENED if new < old else BOTH
+                kind = ("dependentRequired added" if not old else "dependentRequired removed" if not new else
+                        {NARROWED: "dependentRequired tightened", WIDENED: "dependentRequired relaxed"}.get(
+                            effect, "dependentRequired changed"))
+                self.emit(out, path, here, kind, sorted(old) if old else _ABSENT, sorted(new) if new else _ABSENT,
+                          effect)
+        ods, nds = schema_map(o, "dependentSchemas"), schema_map(n, "dependentSchemas")
+        for name in sorted(set(ods) | set(nds)):
+            self.subschema(out, path, "dependentSchemas", ob, ods, nb, nds, ptr, active, name,
+                           original_key(n if name in nds else o, "dependentSchemas"))
 
-    def branches(self, out: list, path: str, key: str, ob: str, ol: Any, nb: str, nl: Any, ptr: tuple,
+    def subschema(self, out: list, path: str, key: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set,
+                  name: str | None = None, spelled: str | None = None) -> None:
+        """A keyword whose absence means `true`: compared as schemas, or named by how it opened/closed."""
+        k = name if name is not None else key
+        ov, nv = o.get(k, True), n.get(k, True)
+        oc, nc = self.canon(self.old, ob, ov), self.canon(self.new, nb, nv)
+        if oc == nc:
+            return
+        here = ptr + ((spelled or key, name) if name is not None else (original_key(n if k in n else o, key),))
+        if oc not in TRIVIAL + ("false",) and nc not in TRIVIAL + ("false",):
+            self.node(out, path, ob, ov, nb, nv, here, active)
+            return
+        effect = _bool_effect(oc, nc)
+        if key.endswith("Properties") and key != "patternProperties":
+            kind = "closed" if nc == "false" else "constrained" if effect == NARROWED else "opened"
+        else:
+            kind = "tightened" if effect == NARROWED else "relaxed"
+        self.emit(out, path, here, f"{key} {kind}", o.get(k, _ABSENT), n.get(k, _ABSENT), effect)
+
+    # --- arrays -----------------------------------------------------------------------------
+    def arrays(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+        """prefixItems (draft-07: items [...]) position by position, then items (draft-07: additionalItems)."""
+        opi = o.get("prefixItems") if isinstance(o.get("prefixItems"), list) else []
+        npi = n.get("prefixItems") if isinstance(n.get("prefixItems"), list) else []
+        orest, nrest = o.get("items", True), n.get("items", True)
+        for i in range(max(len(opi), len(npi))):
+            here = ptr + (original_key(n if i < len(npi) else o, "prefixItems"), i)
+            if i < len(opi) and i < len(npi):
+                self.node(out, path, ob, opi[i], nb, npi[i], here, active)
+            elif i < len(npi):  # old documents met `items` at this position
+                strict, _ = self.relation(path, ob, orest, nb, npi[i], here, active)
+                self.emit(out, path, here, "prefixItems entry added", _ABSENT, npi[i], strict)
+            else:
+                strict, _ = self.relation(path, ob, opi[i], nb, nrest, here, active)
+                self.emit(out, path, here, "prefixItems entry removed", opi[i], _ABSENT, strict)
+        for key in ("items", "unevaluatedItems"):
+            self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+        oc, nc = o.get("contains", _ABSENT), n.get("contains", _ABSENT)
+        if oc is not _ABSENT and nc is not _ABSENT:
+            self.node(out, path, ob, oc, nb, nc, ptr + ("contains",), active)
+        elif oc is not nc:
+            added = oc is _ABSENT
+            self.emit(out, path, ptr + ("contains",), f"contains {'added' if added else 'removed'}", oc, nc,
+                      NARROWED if added else WIDENED)
+
+    # --- unions and other applicators ---------------------------------------------------------
+    def unions(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+        ou = {k: self.distinct(self.old, ob, k, o[k]) for k in UNIONS if isinstance(o.get(k), list)}
+        nu = {k: self.distinct(self.new, nb, k, n[k]) for k in UNIONS if isinstance(n.get(k), list)}
+        if len(ou) == 1 and len(nu) == 1 and ou.keys() != nu.keys():
+            (ko, ol), (kn, nl) = next(iter(ou.items())), next(iter(nu.items()))
+            effect = self.union_relation(ko, kn, nb, [b for _, b in nl]) if min(len(ol), len(nl)) > 1 else NONE
+            self.emit(out, path, ptr + (kn,), "union keyword changed", Plain(ko), Plain(kn), effect)
+            self.branches(out, path, kn, ob, ol, nb, nl, ptr + (kn,), active)
+            return
+        for key in UNIONS:
+            if key in ou and key in nu:
+                self.branches(out, path, key, ob, ou[key], nb, nu[key], ptr + (key,), active)
+            elif key in ou or key in nu:
+                added = key in nu
+                self.emit(out, path, ptr + (key,), f"{key} {'added' if added else 'removed'}",
+                          o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if added else WIDENED)
+
+    def distinct(self, res: Resolver, base: str, key: str, branches: list) -> list[tuple[int, Any]]:
+        """(index, branch) pairs; duplicates dropped where they change nothing (allOf, anyOf)."""
+        if key == "oneOf":
+            return list(enumerate(branches))
+        seen: dict[str, tuple[int, Any]] = {}
+        for i, b in enumerate(branches):
+            seen.setdefault(self.canon(res, base, b), (i, b))
+        return sorted(seen.values(), key=lambda p: p[0])
+
+    def union_relation(self, ko: str, kn: str, nb: str, branches: list) -> str:
+        """Effect of switching a union keyword over the same branches."""
+        disjoint = all(self.disjoint(nb, a, nb, b) for i, a in enumerate(branches) for b in branches[i + 1:])
+        table = {("allOf", "anyOf"): WIDENED, ("anyOf", "allOf"): NARROWED,
+                 ("oneOf", "anyOf"): NONE if disjoint else WIDENED, ("anyOf", "oneOf"): NONE if disjoint else NARROWED,
+                 ("allOf", "oneOf"): WIDENED if disjoint else BOTH, ("oneOf", "allOf"): NARROWED if disjoint else BOTH}
+        return table[(ko, kn)]
+
+    def branches(self, out: list, path: str, key: str, ob: str, ol: list, nb: str, nl: list, ptr: tuple,
                  active: set) -> None:
         """Pair branches by content (exact first, then most similar), never by position."""
-        ol, nl = (ol if isinstance(ol, list) else None), (nl if isinstance(nl, list) else None)
-        if ol is None and nl is None:
-            return
-        if ol is None or nl is None:
-            spec = TIGHTENED if ol is None else RELAXED
-            kind = f"{key} {'added' if ol is None else 'removed'}"
-            self.emit(out, path, ptr, kind, ol or _ABSENT, nl or _ABSENT, spec)
-            return
-        pairs, lone_old, lone_new = self.pair(ob, ol, nb, nl)
+        pairs, lone_old, lone_new = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
         for i, j in pairs:
-            self.node(out, path, ob, ol[i], nb, nl[j], ptr + (j,), active)
-        narrowing = key == "allOf"  # a conjunct added narrows; an alternative added widens
+            self.node(out, path, ob, ol[i][1], nb, nl[j][1], ptr + (nl[j][0],), active)
         for i in lone_old:
-            kind, spec = (f"{key} branch removed", RELAXED) if narrowing else ("branch removed", None)
-            self.emit(out, path, ptr + (i,), kind, ol[i], _ABSENT, spec)
+            kind, effect = ("allOf branch removed", WIDENED) if key == "allOf" else ("branch removed", NARROWED)
+            self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
         for j in lone_new:
-            kind, spec = (f"{key} branch added", TIGHTENED) if narrowing else ("branch added", None)
-            self.emit(out, path, ptr + (j,), kind, _ABSENT, nl[j], spec)
+            if key == "allOf":
+                kind, effect = "allOf branch added", NARROWED
+            else:  # a oneOf alternative that overlaps another also rejects documents matching both
+                others = [b for k, (_, b) in enumerate(nl) if k != j]
+                overlap = key == "oneOf" and not all(self.disjoint(nb, nl[j][1], nb, b) for b in others)
+                kind, effect = "branch added", BOTH if overlap else WIDENED
+            self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
 
     def pair(self, ob: str, ol: list, nb: str, nl: list) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """(paired indexes, unpaired old, unpaired new): identical content first, then the most alike."""
@@ -397,31 +761,113 @@ class Differ:
                 free_n.remove(j)
         return sorted(pairs), free_o, free_n
 
+    def applicators(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+        """not (direction inverted), if/then/else, and keywords compared only for equality."""
+        on, nn = o.get("not", _ABSENT), n.get("not", _ABSENT)
+        if on is not _ABSENT and nn is not _ABSENT:
+            strict, _ = self.relation(path, ob, on, nb, nn, ptr + ("not",), active)
+            effect = flip(strict)
+            kind = {NARROWED: "not tightened", WIDENED: "not relaxed"}.get(effect, "not changed")
+            self.emit(out, path, ptr + ("not",), kind, on, nn, effect)
+        elif on is not nn:
+            added = on is _ABSENT
+            value = self.canon(self.new if added else self.old, nb if added else ob, nn if added else on)
+            effect = NONE if value == "false" else NARROWED if added else WIDENED
+            self.emit(out, path, ptr + ("not",), f"not {'added' if added else 'removed'}", on, nn, effect)
+        oi, ni = o.get("if", _ABSENT), n.get("if", _ABSENT)
+        oif = None if oi is _ABSENT else self.canon(self.old, ob, oi)
+        nif = None if ni is _ABSENT else self.canon(self.new, nb, ni)
+        if oif == nif and oif is not None:
+            for key in ("then", "else"):
+                self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+        elif oif != nif:
+            live_o = oif is not None and any(k in o for k in ("then", "else"))
+            live_n = nif is not None and any(k in n for k in ("then", "else"))
+            if live_o or live_n:
+                effect = BOTH if live_o and live_n else NARROWED if live_n else WIDENED
+                kind = {NARROWED: "conditional added", WIDENED: "conditional removed"}.get(effect,
+                                                                                          "conditional changed")
+                self.emit(out, path, ptr + ("if",), kind, oi, ni, effect)
+        for key in OPAQUE:
+            if o.get(key, _ABSENT) != n.get(key, _ABSENT):
+                self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
+
+
+def _lift(o: dict, n: dict) -> tuple[dict, dict]:
+    """A plain schema against an `anyOf`/`oneOf`: the plain one becomes a one-branch union of itself (the
+    keywords both share stay outside), so `{type: string}` -> `oneOf: [{type: string}, ...]` is a branch added."""
+    def unions(node):
+        return [k for k in ("anyOf", "oneOf") if isinstance(node.get(k), list)]
+
+    for plain, union, swap in ((o, n, False), (n, o, True)):
+        if any(k in plain for k in UNIONS) or len(unions(union)) != 1 or len(union[unions(union)[0]]) < 2:
+            continue
+        keep = {k: v for k, v in plain.items()
+                if k in IGNORED or k.startswith("\x00") or (k in union and union[k] == v)}
+        rest = {k: v for k, v in plain.items() if k not in keep}
+        if rest:
+            lifted = keep | {unions(union)[0]: [rest]}
+            return (union, lifted) if swap else (lifted, union)
+    return o, n
+
+
+def _bound(node: dict, lower: bool) -> tuple[float, int, str | None]:
+    """(value, strictness, keyword) of the numeric range's lower or upper end; strictness grows tighter."""
+    keys = (("minimum", 0), ("exclusiveMinimum", 1)) if lower else (("maximum", 0), ("exclusiveMaximum", 1))
+    sign = 1 if lower else -1
+    best: tuple[float, int, str | None] = (-float("inf"), 0, None)
+    for key, strict in keys:
+        v = node.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            cand = (sign * v, strict, key)
+            best = max(best, cand, key=lambda b: b[:2])
+    return (sign * best[0], best[1], best[2]) if lower else (sign * best[0], -best[1], best[2])
+
+
+def _num(value: Any, default: float) -> float:
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _positive(value: Any) -> Fraction | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return Fraction(str(value))
+    return None
+
+
+def _dep_required(node: dict) -> dict[str, set[str]]:
+    deps = node.get("dependentRequired")
+    if not isinstance(deps, dict):
+        return {}
+    return {k: {x for x in v if isinstance(x, str)} for k, v in deps.items() if isinstance(v, list)}
+
 
 def _likeness(a: Any, b: Any) -> float:
-    """How alike two branches look: shared property names, consts/enums and types."""
+    """How alike two branches look: shared property names, values (enum/const, also of properties), types."""
     if not (isinstance(a, dict) and isinstance(b, dict)):
         return 0.0
-    pa, pb = set(schema_map(a, "properties")), set(schema_map(b, "properties"))
-    score = len(pa & pb) / len(pa | pb) if pa | pb else 0.0
+    pa, pb = schema_map(a, "properties"), schema_map(b, "properties")
+    score = len(pa.keys() & pb.keys()) / len(pa.keys() | pb.keys()) if pa or pb else 0.0
     if a.get("type") is not None and a.get("type") == b.get("type"):
         score += 0.5
-    if "const" in a and a.get("const") == b.get("const"):
-        score += 1
+    va, vb = _values(a), _values(b)
+    if va is not None and vb is not None and va.keys() | vb.keys():
+        score += 2 * len(va.keys() & vb.keys()) / len(va.keys() | vb.keys())
+    for name in pa.keys() & pb.keys():  # a shared discriminator with the same values
+        if isinstance(pa[name], dict) and isinstance(pb[name], dict):
+            xa, xb = _values(pa[name]), _values(pb[name])
+            if xa and xb and xa.keys() & xb.keys():
+                score += 1
     return score
-
-
-def _verb(spec: tuple) -> str:
-    return {TIGHTENED: "tightened", RELAXED: "relaxed"}.get(spec, "changed")
 
 
 def _enum_delta(old: list, new: list) -> tuple[Any, Any]:
     """Full lists when short; otherwise only what differs."""
     if len(short(old, 1000)) + len(short(new, 1000)) <= 160:
         return old, new
-    keep = [v for v in old if v in new]
-    return ([f"... {len(keep)} unchanged"] + [v for v in old if v not in new],
-            [f"... {len(keep)} unchanged"] + [v for v in new if v not in old])
+    ok, nk = {_key(v) for v in old}, {_key(v) for v in new}
+    keep = [v for v in old if _key(v) in nk]
+    return ([f"... {len(keep)} unchanged"] + [v for v in old if _key(v) not in nk],
+            [f"... {len(keep)} unchanged"] + [v for v in new if _key(v) not in ok])
 
 
 def _rel(uri: str) -> str:
@@ -441,10 +887,26 @@ def _classify(old: Workspace, new: Workspace) -> list[Change]:
     out: list[Change] = []
     for path in sorted(olds.keys() | news.keys()):
         if path not in news:
-            out.append(Change(path, "", "schema deleted", "(schema)", "(absent)", *KINDS["schema deleted"]))
+            out.append(Change(path, "", "schema deleted", "(schema)", "(absent)", BOTH,
+                              "producers can no longer validate what they emit and consumers lose the contract"))
         elif path not in olds:
-            out.append(Change(path, "", "schema added", "(absent)", "(schema)", *KINDS["schema added"]))
+            out.append(Change(path, "", "schema added", "(absent)", "(schema)", NONE,
+                              "no document or reader depended on it before"))
         else:
             out.extend(differ.schema(olds[path], news[path]))
     return out
 
+
+def _snapshot(body: Any, path: str) -> Workspace:
+    doc = SchemaDoc(path, Path(path).name.removesuffix(".schema.json"), body, Source(path, "", ""))
+    return Workspace(Path("."), WorkspaceConfig(), (doc,), (), Decisions(), ())
+
+
+def compare_schemas(old: Any, new: Any, path: str = "schema.json") -> list[Change]:
+    """The changes between two standalone schema bodies (local `$ref`s only)."""
+    differ = Differ(_snapshot(old, path), _snapshot(new, path))
+    out: list[Change] = []
+    uri = "file:///" + path
+    with paused_gc():
+        differ.node(out, path, uri, old, uri, new, (), set())
+    return out

@@ -138,6 +138,7 @@ def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
         for w in data.get("waivers") or []
         if isinstance(w, dict)
     )
+    compat = data.get("compatibility") if isinstance(data.get("compatibility"), dict) else {}
     return m.Family(
         id=data["family"],
         path=rel,
@@ -156,6 +157,8 @@ def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
         downstream_consumers=_tuple(data.get("downstream_consumers")),
         guess=bool(data.get("guess", False)),
         waivers=waivers,
+        compatibility=compat.get("mode"),
+        additive=compat.get("additive"),
         lines=_lines(parsed),
     )
 

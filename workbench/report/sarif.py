@@ -41,7 +41,7 @@ def sarif_log(result: CheckResult) -> dict:
             "level": LEVEL[f.severity],
             "message": {"text": f.message + (f" ({f.note})" if f.note else "")},
             "locations": [{"physicalLocation": physical}],
-            "properties": {"category": f.category, "subjects": list(f.subjects)},
+            "properties": {"category": f.category, "subjects": list(f.subjects)} | dict(f.data),
         }
         if f.rule in index:
             res["ruleIndex"] = index[f.rule]

@@ -23,6 +23,7 @@ class Hit(NamedTuple):
     line: int | None = None
     subjects: tuple[str, ...] = ()
     severity: str | None = None  # overrides the rule's default
+    data: dict | None = None  # rule-specific structured fields (Finding.data)
 
 
 @dataclass(frozen=True)
@@ -34,19 +35,22 @@ class Rule:
     explanation: str
     check: Callable[..., Iterable[Hit]]
     needs_baseline: bool = False  # runs only with `--against`
+    details: tuple[str, ...] = ()  # extra lines for `workbench explain` (e.g. C001's change kinds)
 
 
 _RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False):
+def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False,
+         details: tuple[str, ...] = ()):
     assert category in CATEGORIES and severity in SEVERITIES, (rule_id, category, severity)
 
     def register(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if rule_id in _RULES:
             raise ValueError(f"duplicate rule id {rule_id}")
         doc = inspect.cleandoc(fn.__doc__ or "")
-        _RULES[rule_id] = Rule(rule_id, name, category, severity, " ".join(doc.split()), fn, needs_baseline)
+        _RULES[rule_id] = Rule(rule_id, name, category, severity, " ".join(doc.split()), fn, needs_baseline,
+                                 tuple(details))
         return fn
 
     return register

@@ -1,0 +1,155 @@
+"""Does one regular expression admit every string of another? (`pattern` compatibility)
+
+Decided only where it is sound to decide: both patterns parse into the same
+sequence of pieces (literals, character classes, repeats, groups, anchors) and
+every piece of one admits at least what the matching piece of the other admits;
+dropping an anchor widens. Anything else (alternations, look-arounds, negated
+classes, different shapes) is undecided and the caller says so.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    from re import _constants as C, _parser as P  # type: ignore[attr-defined]
+else:  # pragma: no cover
+    import sre_constants as C
+    import sre_parse as P
+
+MAXCODE = 0x10FFFF
+# ECMA-262 classes (ASCII), which is what JSON Schema's regex dialect means
+CATEGORIES = {
+    C.CATEGORY_DIGIT: [(48, 57)],
+    C.CATEGORY_WORD: [(48, 57), (65, 90), (95, 95), (97, 122)],
+    C.CATEGORY_SPACE: [(9, 13), (32, 32)],
+}
+EQ, SUB, SUP = "eq", "sub", "sup"  # new == old, new admits less, new admits more
+
+
+def pattern_relation(old: str, new: str) -> str | None:
+    """`narrowed`/`widened`/`none` when provable, else None (undecided)."""
+    if old == new:
+        return "none"
+    try:
+        a, b = list(P.parse(old)), list(P.parse(new))
+    except (re.error, RecursionError, OverflowError, TypeError):
+        return None
+    if not b:  # the empty pattern matches every string
+        return "widened"
+    if not a:
+        return "narrowed"
+    rel = _ends(a, b)
+    if rel is None:
+        return None
+    inner = _seq(a, b)
+    out = _join(rel, inner) if inner else None
+    return {EQ: "none", SUB: "narrowed", SUP: "widened"}.get(out or "")
+
+
+def _ends(a: list, b: list) -> str | None:
+    """Strip the anchors one side has and the other lacks (in place); dropping one widens."""
+    rel = EQ
+    for index, anchors in ((0, (C.AT_BEGINNING, C.AT_BEGINNING_STRING)), (-1, (C.AT_END, C.AT_END_STRING))):
+        ha = bool(a) and a[index][0] is C.AT and a[index][1] in anchors
+        hb = bool(b) and b[index][0] is C.AT and b[index][1] in anchors
+        if ha and not hb:
+            a.pop(index)
+            rel = _join(rel, SUP)
+        elif hb and not ha:
+            b.pop(index)
+            rel = _join(rel, SUB)
+        if rel is None:
+            return None
+    return rel
+
+
+def _join(x: str | None, y: str | None) -> str | None:
+    if x is None or y is None:
+        return None
+    if x == EQ:
+        return y
+    return x if y in (EQ, x) else None
+
+
+def _seq(a: list, b: list) -> str | None:
+    if len(a) != len(b):
+        return None
+    rel: str | None = EQ
+    for pa, pb in zip(a, b):
+        rel = _join(rel, _piece(pa, pb))
+        if rel is None:
+            return None
+    return rel
+
+
+def _piece(pa: tuple, pb: tuple) -> str | None:
+    (oa, va), (ob, vb) = pa, pb
+    sa, sb = _charset(oa, va), _charset(ob, vb)
+    if sa is not None and sb is not None:
+        return _sets(sa, sb)
+    if oa is not ob:
+        return None
+    if oa in (C.MAX_REPEAT, C.MIN_REPEAT):
+        (lo_a, hi_a, sub_a), (lo_b, hi_b, sub_b) = va, vb
+        inner = _seq(list(sub_a), list(sub_b))
+        if lo_a == lo_b and hi_a == hi_b:
+            count = EQ
+        elif lo_b <= lo_a and hi_b >= hi_a:
+            count = SUP
+        elif lo_b >= lo_a and hi_b <= hi_a:
+            count = SUB
+        else:
+            return None
+        return _join(count, inner)
+    if oa is C.SUBPATTERN:
+        return _seq(list(va[-1]), list(vb[-1])) if va[1:3] == vb[1:3] else None
+    return EQ if va == vb and oa in (C.AT, C.LITERAL) else None
+
+
+def _charset(op: Any, value: Any) -> list[tuple[int, int]] | None:
+    """The code points one piece matches, as intervals; None if it is not a single character."""
+    if op is C.LITERAL:
+        return [(value, value)]
+    if op is C.ANY:
+        return [(0, 9), (11, MAXCODE)]
+    if op is C.IN:
+        out: list[tuple[int, int]] = []
+        for kind, av in value:
+            if kind is C.LITERAL:
+                out.append((av, av))
+            elif kind is C.RANGE:
+                out.append(av)
+            elif kind is C.CATEGORY and av in CATEGORIES:
+                out.extend(CATEGORIES[av])
+            else:  # negation, unknown category
+                return None
+        return _merge(out)
+    return None
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(hi, out[-1][1]))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _covers(outer: list[tuple[int, int]], inner: list[tuple[int, int]]) -> bool:
+    return all(any(lo >= a and hi <= b for a, b in outer) for lo, hi in inner)
+
+
+def _sets(a: list, b: list) -> str | None:
+    a, b = _merge(a), _merge(b)
+    if a == b:
+        return EQ
+    if _covers(b, a):
+        return SUP
+    if _covers(a, b):
+        return SUB
+    return None

@@ -1,0 +1,27 @@
+"""`workbench diff REF`: the classified changes alone, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..rules.compatibility import Verdict
+
+
+def render_diff(verdicts: list[Verdict], label: str, fmt: str = "text") -> str:
+    """Changes grouped by schema with each one's verdict under its policy; JSON rows carry the structured
+    fields (change, pointer, old, new, breaks, mode, ...) and the severity `--check` would give."""
+    breaking = sum(v.breaking for v in verdicts)
+    if fmt == "json":
+        rows = [v.data() | {"schema": v.change.schema, "severity": v.severity, "message": v.describe()}
+                for v in verdicts]
+        doc = {"against": label, "summary": {"changes": len(verdicts), "breaking": breaking}, "changes": rows}
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    lines = [f"against {label}: {len(verdicts)} change(s), {breaking} breaking under the policy"]
+    for path, group in groupby(verdicts, key=lambda v: v.change.schema):
+        group = list(group)
+        lines.append(f"{path}  ({group[0].policy.label})")
+        lines.extend(f"  {'BREAKING' if v.breaking else 'ok      '}  {v.describe()}" for v in group)
+    return "\n".join(lines) + "\n"
