@@ -146,7 +146,7 @@ def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
                 for part in parts:
                     walk(base, part, prefix, depth + 1, trail)
 
-    walk(schema.uri, schema.body, "", 0, frozenset())
+    walk(refs.base_of(schema), schema.body, "", 0, frozenset())
     seen: set[str] = set()
     out = []
     for row in rows:  # oneOf variants can repeat a path: keep the first

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 from urllib.parse import urldefrag
 
-from ..analysis.refs import DATA_KEYWORDS, RefIndex, pointer_str
+from ..analysis.refs import RefIndex
 from ..analysis.refs import absolute as refs_absolute
 from ..model import Provenance, SchemaDoc, Workspace
+from ..schema.nodes import json_type
+from ..schema.nodes import walk as subschema_walk
+from ..schema.uri import pointer_str
 
 MAX_DEPTH = 8  # nested messages followed below one field
 PROTO_SCALARS = {"integer": "int64", "number": "double", "boolean": "bool", "null": "google.protobuf.NullValue"}
@@ -76,16 +79,11 @@ def _types(node: dict) -> list[str]:
     """The JSON types a subschema admits (from `type`, else from `enum`/`const` values)."""
     t = node.get("type")
     types = [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else []
-    if not types and "enum" in node:
-        types = sorted({_json_name(v) for v in node["enum"]})
+    if not types and isinstance(node.get("enum"), list):
+        types = sorted({json_type(v) for v in node["enum"]})
     if not types and "const" in node:
-        types = [_json_name(node["const"])]
+        types = [json_type(node["const"])]
     return types
-
-
-def _json_name(value: Any) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", type(None): "null",
-            list: "array", dict: "object"}.get(type(value), "string")
 
 
 def absolute(base: str, ref: str) -> str:
@@ -114,24 +112,18 @@ def describe_inline(node: Any) -> str:
     return "inline: " + ", ".join(parts)
 
 
-def walk(body: Any, ptr: tuple = ()) -> Iterator[tuple[tuple, dict]]:
-    """Every subschema object of a schema document with its pointer (data keywords skipped)."""
-    if isinstance(body, dict):
-        yield ptr, body
-        for key, value in body.items():
-            if key not in DATA_KEYWORDS:
-                yield from walk(value, ptr + (key,))
-    elif isinstance(body, list):
-        for i, value in enumerate(body):
-            yield from walk(value, ptr + (i,))
+def walk(body: Any) -> Iterator[tuple[tuple, dict]]:
+    """Every subschema object of a schema document with its pointer (the toolkit's walk, in its dialect)."""
+    for ptr, node, _ in subschema_walk(body):
+        yield ptr, node
 
 
 # ---------------------------------------------------------------- identifier mapping
 
 def references_to(ws: Workspace, refs: RefIndex, target: str) -> list[tuple[SchemaDoc, tuple, str]]:
     """Every `$ref` (schema, pointer, ref) whose chain reaches the absolute URI `target`."""
-    return [(schema, ptr, node["$ref"]) for schema in ws.schemas for ptr, node in walk(schema.body)
-            if isinstance(node.get("$ref"), str) and target in _ref_chain(refs, schema.uri, node["$ref"])]
+    return [(schema, r.ptr, r.ref) for schema in ws.schemas for r in refs.refs_of(schema)
+            if r.ref == r.node.get("$ref") and target in _ref_chain(refs, r.base, r.ref)]
 
 
 def identifier_uses(ws: Workspace, refs: RefIndex) -> list[IdentifierUse]:
@@ -169,7 +161,7 @@ def _ref_chain(refs: RefIndex, base: str, ref: str, limit: int = 16) -> list[str
         if resolved.status != "ok":
             break
         chain.append(resolved.uri)
-        base = resolved.doc
+        base = resolved.base
         contents = resolved.contents
         ref = contents.get("$ref") if isinstance(contents, dict) else None
     return chain
@@ -182,7 +174,7 @@ def representation(refs: RefIndex, schemas: list[SchemaDoc]) -> list[FieldMappin
     roots = {id(s.body) for s in refs.ws.contract_schemas}
     rows: list[FieldMapping] = []
     for schema in schemas:
-        base, root = refs.deref(schema.uri, schema.body)
+        base, root = refs.deref(refs.base_of(schema), schema.body)
         if isinstance(root, dict):
             _fields(refs, roots, schema.path, base, root, "", (id(root),), rows)
     return rows
@@ -293,7 +285,7 @@ def provenance_fields(refs: RefIndex, provenance: Provenance) -> list[FieldMappi
     """Each frozen provenance field as the canonical record defines it ("not defined" when absent)."""
     base = absolute("file:///", provenance.canonical_record)
     record = refs.resolve(base, "#" + provenance.pointer)
-    rbase, node = refs.deref(record.doc, record.contents) if record.status == "ok" else (base, None)
+    rbase, node = refs.deref(record.base, record.contents) if record.status == "ok" else (base, None)
     props = node.get("properties") if isinstance(node, dict) else None
     props = props if isinstance(props, dict) else {}
     required = set(node.get("required") or []) if isinstance(node, dict) else set()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from typing import Iterator
-from urllib.parse import urldefrag
 
 from ..loader.jsonfile import pointer_line
 from ..model import Family, SchemaDoc, Workspace

@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Any, Iterator
 from urllib.parse import urldefrag
 
-from ..analysis.refs import DATA_KEYWORDS, pointer_str
 from ..loader.jsonfile import pointer_line, split_pointer
 from ..model import Provenance, SchemaDoc
+from ..schema.nodes import walk
+from ..schema.uri import pointer_str
 from .registry import Hit, rule
-
-# keywords whose values map names to subschemas (a name there is never a keyword)
-SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
 def _at_pointer(ctx, schema: SchemaDoc, tokens: tuple[str, ...]) -> Any:
     """The subschema at `tokens` inside `schema`, following `$ref`s on the way (None if absent)."""
-    uri, node = schema.uri, schema.body
+    uri, node = ctx.refs.base_of(schema), schema.body
     for token in tokens:
         uri, node = ctx.refs.deref(uri, node)
         if isinstance(node, dict):
@@ -59,19 +57,10 @@ def canonical_record_hits(ctx) -> Iterator[Hit]:
 
 def iter_properties(body: Any) -> Iterator[tuple[tuple, str, Any]]:
     """(pointer of the `properties` object, property name, its subschema) anywhere in a schema."""
-    stack: list[tuple[tuple, Any, bool]] = [((), body, False)]  # (ptr, node, node is a name->schema map)
-    while stack:
-        ptr, node, is_map = stack.pop()
-        if isinstance(node, list):
-            stack.extend((ptr + (i,), v, False) for i, v in enumerate(node))
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if is_map:
-                    stack.append((ptr + (key,), value, False))
-                elif key not in DATA_KEYWORDS and isinstance(value, (dict, list)):
-                    if key == "properties" and isinstance(value, dict):
-                        yield from ((ptr + (key,), name, sub) for name, sub in value.items())
-                    stack.append((ptr + (key,), value, key in SCHEMA_MAPS))
+    for ptr, node, _ in walk(body):
+        props = node.get("properties")
+        if isinstance(props, dict):
+            yield from ((ptr + ("properties",), name, sub) for name, sub in props.items())
 
 
 def _refers_to_record(ctx, schema: SchemaDoc, sub: Any, record_uri: str, pointer: str) -> bool:
@@ -79,9 +68,9 @@ def _refers_to_record(ctx, schema: SchemaDoc, sub: Any, record_uri: str, pointer
     ref = sub.get("$ref") if isinstance(sub, dict) else None
     if not isinstance(ref, str):
         return False
-    target = ctx.refs.resolve(schema.uri, ref)
-    doc, frag = urldefrag(target.uri)
-    return target.status == "ok" and doc == record_uri and (frag == pointer or frag.startswith(pointer + "/"))
+    target = ctx.refs.resolve(ctx.refs.base_of(schema), ref)
+    frag = urldefrag(target.uri)[1]
+    return target.status == "ok" and target.doc == record_uri and (frag == pointer or frag.startswith(pointer + "/"))
 
 
 @rule("P001", "provenance-field-missing", "provenance", "error")

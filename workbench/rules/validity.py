@@ -112,8 +112,9 @@ def _validator(refs, s, docs):
     except Exception as exc:
         first = exc
     try:
-        cls = dialect_of(s.body).validator
-        validator = cls(s.body, registry=refs.registry, _resolver=refs.registry.resolver(base_uri=s.uri))
+        dialect = dialect_of(s.body)
+        resolver = refs.registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
+        validator = dialect.validator(s.body, registry=refs.registry, _resolver=resolver)
         validator.is_valid(None)  # resolves the root's references now, not while reading examples
         return validator, None
     except Exception:
