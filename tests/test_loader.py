@@ -124,13 +124,16 @@ def test_non_standard_json_literals(make_ws, literal, message):
     assert p.line == 3
 
 
-def test_globs_outside_the_root_are_ignored_not_raised(make_ws):
+def test_globs_outside_the_root_are_reported_not_followed(make_ws):
     ws = load_with(make_ws, {"decisions/workspace.yaml": (
         'schemas:\n  globs: ["/etc/*.json", "../*.schema.json", "ssot/schemas/*.schema.json"]\n'
         'examples:\n  patterns: ["/tmp/{name}.json", "ssot/examples/{name}.json"]\n'
     )})
     assert [s.path for s in ws.schemas] == [GOOD]
-    assert ws.problems == ()
+    assert sorted(p.message for p in ws.problems) == [
+        f"pattern {p!r} leaves the workspace root: ignored" for p in ("../*.schema.json", "/etc/*.json", "/tmp/*.json")
+    ]
+    assert {p.path for p in ws.problems} == {"decisions/workspace.yaml"}
 
 
 def test_duplicate_json_keys_report_line_of_duplicate(make_ws):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
 from .engine import Context
+from .loader.files import Files
 from .model import ChecklistItem, Workspace
 from .rules.governance import missing_fields, new_family_gaps
 from .rules.invocation import scan, scanned_files
@@ -55,12 +56,7 @@ class ChecklistRow:
 
 def evidence_exists(ws: Workspace, rel: str) -> bool:
     """Whether `rel` names an existing file or folder inside the root."""
-    root = ws.root.resolve()
-    try:
-        path = (root / rel).resolve()
-        return path.is_relative_to(root) and path.exists()
-    except (OSError, ValueError):
-        return False
+    return Files.of(ws).exists(rel)
 
 
 def _fields_gap(ws: Workspace, fam_id: str, names: tuple[str, ...]) -> str | None:

@@ -21,6 +21,7 @@ from .engine import check
 from .findings import CATEGORIES
 from .loader import load_workspace
 from .report import FORMATS, render_github, render_json, render_sarif, render_text
+from .store.writer import StoreError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -244,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command:
             return args.func(args)
         return cmd_tui(args)
-    except UsageError as exc:
+    except (UsageError, StoreError) as exc:
         print(f"workbench: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

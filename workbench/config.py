@@ -56,6 +56,7 @@ class WorkspaceConfig:
     budgets: Budgets = field(default_factory=Budgets)
     export_out: str = "doc/m0-runtime-contract-freeze"
     compatibility: Compatibility = field(default_factory=Compatibility)
+    max_file_bytes: int = 20_000_000  # `limits.max_file_bytes`: larger files are refused, not read
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "WorkspaceConfig":
@@ -78,4 +79,5 @@ class WorkspaceConfig:
             export_out=(data.get("export") or {}).get("out", base.export_out),
             compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
                                         compat.get("additive")),
+            max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
         )

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..engine import CheckResult
 from ..model import Workspace
-from ..store.writer import atomic_write
+from ..loader.files import Files
+from ..store.writer import atomic_write, contained
 from .docs import DOCS, HEADER, Inputs
 
 __all__ = ["DOCS", "HEADER", "export_docs", "out_dir", "render_docs"]
@@ -43,10 +44,13 @@ def export_docs(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]
     """
     from ..loader import load_workspace
 
-    target = Path(out) if out is not None else out_dir(ws)
+    # the configured folder comes from the repository: it must stay inside the root (links
+    # included); an explicit `out` is the caller's choice, and the documents stay inside it
+    target = Path(out) if out is not None else contained(ws.root, ws.config.export_out)
+    files = Files(target if out is not None else ws.root, ws.config.max_file_bytes)
     states: dict[str, str] = {}
     for _ in range(MAX_PASSES):
-        written = [name for name, text in render_docs(ws).items() if _write_if_changed(target / name, text)]
+        written = [name for name, text in render_docs(ws).items() if _write_if_changed(files, target / name, text)]
         for name in DOCS:
             states.setdefault(name, "unchanged")
         for name in written:
@@ -57,15 +61,17 @@ def export_docs(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]
     return [(_display(target / name, ws.root), states[name]) for name in DOCS]
 
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    """Atomically replace `path` with `text` (UTF-8, `\\n` endings) unless it already holds exactly that."""
+def _write_if_changed(files: Files, path: Path, text: str) -> bool:
+    """Atomically replace `path` with `text` (UTF-8, `\\n` endings) unless it already holds exactly that;
+    a link is written through to its target inside `files.root`, never out of it."""
     data = text.encode("utf-8")
+    real = contained(files.root, path)
     try:
-        if path.read_bytes() == data:
+        if files.read(real) == data:
             return False
     except OSError:
         pass
-    atomic_write(path, data)
+    atomic_write(real, data)
     return True
 
 

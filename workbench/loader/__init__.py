@@ -13,6 +13,7 @@ from pathlib import Path
 from .. import model as m
 from ..config import WorkspaceConfig
 from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
+from .files import Files
 from .jsonfile import Parsed, parse_json
 
 SCHEMA_SUFFIX = ".schema.json"
@@ -26,17 +27,10 @@ class LoadCache:
     yaml: dict = field(default_factory=dict)
 
 
-def _glob(root: Path, patterns: tuple[str, ...]) -> list[str]:
-    found: set[str] = set()
-    for pattern in patterns:
-        try:
-            found.update(p.relative_to(root).as_posix() for p in root.glob(pattern) if p.is_file())
-        except (ValueError, OSError, NotImplementedError):  # outside the root, absolute, unreadable
-            continue
-    return sorted(found)
+CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
 
 
-def _example_files(root: Path, patterns: tuple[str, ...], schemas: list[m.SchemaDoc]):
+def _example_files(files: Files, patterns: tuple[str, ...], schemas: list[m.SchemaDoc], problems: list[m.Problem]):
     """(schema, example path) pairs: one glob per pattern, matched back to schema names."""
     by_name = {s.name: s for s in schemas if not s.shared}
     pairs = set()
@@ -46,7 +40,9 @@ def _example_files(root: Path, patterns: tuple[str, ...], schemas: list[m.Schema
         regex = re.compile(
             "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part) for part in re.split(r"(\{name\})", pattern))
         )
-        for rel in _glob(root, (pattern.replace("{name}", "*"),)):
+        rels, probs = files.glob(pattern.replace("{name}", "*"), CONFIG)
+        problems.extend(probs)
+        for rel in rels:
             match = regex.fullmatch(rel)
             schema = by_name.get(match.group("name")) if match else None
             if schema:
@@ -61,15 +57,14 @@ def _glob_regex(pattern: str) -> str:
     return out.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
 
 
-def _read_json(root: Path, rel: str, cache: LoadCache, config: WorkspaceConfig) -> Parsed:
-    path = root / rel
+def _read_json(files: Files, rel: str, cache: LoadCache, config: WorkspaceConfig) -> Parsed:
     try:
-        stat = path.stat()
+        stat = files.stat(rel)
         key = (stat.st_mtime_ns, stat.st_size)
         hit = cache.json.get(rel)
         if hit and hit[0] == key:
             return hit[1]
-        parsed = parse_json(rel, path.read_bytes(), config.thresholds.max_nesting)
+        parsed = parse_json(rel, files.read(rel), config.thresholds.max_nesting)
     except OSError as exc:
         return Parsed(None, None, (m.Problem(rel, f"cannot read: {exc.strerror or exc}", kind="fatal"),))
     cache.json[rel] = (key, parsed)
@@ -92,14 +87,18 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
 
     reader = FileReader(root, cache.yaml)
     config = read_config(reader)
+    files = reader.files = Files(root, config.max_file_bytes)
     sources: dict[str, m.Source] = {}
     read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)
 
-    shared = set(_glob(root, config.shared_globs))
+    shared_found, shared_problems = files.glob_all(config.shared_globs, CONFIG)
+    shared = set(shared_found)
+    schema_files, schema_problems = files.glob_all(config.schema_globs, CONFIG)
+    problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems}.values())
     schemas: list[m.SchemaDoc] = []
-    for rel in _glob(root, config.schema_globs):
+    for rel in schema_files:
         read.add(rel)
-        parsed = _read_json(root, rel, cache, config)
+        parsed = _read_json(files, rel, cache, config)
         problems.extend(parsed.problems)
         if parsed.source:
             sources[rel] = parsed.source
@@ -113,9 +112,9 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
 
     examples: list[m.Example] = []
-    for schema, rel in _example_files(root, config.example_patterns, schemas):
+    for schema, rel in _example_files(files, config.example_patterns, schemas, problems):
         read.add(rel)
-        parsed = _read_json(root, rel, cache, config)
+        parsed = _read_json(files, rel, cache, config)
         problems.extend(parsed.problems)
         if parsed.source:
             sources[rel] = parsed.source
@@ -124,7 +123,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
 
     decisions = read_decisions(reader)
     problems.extend(reader.problems)
-    problems.extend(_dangling(decisions, {s.path for s in schemas}, root))
+    problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
     if not decisions.present:
         problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
 
@@ -135,7 +134,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources)
 
 
-def _dangling(decisions: m.Decisions, schema_paths: set[str], root: Path) -> list[m.Problem]:
+def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> list[m.Problem]:
     """Decisions that name schemas not in the workspace, or a schema claimed twice."""
     out: list[m.Problem] = []
     owner: dict[str, str] = {}
@@ -143,7 +142,7 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], root: Path) -> lis
         for i, path in enumerate(fam.schemas):
             line = fam.line(f"schemas.{i}")
             if path not in schema_paths:
-                why = "does not exist" if not (root / path).exists() else "is not a loadable schema"
+                why = "does not exist" if not files.exists(path) else "is not a loadable schema"
                 out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line, field="schemas"))
             elif path in owner:
                 out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line, field="schemas"))

@@ -7,15 +7,18 @@ rest of the record still loads.
 from __future__ import annotations
 
 import json
+import math
+import os
 from functools import cache
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
 
 from .. import model as m
 from ..config import WorkspaceConfig
+from .files import Files
 from .yamlfile import ParsedYaml, parse_yaml
 
 DECISIONS_DIR = "decisions"
@@ -55,21 +58,21 @@ def decisions_schema(kind: str) -> dict[str, Any]:
 class FileReader:
     """Reads decisions files, collecting problems; `cache` skips unchanged files."""
 
-    def __init__(self, root: Path, cache: dict | None = None):
+    def __init__(self, root: Path, cache: dict | None = None, files: Files | None = None):
         self.root = root
+        self.files = files or Files(root)  # the loader swaps in the configured size cap after the config
         self.problems: list[m.Problem] = []
         self.cache = cache if cache is not None else {}
 
     def read(self, rel: str) -> ParsedYaml | None:
-        path = self.root / rel
         try:
-            stat = path.stat()
+            stat = self.files.stat(rel)
             key = (stat.st_mtime_ns, stat.st_size)
             hit = self.cache.get(rel)
             if hit and hit[0] == key:
                 parsed = hit[1]
             else:
-                parsed = parse_yaml(rel, path.read_bytes())
+                parsed = parse_yaml(rel, self.files.read(rel))
                 self.cache[rel] = (key, parsed)
         except OSError as exc:
             self.problems.append(m.Problem(rel, f"cannot read: {exc.strerror or exc}"))
@@ -89,6 +92,14 @@ class FileReader:
             self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
             return None
         bad: set[tuple] = set()
+        for path in _non_finite(data):  # `.nan` and `.inf` pass every numeric bound of a schema
+            field = ".".join(map(str, path))
+            self.problems.append(m.Problem(rel, f"{field}: NaN and infinite numbers are not allowed",
+                                           parsed.line(path), field=field))
+            bad.add(_unit(path))
+        if bad:
+            data = _without(data, bad)
+            bad = set()
         if fast_validator(kind).is_valid(data):
             return data, parsed
         for err in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
@@ -98,9 +109,27 @@ class FileReader:
                 return None
             field = ".".join(map(str, path)) or "(root)"
             self.problems.append(m.Problem(rel, f"{field}: {err.message}", parsed.line(path), field=field))
-            # drop the smallest unit that holds the error: a list entry, else the top-level field
-            bad.add(path[:2] if len(path) > 1 and isinstance(path[1], int) else path[:1])
+            bad.add(_unit(path))
         return _without(data, bad), parsed
+
+
+def _unit(path: tuple) -> tuple:
+    """The smallest unit dropped for an error at `path`: a list entry, else the top-level field."""
+    return path[:2] if len(path) > 1 and isinstance(path[1], int) else path[:1]
+
+
+def _non_finite(data: Any) -> list[tuple]:
+    """Paths of the NaN/infinite floats in parsed YAML."""
+    out, stack = [], [((), data)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, float) and not math.isfinite(node):
+            out.append(path)
+        elif isinstance(node, dict):
+            stack.extend((path + (k,), v) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(node))
+    return sorted(out, key=lambda p: list(map(str, p)))
 
 
 def _without(data: dict, bad: set[tuple]) -> dict:
@@ -126,7 +155,7 @@ def _lines(parsed: ParsedYaml) -> dict[str, int]:
 
 def read_config(reader: FileReader) -> WorkspaceConfig:
     rel = f"{DECISIONS_DIR}/workspace.yaml"
-    if not (reader.root / rel).is_file():
+    if not reader.files.is_file(rel) and not os.path.lexists(reader.root / rel):
         return WorkspaceConfig()
     got = reader.validated(rel, "workspace")
     return WorkspaceConfig.from_data(got[0]) if got else WorkspaceConfig()
@@ -183,8 +212,10 @@ def _delta(rel: str, data: dict, parsed: ParsedYaml) -> m.Delta:
 def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callable) -> list:
     out = []
     seen: dict[str, str] = {}
-    for path in sorted((reader.root / DECISIONS_DIR / folder).glob("*.yaml")):
-        rel = f"{DECISIONS_DIR}/{folder}/{path.name}"
+    rels, problems = reader.files.glob(f"{DECISIONS_DIR}/{folder}/*.yaml")
+    reader.problems.extend(problems)
+    for rel in rels:
+        path = PurePosixPath(rel)
         got = reader.validated(rel, kind)
         if not got:
             continue
@@ -211,7 +242,11 @@ def _items(data: dict, key: str, parsed: ParsedYaml, build: Callable) -> tuple:
 
 def read_decisions(reader: FileReader) -> m.Decisions:
     """Everything under decisions/, each file validated; problems go to the reader."""
-    if not (reader.root / DECISIONS_DIR).is_dir():
+    try:
+        if not reader.files.real(DECISIONS_DIR).is_dir():
+            return m.Decisions()
+    except OSError as exc:
+        reader.problems.append(m.Problem(DECISIONS_DIR, exc.strerror or str(exc)))
         return m.Decisions()
     families = _records(reader, "families", "family", "family", _family)
     deltas = _records(reader, "deltas", "delta", "delta", _delta)
@@ -219,7 +254,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
     parsed_by: dict[str, ParsedYaml] = {}
     for name, kind in SINGLE_FILES.items():
         rel = f"{DECISIONS_DIR}/{name}"
-        if (reader.root / rel).is_file():
+        if reader.files.is_file(rel) or os.path.lexists(reader.root / rel):
             got = reader.validated(rel, kind)
             if got:
                 single[kind], parsed_by[kind] = got

@@ -6,6 +6,7 @@ import difflib
 from pathlib import PurePosixPath
 
 from ..export import render_docs
+from ..loader.files import Files
 from .registry import Hit, rule
 
 EXCERPT_LINES = 10  # changed lines shown in the message
@@ -52,15 +53,19 @@ def export_stale(ctx):
     if not ws.decisions.present:
         return
     folder = PurePosixPath(ws.config.export_out)
+    files = Files.of(ws)
     for name, text in render_docs(ws, ctx.prior).items():
         rel = (folder / name).as_posix()
         try:
-            committed = (ws.root / rel).read_bytes().decode("utf-8")
+            committed = files.read_text(rel)
         except FileNotFoundError:
             yield Hit(f"missing: run `workbench export` to write {name}", rel, None, (name,))
             continue
-        except (OSError, UnicodeDecodeError) as exc:
-            yield Hit(f"cannot read the committed document: {exc}", rel, None, (name,))
+        except OSError as exc:
+            yield Hit(f"cannot read the committed document: {exc.strerror or exc}", rel, None, (name,))
+            continue
+        except UnicodeDecodeError as exc:
+            yield Hit(f"cannot read the committed document: not UTF-8 text (offset {exc.start})", rel, None, (name,))
             continue
         if committed == text:
             continue

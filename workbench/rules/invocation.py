@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import ast
 import fnmatch
-import stat
-from pathlib import Path
 from typing import Iterator
 
+from ..loader.files import Files
 from ..loader.jsonfile import decode
 from ..model import InvocationPolicy, Workspace
 from .registry import Hit, rule
 
-MAX_BYTES = 2_000_000
+MAX_BYTES = 2_000_000  # client files larger than this are reported, not parsed
+POLICY = "decisions/invocation.yaml"
 DYNAMIC_IMPORTS = ("__import__", "importlib.import_module")
 
 
@@ -24,21 +24,12 @@ def scanned_files(ws: Workspace) -> list[str]:
     policy = ws.decisions.invocation
     if policy is None:
         return []
-    root = ws.root.resolve()
-    found: set[str] = set()
-    for pattern in policy.scan:
-        try:
-            matches = list(root.glob(pattern))
-        except (ValueError, OSError, NotImplementedError):
-            continue
-        for path in matches:
-            try:
-                rel = path.resolve().relative_to(root).as_posix()
-            except (ValueError, OSError):
-                continue  # a symlink out of the root is not scanned
-            if path.is_file() and not any(fnmatch.fnmatchcase(rel, a) for a in policy.approved):
-                found.add(rel)
-    return sorted(found)
+    found, _ = Files.of(ws).glob_all(policy.scan, POLICY)  # links out of the root are never scanned
+    return _approved_removed(found, policy)
+
+
+def _approved_removed(found: list[str], policy: InvocationPolicy) -> list[str]:
+    return [rel for rel in found if not any(fnmatch.fnmatchcase(rel, a) for a in policy.approved)]
 
 
 def _forbidden(name: str, entries: tuple[str, ...]) -> str | None:
@@ -102,15 +93,10 @@ def violations_in(tree: ast.AST, policy: InvocationPolicy) -> Iterator[tuple[int
             yield node.lineno, f"forbidden call {name}{alias}", name
 
 
-def _parse(path: Path, rel: str) -> tuple[ast.AST | None, int | None, str]:
+def _parse(files: Files, rel: str) -> tuple[ast.AST | None, int | None, str]:
     """The file's syntax tree, or (None, line, why) when it cannot be scanned."""
     try:
-        st = path.stat()
-        if not stat.S_ISREG(st.st_mode):
-            return None, None, "not a regular file"
-        if st.st_size > MAX_BYTES:
-            return None, None, f"larger than {MAX_BYTES} bytes: not scanned"
-        text, problem = decode(rel, path.read_bytes())
+        text, problem = decode(rel, files.read(rel))
     except OSError as exc:
         return None, None, f"cannot read: {exc.strerror or exc}"
     if problem:
@@ -128,8 +114,12 @@ def scan(ws: Workspace) -> Iterator[Hit]:
     policy = ws.decisions.invocation
     if policy is None:
         return
-    for rel in scanned_files(ws):
-        tree, line, why = _parse(ws.root / rel, rel)
+    files = Files(ws.root, min(MAX_BYTES, ws.config.max_file_bytes))
+    found, refused = files.glob_all(policy.scan, POLICY)
+    for problem in refused:  # a link out of the root, a FIFO: named, never read
+        yield Hit(f"{problem.path} {problem.message}", problem.path, None, (problem.path,))
+    for rel in _approved_removed(found, policy):
+        tree, line, why = _parse(files, rel)
         if tree is None:
             yield Hit(f"{rel} {why}", rel, line, (rel,))
             continue

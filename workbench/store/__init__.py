@@ -26,15 +26,16 @@ from .roundtrip import (
     Record,
     fingerprint,
     read_record,
+    root_of,
     save_record,
     to_plain,
     unified_diff,
 )
-from .writer import TEMP_PREFIX, TEMP_SUFFIX, StoreError, atomic_write
+from .writer import TEMP_PREFIX, TEMP_SUFFIX, StoreError, atomic_write, clean_stale_temps, contained, locked
 
 __all__ = [
     "ABSENT", "DELETE", "FAMILY_LIST_FIELDS", "FAMILY_TEXT_FIELDS", "TEMP_PREFIX", "TEMP_SUFFIX",
     "Conflict", "FamilyEdit", "Placed", "Record", "StoreError",
-    "atomic_write", "fingerprint", "missing_evidence", "read_record", "save_record", "split_list",
+    "atomic_write", "clean_stale_temps", "contained", "fingerprint", "locked", "missing_evidence", "read_record", "root_of", "save_record", "split_list",
     "tick_checklist_item", "to_plain", "unified_diff", "validate_family_edit",
 ]

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Mapping
 
 from ruamel.yaml.comments import CommentedMap
 
+from ..loader.files import Files
 from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
 from .writer import StoreError
 
@@ -148,6 +149,6 @@ def _ordered_item_changes(rec: Record, index: int, changes: dict) -> dict:
 
 
 def missing_evidence(root: str | Path, paths: Iterable[str]) -> list[str]:
-    """Evidence paths (relative to the root) that do not exist."""
-    root = Path(root)
-    return [p for p in paths if not (root / p).exists()]
+    """Evidence paths (relative to the root) that do not exist inside it."""
+    files = Files(Path(root))
+    return [p for p in paths if not files.exists(p)]

@@ -3,8 +3,9 @@
 Every write is a ruamel round trip of the file as it is on disk now: only the
 keys that changed are touched, so comments, key order, quoting and unknown keys
 survive. A write refuses to replace a file whose bytes changed since the caller
-read it (`Conflict`), and lands atomically (temp file in the same folder, fsync,
-`os.replace`), so a reader or watcher never sees half a file.
+read it (`Conflict`, checked under the writers' lock and again just before the
+rename), and lands atomically through `writer.atomic_write`. A symlinked record is
+written through to its target when that is inside the root, refused otherwise.
 
     rec = read_record(path)
     save_record(path, {"owner": "gateway-api"}, rec.fingerprint)   # may raise Conflict
@@ -17,6 +18,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -26,7 +28,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .style import styled
-from .writer import StoreError, atomic_write
+from ..loader.files import Files
+from .writer import StoreError, atomic_write, clean_stale_temps, contained, locked
 
 ABSENT = ""  # fingerprint of a file that does not exist
 DELETE = None  # a change to None removes the key
@@ -89,13 +92,24 @@ def to_plain(node: Any) -> Any:
     return node
 
 
-def _read_bytes(path: Path) -> bytes | None:
+def root_of(path: str | Path) -> Path:
+    """The workspace root of a decisions file: the folder holding its `decisions/` (else its own folder)."""
+    path = Path(os.path.abspath(path))
+    return next((p.parent for p in path.parents if p.name == "decisions"), path.parent)
+
+
+def _real(path: Path) -> Path:
+    """The file a read or write of `path` reaches: links inside the root followed, none out of it."""
+    return contained(root_of(path), path)
+
+
+def _read_bytes(real: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return Files(real.parent).read(real)  # regular files only, size-capped: a FIFO cannot hang a save
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise StoreError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise StoreError(f"cannot read {real}: {exc.strerror or exc}") from exc
 
 
 def _parse(path: Path, raw: bytes | None) -> tuple[Any, str]:
@@ -118,7 +132,9 @@ def _parse(path: Path, raw: bytes | None) -> tuple[Any, str]:
 
 
 def _read(path: Path) -> Record:
-    raw = _read_bytes(path)
+    real = _real(path)
+    clean_stale_temps(real.parent)  # what a killed save left behind
+    raw = _read_bytes(real)
     data, text = _parse(path, raw)
     return Record(path, data, text, ABSENT if raw is None else fingerprint(raw))
 
@@ -227,20 +243,32 @@ def save_record(
     property order for families, deltas and workspace config).
     """
     path = Path(path)
-    raw = _read_bytes(path)
-    now = ABSENT if raw is None else fingerprint(raw)
-    if now != expected_fingerprint:
-        current = "" if raw is None else raw.decode("utf-8", errors="replace")
-        raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), current, now)
-    doc, text = _parse(path, raw)
-    _apply(doc, changes, key_order or _schema_order(path))
-    new_text = _dump(doc)
-    if new_text != text or raw is None:
-        atomic_write(path, new_text)
+    real = _real(path)
+    with locked(real):  # read-compare-replace is one step for every writer using the store
+        clean_stale_temps(real.parent)
+        raw = _read_bytes(real)
+        now = ABSENT if raw is None else fingerprint(raw)
+        if now != expected_fingerprint:
+            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), _text(raw), now)
+        doc, text = _parse(path, raw)
+        _apply(doc, changes, key_order or _schema_order(path))
+        new_text = _dump(doc)
+
+        def still_unchanged() -> None:  # an editor that does not take the lock may have saved meanwhile
+            again = _read_bytes(real)
+            if (ABSENT if again is None else fingerprint(again)) != now:
+                raise Conflict(path, text, _text(again), ABSENT if again is None else fingerprint(again))
+
+        if new_text != text or raw is None:
+            atomic_write(real, new_text, before_replace=still_unchanged)
     data = new_text.encode("utf-8")
     rec = Record(path, doc, new_text, fingerprint(data))
     _remember(rec)
     return rec
+
+
+def _text(raw: bytes | None) -> str:
+    return "" if raw is None else raw.decode("utf-8", errors="replace")
 
 
 def _schema_order(path: Path) -> list[str]:

@@ -2,17 +2,36 @@
 
 A temp file in the same folder (`.wb-<name>.<random>.tmp`, which watchers
 ignore), fsync, `os.replace`, fsync of the folder: a reader never sees half a
-file and a crash leaves the old file or the new one.
+file and a crash leaves the old file or the new one. Temp files a killed writer
+left behind are removed by the next read once they are a minute old.
+
+Writers of the same file serialise on an exclusive `fcntl` lock of a sidecar
+file (`.wb-<name>.lock`, kept: removing it would race), and `atomic_write` runs
+the caller's last check immediately before the rename, so an editor's save that
+lands in between is detected, not overwritten. Every OS error is a `StoreError`
+naming the path.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
-TEMP_PREFIX = ".wb-"  # temp files: ".wb-<name>.<random>.tmp" (the TUI watcher ignores them)
+from ..loader.files import Files
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: writes are still atomic, just not serialised
+    fcntl = None  # type: ignore[assignment]
+
+TEMP_PREFIX = ".wb-"  # temp and lock files: ".wb-<name>.<random>.tmp", ".wb-<name>.lock" (the TUI watcher ignores them)
 TEMP_SUFFIX = ".tmp"
+LOCK_SUFFIX = ".lock"
+STALE_SECONDS = 60  # a temp file this old belongs to a writer that died
 NEW_FILE_MODE = 0o644
 
 
@@ -20,28 +39,88 @@ class StoreError(Exception):
     """The file cannot be changed safely (unreadable, not a YAML mapping, bad path)."""
 
 
-def atomic_write(path: str | Path, data: str | bytes) -> None:
-    """Replace `path` with `data` (text is written as UTF-8, newlines untouched), keeping its mode."""
+def _failed(what: str, path: Path, exc: OSError) -> StoreError:
+    return StoreError(f"cannot {what} {path}: {exc.strerror or exc}")
+
+
+def contained(root: str | Path, path: str | Path) -> Path:
+    """Where a write to `path` lands: its real path (a link inside `root` is written through
+    to its target); `StoreError` naming `path` when that is outside `root`."""
+    try:
+        return Files(Path(root)).real(path)
+    except OSError as exc:
+        raise StoreError(f"{path}: {exc.strerror or exc}: nothing written") from exc
+
+
+@contextmanager
+def locked(path: str | Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path`'s sidecar lock file (blocks until free)."""
+    path = Path(path)
+    lock = path.parent / f"{TEMP_PREFIX}{path.name}{LOCK_SUFFIX}"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), NEW_FILE_MODE)
+    except OSError as exc:
+        raise _failed("lock", path, exc) from exc
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def clean_stale_temps(folder: str | Path, older_than: float = STALE_SECONDS) -> list[str]:
+    """Remove this writer's temp files in `folder` older than `older_than` seconds; their names."""
+    removed: list[str] = []
+    now = time.time()
+    try:
+        with os.scandir(folder) as it:
+            entries = [e for e in it if e.name.startswith(TEMP_PREFIX) and e.name.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for entry in entries:
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > older_than:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+        except OSError:
+            continue  # gone already, or not ours to remove
+    return sorted(removed)
+
+
+def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[], None] | None = None) -> None:
+    """Replace `path` with `data` (text is written as UTF-8, newlines untouched), keeping its mode.
+
+    `before_replace` runs after the temp file is durable and immediately before the
+    rename; whatever it raises aborts the write (the temp file is removed)."""
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = NEW_FILE_MODE
-    fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            mode = path.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            mode = NEW_FILE_MODE
+        fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+    except OSError as exc:
+        raise _failed("write", path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)  # mkstemp creates 0600
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise _failed("write", path, exc) from exc
         raise
     _fsync_dir(path.parent)
 
