@@ -244,7 +244,7 @@ class RefIndex:
                 if id(start) in done:
                     continue
                 # iterative DFS; `path` holds the current chain of (id, uri)
-                path: list[tuple[int, str]] = [(id(start), s.uri + "#" + pointer_str(r.ptr))]
+                path: list[tuple[int, Any]] = [(id(start), (s.uri, r.ptr))]  # URI text only when reported
                 on_path = {id(start): 0}
                 iters = [iter(successors(r.base, start))]
                 while iters:
@@ -257,7 +257,8 @@ class RefIndex:
                         continue
                     tid, tnode, tbase, turi = step
                     if tid in on_path:
-                        chain = [u for _, u in path[on_path[tid]:]] + [turi]
+                        chain = [u if isinstance(u, str) else u[0] + "#" + pointer_str(u[1])
+                                 for _, u in path[on_path[tid]:]] + [turi]
                         cycle = frozenset(i for i, _ in path[on_path[tid]:])
                         if cycle not in reported:
                             reported.add(cycle)

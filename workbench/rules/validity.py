@@ -108,7 +108,7 @@ def _validator(refs, s, docs):
     try:
         pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
         registry = jsonschema_rs.Registry(pairs) if len(pairs) > 1 else None
-        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri), None
+        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True), None
     except Exception as exc:
         first = exc
     try:
