@@ -26,11 +26,13 @@ from urllib.parse import urljoin
 
 from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..config import WorkspaceConfig
+from ..schema import dialect_of
+from ..schema.dialect import ANNOTATIONS
 from .fields import paused_gc
 from .patterns import pattern_relation
 from .refs import pointer_str
 from .resolve import Resolver
-from .walk import ANNOTATIONS, SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, SET_KEYWORDS, required_names, schema_map
+from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, SET_KEYWORDS, required_names, schema_map
 
 NARROWED, WIDENED, BOTH, NONE = "narrowed", "widened", "both", "none"
 EFFECTS = (NARROWED, WIDENED, BOTH, NONE)
@@ -150,45 +152,35 @@ UNIONS = ("allOf", "anyOf", "oneOf")
 # keywords whose absence means `true` (an always-valid subschema)
 ABSENT_TRUE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItems", "propertyNames")
 # keywords without an assertion in 2020-12 (content* are annotations unless a vocabulary says otherwise)
-IGNORED = ANNOTATIONS | {"$defs", "definitions", "contentMediaType", "contentEncoding", "contentSchema"}
+IGNORED = ANNOTATIONS | {"$defs", "definitions", "contentSchema"}
 OPAQUE = ("$dynamicRef", "$recursiveRef")
 TRIVIAL = ("true", "{}")
 MAX_DEPTH = 48
 _ABSENT = object()
 
 
-# --- dialects: the one place that knows how older drafts spell 2020-12's keywords --------------
-LEGACY = ("draft-03", "draft-04", "draft-06", "draft-07")  # `dependencies`, tuple `items`, `additionalItems`
+# --- dialects: older drafts' keywords spelled as 2020-12's (vocabulary from workbench.schema) ---------------
 SPELLED = "\x00spelled"  # the keyword a normalised key was written as (for pointers into the file)
-
-
-def dialect(body: Any) -> str:
-    """`2020-12`, `2019-09` or a legacy draft name, from the root's `$schema` (2020-12 when absent)."""
-    uri = body.get("$schema") if isinstance(body, dict) else None
-    if isinstance(uri, str):
-        for name in LEGACY + ("2019-09",):
-            if name in uri:
-                return name
-    return "2020-12"
 
 
 def as_2020(node: dict, root: Any) -> dict:
     """`node` (a schema object of the document `root`) with older drafts' keywords spelled as 2020-12's:
     tuple `items: [...]` + `additionalItems` -> `prefixItems` + `items`; `dependencies` ->
     `dependentRequired` / `dependentSchemas`."""
-    name = dialect(root)
+    vocab = dialect_of(root)
     items, deps = node.get("items"), node.get("dependencies")
-    tuple_items = isinstance(items, list) and name != "2020-12"
-    if not tuple_items and not (isinstance(deps, dict) and name in LEGACY) and "additionalItems" not in node:
+    tuple_items = isinstance(items, list) and "items" in vocab.one_or_list
+    legacy_deps = isinstance(deps, dict) and "dependencies" in vocab.maps
+    if not (tuple_items or legacy_deps or "additionalItems" in node):
         return node
     out, spelled = dict(node), {}
-    out.pop("additionalItems", None)
+    out.pop("additionalItems", None)  # meaningful only beside a tuple `items`
     if tuple_items:
         out["prefixItems"], spelled["prefixItems"] = items, "items"
         out.pop("items")
-        if "additionalItems" in node:
+        if "additionalItems" in node and "additionalItems" in vocab.one:
             out["items"], spelled["items"] = node["additionalItems"], "additionalItems"
-    if isinstance(deps, dict) and name in LEGACY:
+    if legacy_deps:
         out.pop("dependencies")
         req = {k: v for k, v in deps.items() if isinstance(v, list)}
         sch = {k: v for k, v in deps.items() if not isinstance(v, list)}
@@ -296,6 +288,8 @@ def _values(node: dict) -> dict[str, Any] | None:
             vals = []
     elif isinstance(node.get("enum"), list):
         vals = node["enum"]
+    elif _types(node) and _types(node) <= {"null", "boolean"}:  # types with finitely many values
+        vals = [None, True, False]
     else:
         return None
     types = _types(node)
@@ -363,7 +357,8 @@ class Differ:
         key = (id(res), base, id(node), depth > 12)
         hit = self._canon.get(key)
         if hit is None or hit[0] is not node:
-            hit = self._canon[key] = (node, json.dumps(self._canon_value(res, base, node, depth), sort_keys=True))
+            text = json.dumps(self._canon_value(res, base, node, depth), sort_keys=True)
+            hit = self._canon[key] = (node, "true" if text == "{}" else text)
         return hit[1]
 
     def _canon_value(self, res: Resolver, base: str, node: Any, depth: int) -> Any:
@@ -499,6 +494,8 @@ class Differ:
 
     def values(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> bool:
         """enum and const as one finite value set; True when either side has one (then `type` is moot)."""
+        if not any(k in x for x in (o, n) for k in ("enum", "const")):
+            return False
         ov, nv = _values(o), _values(n)
         if ov is None and nv is None:
             return False
@@ -731,6 +728,11 @@ class Differ:
             self.node(out, path, ob, ol[i][1], nb, nl[j][1], ptr + (nl[j][0],), active)
         for i in lone_old:
             kind, effect = ("allOf branch removed", WIDENED) if key == "allOf" else ("branch removed", NARROWED)
+            if key == "oneOf" and self._duplicate(self.old, ob, ol, i):  # documents matched it twice: rejected
+                effect = WIDENED
+            elif key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
+                                            for k, (_, b) in enumerate(ol) if k != i):
+                effect = BOTH  # documents that matched it and another branch were rejected, and now are not
             self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
         for j in lone_new:
             if key == "allOf":
@@ -739,7 +741,13 @@ class Differ:
                 others = [b for k, (_, b) in enumerate(nl) if k != j]
                 overlap = key == "oneOf" and not all(self.disjoint(nb, nl[j][1], nb, b) for b in others)
                 kind, effect = "branch added", BOTH if overlap else WIDENED
+                if key == "oneOf" and self._duplicate(self.new, nb, nl, j):
+                    effect = NARROWED
             self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
+
+    def _duplicate(self, res: Resolver, base: str, branches: list, i: int) -> bool:
+        mine = self.canon(res, base, branches[i][1])
+        return any(self.canon(res, base, b) == mine for k, (_, b) in enumerate(branches) if k != i)
 
     def pair(self, ob: str, ol: list, nb: str, nl: list) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """(paired indexes, unpaired old, unpaired new): identical content first, then the most alike."""
@@ -797,10 +805,11 @@ def _lift(o: dict, n: dict) -> tuple[dict, dict]:
     """A plain schema against an `anyOf`/`oneOf`: the plain one becomes a one-branch union of itself (the
     keywords both share stay outside), so `{type: string}` -> `oneOf: [{type: string}, ...]` is a branch added."""
     def unions(node):
-        return [k for k in ("anyOf", "oneOf") if isinstance(node.get(k), list)]
+        found = [k for k in UNIONS if isinstance(node.get(k), list)]
+        return [] if found == ["allOf"] and len(node["allOf"]) > 1 else found
 
     for plain, union, swap in ((o, n, False), (n, o, True)):
-        if any(k in plain for k in UNIONS) or len(unions(union)) != 1 or len(union[unions(union)[0]]) < 2:
+        if any(k in plain for k in UNIONS) or len(unions(union)) != 1 or not union[unions(union)[0]]:
             continue
         keep = {k: v for k, v in plain.items()
                 if k in IGNORED or k.startswith("\x00") or (k in union and union[k] == v)}
@@ -898,6 +907,7 @@ def _classify(old: Workspace, new: Workspace) -> list[Change]:
 
 
 def _snapshot(body: Any, path: str) -> Workspace:
+    body = body if isinstance(body, dict) else {}  # a boolean schema has nothing to resolve
     doc = SchemaDoc(path, Path(path).name.removesuffix(".schema.json"), body, Source(path, "", ""))
     return Workspace(Path("."), WorkspaceConfig(), (doc,), (), Decisions(), ())
 

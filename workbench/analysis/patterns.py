@@ -20,7 +20,8 @@ else:  # pragma: no cover
     import sre_parse as P
 
 MAXCODE = 0x10FFFF
-# ECMA-262 classes (ASCII), which is what JSON Schema's regex dialect means
+# the ASCII part of the class escapes: ECMA-262 means only these, but Python's and Rust's validators match
+# Unicode digits/letters/spaces too (`\\d` admits "٠"), so a class escape is only ever covered by itself
 CATEGORIES = {
     C.CATEGORY_DIGIT: [(48, 57)],
     C.CATEGORY_WORD: [(48, 57), (65, 90), (95, 95), (97, 122)],
@@ -109,24 +110,25 @@ def _piece(pa: tuple, pb: tuple) -> str | None:
     return EQ if va == vb and oa in (C.AT, C.LITERAL) else None
 
 
-def _charset(op: Any, value: Any) -> list[tuple[int, int]] | None:
-    """The code points one piece matches, as intervals; None if it is not a single character."""
+def _charset(op: Any, value: Any) -> tuple[list[tuple[int, int]], frozenset] | None:
+    """(code point intervals, class escapes) one piece matches; None if it is not a single character."""
     if op is C.LITERAL:
-        return [(value, value)]
+        return [(value, value)], frozenset()
     if op is C.ANY:
-        return [(0, 9), (11, MAXCODE)]
+        return [(0, 9), (11, MAXCODE)], frozenset()
     if op is C.IN:
         out: list[tuple[int, int]] = []
+        cats: set = set()
         for kind, av in value:
             if kind is C.LITERAL:
                 out.append((av, av))
             elif kind is C.RANGE:
                 out.append(av)
             elif kind is C.CATEGORY and av in CATEGORIES:
-                out.extend(CATEGORIES[av])
+                cats.add(av)
             else:  # negation, unknown category
                 return None
-        return _merge(out)
+        return _merge(out), frozenset(cats)
     return None
 
 
@@ -144,12 +146,12 @@ def _covers(outer: list[tuple[int, int]], inner: list[tuple[int, int]]) -> bool:
     return all(any(lo >= a and hi <= b for a, b in outer) for lo, hi in inner)
 
 
-def _sets(a: list, b: list) -> str | None:
-    a, b = _merge(a), _merge(b)
-    if a == b:
-        return EQ
-    if _covers(b, a):
-        return SUP
-    if _covers(a, b):
-        return SUB
-    return None
+def _within(a: tuple, b: tuple) -> bool:
+    """Every character of `a` is one of `b` (whatever a class escape means to the validator)."""
+    spans, cats = a
+    return cats <= b[1] and _covers(_merge(b[0] + [r for c in b[1] for r in CATEGORIES[c]]), spans)
+
+
+def _sets(a: tuple, b: tuple) -> str | None:
+    sub, sup = _within(b, a), _within(a, b)
+    return EQ if sub and sup else SUB if sub else SUP if sup else None
