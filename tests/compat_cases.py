@@ -239,6 +239,10 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("allOf duplicated branch", {"allOf": [S]}, {"allOf": [S, S]}, set(), E),
     ("anyOf duplicated branch", {"anyOf": [S, I]}, {"anyOf": [S, I, S]}, set(), E),
     ("oneOf duplicated branch", {"oneOf": [S, I]}, {"oneOf": [S, I, S]}, {"branch added"}, N),
+    # found by the property check (generated pairs): two identical oneOf branches accept nothing
+    ("anyOf [{}] to oneOf [{}, {}]", {"anyOf": [{}]}, {"oneOf": [{}, {}]}, {"branch added"}, N),
+    ("anyOf [{}] to allOf [{}, A]", {"anyOf": [{}]}, {"allOf": [{}, S]}, {"allOf branch added"}, N),
+    ("allOf [anyOf [A]] to anyOf [B]", {"allOf": [{"anyOf": [S]}]}, {"anyOf": [I]}, {"type changed"}, B),
     ("allOf branch added", {"allOf": [S]}, {"allOf": [S, {"maxLength": 3}]}, {"allOf branch added"}, N),
     ("allOf branch removed", {"allOf": [S, {"maxLength": 3}]}, {"allOf": [S]}, {"allOf branch removed"}, W),
     ("anyOf branch added", {"anyOf": [S, I]}, {"anyOf": [S, I, NULL]}, {"branch added"}, W),

@@ -693,7 +693,7 @@ class Differ:
             (ko, ol), (kn, nl) = next(iter(ou.items())), next(iter(nu.items()))
             effect = self.union_relation(ko, kn, nb, [b for _, b in nl]) if min(len(ol), len(nl)) > 1 else NONE
             self.emit(out, path, ptr + (kn,), "union keyword changed", Plain(ko), Plain(kn), effect)
-            self.branches(out, path, kn, ob, ol, nb, nl, ptr + (kn,), active)
+            self.branches(out, path, kn, ob, ol, nb, nl, ptr + (kn,), active, ko)
             return
         for key in UNIONS:
             if key in ou and key in nu:
@@ -721,16 +721,18 @@ class Differ:
         return table[(ko, kn)]
 
     def branches(self, out: list, path: str, key: str, ob: str, ol: list, nb: str, nl: list, ptr: tuple,
-                 active: set) -> None:
-        """Pair branches by content (exact first, then most similar), never by position."""
+                 active: set, old_key: str | None = None) -> None:
+        """Pair branches by content (exact first, then most similar), never by position; `old_key` is the
+        union keyword the old branches were under (when it changed)."""
+        old_key = old_key or key
         pairs, lone_old, lone_new = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
         for i, j in pairs:
             self.node(out, path, ob, ol[i][1], nb, nl[j][1], ptr + (nl[j][0],), active)
         for i in lone_old:
-            kind, effect = ("allOf branch removed", WIDENED) if key == "allOf" else ("branch removed", NARROWED)
-            if key == "oneOf" and self._duplicate(self.old, ob, ol, i):  # documents matched it twice: rejected
+            kind, effect = ("allOf branch removed", WIDENED) if old_key == "allOf" else ("branch removed", NARROWED)
+            if old_key == "oneOf" and self._duplicate(self.old, ob, ol, i):  # documents matched it twice: rejected
                 effect = WIDENED
-            elif key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
+            elif old_key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
                                             for k, (_, b) in enumerate(ol) if k != i):
                 effect = BOTH  # documents that matched it and another branch were rejected, and now are not
             self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
@@ -762,8 +764,8 @@ class Differ:
         olds = [self.effective(self.old, ob, b)[1] for b in ol]
         news = [self.effective(self.new, nb, b)[1] for b in nl]
         scored = sorted((-_likeness(olds[i], news[j]), i, j) for i in free_o for j in free_n)
-        for score, i, j in scored:
-            if score < 0 and i in free_o and j in free_n:
+        for score, i, j in scored:  # a last old and a last new branch are paired however unlike (one replaced)
+            if (score < 0 or len(free_o) == len(free_n) == 1) and i in free_o and j in free_n:
                 pairs.append((i, j))
                 free_o.remove(i)
                 free_n.remove(j)
