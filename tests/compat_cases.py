@@ -243,6 +243,8 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("anyOf [{}] to oneOf [{}, {}]", {"anyOf": [{}]}, {"oneOf": [{}, {}]}, {"branch added"}, N),
     ("anyOf [{}] to allOf [{}, A]", {"anyOf": [{}]}, {"allOf": [{}, S]}, {"allOf branch added"}, N),
     ("allOf [anyOf [A]] to anyOf [B]", {"allOf": [{"anyOf": [S]}]}, {"anyOf": [I]}, {"type changed"}, B),
+    ("allOf [X, B] to anyOf [A]", {"allOf": [{"anyOf": [{}]}, I]}, {"anyOf": [S]},
+     {"allOf branch removed", "branch added"}, B),
     ("allOf branch added", {"allOf": [S]}, {"allOf": [S, {"maxLength": 3}]}, {"allOf branch added"}, N),
     ("allOf branch removed", {"allOf": [S, {"maxLength": 3}]}, {"allOf": [S]}, {"allOf branch removed"}, W),
     ("anyOf branch added", {"anyOf": [S, I]}, {"anyOf": [S, I, NULL]}, {"branch added"}, W),

@@ -693,7 +693,13 @@ class Differ:
             (ko, ol), (kn, nl) = next(iter(ou.items())), next(iter(nu.items()))
             effect = self.union_relation(ko, kn, nb, [b for _, b in nl]) if min(len(ol), len(nl)) > 1 else NONE
             self.emit(out, path, ptr + (kn,), "union keyword changed", Plain(ko), Plain(kn), effect)
-            self.branches(out, path, kn, ob, ol, nb, nl, ptr + (kn,), active, ko)
+            inner: list[Change] = []
+            self.branches(inner, path, kn, ob, ol, nb, nl, ptr + (kn,), active, ko)
+            # with no branch in common, what was added or removed under another keyword is not judged by parts
+            _, lone_o, lone_n = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
+            unpaired = len(lone_o) == len(ol) and len(lone_n) == len(nl)
+            out.extend(Change(c.schema, c.pointer, c.kind, c.old, c.new, BOTH, c.why, c.lenient)
+                       if unpaired and c.kind.endswith(("branch added", "branch removed")) else c for c in inner)
             return
         for key in UNIONS:
             if key in ou and key in nu:
