@@ -17,6 +17,8 @@ from typing import Callable, Iterable
 
 from ..store import TEMP_PREFIX
 
+CATCH_UP_S = 0.3  # after the watchers start: one reload for what changed while they were starting
+
 
 class WatchFailed(Exception):
     """The native watcher stopped (a folder vanished, no more inotify watches, ...)."""
@@ -58,7 +60,9 @@ class WatchPlan:
 
 
 async def watch(plan: WatchPlan, on_change: Callable[[], object], *, polling: bool = False) -> None:
-    """Call `on_change()` after every batch of relevant changes, until cancelled.
+    """Call `on_change()` after every batch of relevant changes, until cancelled; once more
+    `CATCH_UP_S` after starting, for a change made between the load that gave `plan` and
+    the native watchers being up (a folder created by that change is watched only now).
 
     Raises `WatchFailed` when a watcher stops; returns when the root is gone.
     """
@@ -84,6 +88,7 @@ async def watch(plan: WatchPlan, on_change: Callable[[], object], *, polling: bo
     trees = [t for t in plan.trees if t != plan.root]
     if trees:
         tasks.append(asyncio.create_task(pump(*trees, recursive=True)))
+    catch_up = asyncio.get_running_loop().call_later(CATCH_UP_S, queue.put_nowait, "")
     try:
         while True:
             error = await queue.get()
@@ -93,6 +98,7 @@ async def watch(plan: WatchPlan, on_change: Callable[[], object], *, polling: bo
                     return
                 raise WatchFailed(error)
     finally:
+        catch_up.cancel()
         stop.set()
         for task in tasks:
             task.cancel()
