@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.engine import check
+from workbench.pipeline import check
 from workbench.loader import load_workspace
 
 QUEUE = "ssot/schemas/work.queue.schema.json"

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from workbench.engine import CheckResult, check
+from workbench.engine import CheckResult
+from workbench.pipeline import check
 from workbench.loader import load_workspace
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -3,11 +3,17 @@
 1. Only `workbench/tui/` imports Textual.
 2. Only `workbench/store/` writes files (plus `workbench/init.py`, which only
    creates new decisions files); `workbench export` writes through the store's writer.
+3. The import graph, lazy (function-level) imports included, has no cycle, and the
+   layers of DESIGN.md hold: domain code never imports the presenters, rules never
+   import export, the engine or the pipeline. (import-linter checks the same layers
+   in `make test`, from the contracts in pyproject.toml.)
+4. Every registered rule is documented in DESIGN.md's rule table.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -121,3 +127,144 @@ def test_textual_detector(source, expected):
 ])
 def test_write_detector(source, expected):
     assert bool(write_calls(ast.parse(source))) is expected
+
+
+# ---------------------------------------------------------------- the import graph
+
+def _type_checking_only(tree: ast.Module) -> set[int]:
+    """ids of the import nodes inside `if TYPE_CHECKING:` blocks (never executed)."""
+    out: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            out |= {id(n) for stmt in node.body for n in ast.walk(stmt)}
+    return out
+
+
+def _module_name(rel: str) -> str:
+    parts = rel.removesuffix(".py").split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """workbench module -> the workbench modules it imports when it runs (top-level and lazy imports)."""
+    trees = {_module_name(rel): (rel, tree) for rel, tree in modules()}
+    graph: dict[str, set[str]] = {}
+
+    def known(name: str) -> str | None:
+        while name and name not in trees:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    for mod, (rel, tree) in trees.items():
+        skip = _type_checking_only(tree)
+        package = mod if rel.endswith("__init__.py") else mod.rpartition(".")[0]
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in skip:
+                continue
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+                source = ".".join(base + ([node.module] if node.module else []))
+                subs = [f"{source}.{a.name}" for a in node.names if f"{source}.{a.name}" in trees]
+                targets = subs if len(subs) == len(node.names) else [source, *subs]
+            else:
+                continue
+            deps |= {t for name in targets if (t := known(name)) and t != mod and t.startswith("workbench")}
+        graph[mod] = deps
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (iterative Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on: set[str] = set()
+    out: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on.add(start)
+        while work:
+            v, it = work[-1]
+            w = next(it, None)
+            if w is not None:
+                if w not in index:
+                    index[w] = low[w] = len(index)
+                    stack.append(w)
+                    on.add(w)
+                    work.append((w, iter(sorted(graph.get(w, ())))))
+                elif w in on:
+                    low[v] = min(low[v], index[w])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[v])
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    x = stack.pop()
+                    on.discard(x)
+                    comp.append(x)
+                    if x == v:
+                        break
+                if len(comp) > 1:
+                    out.append(sorted(comp))
+    return out
+
+
+def test_the_import_graph_has_no_cycle():
+    assert cycles(import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_lazy_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+PRESENTERS = ("workbench.tui", "workbench.cli", "workbench.report")
+# module prefix -> what it must never import (directly or lazily)
+FORBIDDEN = {
+    "domain": ([m for m in ("workbench.model", "workbench.config", "workbench.findings", "workbench.jsontext",
+                            "workbench.schema", "workbench.loader", "workbench.analysis", "workbench.policy",
+                            "workbench.rules", "workbench.engine", "workbench.checklist", "workbench.export",
+                            "workbench.pipeline", "workbench.store")], PRESENTERS),
+    "rules": (["workbench.rules"], ("workbench.export", "workbench.engine", "workbench.pipeline",
+                                    "workbench.checklist", "workbench.store", *PRESENTERS)),
+    "export": (["workbench.export"], ("workbench.pipeline", *PRESENTERS)),
+}
+
+
+def _inside(mod: str, prefixes) -> bool:
+    return any(mod == p or mod.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_layers_hold(layer):
+    sources, banned = FORBIDDEN[layer]
+    graph = import_graph()
+    offenders = sorted(f"{m} -> {d}" for m, deps in graph.items() if _inside(m, sources)
+                       for d in deps if _inside(d, banned))
+    assert offenders == []
+
+
+def test_the_graph_sees_lazy_imports():
+    graph = import_graph()
+    assert "workbench.tui.app" in graph["workbench.cli"]  # `cmd_tui` imports the app inside the function
+    assert "workbench.tui.app" not in graph["workbench.tui.commands"]  # only under TYPE_CHECKING
+
+
+def test_every_rule_is_documented_in_design():
+    from workbench.rules.registry import all_rules
+
+    design = (PACKAGE.parent / "DESIGN.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| ([A-Z][0-9]{3}) \|", design, re.MULTILINE))
+    registered = {r.id for r in all_rules()}
+    assert registered - documented == set(), "rules missing from DESIGN.md's rule table"
+    assert documented - registered == set(), "DESIGN.md documents rules that do not exist"
+    assert all(r.explanation for r in all_rules()), "every rule has an explanation (`workbench explain`)"

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.engine import check
-from workbench.export import export_docs
+from workbench.pipeline import check
+from workbench.pipeline import export as export_docs
 from workbench.loader import load_workspace
 from workbench.loader.files import Files
 from workbench.store import StoreError

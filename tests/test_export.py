@@ -12,12 +12,18 @@ from markdown_it import MarkdownIt
 
 from workbench.analysis.refs import RefIndex
 from workbench.cli import main
-from workbench.export import DOCS, HEADER, export_docs, render_docs
+from workbench.export import DOCS, HEADER, render_docs as _render
+from workbench.pipeline import derive, export as export_docs
 from workbench.export.docs import topological_order
 from workbench.export.mapping import identifier_uses, representation
 from workbench.export.markdown import cell, code, table
 from workbench.loader import load_workspace
 from workbench.model import WorkPackage
+
+
+def render_docs(ws):
+    """What export writes for `ws`: rendered from its check result, as the pipeline does."""
+    return _render(ws, derive(ws))
 
 MD = MarkdownIt("commonmark").enable("table")
 OUT = "doc/m0-runtime-contract-freeze"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.engine import check
-from workbench.export import DOCS, export_docs
+from workbench.pipeline import check
+from workbench.export import DOCS
+from workbench.pipeline import export as export_docs
 from workbench.loader import load_workspace
 from workbench.rules.export_drift import diff_excerpt
 

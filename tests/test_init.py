@@ -9,7 +9,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.config import WorkspaceConfig
-from workbench.engine import check
+from workbench.pipeline import check
 from workbench.init import family_id_for, init_decisions
 from workbench.loader import load_workspace
 from workbench.loader.yamlfile import parse_yaml

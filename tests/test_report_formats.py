@@ -11,7 +11,8 @@ import jsonschema
 import pytest
 
 from workbench.cli import _console, main
-from workbench.engine import CheckResult, check
+from workbench.engine import CheckResult
+from workbench.pipeline import check
 from workbench.findings import Finding
 from workbench.loader import load_workspace
 from workbench.report import render_github, render_json, render_sarif, render_text

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from helpers_governance import QUEUE, REQUEST, base_files, family, run, schema, write, yaml_doc, yaml_list
-from workbench.checklist import derive_checklist
+from workbench.pipeline import derive
 from workbench.loader import load_workspace
 
 SHIPPED = Path(__file__).parents[1]
@@ -24,7 +24,7 @@ def item(id_: str, derive: dict | None = None, **kw) -> dict:
 
 
 def rows(root: Path) -> dict:
-    return {r.item.id: r for r in derive_checklist(load_workspace(root))}
+    return {r.item.id: r for r in derive(load_workspace(root)).checklist}
 
 
 # derivations on tiny workspaces --------------------------------------------------------
@@ -145,7 +145,7 @@ def test_g008_quiet_without_ticks(tmp_path):
 # the shipped workspace -------------------------------------------------------------------
 
 def _shipped_row(root: Path, kind: str):
-    return next(r for r in derive_checklist(load_workspace(root)) if (r.item.derive or {}).get("kind") == kind)
+    return next(r for r in derive(load_workspace(root)).checklist if (r.item.derive or {}).get("kind") == kind)
 
 
 def _copy_shipped(tmp_path: Path) -> Path:

@@ -87,7 +87,7 @@ def test_refs_to_the_same_definition_never_conflict(tmp_path):
 
 def test_recheck_recomputes_only_the_edited_file_and_its_dependents(tmp_path):
     from workbench.analysis import fields
-    from workbench.engine import check
+    from workbench.pipeline import check
     from workbench.loader import LoadCache, load_workspace
 
     lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"size": {"type": "string"}}}

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from workbench.engine import check
+from workbench.pipeline import check
 from workbench.loader import load_workspace
 
 OBJ = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}

@@ -13,7 +13,7 @@ from referencing import Registry, Resource
 
 from workbench.analysis.fields import Structure
 from workbench.analysis.refs import RefIndex
-from workbench.engine import check
+from workbench.pipeline import check
 from workbench.loader import load_workspace
 from workbench.rules import validity
 from workbench.schema import dialect_of, iter_refs, json_type, subschemas

@@ -65,7 +65,7 @@ def test_a_glob_leaving_the_root_is_not_watched(root: Path) -> None:
 
 
 async def test_watcher_sees_a_client_file_and_the_export_folder(root: Path) -> None:
-    from workbench.export import export_docs
+    from workbench.pipeline import export as export_docs
 
     app = WorkbenchApp(root, watch=True, keymap={})
     async with app.run_test(size=SIZE) as pilot:

@@ -14,23 +14,18 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from .errors import UsageError
 from .loader import load_workspace
 from .model import Workspace
-
-
-def _usage(message: str) -> Exception:
-    from .cli import UsageError  # lazy: cli imports this module
-
-    return UsageError(message)
 
 
 def _git(root: Path, *args: str) -> bytes:
     try:
         done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise _usage(f"cannot run git: {exc}") from exc
+        raise UsageError(f"cannot run git: {exc}") from exc
     if done.returncode != 0:
-        raise _usage(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip() or done.returncode}")
+        raise UsageError(f"git {args[0]} failed: {done.stderr.decode(errors='replace').strip() or done.returncode}")
     return done.stdout
 
 
@@ -49,11 +44,11 @@ def materialise(root: Path, ref: str, dest: Path) -> Path:
     try:
         top = Path(_git(root, "rev-parse", "--show-toplevel").decode().strip())
     except Exception as exc:
-        raise _usage(f"{ref!r} is not a directory and {root} is not inside a git repository") from exc
+        raise UsageError(f"{ref!r} is not a directory and {root} is not inside a git repository") from exc
     try:
         commit = _git(top, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").decode().strip()
     except Exception as exc:
-        raise _usage(f"{ref!r} is neither a directory nor a git ref known in {top}") from exc
+        raise UsageError(f"{ref!r} is neither a directory nor a git ref known in {top}") from exc
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
     wanted = [prefix + d for d in tracked_dirs(root)]

@@ -1,9 +1,10 @@
 """The §2.3 missing-contract checklist, derived from evidence in the workspace.
 
 Each item of `decisions/checklist.yaml` with a `derive` gets its status from the
-workspace (by the same helpers the governance, provenance and invocation rules
-use); an item without one is manual. A manual tick that disagrees with the derived
-status makes the item "contradicted" (rule G008).
+snapshot and the check's findings (by rule id: I001, P001; and by the predicates
+of `workbench/policy.py` the governance rules use); an item without one is
+manual. A manual tick that disagrees with the derived status makes the item
+"contradicted" (rule G008). The pipeline derives the checklist once per check.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, NamedTuple
 
-from .engine import Context
-from .loader.files import Files
+from .engine import CheckResult
 from .model import ChecklistItem, Workspace
-from .rules.governance import missing_fields, new_family_gaps
-from .rules.invocation import scan, scanned_files
-from .rules.provenance import canonical_record_hits
+from .policy import missing_fields, new_family_gaps
 from .rules.registry import get_rule
 
 # "manual" is reserved for consumers (the CLI shows it as "[?]"); derive_checklist yields the other three
@@ -54,9 +52,8 @@ class ChecklistRow:
         }
 
 
-def evidence_exists(ws: Workspace, rel: str) -> bool:
-    """Whether `rel` names an existing file or folder inside the root."""
-    return Files.of(ws).exists(rel)
+def _not_run(rule_id: str) -> Derived:
+    return Derived(False, f"not derived: rule {rule_id} did not run (see --select/--ignore)")
 
 
 def _fields_gap(ws: Workspace, fam_id: str, names: tuple[str, ...]) -> str | None:
@@ -67,7 +64,7 @@ def _fields_gap(ws: Workspace, fam_id: str, names: tuple[str, ...]) -> str | Non
     return f"{fam_id} has no {' or '.join(missing)}" if missing else None
 
 
-def family_decided(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def family_decided(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """The family exists and has a decision; a `new` one also passes G003."""
     fam_id = spec.get("family", "")
     gap = _fields_gap(ws, fam_id, ("decision",))
@@ -80,7 +77,7 @@ def family_decided(ws: Workspace, ctx: Context, spec: dict) -> Derived:
     return Derived(True, f"family {fam_id} decided: {fam.decision}", (fam.path, *fam.schemas))
 
 
-def wire_contract_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """Each family has a wire_mapping and a version_policy, and its schemas exist."""
     gaps, paths = [], []
     for fam_id in spec.get("families") or ():
@@ -98,15 +95,17 @@ def wire_contract_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
     return Derived(True, f"{len(paths)} families have wire_mapping, version_policy and their schemas", tuple(paths))
 
 
-def invocation_policy_enforced(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """decisions/invocation.yaml is configured, scans at least one file, and I001 finds nothing."""
     policy = ws.decisions.invocation
     if policy is None:
         return Derived(False, "no decisions/invocation.yaml")
-    files = scanned_files(ws)
-    if not files:
+    files = [c.path for c in ws.clients if c.text is not None]
+    if not ws.clients:
         return Derived(False, f"scan globs {', '.join(policy.scan) or '(none)'} match no file to check", (policy.path,))
-    hits = list(scan(ws))
+    if not result.ran("I001"):
+        return _not_run("I001")
+    hits = result.of_rule("I001")
     if hits:
         first = hits[0]
         return Derived(False, f"{len(hits)} I001 finding(s), first {first.path}:{first.line}: {first.message}",
@@ -114,19 +113,21 @@ def invocation_policy_enforced(ws: Workspace, ctx: Context, spec: dict) -> Deriv
     return Derived(True, f"{len(files)} client file(s) scanned, no violation (I001)", (policy.path, *files))
 
 
-def provenance_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def provenance_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """decisions/provenance.yaml is configured and P001 finds nothing."""
     policy = ws.decisions.provenance
     if policy is None:
         return Derived(False, "no decisions/provenance.yaml")
-    hits = list(canonical_record_hits(ctx))
+    if not result.ran("P001"):
+        return _not_run("P001")
+    hits = result.of_rule("P001")
     if hits:
         return Derived(False, f"{len(hits)} P001 finding(s), first: {hits[0].message}", (policy.path,))
     return Derived(True, f"{len(policy.fields)} fields defined and required at {policy.canonical_record}#{policy.pointer}",
                    (policy.path, policy.canonical_record))
 
 
-def delta_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def delta_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """The delta register entry exists with status frozen."""
     delta = next((d for d in ws.decisions.deltas if d.id == spec.get("delta")), None)
     if delta is None:
@@ -134,7 +135,7 @@ def delta_frozen(ws: Workspace, ctx: Context, spec: dict) -> Derived:
     return Derived(delta.status == "frozen", f"delta {delta.id} is {delta.status or 'without status'}", (delta.path,))
 
 
-def ownership_complete(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def ownership_complete(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """Every reuse/extend family has both an owner and a stability tier."""
     reused = [f for f in ws.families if f.decision in REUSED]
     gaps = [g for f in reused if (g := _fields_gap(ws, f.id, ("owner", "stability_tier")))]
@@ -144,7 +145,7 @@ def ownership_complete(ws: Workspace, ctx: Context, spec: dict) -> Derived:
     return Derived(True, f"all {len(reused)} reuse/extend families have owner and stability_tier", paths)
 
 
-def duplication_guard(ws: Workspace, ctx: Context, spec: dict) -> Derived:
+def duplication_guard(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     """A gate in gates.yaml is enforced by O002 and that rule is registered."""
     gates = [g.id for g in ws.decisions.gates if GUARD_RULE in g.enforced_by]
     if not gates:
@@ -155,7 +156,7 @@ def duplication_guard(ws: Workspace, ctx: Context, spec: dict) -> Derived:
     return Derived(True, f"gate {gates[0]} is enforced by {GUARD_RULE} (reuse-only guard)", ("decisions/gates.yaml",))
 
 
-DERIVATIONS: dict[str, Callable[[Workspace, Context, dict], Derived]] = {
+DERIVATIONS: dict[str, Callable[[Workspace, CheckResult, dict], Derived]] = {
     fn.__name__: fn for fn in (family_decided, wire_contract_frozen, invocation_policy_enforced,
                                provenance_frozen, delta_frozen, ownership_complete, duplication_guard)
 }
@@ -170,23 +171,22 @@ def _manual_row(item: ChecklistItem, present: tuple[str, ...]) -> ChecklistRow:
     return ChecklistRow(item, "open", "manual", present, why)
 
 
-def derive_item(ws: Workspace, item: ChecklistItem, ctx: Context) -> ChecklistRow:
+def derive_item(ws: Workspace, item: ChecklistItem, result: CheckResult) -> ChecklistRow:
     """Status of one item: derived (possibly contradicted by its tick) or manual."""
-    present = tuple(p for p in item.evidence if evidence_exists(ws, p))
+    present = tuple(p for p in item.evidence if ws.exists(p))
     kind = (item.derive or {}).get("kind")
     if kind not in DERIVATIONS:
         return _manual_row(item, present)
-    got = DERIVATIONS[kind](ws, ctx, item.derive)
+    got = DERIVATIONS[kind](ws, result, item.derive or {})
     status = "done" if got.done else "open"
     text = got.text
     if item.done is not None and item.done != got.done:
         status = "contradicted"
         text = f"ticked {'done' if item.done else 'not done'}, but derived {'done' if got.done else 'open'}: {got.text}"
-    evidence = tuple(dict.fromkeys(p for p in (*got.paths, *present) if evidence_exists(ws, p)))
+    evidence = tuple(dict.fromkeys(p for p in (*got.paths, *present) if ws.exists(p)))
     return ChecklistRow(item, status, "derived", evidence, text)
 
 
-def derive_checklist(ws: Workspace, ctx: Context | None = None) -> list[ChecklistRow]:
-    """Every item of decisions/checklist.yaml with its status, in file order (rules pass their ctx)."""
-    ctx = ctx or Context(ws)
-    return [derive_item(ws, item, ctx) for item in ws.decisions.checklist]
+def derive_checklist(ws: Workspace, result: CheckResult) -> tuple[ChecklistRow, ...]:
+    """Every item of decisions/checklist.yaml with its status, in file order, from `result`'s findings."""
+    return tuple(derive_item(ws, item, result) for item in ws.decisions.checklist)

@@ -17,17 +17,14 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .engine import check
+from .errors import UsageError
 from .findings import CATEGORIES
 from .loader import load_workspace
+from .pipeline import check
 from .report import FORMATS, render_github, render_json, render_sarif, render_text
 from .store.writer import StoreError
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """The command cannot run: reported on stderr, exit 2."""
 
 
 def _console(stream=None) -> Console:
@@ -135,10 +132,10 @@ def cmd_explain(args) -> int:
 
 
 def cmd_checklist(args) -> int:
-    from .checklist import derive_checklist
+    from .pipeline import derive
 
     ws = _load(args)
-    rows = derive_checklist(ws)
+    rows = derive(ws).checklist
     if args.json:
         sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2, sort_keys=True) + "\n")
         return EXIT_OK
@@ -162,10 +159,10 @@ def cmd_init(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .export import export_docs
+    from .pipeline import export
 
     ws = _load(args)
-    changed = export_docs(ws, Path(args.out) if args.out else None)
+    changed = export(ws, Path(args.out) if args.out else None)
     for path, state in changed:
         print(f"{state:<9} {path}")
     return EXIT_OK

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import WorkspaceConfig
+from .jsontext import pointer_line
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,20 @@ class Source:
     path: str
     text: str
     sha: str
+
+    def line_of(self, pointer: str | tuple) -> int | None:
+        """Line where the value at a JSON pointer (`/a/0` or `("a", 0)`) starts: its nearest existing ancestor."""
+        return pointer_line(self.text, pointer)
+
+
+@dataclass(frozen=True)
+class TextFile:
+    """A file a rule judges as text (a client file to scan, a committed doc): its text, or why it was not read."""
+
+    path: str
+    text: str | None
+    error: str = ""  # why `text` is None: refused, unreadable, not UTF-8
+    line: int | None = None  # of the error, when it has one
 
 
 @dataclass(frozen=True)
@@ -243,6 +258,16 @@ class Workspace:
     decisions: Decisions
     problems: tuple[Problem, ...]
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)
+    clients: tuple[TextFile, ...] = ()  # files the invocation policy scans (`approved` ones left out)
+    docs: tuple[TextFile, ...] = ()  # what is committed in the export folder
+    present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
+
+    def exists(self, rel: str) -> bool:
+        """Whether `rel` is a file the loader read or an evidence path that exists (inside the root)."""
+        return rel in self.present
+
+    def doc(self, rel: str) -> TextFile | None:
+        return self._doc_index.get(rel)
 
     def schema(self, path: str) -> SchemaDoc | None:
         return self._schema_index.get(path)
@@ -256,6 +281,13 @@ class Workspace:
     def examples_of(self, schema_path: str) -> tuple[Example, ...]:
         return self._examples_index.get(schema_path, ())
 
+    def example(self, path: str) -> Example | None:
+        return self._example_index.get(path)
+
+    def family_at(self, path: str) -> Family | None:
+        """The family whose record is the file `path`."""
+        return self._family_by_path.get(path)
+
     @property
     def families(self) -> tuple[Family, ...]:
         return self.decisions.families
@@ -268,7 +300,10 @@ class Workspace:
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "_schema_index", {s.path: s for s in self.schemas})
+        set_(self, "_doc_index", {d.path: d for d in self.docs})
         set_(self, "_family_index", {f.id: f for f in self.decisions.families})
+        set_(self, "_family_by_path", {f.path: f for f in self.decisions.families})
+        set_(self, "_example_index", {e.path: e for e in self.examples})
         of: dict[str, Family] = {}
         for fam in self.decisions.families:
             for path in fam.schemas:

@@ -1,8 +1,10 @@
-"""`workbench export`: the M1 Markdown documents, rendered from one workspace snapshot.
+"""`workbench export`: the M1 Markdown documents, rendered from one snapshot and its check result.
 
-`render_docs` is pure (the same snapshot gives the same bytes on any machine);
-`export_docs` writes what changed through the store's atomic writer. Rule E001 compares the committed
-documents with `render_docs`, so export and check can never disagree.
+`render_docs` is pure (the same snapshot and findings give the same bytes on any
+machine) and never runs the check: the pipeline (`workbench.pipeline`) hands it
+the result. `write_docs` writes what changed through the store's atomic writer.
+Rule E001 compares the committed documents with `render_docs`, so export and
+check can never disagree.
 """
 
 from __future__ import annotations
@@ -10,14 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine import CheckResult
-from ..model import Workspace
 from ..loader.files import Files
+from ..model import Workspace
 from ..store.writer import atomic_write, contained
 from .docs import DOCS, HEADER, Inputs
 
-__all__ = ["DOCS", "HEADER", "export_docs", "out_dir", "render_docs"]
-
-MAX_PASSES = 3  # the documents are evidence for the checklist: re-render until they stop changing
+__all__ = ["DOCS", "HEADER", "doc_paths", "out_dir", "render_docs", "write_docs"]
 
 
 def out_dir(ws: Workspace) -> Path:
@@ -25,40 +25,29 @@ def out_dir(ws: Workspace) -> Path:
     return ws.root / ws.config.export_out
 
 
-def render_docs(ws: Workspace, prior: CheckResult | None = None) -> dict[str, str]:
-    """Document file name -> Markdown text, in `DOCS` order; nothing is written.
+def doc_paths(ws: Workspace) -> dict[str, str]:
+    """Document file name -> its root-relative path in the configured export folder."""
+    folder = ws.config.export_out.rstrip("/")
+    return {name: f"{folder}/{name}" for name in DOCS}
 
-    `prior`: the findings of every non-export rule, when the caller has them already.
-    """
-    inputs = Inputs(ws, prior)
+
+def render_docs(ws: Workspace, result: CheckResult) -> dict[str, str]:
+    """Document file name -> Markdown text, in `DOCS` order; nothing is written."""
+    inputs = Inputs(ws, result)
     return {name: render(inputs) for name, render in DOCS.items()}
 
 
-def export_docs(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]:
-    """Write the documents to `out` (default: `out_dir(ws)`); return [(path, "written"|"unchanged")].
-
-    Paths are relative to the root when `out` is inside it. Written documents
-    can change the workspace's own evidence (a checklist item may cite one), so
-    when a pass writes into the root the workspace is reloaded and rendered
-    again, until a pass writes nothing.
-    """
-    from ..loader import load_workspace
-
-    # the configured folder comes from the repository: it must stay inside the root (links
-    # included); an explicit `out` is the caller's choice, and the documents stay inside it
+def write_docs(ws: Workspace, docs: dict[str, str], out: Path | None = None) -> tuple[list[tuple[str, str]], bool]:
+    """Write `docs` to `out` (default: the configured folder, which must stay inside the root, links
+    included; an explicit `out` is the caller's choice). Returns [(path, "written"|"unchanged")], paths
+    root-relative when inside the root, and whether anything written lies inside the root."""
     target = Path(out) if out is not None else contained(ws.root, ws.config.export_out)
     files = Files(target if out is not None else ws.root, ws.config.max_file_bytes)
-    states: dict[str, str] = {}
-    for _ in range(MAX_PASSES):
-        written = [name for name, text in render_docs(ws).items() if _write_if_changed(files, target / name, text)]
-        for name in DOCS:
-            states.setdefault(name, "unchanged")
-        for name in written:
-            states[name] = "written"
-        if not written or not _inside(target, ws.root):
-            break
-        ws = load_workspace(ws.root)
-    return [(_display(target / name, ws.root), states[name]) for name in DOCS]
+    states = [(name, "written" if _write_if_changed(files, target / name, text) else "unchanged")
+              for name, text in docs.items()]
+    inside = _inside(target, ws.root)
+    return [(_display(target / name, ws.root), state) for name, state in states], inside and any(
+        state == "written" for _, state in states)
 
 
 def _write_if_changed(files: Files, path: Path, text: str) -> bool:

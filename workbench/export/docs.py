@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from ..analysis.refs import RefIndex
-from ..checklist import derive_checklist
-from ..engine import CheckResult, check
-from ..findings import CATEGORIES, SEVERITIES
+from ..engine import CheckResult
+from ..findings import CATEGORIES, SEVERITIES, Finding
 from ..model import Family, Workspace
 from ..rules.registry import get_rule
 from . import mapping
@@ -39,23 +38,25 @@ def natural(text: str) -> tuple:
 
 @dataclass
 class Inputs:
-    """A snapshot plus what several documents derive from it (computed once per render)."""
+    """A snapshot and its check result (findings and derived checklist), plus what several
+    documents derive from them (computed once per render)."""
 
     ws: Workspace
-    prior: CheckResult | None = None  # the engine's findings when it already ran the other rules
+    result: CheckResult
 
     @cached_property
     def refs(self) -> RefIndex:
         return RefIndex.of(self.ws)
 
     @cached_property
-    def check(self) -> CheckResult:
-        """Findings of every rule except the export category (docs must not depend on their own staleness)."""
-        return self.prior or check(self.ws, ignore=["export"])
+    def findings(self) -> list[Finding]:
+        """The findings the docs summarise: every rule judging the workspace alone (not a baseline)."""
+        own = {r.id for r in self.result.rules if not r.needs_baseline}
+        return [f for f in self.result.findings if f.rule in own]
 
-    @cached_property
+    @property
     def checklist(self):
-        return derive_checklist(self.ws)
+        return self.result.checklist
 
     @cached_property
     def families(self) -> list[Family]:
@@ -388,13 +389,13 @@ def _checklist(inp: Inputs) -> str:
 
 
 def _findings(inp: Inputs) -> list[str]:
-    counts = Counter((f.category, f.severity) for f in inp.check.findings)
+    counts = Counter((f.category, f.severity) for f in inp.findings)
     cats = [c for c in CATEGORIES if c != "export"]
     rows = [[c, *(counts[c, s] for s in SEVERITIES), sum(counts[c, s] for s in SEVERITIES)] for c in cats]
-    rows.append(["total", *(sum(counts[c, s] for c in cats) for s in SEVERITIES), len(inp.check.findings)])
+    rows.append(["total", *(sum(counts[c, s] for c in cats) for s in SEVERITIES), len(inp.findings)])
     return [
-        paragraph("Findings of ", code("workbench --check --ignore export"),
-                  " on this workspace, by category and severity."),
+        paragraph("Findings of ", code("workbench --check"), " on this workspace by category and severity, "
+                  "before the checks that judge this document and the checklist ticks (E001, G008)."),
         table(["category", *SEVERITIES, "total"], rows),
     ]
 

@@ -6,6 +6,7 @@ whose size or mtime changed are read and parsed again.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,10 @@ from .. import model as m
 from ..config import WorkspaceConfig
 from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .files import Files
-from .jsonfile import Parsed, parse_json
+from .jsonfile import Parsed, decode, parse_json
 
 SCHEMA_SUFFIX = ".schema.json"
+MAX_CLIENT_BYTES = 2_000_000  # client files larger than this are reported (I001), not scanned
 
 
 @dataclass
@@ -126,12 +128,41 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
     problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
     if not decisions.present:
         problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
+    clients = _clients(files, decisions.invocation)
+    docs = _texts(files, [f"{config.export_out.rstrip('/')}/*"], CONFIG) if decisions.present else ()
+    evidence = {e for item in decisions.checklist for e in item.evidence if files.exists(e)}
+    present = frozenset(read | reader.read_ok | evidence | {t.path for t in (*clients, *docs) if t.text is not None})
 
     # drop cache entries for files that are gone, so the cache cannot grow without bound
     for rel in [k for k in cache.json if k not in read]:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
-    return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources)
+    return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources,
+                       clients, docs, present)
+
+
+def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> tuple[m.TextFile, ...]:
+    """Every file matching `patterns`, read as UTF-8 text; a refused match (a link out of the root,
+    a FIFO) or an unreadable file is kept with the reason, never with content."""
+    found, refused = files.glob_all(patterns, source)
+    out = [m.TextFile(p.path, None, p.message) for p in refused]
+    for rel in found:
+        try:
+            text, problem = decode(rel, files.read(rel))
+        except OSError as exc:
+            out.append(m.TextFile(rel, None, f"cannot read: {exc.strerror or exc}"))
+            continue
+        out.append(m.TextFile(rel, text) if problem is None else m.TextFile(rel, None, problem.message, problem.line))
+    return tuple(sorted(out, key=lambda t: t.path))
+
+
+def _clients(files: Files, policy: m.InvocationPolicy | None) -> tuple[m.TextFile, ...]:
+    """The files the thin-client policy scans: its `scan` globs minus `approved`, size-capped."""
+    if policy is None:
+        return ()
+    capped = Files(files.root, min(MAX_CLIENT_BYTES, files.max_bytes))
+    return tuple(t for t in _texts(capped, policy.scan, policy.path)
+                 if not any(fnmatch.fnmatchcase(t.path, a) for a in policy.approved))
 
 
 def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> list[m.Problem]:

@@ -63,6 +63,7 @@ class FileReader:
         self.files = files or Files(root)  # the loader swaps in the configured size cap after the config
         self.problems: list[m.Problem] = []
         self.cache = cache if cache is not None else {}
+        self.read_ok: set[str] = set()  # files that were read (parsed or not)
 
     def read(self, rel: str) -> ParsedYaml | None:
         try:
@@ -77,6 +78,7 @@ class FileReader:
         except OSError as exc:
             self.problems.append(m.Problem(rel, f"cannot read: {exc.strerror or exc}"))
             return None
+        self.read_ok.add(rel)
         self.problems.extend(parsed.problems)
         return parsed if parsed.value is not None or not parsed.problems else None
 

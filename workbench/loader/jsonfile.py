@@ -1,7 +1,7 @@
 """Read JSON files without ever raising: problems come back as data.
 
 Parsing uses the C `json` module (fast); line numbers for a JSON pointer are
-found on demand by a small token scanner (`pointer_line`), so the common path
+found on demand by `workbench.jsontext` (a small token scanner), so the common path
 pays nothing for them.
 """
 
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
+from ..jsontext import TOKEN, duplicate_keys, pointer_line, split_pointer
 from ..model import Problem, Source
 
-_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+__all__ = ["Parsed", "decode", "make_source", "parse_json", "pointer_line", "split_pointer"]
+
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def _no_constant(name: str) -> Any:
 
 def _literal_line(text: str) -> int | None:
     """Line of the first NaN/Infinity or over-long number literal."""
-    for match in _TOKEN.finditer(text):
+    for match in TOKEN.finditer(text):
         tok = match.group()
         if tok in ("NaN", "Infinity", "-Infinity") or (len(tok) > 4000 and not tok.startswith('"')):
             return text.count("\n", 0, match.start()) + 1
@@ -106,74 +107,3 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     if text.count("{") + text.count("[") > max_nesting and depth_exceeds(value, max_nesting):
         return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
     return Parsed(source, value, ())
-
-
-def _scan(text: str) -> Iterator[tuple[str, tuple, int]]:
-    """Yield ("value", pointer, line) for each value and ("dup", pointer, line) for repeated keys."""
-    stack: list[list] = []  # ["obj", key, keys, expecting_key] | ["arr", index]
-    line, last = 1, 0
-    for match in _TOKEN.finditer(text):
-        start = match.start()
-        line += text.count("\n", last, start)
-        last = start
-        tok = match.group()
-        top = stack[-1] if stack else None
-        if top and top[0] == "obj" and top[3]:
-            if tok.startswith('"'):
-                try:
-                    key = json.loads(tok)
-                except ValueError:  # a bad string after the first problem: keep scanning
-                    key = tok[1:-1]
-                path = tuple(f[1] for f in stack[:-1]) + (key,)
-                if key in top[2]:
-                    yield "dup", path, line
-                top[2].add(key)
-                top[1] = key
-                top[3] = False
-            elif tok == "}":  # an empty object closes while a key is expected
-                stack.pop()
-            continue
-        if tok in ":":
-            continue
-        if tok == ",":
-            if top and top[0] == "arr":
-                top[1] += 1
-            elif top:
-                top[3] = True
-            continue
-        if tok in "]}":
-            if stack:
-                stack.pop()
-            continue
-        yield "value", tuple(f[1] for f in stack), line
-        if tok == "{":
-            stack.append(["obj", None, set(), True])
-        elif tok == "[":
-            stack.append(["arr", 0])
-
-
-def duplicate_keys(text: str) -> list[tuple[tuple, int]]:
-    return [(ptr, line) for kind, ptr, line in _scan(text) if kind == "dup"]
-
-
-def split_pointer(pointer: str) -> tuple[str, ...]:
-    """'/a/b~1c' -> ('a', 'b/c')."""
-    pointer = pointer.lstrip("#")
-    if not pointer or pointer == "/":
-        return ()
-    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
-
-
-def pointer_line(text: str, pointer: str | tuple) -> int | None:
-    """Line where the value at a JSON pointer starts (nearest existing ancestor)."""
-    want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
-    best = None
-    for kind, ptr, line in _scan(text):
-        if kind != "value":
-            continue
-        ptr = tuple(str(p) for p in ptr)
-        if ptr == want:
-            return line
-        if want[: len(ptr)] == ptr:
-            best = line
-    return best

@@ -20,10 +20,6 @@ def summary_line(result: CheckResult) -> str:
     return f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {len(result.rules)} rules"
 
 
-def location(f: Finding) -> str:
-    return f"{f.path}:{f.line}" if f.line else f.path
-
-
 def render_text(result: CheckResult, console: Console) -> None:
     """Grouped by file; colour only on a terminal (rich honours NO_COLOR)."""
     for path, group in groupby(result.findings, key=lambda f: f.path):
@@ -60,7 +56,7 @@ def render_github(result: CheckResult) -> str:
         if f.line:
             props.append(f"line={f.line}")
         props.append(f"title={_gh_escape(f'{f.rule} {f.category}', True)}")
-        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(f.message)}")
+        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(f.text())}")
     out.append(summary_line(result))
     return "\n".join(out) + "\n"
 

@@ -39,7 +39,7 @@ def sarif_log(result: CheckResult) -> dict:
         res = {
             "ruleId": f.rule,
             "level": LEVEL[f.severity],
-            "message": {"text": f.message + (f" ({f.note})" if f.note else "")},
+            "message": {"text": f.text()},
             "locations": [{"physicalLocation": physical}],
             "properties": {"category": f.category, "subjects": list(f.subjects)} | dict(f.data),
         }

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ..checklist import derive_checklist, evidence_exists
-from .registry import Hit, rule
+from .registry import POST, Hit, rule
 
 CHECKLIST = "decisions/checklist.yaml"
 
@@ -17,17 +16,17 @@ def checklist_evidence_missing(ctx):
     for item in ctx.ws.decisions.checklist:
         if item.done:
             for rel in item.evidence:
-                if not evidence_exists(ctx.ws, rel):
+                if not ctx.ws.exists(rel):
                     yield Hit(f"item {item.id!r} is ticked done, but its evidence {rel} does not exist",
                               CHECKLIST, item.line, (item.id, rel))
 
 
-@rule("G008", "checklist-tick-contradicted", "governance", "error")
+@rule("G008", "checklist-tick-contradicted", "governance", "error", stage=POST)
 def checklist_tick_contradicted(ctx):
     """A manual tick disagrees with the status derived from the workspace: `done: true`
     while the derivation (the item's `derive`) says open, or `done: false` while it
     says done. The message names the evidence the derivation looked at; fix the
     workspace or drop the tick and let the derived status speak."""
-    for row in derive_checklist(ctx.ws, ctx):
+    for row in ctx.checklist:
         if row.status == "contradicted":
             yield Hit(f"item {row.item.id!r}: {row.evidence_text}", CHECKLIST, row.item.line, (row.item.id,))

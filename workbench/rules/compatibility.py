@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, classify
 from ..config import COMPAT_MODES
-from ..loader.jsonfile import pointer_line
 from ..model import Family, Workspace
 from .registry import Hit, rule
 
@@ -159,8 +158,7 @@ def incompatible_change(ctx):
     for v in judge(ws, base):
         c = v.change
         doc = ws.schema(c.schema)
-        line = pointer_line(doc.source.text, c.pointer) if doc and c.pointer else (1 if doc else None)
-        yield Hit(f"{v.describe()}{label}", c.schema, line,
+        yield Hit(f"{v.describe()}{label}", c.schema, None if c.pointer else (1 if doc else None),
                   (doc.name if doc else c.schema, v.family.id if v.family else "undecided", c.kind), v.severity,
-                  v.data())
+                  v.data(), pointer=c.pointer or None)
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
 from ..analysis.refs import pointer_str
-from ..loader.jsonfile import pointer_line
+from ..findings import Location
 from ..model import SchemaDoc, Workspace
 from .registry import Hit, rule
 
@@ -80,8 +80,9 @@ def _partitions(ws: Workspace, name: str, defs: list[Definition]) -> list[list[D
     return [by_intent[k] for k in sorted(by_intent)]
 
 
-def _line(d: Definition) -> int | None:
-    return pointer_line(d.schema.source.text, d.field.pointer)
+def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
+    """The other definitions of the field, as locations (at most MAX_PLACES)."""
+    return tuple(Location(d.schema.path, pointer=pointer_str(d.field.pointer)) for d in defs if d is not but)[:MAX_PLACES]
 
 
 @rule("R001", "field-drift", "drift", "warning")
@@ -117,7 +118,8 @@ def _drift(ctx):
             for d in (d for d in defs if d.field.core != canonical):
                 yield Hit(f"identifier {name} at {pointer_str(d.field.pointer)} is `{d.field.core}`, but "
                           f"decisions/identifiers.yaml defines it as `{canonical}` ({ident.definition}); "
-                          f"definitions: {_listing(groups)}", d.schema.path, _line(d), (name, d.schema.name), "error")
+                          f"definitions: {_listing(groups)}", d.schema.path, None, (name, d.schema.name), "error",
+                          pointer=pointer_str(d.field.pointer), related=_related(defs, d))
             continue
         for part in _partitions(ws, name, defs):
             groups = _group(part)
@@ -126,5 +128,6 @@ def _drift(ctx):
             if not ident and _vocabularies_only(groups):
                 continue
             odd = min(groups.values(), key=lambda g: (len(g), g[0].place))[0]
-            yield Hit(f"field {name} is defined {len(groups)} ways: {_listing(groups)}", odd.schema.path, _line(odd),
-                      (name,), "error" if ident else None)
+            yield Hit(f"field {name} is defined {len(groups)} ways: {_listing(groups)}", odd.schema.path, None,
+                      (name,), "error" if ident else None, pointer=pointer_str(odd.field.pointer),
+                      related=_related(part, odd))

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import PurePosixPath
 
-from ..export import render_docs
-from ..loader.files import Files
-from .registry import Hit, rule
+from .registry import POST, Hit, rule
 
 EXCERPT_LINES = 10  # changed lines shown in the message
 EXCERPT_WIDTH = 160  # characters shown of each changed line, around where it changed
@@ -41,7 +38,7 @@ def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
     return ("..." if lo else "") + line[lo:lo + width] + ("..." if lo + width < len(line) else "")
 
 
-@rule("E001", "export-stale", "export", "error")
+@rule("E001", "export-stale", "export", "error", stage=POST)
 def export_stale(ctx):
     """A committed document in the export folder (`export.out` in decisions/workspace.yaml,
     default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would write
@@ -52,24 +49,18 @@ def export_stale(ctx):
     ws = ctx.ws
     if not ws.decisions.present:
         return
-    folder = PurePosixPath(ws.config.export_out)
-    files = Files.of(ws)
-    for name, text in render_docs(ws, ctx.prior).items():
-        rel = (folder / name).as_posix()
-        try:
-            committed = files.read_text(rel)
-        except FileNotFoundError:
+    for rel, text in ctx.docs.items():
+        name = rel.rsplit("/", 1)[-1]
+        committed = ws.doc(rel)
+        if committed is None:
             yield Hit(f"missing: run `workbench export` to write {name}", rel, None, (name,))
             continue
-        except OSError as exc:
-            yield Hit(f"cannot read the committed document: {exc.strerror or exc}", rel, None, (name,))
+        if committed.text is None:
+            yield Hit(f"cannot read the committed document: {committed.error}", rel, committed.line, (name,))
             continue
-        except UnicodeDecodeError as exc:
-            yield Hit(f"cannot read the committed document: not UTF-8 text (offset {exc.start})", rel, None, (name,))
+        if committed.text == text:
             continue
-        if committed == text:
-            continue
-        first, excerpt, total = diff_excerpt(committed.split("\n"), text.split("\n"))
+        first, excerpt, total = diff_excerpt(committed.text.split("\n"), text.split("\n"))
         more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
         yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench export`:"
                   + "".join(f"\n  {changed}" for changed in excerpt + more), rel, first, (name,))

@@ -1,8 +1,7 @@
 """governance: every contract schema is decided, owned and versioned (#57 P1-P3).
 
-The helpers (`new_family_gaps`, `missing_fields`, `find_cycles`) are shared with
-`workbench/checklist.py`, so a derived checklist status and the rule that
-explains it can never disagree.
+The predicates the checklist shares (`missing_fields`, `new_family_gaps`,
+`find_cycles`) live in `workbench/policy.py`.
 """
 
 from __future__ import annotations
@@ -10,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..loader.jsonfile import pointer_line
-from ..model import Family, SchemaDoc, Workspace
+from ..model import Family, SchemaDoc
+from ..policy import find_cycles, missing_fields, new_family_gaps
 from .registry import Hit, all_rules, rule
 
 WORK_PACKAGES = "decisions/work_packages.yaml"
@@ -22,42 +21,8 @@ DEFAULT_RPC_ERROR_SCHEMA = "ssot/schemas/rpc.error.schema.json"
 _WP_ID = re.compile(r"^D[0-9]+$")
 
 
-def missing_fields(record: object, names: tuple[str, ...]) -> list[str]:
-    """The attributes of `record` among `names` that are empty or absent."""
-    return [n for n in names if not getattr(record, n, None)]
-
-
 def _family_line(fam: Family, key: str) -> int | None:
     return fam.line(key) or fam.line("family") or 1
-
-
-def mentions(text: str, fam: Family) -> bool:
-    """Whether `text` names `fam` by id, title or one of its schema names (whole words)."""
-    names = {fam.id, fam.title} | {s.rsplit("/", 1)[-1].removesuffix(".schema.json") for s in fam.schemas}
-    return any(re.search(rf"(?<![\w.]){re.escape(n)}(?![\w])", text, re.IGNORECASE) for n in names if n)
-
-
-def new_family_gaps(ws: Workspace, fam: Family) -> list[tuple[str, str]]:
-    """Why a `new` family is not justified, as (message, field) pairs; empty when it is
-    (or when the family is not `new`). This is G003, and the checklist's family_decided."""
-    if fam.decision != "new":
-        return []
-    gaps: list[tuple[str, str]] = []
-    alts = fam.alternatives_considered
-    known = [ws.family(a) for a in alts if a != fam.id and ws.family(a) is not None]
-    if not alts:
-        gaps.append(("lists no alternatives_considered (the existing families evaluated for reuse)", "decision"))
-    for i, alt in enumerate(alts):
-        if alt == fam.id or ws.family(alt) is None:
-            gaps.append((f"alternatives_considered names {alt!r}, which is not another family", f"alternatives_considered.{i}"))
-    if not fam.rationale:
-        gaps.append(("has no rationale saying why no existing family could be reused or extended", "decision"))
-    elif known and not any(mentions(fam.rationale, a) for a in known):
-        names = ", ".join(a.id for a in known)
-        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused", "rationale"))
-    if not fam.downstream_consumers:
-        gaps.append(("lists no downstream_consumers (the issues that need the new contract)", "decision"))
-    return gaps
 
 
 @rule("G001", "schema-without-family", "governance", "error")
@@ -127,31 +92,6 @@ def delta_incomplete(ctx):
             if fam_id and ws.family(fam_id) is None:
                 yield Hit(f"delta {d.id!r} names unknown family {fam_id!r} ({key.split('.')[0]})",
                           d.path, d.lines.get(key) or here, (d.id, fam_id))
-
-
-def find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
-    """Dependency cycles (each once) as paths that end where they start; iterative DFS."""
-    done: set[str] = set()
-    cycles: list[list[str]] = []
-    seen: set[frozenset] = set()
-    for start in sorted(graph):
-        if start in done:
-            continue
-        path, stack = [start], [iter(sorted(graph[start]))]
-        while stack:
-            nxt = next(stack[-1], None)
-            if nxt is None:
-                done.add(path.pop())
-                stack.pop()
-            elif nxt in path:
-                cycle = path[path.index(nxt):] + [nxt]
-                if frozenset(cycle) not in seen:
-                    seen.add(frozenset(cycle))
-                    cycles.append(cycle)
-            elif nxt in graph and nxt not in done:
-                path.append(nxt)
-                stack.append(iter(sorted(graph[nxt])))
-    return cycles
 
 
 @rule("G006", "work-package-graph", "governance", "error")
@@ -231,7 +171,7 @@ def reason_code_unmapped(ctx):
         if rpc and catalog:
             for ptr in _catalog_refs(ctx, rpc, catalog):
                 yield Hit(f"{rpc.path} refers to reason codes ({cat_path}) but {ERROR_MAPPING} is missing: "
-                          "map each reason code to an rpc error code", rpc.path, pointer_line(rpc.source.text, ptr),
+                          "map each reason code to an rpc error code", rpc.path, rpc.source.line_of(ptr),
                           (rpc.name, catalog.name))
         return
     for key, path, doc in (("rpc_error_schema", rpc_path, rpc), ("reason_catalog", cat_path, catalog)):

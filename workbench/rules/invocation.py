@@ -1,35 +1,18 @@
 """invocation: the thin-client-only policy (`decisions/invocation.yaml`), checked with `ast`.
 
-Scanned files are only read and parsed, never imported or executed.
+The loader reads the scanned files into the snapshot (`Workspace.clients`); they
+are only parsed here, never imported or executed.
 """
 
 from __future__ import annotations
 
 import ast
-import fnmatch
 from typing import Iterator
 
-from ..loader.files import Files
-from ..loader.jsonfile import decode
-from ..model import InvocationPolicy, Workspace
+from ..model import InvocationPolicy, TextFile, Workspace
 from .registry import Hit, rule
 
-MAX_BYTES = 2_000_000  # client files larger than this are reported, not parsed
-POLICY = "decisions/invocation.yaml"
 DYNAMIC_IMPORTS = ("__import__", "importlib.import_module")
-
-
-def scanned_files(ws: Workspace) -> list[str]:
-    """Regular files inside the root matching the policy's `scan` globs, minus `approved`."""
-    policy = ws.decisions.invocation
-    if policy is None:
-        return []
-    found, _ = Files.of(ws).glob_all(policy.scan, POLICY)  # links out of the root are never scanned
-    return _approved_removed(found, policy)
-
-
-def _approved_removed(found: list[str], policy: InvocationPolicy) -> list[str]:
-    return [rel for rel in found if not any(fnmatch.fnmatchcase(rel, a) for a in policy.approved)]
 
 
 def _forbidden(name: str, entries: tuple[str, ...]) -> str | None:
@@ -93,16 +76,12 @@ def violations_in(tree: ast.AST, policy: InvocationPolicy) -> Iterator[tuple[int
             yield node.lineno, f"forbidden call {name}{alias}", name
 
 
-def _parse(files: Files, rel: str) -> tuple[ast.AST | None, int | None, str]:
+def _parse(client: TextFile) -> tuple[ast.AST | None, int | None, str]:
     """The file's syntax tree, or (None, line, why) when it cannot be scanned."""
+    if client.text is None:
+        return None, client.line, client.error
     try:
-        text, problem = decode(rel, files.read(rel))
-    except OSError as exc:
-        return None, None, f"cannot read: {exc.strerror or exc}"
-    if problem:
-        return None, problem.line, problem.message
-    try:
-        return ast.parse(text, filename=rel), None, ""
+        return ast.parse(client.text, filename=client.path), None, ""
     except SyntaxError as exc:
         return None, exc.lineno, f"does not parse (SyntaxError line {exc.lineno}: {exc.msg}): not checked"
     except (ValueError, RecursionError, MemoryError) as exc:
@@ -110,22 +89,18 @@ def _parse(files: Files, rel: str) -> tuple[ast.AST | None, int | None, str]:
 
 
 def scan(ws: Workspace) -> Iterator[Hit]:
-    """Every thin-client policy violation (and unscannable file) under the policy's globs."""
+    """Every thin-client policy violation (and unscannable file) in the scanned files."""
     policy = ws.decisions.invocation
     if policy is None:
         return
-    files = Files(ws.root, min(MAX_BYTES, ws.config.max_file_bytes))
-    found, refused = files.glob_all(policy.scan, POLICY)
-    for problem in refused:  # a link out of the root, a FIFO: named, never read
-        yield Hit(f"{problem.path} {problem.message}", problem.path, None, (problem.path,))
-    for rel in _approved_removed(found, policy):
-        tree, line, why = _parse(files, rel)
+    for client in ws.clients:  # a link out of the root, a FIFO: named, never read
+        tree, line, why = _parse(client)
         if tree is None:
-            yield Hit(f"{rel} {why}", rel, line, (rel,))
+            yield Hit(f"{client.path} {why}", client.path, line, (client.path,))
             continue
         for line, message, entry in violations_in(tree, policy):
             yield Hit(f"{message}: only {', '.join(policy.approved) or 'approved transports'} may "
-                      f"reach the runtime directly ({policy.path})", rel, line, (rel, entry))
+                      f"reach the runtime directly ({policy.path})", client.path, line, (client.path, entry))
 
 
 @rule("I001", "thin-client-violation", "invocation", "error")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ..analysis.fields import paused_gc, structure
 from ..analysis.similarity import Overlap, Scorer
 from ..model import Family, SchemaDoc, Workspace
+from ..findings import Location
 from .registry import Hit, rule
 
 MAX_LISTED = 10
@@ -126,10 +127,12 @@ def describe(ov: Overlap, a: Unit) -> str:
             f"{', '.join(paths[:MAX_LISTED])}{more}")
 
 
-def _where(u: Unit) -> tuple[str, int | None]:
+def _where(u: Unit) -> Location:
+    """Where a finding about unit `u` is reported: its family record, or its (undecided) schema."""
     if u.family is None:
-        return u.schemas[0].path, 1
-    return u.family.path, u.family.line("rationale") or u.family.line("decision") or u.family.line("family")
+        return Location(u.schemas[0].path, 1)
+    fam = u.family
+    return Location(fam.path, fam.line("rationale") or fam.line("decision") or fam.line("family"), family=fam.id)
 
 
 @rule("O001", "family-overlap", "overlap", "warning")
@@ -147,10 +150,11 @@ def family_overlap(ctx):
     for v in _scored(ctx):
         if v.rule != "O001":
             continue
-        path, line = _where(v.a)
+        here = _where(v.a)
         why = f" ({v.note})" if v.note else ""
         yield Hit(f"{v.a.label} ({v.a.decision}) and {v.b.label} ({v.b.decision}) overlap structurally{why}: "
-                  f"{describe(v.overlap, v.a)}", path, line, (v.a.label, v.b.label))
+                  f"{describe(v.overlap, v.a)}", here.file, here.line, (v.a.label, v.b.label),
+                  related=(_where(v.b),))
 
 
 @rule("O002", "new-duplicates-reusable", "overlap", "error")
@@ -164,7 +168,7 @@ def new_duplicates_reusable(ctx):
     for v in _scored(ctx):
         if v.rule != "O002":
             continue
-        path, line = _where(v.a)
+        here = _where(v.a)
         yield Hit(f"family {v.a.label} is decided `new` but duplicates {v.b.label} ({v.b.decision}): "
                   f"{describe(v.overlap, v.a)}; reuse or extend {v.b.label}, or record in the rationale why not "
-                  f"(naming {v.b.label})", path, line, (v.a.label, v.b.label))
+                  f"(naming {v.b.label})", here.file, here.line, (v.a.label, v.b.label), related=(_where(v.b),))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 from urllib.parse import urldefrag
 
-from ..loader.jsonfile import pointer_line, split_pointer
+from ..jsontext import split_pointer
 from ..model import Provenance, SchemaDoc
 from ..schema.nodes import walk
 from ..schema.uri import pointer_str
@@ -52,7 +52,7 @@ def canonical_record_hits(ctx) -> Iterator[Hit]:
         else:
             continue
         yield Hit(f"canonical provenance field {name!r} {what} at {schema.path}#{policy.pointer}",
-                  schema.path, pointer_line(schema.source.text, where), (schema.name, name))
+                  schema.path, None, (schema.name, name), pointer=pointer_str(where))
 
 
 def iter_properties(body: Any) -> Iterator[tuple[tuple, str, Any]]:
@@ -103,4 +103,4 @@ def provenance_field_redefined(ctx):
             where = pointer_str(ptr + (name,))
             yield Hit(f"provenance field {name!r} defined at {where}, outside the canonical record "
                       f"{policy.canonical_record}#{policy.pointer}: refer to it instead",
-                      s.path, pointer_line(s.source.text, ptr + (name,)), (s.name, name))
+                      s.path, None, (s.name, name), pointer=pointer_str(ptr + (name,)))

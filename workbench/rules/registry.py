@@ -3,20 +3,31 @@
     @rule("V001", "schema-meta-invalid", "validity", "error")
     def meta(ctx):
         '''One-paragraph explanation shown by `workbench explain V001`.'''
-        yield Hit("message", path, line, subjects)
+        yield Hit("message", path, line, subjects, pointer="/properties/x")
+
+Every module of this package is a rule module (found, not listed); importing it registers
+its rules. A rule of the `post` stage judges what the pipeline derives from the other
+rules' findings (the checklist, the rendered docs) and runs after them.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 from dataclasses import dataclass
+from functools import cache
 from typing import Callable, Iterable, NamedTuple
 
-from ..findings import CATEGORIES, SEVERITIES
+from ..findings import CATEGORIES, SEVERITIES, Location
+
+CHECK, POST = "check", "post"  # stages: rules on the snapshot; rules on what the pipeline derived from them
 
 
 class Hit(NamedTuple):
-    """What a rule reports; the engine adds the rule's id, category and severity."""
+    """What a rule reports; the engine adds the rule's id, category and severity, and fills the
+    anchors a rule leaves out from the snapshot (the schema or family a file belongs to, the
+    line of `pointer`)."""
 
     message: str
     path: str
@@ -24,6 +35,10 @@ class Hit(NamedTuple):
     subjects: tuple[str, ...] = ()
     severity: str | None = None  # overrides the rule's default
     data: dict | None = None  # rule-specific structured fields (Finding.data)
+    pointer: str | None = None  # JSON pointer inside `path`
+    schema: str | None = None
+    family: str | None = None
+    related: tuple[Location, ...] = ()  # other places the finding is about
 
 
 @dataclass(frozen=True)
@@ -36,31 +51,39 @@ class Rule:
     check: Callable[..., Iterable[Hit]]
     needs_baseline: bool = False  # runs only with `--against`
     details: tuple[str, ...] = ()  # extra lines for `workbench explain` (e.g. C001's change kinds)
+    stage: str = CHECK
 
 
 _RULES: dict[str, Rule] = {}
 
 
 def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False,
-         details: tuple[str, ...] = ()):
-    assert category in CATEGORIES and severity in SEVERITIES, (rule_id, category, severity)
+         details: tuple[str, ...] = (), stage: str = CHECK):
+    assert category in CATEGORIES and severity in SEVERITIES and stage in (CHECK, POST), (rule_id, category, severity)
 
     def register(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if rule_id in _RULES:
             raise ValueError(f"duplicate rule id {rule_id}")
         doc = inspect.cleandoc(fn.__doc__ or "")
         _RULES[rule_id] = Rule(rule_id, name, category, severity, " ".join(doc.split()), fn, needs_baseline,
-                                 tuple(details))
+                               tuple(details), stage)
         return fn
 
     return register
 
 
 def all_rules() -> list[Rule]:
-    from . import load_rules  # noqa: F401  (importing registers)
-
-    load_rules()
+    _load_modules()
     return sorted(_RULES.values(), key=lambda r: r.id)
+
+
+@cache
+def _load_modules() -> None:
+    """Import every module of the rules package (importing registers its rules)."""
+    package = __name__.rpartition(".")[0]
+    for info in pkgutil.iter_modules(importlib.import_module(package).__path__):
+        if info.name != "registry":
+            importlib.import_module(f"{package}.{info.name}")
 
 
 def get_rule(rule_id: str) -> Rule | None:

@@ -11,14 +11,9 @@ from __future__ import annotations
 
 import jsonschema_rs
 
-from ..loader.jsonfile import pointer_line
 from ..schema.dialect import by_uri, dialect_of
 from ..schema.uri import pointer_str
 from .registry import Hit, rule
-
-
-def _line(source, ptr) -> int | None:
-    return pointer_line(source.text, ptr) if source else None
 
 
 _META: dict[str, tuple[tuple[str, tuple], ...]] = {}
@@ -65,7 +60,7 @@ def schema_meta_invalid(ctx):
     nothing downstream can trust it."""
     for s in ctx.ws.schemas:
         for message, ptr in meta_errors(s):
-            yield Hit(message, s.path, _line(s.source, ptr), (s.name,))
+            yield Hit(message, s.path, None, (s.name,), pointer=pointer_str(ptr))
 
 
 @rule("V002", "example-invalid", "validity", "error")
@@ -145,7 +140,7 @@ def _example_hits(refs, s, docs, examples):
             continue
         for ptr, message in errors:
             yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path})", ex.path,
-                      _line(ex.source, ptr), (s.name, ex.path))
+                      None, (s.name, ex.path), pointer=pointer_str(ptr))
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
@@ -175,15 +170,15 @@ def _ref_hits(ctx, status: str, what: str):
             if target.status != status:
                 continue
             if status != "remote":
-                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, _line(s.source, ptr),
-                          (s.name, ref))
+                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, None,
+                          (s.name, ref), pointer=pointer_str(ptr))
                 continue
             seen.setdefault(target.base, []).append((s, ptr, ref))
     for doc, uses in seen.items():
         s, ptr, ref = uses[0]
         more = f" (and {len(uses) - 1} more references to {doc})" if len(uses) > 1 else ""
-        yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}{more}", s.path, _line(s.source, ptr),
-                  (s.name, ref))
+        yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}{more}", s.path, None,
+                  (s.name, ref), pointer=pointer_str(ptr))
 
 
 @rule("V005", "ref-cycle", "validity", "error")
@@ -193,7 +188,7 @@ def ref_cycle(ctx):
     Recursive structures that go through `properties` or `items` are fine."""
     for s, ptr, chain in ctx.refs.cycles():
         hops = " -> ".join(c.removeprefix("file:///") for c in chain)
-        yield Hit(f"$ref cycle never terminates: {hops}", s.path, _line(s.source, ptr), (s.name,))
+        yield Hit(f"$ref cycle never terminates: {hops}", s.path, None, (s.name,), pointer=pointer_str(ptr))
 
 
 @rule("V006", "schema-without-example", "validity", "warning")

@@ -10,6 +10,7 @@ from typing import Any, Iterable, Mapping
 from ruamel.yaml.comments import CommentedMap
 
 from ..loader.files import Files
+from ..policy import new_family_gaps
 from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
 from .writer import StoreError
 
@@ -107,8 +108,6 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
             errors.setdefault(key, f"one of {', '.join(allowed)}")
     fam = ws.family(family_id) if ws is not None else None
     if fam is not None:
-        from ..rules.governance import new_family_gaps
-
         candidate = dataclasses.replace(
             fam,
             **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..loader.files import Files
+from ..errors import StoreError
 
 try:
     import fcntl
@@ -33,10 +34,6 @@ TEMP_SUFFIX = ".tmp"
 LOCK_SUFFIX = ".lock"
 STALE_SECONDS = 60  # a temp file this old belongs to a writer that died
 NEW_FILE_MODE = 0o644
-
-
-class StoreError(Exception):
-    """The file cannot be changed safely (unreadable, not a YAML mapping, bad path)."""
 
 
 def _failed(what: str, path: Path, exc: OSError) -> StoreError:

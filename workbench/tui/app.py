@@ -146,7 +146,7 @@ class WorkbenchApp(App[None]):
             if worker.is_cancelled:
                 return
             try:
-                from ..engine import check
+                from ..pipeline import check
 
                 t0 = time.perf_counter()
                 ws = load_workspace(self.root, self._cache)
@@ -241,9 +241,9 @@ class WorkbenchApp(App[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def _export(self, snap: Snapshot) -> None:
         try:
-            from ..export import export_docs
+            from ..pipeline import export
 
-            written = export_docs(snap.ws)
+            written = export(snap.ws)
         except Exception as exc:
             self.call_from_thread(self.notify, f"Export failed: {type(exc).__name__}: {exc}",
                                   severity="error", markup=False, timeout=10)

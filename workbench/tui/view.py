@@ -55,68 +55,44 @@ def finding_key(f: Finding) -> tuple:
 
 
 class FindingIndex:
-    """Which findings belong to which family / schema, and where a finding points."""
+    """Which findings belong to which family / schema, and where a finding points: a lookup
+    over the findings' typed anchors (`Finding.families`, `Finding.schemas`)."""
 
     def __init__(self, ws: Workspace, findings: Iterable[Finding]):
         self.ws = ws
         self.findings = tuple(findings)
-        fam_ids = {f.id for f in ws.families}
-        fam_paths = {f.path: f.id for f in ws.families}
-        by_name: dict[str, list[str]] = {}
-        for s in ws.schemas:
-            by_name.setdefault(s.name, []).append(s.path)
-        schema_paths = {s.path for s in ws.schemas}
-        example_of = {e.path: e.schema_path for e in ws.examples}
         self.by_family: dict[str, list[Finding]] = {}
         self.by_schema: dict[str, list[Finding]] = {}
         self.target: dict[Finding, NodeRef] = {}
         for f in self.findings:
-            fams = [s for s in f.subjects if s in fam_ids]
-            if f.path in fam_paths and fam_paths[f.path] not in fams:
-                fams.insert(0, fam_paths[f.path])
-            schemas: list[str] = []
-            if f.path in schema_paths:
-                schemas.append(f.path)
-            elif f.path in example_of:
-                schemas.append(example_of[f.path])
-            for subject in f.subjects:
-                for p in by_name.get(subject, ()) if subject not in fam_ids else ():
-                    if p not in schemas:
-                        schemas.append(p)
-                if subject in schema_paths and subject not in schemas:
-                    schemas.append(subject)
-            for fam in fams:
+            for fam in f.families:
                 self.by_family.setdefault(fam, []).append(f)
-            for path in schemas:
+            for path in f.schemas:
                 self.by_schema.setdefault(path, []).append(f)
-            # where choosing the finding goes: the file it is in, else its first subject
-            if f.path in schema_paths or f.path in example_of:
-                self.target[f] = NodeRef(SCHEMA, schemas[0])
-            elif f.path in fam_paths:
-                self.target[f] = NodeRef(FAMILY, fam_paths[f.path])
-            elif fams:
-                self.target[f] = NodeRef(FAMILY, fams[0])
-            elif schemas:
-                self.target[f] = NodeRef(SCHEMA, schemas[0])
+            # where choosing the finding goes: its schema, else its family, else a related place
+            if f.schema:
+                self.target[f] = NodeRef(SCHEMA, f.schema)
+            elif f.family:
+                self.target[f] = NodeRef(FAMILY, f.family)
+            elif f.schemas:
+                self.target[f] = NodeRef(SCHEMA, f.schemas[0])
+            elif f.families:
+                self.target[f] = NodeRef(FAMILY, f.families[0])
 
     def of_schema(self, path: str) -> list[Finding]:
         return self.by_schema.get(path, [])
 
-    def of_family(self, fam: Family, with_schemas: bool = True) -> list[Finding]:
+    def of_family(self, fam: Family) -> list[Finding]:
+        """Findings about the family or any of its schemas."""
         out = dict.fromkeys(self.by_family.get(fam.id, []))
-        if with_schemas:
-            for path in fam.schemas:
-                out.update(dict.fromkeys(self.by_schema.get(path, [])))
+        for path in fam.schemas:
+            out.update(dict.fromkeys(self.by_schema.get(path, [])))
         return list(out)
 
     def overlaps_of(self, fam: Family | None, schema: SchemaDoc | None = None) -> list[Finding]:
-        """O001/O002 findings naming the family (or the schema)."""
-        keys = set()
-        if fam is not None:
-            keys |= {fam.id, fam.path, *fam.schemas}
-        if schema is not None:
-            keys |= {schema.name, schema.path}
-        return [f for f in self.findings if f.rule in OVERLAP_RULES and (keys & {*f.subjects, f.path})]
+        """O001/O002 findings about the family (or the schema)."""
+        found = (self.by_family.get(fam.id, []) if fam else []) + (self.of_schema(schema.path) if schema else [])
+        return [f for f in dict.fromkeys(found) if f.rule in OVERLAP_RULES]
 
     def of_node(self, ref: NodeRef) -> list[Finding]:
         ws = self.ws
@@ -195,25 +171,11 @@ class Snapshot:
     result: CheckResult
     index: FindingIndex
     tree: list[TreeSpec]
-    checklist: list[Any] | None  # ChecklistRow list, None when derivation is unavailable
-    checklist_error: str = ""
+    checklist: tuple[Any, ...]  # ChecklistRow, as the pipeline derived them
     elapsed: float = 0.0
     generation: int = 0
 
 
 def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, generation: int = 0) -> Snapshot:
     index = FindingIndex(ws, result.findings)
-    rows, error = None, ""
-    try:
-        from ..checklist import derive_checklist
-
-        rows = derive_checklist(ws)
-    except ImportError as exc:
-        error = f"checklist derivation unavailable ({exc})"
-    except Exception as exc:  # a derivation bug must not stop the browse view
-        error = f"checklist derivation failed: {type(exc).__name__}: {exc}"
-    return Snapshot(ws, result, index, build_tree(ws, index), rows, error, elapsed, generation)
-
-
-def finding_location(f: Finding) -> str:
-    return f"{f.path}:{f.line}" if f.line else f.path
+    return Snapshot(ws, result, index, build_tree(ws, index), result.checklist, elapsed, generation)

@@ -52,7 +52,7 @@ class ChecklistScreen(PageScreen):
         table = self.query_one("#checklist-table", FitTable)
         row = table.cursor_row
         keep = self.rows[row].item.id if 0 <= row < len(self.rows) else None
-        self.rows = list(snap.checklist or [])
+        self.rows = list(snap.checklist)
         cells = []
         for r in self.rows:
             mark, style = STATUS_MARK.get(r.status, (r.status, ""))
@@ -61,7 +61,7 @@ class ChecklistScreen(PageScreen):
         new = next((i for i, r in enumerate(self.rows) if r.item.id == keep), row) if keep else 0
         table.set_data(COLUMNS, cells, cursor=new)
         if not self.rows:
-            why = snap.checklist_error or "decisions/checklist.yaml has no items"
+            why = "decisions/checklist.yaml has no items"
             self.query_one("#checklist-detail-body", Static).update(Text(why, style="dim italic"))
         else:
             self._show_row(table.cursor_row)

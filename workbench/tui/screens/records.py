@@ -11,7 +11,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
 from ...findings import Finding
-from ..view import GLYPH, SEVERITY_STYLE, Snapshot, finding_location
+from ..view import GLYPH, SEVERITY_STYLE, Snapshot
 from ..widgets.table import FitTable
 from .base import PageScreen
 
@@ -45,7 +45,7 @@ def detail_text(title: str, pairs: list[tuple[str, object]], findings: list[Find
         out.append("\n")
     for f in findings:
         out.append(f"{GLYPH[f.severity]} {f.rule} ", style=SEVERITY_STYLE[f.severity])
-        out.append(finding_location(f), style="dim")
+        out.append(f.where, style="dim")
         out.append(f"  {f.message}\n")
     return out
 

@@ -19,7 +19,7 @@ from ...model import Family, SchemaDoc
 from ...analysis.outline import schema_fields
 from ..view import (
     FAMILY, GLYPH, GROUP, INTENT, SCHEMA, SEVERITY_STYLE, SHARED, UNCLASSIFIED, UNDECIDED,
-    NodeRef, Snapshot, counts, finding_location, group_schemas, unclassified_families,
+    NodeRef, Snapshot, counts, group_schemas, unclassified_families,
 )
 from .browse import count_badges
 
@@ -89,7 +89,7 @@ def findings_grid(findings: list[Finding], indent: int = 2) -> Table:
     t.add_column(ratio=1, overflow="fold")
     for f in findings:
         body = Text()
-        body.append(finding_location(f), style="dim")
+        body.append(f.where, style="dim")
         body.append("  ")
         body.append(f.message)
         if f.note:

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Input, Label, Select
 
 from ...findings import CATEGORIES, SEVERITIES, Finding
 from .table import FitTable
-from ..view import GLYPH, SEVERITY_STYLE, finding_key, finding_location
+from ..view import GLYPH, SEVERITY_STYLE, finding_key
 
 
 class FilterInput(Input):
@@ -93,7 +93,7 @@ class FindingsPanel(Vertical):
             Text(GLYPH[f.severity], style=SEVERITY_STYLE[f.severity]),
             Text(f.rule, style="bold"),
             Text(f.category, style="dim"),
-            Text(finding_location(f)),
+            Text(f.where),
             Text(f.message + (f"  ({f.note})" if f.note else "")),
         ] for f in self._shown]
         row = next((i for i, f in enumerate(self._shown) if finding_key(f) == keep), 0) if keep else 0

@@ -1,0 +1,84 @@
+"""Positions in JSON text: the line where the value at a JSON pointer starts, duplicate keys.
+
+A small token scanner over the text (the C `json` module keeps no positions), run
+only when a finding or a problem needs a line. No dependencies: every layer may use it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterator
+
+TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def scan(text: str) -> Iterator[tuple[str, tuple, int]]:
+    """Yield ("value", pointer, line) for each value and ("dup", pointer, line) for repeated keys."""
+    stack: list[list] = []  # ["obj", key, keys, expecting_key] | ["arr", index]
+    line, last = 1, 0
+    for match in TOKEN.finditer(text):
+        start = match.start()
+        line += text.count("\n", last, start)
+        last = start
+        tok = match.group()
+        top = stack[-1] if stack else None
+        if top and top[0] == "obj" and top[3]:
+            if tok.startswith('"'):
+                try:
+                    key = json.loads(tok)
+                except ValueError:  # a bad string after the first problem: keep scanning
+                    key = tok[1:-1]
+                path = tuple(f[1] for f in stack[:-1]) + (key,)
+                if key in top[2]:
+                    yield "dup", path, line
+                top[2].add(key)
+                top[1] = key
+                top[3] = False
+            elif tok == "}":  # an empty object closes while a key is expected
+                stack.pop()
+            continue
+        if tok in ":":
+            continue
+        if tok == ",":
+            if top and top[0] == "arr":
+                top[1] += 1
+            elif top:
+                top[3] = True
+            continue
+        if tok in "]}":
+            if stack:
+                stack.pop()
+            continue
+        yield "value", tuple(f[1] for f in stack), line
+        if tok == "{":
+            stack.append(["obj", None, set(), True])
+        elif tok == "[":
+            stack.append(["arr", 0])
+
+
+def duplicate_keys(text: str) -> list[tuple[tuple, int]]:
+    return [(ptr, line) for kind, ptr, line in scan(text) if kind == "dup"]
+
+
+def split_pointer(pointer: str) -> tuple[str, ...]:
+    """'/a/b~1c' -> ('a', 'b/c')."""
+    pointer = pointer.lstrip("#")
+    if not pointer or pointer == "/":
+        return ()
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
+
+
+def pointer_line(text: str, pointer: str | tuple) -> int | None:
+    """Line where the value at a JSON pointer starts (nearest existing ancestor)."""
+    want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
+    best = None
+    for kind, ptr, line in scan(text):
+        if kind != "value":
+            continue
+        ptr = tuple(str(p) for p in ptr)
+        if ptr == want:
+            return line
+        if want[: len(ptr)] == ptr:
+            best = line
+    return best
