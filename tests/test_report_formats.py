@@ -51,7 +51,7 @@ def test_json_shape_sorted_and_stable(findings_ws, result):
     doc = json.loads(render_json(result))
     assert set(doc) == {"root", "summary", "findings"}
     assert doc["root"] == str(findings_ws.resolve())
-    assert set(doc["summary"]) == {"error", "warning", "info", "total"}
+    assert set(doc["summary"]) == {"error", "warning", "info", "total", "baselined"}
     assert doc["summary"]["total"] == len(doc["findings"]) == len(result.findings) > 0
     assert doc["summary"]["error"] > 0 and doc["summary"]["warning"] > 0 and doc["summary"]["info"] > 0
     for f in doc["findings"]:

@@ -28,15 +28,22 @@ def test_g001_reports_contract_schema_in_no_family_but_not_shared_ones(tmp_path)
     root = write(ws_with(tmp_path), {"ssot/schemas/c.schema.json": schema(z="string"),
                                      "ssot/schemas/common/more.schema.json": OBJ})
     found = run(root, "G001")
-    assert [(f.path, f.line, f.severity) for f in found] == [("ssot/schemas/c.schema.json", 1, "error")]
+    assert [(f.path, f.line, f.severity) for f in found] == [("ssot/schemas/c.schema.json", 1, "warning")]
     assert "no family" in found[0].message and found[0].subjects == ("c",)
 
 
-def test_g001_without_decisions_reports_every_schema_as_info(tmp_path):
+@pytest.mark.parametrize("undecided", ["info", "warning", "error"])
+def test_g001_severity_is_configured(tmp_path, undecided):
+    root = write(ws_with(tmp_path), {"ssot/schemas/c.schema.json": schema(z="string"),
+                                     "decisions/workspace.yaml": f"version: 1\ngovernance:\n  undecided: {undecided}\n"})
+    assert [f.severity for f in run(root, "G001")] == [undecided]
+
+
+def test_g001_without_decisions_reports_every_schema_at_the_default_severity(tmp_path):
     write(tmp_path, {QUEUE: schema(x="string"), REQUEST: OBJ, "ssot/schemas/common/ids.schema.json": OBJ})
     found = run(tmp_path, "G001")
     assert {f.path for f in found} == {QUEUE, REQUEST}
-    assert {f.severity for f in found} == {"info"}
+    assert {f.severity for f in found} == {"warning"}  # not inferred from decisions/ being absent
 
 
 # G002 -----------------------------------------------------------------------------------

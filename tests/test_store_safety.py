@@ -90,8 +90,9 @@ def test_concurrent_writers_lose_no_update(ws_root):
 def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws_root):
     """60 times: a child saves in a loop and is SIGKILLed inside a write (it reports each fsync
     through a pipe; the kill follows after a random 0-2 ms, so it lands before or after the
-    rename). The file is always one complete version; the next load removes the temp files
-    the kills left once they are stale."""
+    rename; every other child pauses after its first report, so on a loaded machine too some
+    kills land between the temp file and the rename). The file is always one complete
+    version; the next load removes the temp files the kills left once they are stale."""
     path = gate(ws_root)
     payload = "x" * 100_000
     store.save_record(path, {"payload": payload, "n": 0}, store.read_record(path).fingerprint)
@@ -104,9 +105,15 @@ def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws
             try:
                 real_fsync = os.fsync
 
+                pause = kills % 2 == 0
+
                 def reporting_fsync(fd):
+                    nonlocal pause
                     real_fsync(fd)
                     os.write(w, b"!")
+                    if pause:  # the first fsync is the temp file's, before the rename
+                        pause = False
+                        time.sleep(0.05)
 
                 os.fsync = reporting_fsync
                 while True:

@@ -55,7 +55,7 @@ def cmd_check(args) -> int:
     root = _root(args)
     ws = load_workspace(root)
     baseline, label = (_baseline(args, root), args.against) if args.against else (None, "")
-    result = check(ws, args.select or (), args.ignore or (), baseline, label)
+    result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
     if args.format == "text":
         render_text(result, _console())
     else:
@@ -162,9 +162,23 @@ def cmd_export(args) -> int:
     from .pipeline import export
 
     ws = _load(args)
-    changed = export(ws, Path(args.out) if args.out else None)
+    changed = export(ws, Path(args.out) if args.out else None, force=args.force)
     for path, state in changed:
         print(f"{state:<9} {path}")
+    return EXIT_OK
+
+
+def cmd_baseline(args) -> int:
+    from .store.baseline import write_baseline
+
+    ws = _load(args)
+    if not ws.decisions.present:
+        raise UsageError(f"no decisions/ folder in {ws.root}: run `workbench init` first")
+    result = check(ws, use_baseline=False)
+    path, count = write_baseline(ws.root, result.findings)
+    print(f"wrote {path.relative_to(ws.root).as_posix()}: {count} accepted finding(s) "
+          f"({result.summary['error']} error(s), {result.summary['warning']} warning(s)); "
+          "`--check` now fails only on new ones")
     return EXIT_OK
 
 
@@ -207,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
     p.add_argument("--against", metavar="REF|DIR", help="compare schemas with a git ref or another folder")
+    p.add_argument("--no-baseline", action="store_true",
+                   help="report findings accepted in decisions/baseline.yaml as failing too")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -225,7 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_init)
     s = sub.add_parser("export", parents=[common], help="write the M1 docs")
     s.add_argument("--out", metavar="DIR", help="output folder (default from decisions/workspace.yaml)")
+    s.add_argument("--force", action="store_true", help="replace documents that export did not write")
     s.set_defaults(func=cmd_export)
+    sub.add_parser("baseline", parents=[common],
+                   help="accept today's findings in decisions/baseline.yaml: --check then fails only on new ones"
+                   ).set_defaults(func=cmd_baseline)
     s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF|DIR")
     s.add_argument("--format", choices=("text", "json"), default="text")

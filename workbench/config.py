@@ -57,6 +57,7 @@ class WorkspaceConfig:
     export_out: str = "doc/m0-runtime-contract-freeze"
     compatibility: Compatibility = field(default_factory=Compatibility)
     max_file_bytes: int = 20_000_000  # `limits.max_file_bytes`: larger files are refused, not read
+    undecided: str = "warning"  # `governance.undecided`: the severity of G001
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "WorkspaceConfig":
@@ -80,4 +81,5 @@ class WorkspaceConfig:
             compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
                                         compat.get("additive")),
             max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
+            undecided=(data.get("governance") or {}).get("undecided", base.undecided),
         )

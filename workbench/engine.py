@@ -7,13 +7,16 @@ export and the TUI call.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
-from .findings import SEVERITIES, Finding, Location, at_least
-from .model import Workspace
+from .errors import UsageError
+from .findings import CATEGORIES, SEVERITIES, Finding, Location, at_least
+from .model import BaselineEntry, Waiver, Workspace
+from .policy import today
 from .rules.registry import Hit, Rule, all_rules
 
 if TYPE_CHECKING:
@@ -28,9 +31,11 @@ class Context:
     ws: Workspace
     baseline: Workspace | None = None
     baseline_label: str = ""
+    today: str = field(default_factory=today)  # YYYY-MM-DD, for waiver expiry
     result: CheckResult | None = None  # post stage: the findings of every check-stage rule
     checklist: tuple[Any, ...] = ()  # post stage: the derived checklist rows
     render: Callable[[], Mapping[str, str]] | None = None  # post stage: renders the docs (on first use)
+    stale: tuple[BaselineEntry, ...] = ()  # final stage: baseline entries no finding matched
 
     @cached_property
     def docs(self) -> Mapping[str, str]:
@@ -54,11 +59,15 @@ class CheckResult:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = Counter(f.severity for f in self.findings)
-        return {s: counts.get(s, 0) for s in SEVERITIES} | {"total": len(self.findings)}
+        """Counts by severity of the findings not in the baseline, their total, and how many are baselined."""
+        counts = Counter(f.severity for f in self.findings if not f.baselined)
+        baselined = sum(f.baselined for f in self.findings)
+        return {s: counts.get(s, 0) for s in SEVERITIES} | {"total": len(self.findings) - baselined,
+                                                            "baselined": baselined}
 
     def failed(self, fail_on: str = "error") -> bool:
-        return any(at_least(f.severity, fail_on) for f in self.findings)
+        """Whether a finding not accepted in the baseline reaches `fail_on`."""
+        return any(at_least(f.severity, fail_on) for f in self.findings if not f.baselined)
 
     def ran(self, rule_id: str) -> bool:
         return any(r.id == rule_id for r in self.rules)
@@ -67,14 +76,24 @@ class CheckResult:
         return [f for f in self.findings if f.rule == rule_id]
 
 
-def _matches(rule: Rule, names: Iterable[str]) -> bool:
-    names = {n.lower() for n in names}
+def _matches(rule: Rule, names: set[str]) -> bool:
     return rule.id.lower() in names or rule.category in names or rule.name in names
 
 
 def selected_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
-    select, ignore = list(select), list(ignore)
-    return [r for r in all_rules() if (not select or _matches(r, select)) and not _matches(r, ignore)]
+    """The rules `--select`/`--ignore` leave (by id, category or name). An unknown name is a
+    `UsageError` naming the closest known ones: a typo must never turn a gate off."""
+    rules = all_rules()
+    known = {r.id.lower(): r.id for r in rules} | {c: c for c in CATEGORIES} | {r.name: r.name for r in rules}
+    chosen, dropped = {n.lower() for n in select}, {n.lower() for n in ignore}
+    unknown = sorted({n for n in (*select, *ignore) if n.lower() not in known})
+    if unknown:
+        hints = [f"{n!r}" + (f" (did you mean {', '.join(known[c] for c in close)}?)"
+                             if (close := difflib.get_close_matches(n.lower(), known, n=3, cutoff=0.6)) else "")
+                 for n in unknown]
+        raise UsageError(f"unknown rule or category {'; '.join(hints)}: see `workbench rules` "
+                         f"(categories: {', '.join(CATEGORIES)})")
+    return [r for r in rules if (not chosen or _matches(r, chosen)) and not _matches(r, dropped)]
 
 
 def _place(ws: Workspace, file: str, line: int | None = None, pointer: str | None = None,
@@ -97,28 +116,31 @@ def anchored(ws: Workspace, rule: Rule, hit: Hit) -> Finding:
     here = _place(ws, hit.path, hit.line, hit.pointer, hit.schema, hit.family)
     related = tuple(_place(ws, r.file, r.line, r.pointer, r.schema, r.family) for r in hit.related)
     return Finding(rule.id, rule.category, hit.severity or rule.severity, hit.message, here.file, here.line,
-                   tuple(hit.subjects), "", here.pointer, here.schema, here.family, related, hit.data or {})
+                   tuple(hit.subjects), pointer=here.pointer, schema=here.schema, family=here.family,
+                   related=related, data=hit.data or {})
 
 
-def waived(ws: Workspace, finding: Finding) -> Finding:
-    """A family's waiver turns a matching finding (same rule, a subject named, about that family) into info,
-    with the reason attached."""
-    for fam in ws.families:
-        for w in fam.waivers:
-            if w.rule == finding.rule and w.subject in finding.subjects and (
-                    fam.id in finding.families or fam.id in finding.subjects):
-                return replace(finding, severity="info", note=f"waived in {fam.path}: {w.reason}")
+def waived(waivers: Iterable[Waiver], finding: Finding, on: str) -> Finding:
+    """A waiver (wherever written: a family record or decisions/waivers.yaml) turns a finding of its
+    rule that names its subject into info, with the reason attached, until the day after `expires`."""
+    for w in waivers:
+        if w.rule == finding.rule and not w.expired(on) and w.subject in finding.names:
+            return replace(finding, severity="info", note=f"waived in {w.path}: {w.reason}")
     return finding
 
 
 def run_rules(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
     """Every hit of `rules` as a finding; a rule that crashes becomes an error finding, never a traceback."""
     ws = ctx.ws
+    by_rule: dict[str, list[Waiver]] = {}
+    for w in ws.decisions.all_waivers:
+        by_rule.setdefault(w.rule, []).append(w)
     findings: dict[Finding, None] = {}
     for rule in rules:
+        waivers = by_rule.get(rule.id, ())
         try:
             for hit in rule.check(ctx):
-                findings.setdefault(waived(ws, anchored(ws, rule, hit)))
+                findings.setdefault(waived(waivers, anchored(ws, rule, hit), ctx.today))
         except Exception as exc:  # a bug in one rule must not hide the others
             findings.setdefault(Finding(rule.id, rule.category, "error",
                                         f"rule {rule.id} failed: {type(exc).__name__}: {exc}", "."))
@@ -128,3 +150,20 @@ def run_rules(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
 def result_of(ws: Workspace, findings: Iterable[Finding], rules: Iterable[Rule],
               checklist: tuple[Any, ...] = ()) -> CheckResult:
     return CheckResult(str(ws.root), tuple(sorted(findings, key=Finding.sort_key)), tuple(rules), checklist)
+
+
+def baselined(findings: Iterable[Finding], entries: Iterable[BaselineEntry],
+              ran: Iterable[Rule]) -> tuple[list[Finding], tuple[BaselineEntry, ...]]:
+    """Mark the findings a baseline entry accepts (by rule, subjects and pointer; an entry's `count`
+    accepts that many); return them with the entries of rules that ran and no finding used up."""
+    left = Counter()
+    for e in entries:
+        left[e.fingerprint] += e.count
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        if f.severity != "info" and left[f.fingerprint] > 0:
+            left[f.fingerprint] -= 1
+            f = replace(f, baselined=True)
+        out.append(f)
+    ids = {r.id for r in ran}
+    return out, tuple(e for e in entries if e.rule in ids and left[e.fingerprint] > 0)

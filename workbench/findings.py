@@ -54,6 +54,7 @@ class Finding:
     schema: str | None = None
     family: str | None = None
     related: tuple[Location, ...] = ()
+    baselined: bool = False  # accepted in decisions/baseline.yaml: shown, never failing
     # rule-specific structured fields (JSON `data`, SARIF `properties`), e.g. C001's change/pointer/old/new/breaks/mode
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
@@ -75,6 +76,16 @@ class Finding:
     def locations(self) -> tuple[Location, ...]:
         """Where it is reported, then every related place."""
         return (self.location, *self.related)
+
+    @property
+    def fingerprint(self) -> tuple[str, tuple[str, ...], str | None]:
+        """What a baseline entry matches: rule, subjects and pointer (not line or message)."""
+        return (self.rule, self.subjects, self.pointer)
+
+    @property
+    def names(self) -> frozenset[str]:
+        """What a waiver's `subject` may name: a subject, or a file, schema or family the finding is about."""
+        return frozenset((*self.subjects, *(loc.file for loc in self.locations), *self.schemas, *self.families))
 
     @property
     def families(self) -> tuple[str, ...]:
@@ -109,6 +120,8 @@ class Finding:
             out["related"] = [loc.as_dict() for loc in self.related]
         if self.note:
             out["note"] = self.note
+        if self.baselined:
+            out["baselined"] = True
         if self.data:
             out["data"] = dict(self.data)
         return out

@@ -80,9 +80,33 @@ class Example:
 
 @dataclass(frozen=True)
 class Waiver:
+    """An explained finding: `rule`'s findings naming `subject` become info, with `reason`."""
+
     rule: str
     subject: str
     reason: str
+    expires: str | None = None  # YYYY-MM-DD: the last day it applies
+    path: str = ""  # the file it is written in
+    line: int | None = None
+
+    def expired(self, today: str) -> bool:
+        return self.expires is not None and self.expires < today
+
+
+@dataclass(frozen=True)
+class BaselineEntry:
+    """A finding accepted by `workbench baseline`, matched by rule, subjects and pointer."""
+
+    rule: str
+    subjects: tuple[str, ...]
+    pointer: str | None = None
+    count: int = 1
+    line: int | None = None
+    file: str = ""  # where it was reported when recorded (for readers; not matched)
+
+    @property
+    def fingerprint(self) -> tuple[str, tuple[str, ...], str | None]:
+        return (self.rule, self.subjects, self.pointer)
 
 
 @dataclass(frozen=True)
@@ -244,7 +268,14 @@ class Decisions:
     provenance: Provenance | None = None
     error_mapping: ErrorMappingPolicy | None = None
     invocation: InvocationPolicy | None = None
+    waivers: tuple[Waiver, ...] = ()  # decisions/waivers.yaml
+    baseline: tuple[BaselineEntry, ...] | None = None  # decisions/baseline.yaml; None when there is none
     present: bool = False  # a decisions/ folder exists
+
+    @property
+    def all_waivers(self) -> tuple[Waiver, ...]:
+        """Every waiver, wherever written: family records, then decisions/waivers.yaml."""
+        return tuple(w for f in self.families for w in f.waivers) + self.waivers
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@
     Workspace -> check-stage rules -> findings -> checklist (from the findings)
               -> docs (rendered from findings and checklist)
               -> post-stage rules: E001 (committed docs vs rendered), G008 (ticks vs derived)
+              -> baseline (decisions/baseline.yaml marks accepted findings)
+              -> final-stage rules: G013 (baseline entries no finding matched)
 
 `check` is what the CLI and the TUI call; `export` is `workbench export`. Neither
 the rules nor the export ever call back into the pipeline.
@@ -15,10 +17,10 @@ from pathlib import Path
 from typing import Iterable
 
 from .checklist import derive_checklist
-from .engine import CheckResult, Context, result_of, run_rules, selected_rules
+from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
 from .model import Workspace
-from .rules.registry import CHECK, POST, Rule, all_rules
+from .rules.registry import CHECK, FINAL, POST, Rule, all_rules
 
 MAX_PASSES = 3  # the documents are evidence for the checklist: re-render until they stop changing
 
@@ -37,26 +39,34 @@ def derive(ws: Workspace, rules: Iterable[Rule] | None = None, baseline: Workspa
 
 
 def check(ws: Workspace, select: Iterable[str] = (), ignore: Iterable[str] = (),
-          baseline: Workspace | None = None, baseline_label: str = "") -> CheckResult:
-    """Every selected rule, in stage order; the result carries the derived checklist."""
+          baseline: Workspace | None = None, baseline_label: str = "", *, use_baseline: bool = True) -> CheckResult:
+    """Every selected rule, in stage order; the result carries the derived checklist. With
+    `use_baseline` (`--no-baseline` turns it off), findings decisions/baseline.yaml accepts are
+    marked `baselined` (shown, never failing) and entries nothing matched are reported (G013).
+    `baseline` is the workspace `--against` compares with."""
     chosen = _usable(selected_rules(select, ignore), baseline)
     post = [r for r in chosen if r.stage == POST]
     ctx = Context(ws, baseline, baseline_label)
     # the checklist and the docs the post rules judge summarise every rule: then all of them run
     first = None if post else [r for r in chosen if r.stage == CHECK]
     derived = derive(ws, first, baseline, baseline_label, ctx)
-    if not post:
-        return derived
-    ctx.result, ctx.checklist = derived, derived.checklist
-    paths = doc_paths(ws)
-    ctx.render = lambda: {paths[name]: text for name, text in render_docs(ws, derived).items()}
     wanted = {r.id for r in chosen}
-    findings = [f for f in derived.findings if f.rule in wanted] + run_rules(ctx, post)
+    findings = [f for f in derived.findings if f.rule in wanted]
+    if post:
+        ctx.result, ctx.checklist = derived, derived.checklist
+        paths = doc_paths(ws)
+        ctx.render = lambda: {paths[name]: text for name, text in render_docs(ws, derived).items()}
+        findings += run_rules(ctx, post)
+    accepted = ws.decisions.baseline if use_baseline else None
+    if accepted is not None:
+        findings, ctx.stale = baselined(findings, accepted, chosen)
+        findings += run_rules(ctx, [r for r in chosen if r.stage == FINAL])
     return result_of(ws, findings, chosen, derived.checklist)
 
 
-def export(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]:
+def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[tuple[str, str]]:
     """Write the M1 docs (to `out`, default the configured folder); [(path, "written"|"unchanged")].
+    A hand-written file at a target is replaced only with `force` (else `UsageError`).
 
     Written documents can change the workspace's own evidence (a checklist item may
     cite one), so when a pass writes into the root the workspace is reloaded and
@@ -66,7 +76,8 @@ def export(ws: Workspace, out: Path | None = None) -> list[tuple[str, str]]:
 
     states: dict[str, str] = {}
     for _ in range(MAX_PASSES):
-        written, again = write_docs(ws, render_docs(ws, derive(ws)), out)
+        written, again = write_docs(ws, render_docs(ws, derive(ws)), out, force)
+        force = False  # later passes only rewrite what this export wrote
         for path, state in written:
             states[path] = "written" if state == "written" or states.get(path) == "written" else state
         if not again:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from ..engine import CheckResult
 from ..loader.files import Files
+from ..errors import UsageError
 from ..model import Workspace
+from ..policy import is_generated
 from ..store.writer import atomic_write, contained
 from .docs import DOCS, HEADER, Inputs
 
@@ -37,17 +39,40 @@ def render_docs(ws: Workspace, result: CheckResult) -> dict[str, str]:
     return {name: render(inputs) for name, render in DOCS.items()}
 
 
-def write_docs(ws: Workspace, docs: dict[str, str], out: Path | None = None) -> tuple[list[tuple[str, str]], bool]:
+def write_docs(ws: Workspace, docs: dict[str, str], out: Path | None = None,
+               force: bool = False) -> tuple[list[tuple[str, str]], bool]:
     """Write `docs` to `out` (default: the configured folder, which must stay inside the root, links
     included; an explicit `out` is the caller's choice). Returns [(path, "written"|"unchanged")], paths
-    root-relative when inside the root, and whether anything written lies inside the root."""
+    root-relative when inside the root, and whether anything written lies inside the root.
+
+    A file at a target that `workbench export` did not write (no generated marker in its first
+    line) is never replaced unless `force`: `UsageError`, and nothing is written."""
     target = Path(out) if out is not None else contained(ws.root, ws.config.export_out)
     files = Files(target if out is not None else ws.root, ws.config.max_file_bytes)
+    if not force:
+        foreign = [name for name in docs if _hand_written(files, target / name)]
+        if foreign:
+            raise UsageError(
+                f"not replacing {_display(target / foreign[0], ws.root)}"
+                + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
+                + ": not written by `workbench export` (no generated marker); export elsewhere with "
+                  "--out DIR (or `export.out` in decisions/workspace.yaml), or replace with --force")
     states = [(name, "written" if _write_if_changed(files, target / name, text) else "unchanged")
               for name, text in docs.items()]
     inside = _inside(target, ws.root)
     return [(_display(target / name, ws.root), state) for name, state in states], inside and any(
         state == "written" for _, state in states)
+
+
+def _hand_written(files: Files, path: Path) -> bool:
+    """A file is at `path` and its first line does not carry the generated marker."""
+    try:
+        head = files.read(contained(files.root, path))[:4096].decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False  # a FIFO or other special file is replaced without reading it
+    return not is_generated(head)
 
 
 def _write_if_changed(files: Files, path: Path, text: str) -> bool:

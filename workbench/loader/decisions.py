@@ -33,6 +33,8 @@ SINGLE_FILES = {
     "provenance.yaml": "provenance",
     "error_mapping.yaml": "error_mapping",
     "invocation.yaml": "invocation",
+    "waivers.yaml": "waivers",
+    "baseline.yaml": "baseline",
 }
 
 
@@ -163,12 +165,26 @@ def read_config(reader: FileReader) -> WorkspaceConfig:
     return WorkspaceConfig.from_data(got[0]) if got else WorkspaceConfig()
 
 
-def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
-    waivers = tuple(
-        m.Waiver(w.get("rule", ""), w.get("subject", ""), w.get("reason", ""))
-        for w in data.get("waivers") or []
+def _waivers(rel: str, data: dict, parsed: ParsedYaml) -> tuple[m.Waiver, ...]:
+    return tuple(
+        m.Waiver(w.get("rule", ""), w.get("subject", ""), w.get("reason", ""), w.get("expires"), rel,
+                 parsed.line(("waivers", i)))
+        for i, w in enumerate(data.get("waivers") or [])
         if isinstance(w, dict)
     )
+
+
+def _baseline(data: dict, parsed: ParsedYaml) -> tuple[m.BaselineEntry, ...]:
+    return tuple(
+        m.BaselineEntry(e["rule"], _tuple(e.get("subjects")), e.get("pointer"), e.get("count", 1),
+                        parsed.line(("findings", i)), e.get("file", ""))
+        for i, e in enumerate(data.get("findings") or [])
+        if isinstance(e, dict) and "rule" in e
+    )
+
+
+def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
+    waivers = _waivers(rel, data, parsed)
     compat = data.get("compatibility") if isinstance(data.get("compatibility"), dict) else {}
     return m.Family(
         id=data["family"],
@@ -305,5 +321,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
             _tuple(inv.get("scan")), _tuple(inv.get("approved")),
             _tuple(forbidden.get("imports")), _tuple(forbidden.get("calls")))
         if inv is not None else None,
+        waivers=_waivers(f"{DECISIONS_DIR}/waivers.yaml", *part("waivers")),
+        baseline=_baseline(*part("baseline")) if "baseline" in single else None,
         present=True,
     )

@@ -17,12 +17,19 @@ STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 def summary_line(result: CheckResult) -> str:
     s = result.summary
-    return f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {len(result.rules)} rules"
+    accepted = (f"; {s['baselined']} accepted in decisions/baseline.yaml, not shown (--no-baseline shows them)"
+                if s["baselined"] else "")
+    return f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {len(result.rules)} rules{accepted}"
+
+
+def shown(result: CheckResult) -> list[Finding]:
+    """The findings a human-facing report lists: those the baseline does not accept."""
+    return [f for f in result.findings if not f.baselined]
 
 
 def render_text(result: CheckResult, console: Console) -> None:
     """Grouped by file; colour only on a terminal (rich honours NO_COLOR)."""
-    for path, group in groupby(result.findings, key=lambda f: f.path):
+    for path, group in groupby(shown(result), key=lambda f: f.path):
         console.print(Text(path, style="bold underline"))
         for f in group:
             line = Text("  ")
@@ -51,7 +58,7 @@ def render_github(result: CheckResult) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
     kind = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
-    for f in result.findings:
+    for f in shown(result):
         props = [f"file={_gh_escape(f.path, True)}"]
         if f.line:
             props.append(f"line={f.line}")

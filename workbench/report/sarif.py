@@ -31,6 +31,7 @@ def sarif_log(result: CheckResult) -> dict:
         ],
     }
     results = []
+    has_baseline = any(f.baselined for f in result.findings)
     for f in result.findings:
         region = {"startLine": f.line} if f.line else None
         physical = {"artifactLocation": {"uri": f.path, "uriBaseId": "ROOT"}}
@@ -45,6 +46,8 @@ def sarif_log(result: CheckResult) -> dict:
         }
         if f.rule in index:
             res["ruleIndex"] = index[f.rule]
+        if has_baseline:
+            res["baselineState"] = "unchanged" if f.baselined else "new"
         results.append(res)
     return {
         "$schema": SCHEMA_URI,

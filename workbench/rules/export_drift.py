@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 
+from ..policy import is_generated
 from .registry import POST, Hit, rule
 
 EXCERPT_LINES = 10  # changed lines shown in the message
@@ -40,27 +41,41 @@ def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
 
 @rule("E001", "export-stale", "export", "error", stage=POST)
 def export_stale(ctx):
-    """A committed document in the export folder (`export.out` in decisions/workspace.yaml,
-    default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would write
-    from the current ssot/ and decisions/, or is missing. The documents are generated: run
-    `workbench export` and commit the result instead of editing them. The message shows the
-    first changed lines (`-` committed, `+` export). Nothing is reported for a root without
+    """A generated document in the export folder (`export.out` in decisions/workspace.yaml,
+    default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would
+    write from the current ssot/ and decisions/, or is missing. The documents are
+    generated: run `workbench export` and commit the result instead of editing them. The
+    message shows the first changed lines (`-` committed, `+` export). Only documents
+    that carry export's marker (first line) are judged: a hand-written document at an
+    export path is an info finding, and export never replaces it (use `--out` elsewhere
+    or `--force`). A missing document is a warning while nothing was exported yet, an
+    error once the folder holds generated ones. Nothing is reported for a root without
     decisions/."""
     ws = ctx.ws
     if not ws.decisions.present:
         return
+    committed = {rel: ws.doc(rel) for rel in ctx.docs}
+    exported = any(d is not None and d.text is not None and is_generated(d.text) for d in committed.values())
     for rel, text in ctx.docs.items():
         name = rel.rsplit("/", 1)[-1]
-        committed = ws.doc(rel)
-        if committed is None:
-            yield Hit(f"missing: run `workbench export` to write {name}", rel, None, (name,))
+        doc = committed[rel]
+        if doc is None:
+            yield Hit(f"missing: run `workbench export` to write {name}" if exported else
+                      f"not exported yet: run `workbench export` to write {name}", rel, None, (name,),
+                      None if exported else "warning")
             continue
-        if committed.text is None:
-            yield Hit(f"cannot read the committed document: {committed.error}", rel, committed.line, (name,))
+        if doc.text is None:
+            yield Hit(f"cannot read the committed document: {doc.error}", rel, doc.line, (name,))
             continue
-        if committed.text == text:
+        if not is_generated(doc.text):
+            yield Hit(f"hand-written document at the export path: not judged and never replaced by "
+                      f"`workbench export`; export elsewhere (`--out DIR`, or `export.out` in "
+                      f"decisions/workspace.yaml) or replace it with `workbench export --force`", rel, 1, (name,),
+                      "info")
             continue
-        first, excerpt, total = diff_excerpt(committed.text.split("\n"), text.split("\n"))
+        if doc.text == text:
+            continue
+        first, excerpt, total = diff_excerpt(doc.text.split("\n"), text.split("\n"))
         more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
         yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench export`:"
                   + "".join(f"\n  {changed}" for changed in excerpt + more), rel, first, (name,))

@@ -11,9 +11,10 @@ from typing import Iterator
 
 from ..model import Family, SchemaDoc
 from ..policy import find_cycles, missing_fields, new_family_gaps
-from .registry import Hit, all_rules, rule
+from .registry import FINAL, Hit, all_rules, rule
 
 WORK_PACKAGES = "decisions/work_packages.yaml"
+BASELINE = "decisions/baseline.yaml"
 GATES = "decisions/gates.yaml"
 ERROR_MAPPING = "decisions/error_mapping.yaml"
 DEFAULT_REASON_CATALOG = "ssot/schemas/reason.codes.schema.json"
@@ -25,14 +26,16 @@ def _family_line(fam: Family, key: str) -> int | None:
     return fam.line(key) or fam.line("family") or 1
 
 
-@rule("G001", "schema-without-family", "governance", "error")
+@rule("G001", "schema-without-family", "governance", "warning")
 def schema_without_family(ctx):
     """A contract schema belongs to no family in `decisions/families/`, so nobody has
     decided whether the gateway reuses, extends or replaces it, and the reuse matrix
-    is incomplete. Add it to a family's `schemas`. Shared `$defs` libraries
-    (`schemas.shared_globs`) are exempt. Without a `decisions/` folder every schema
-    is simply undecided and the finding is info (`workbench init` writes a start)."""
-    severity = None if ctx.ws.decisions.present else "info"
+    is incomplete. Add it to a family's `schemas` (`workbench init` writes a start).
+    Shared `$defs` libraries (`schemas.shared_globs`) are exempt. The severity is
+    `governance.undecided` in decisions/workspace.yaml: `warning` by default, so a
+    repository can adopt the workbench without a red CI; set `error` once every
+    schema must be decided."""
+    severity = ctx.ws.config.undecided
     for s in ctx.ws.contract_schemas:
         if ctx.ws.family_of(s.path) is None:
             yield Hit(f"schema {s.path} is in no family (no reuse/extend/new decision)", s.path, 1, (s.name,), severity)
@@ -204,3 +207,28 @@ def family_guess(ctx):
         if fam.guess:
             yield Hit(f"family {fam.id!r} is a guess by `workbench init`: confirm it and remove `guess`",
                       fam.path, _family_line(fam, "guess"), (fam.id,))
+
+
+@rule("G012", "waiver-expired", "governance", "warning")
+def waiver_expired(ctx):
+    """A waiver's `expires` date has passed: it no longer applies, so the finding it
+    explained is back at its own severity. Renew the waiver with a new date and
+    reason, or fix what it explained. (Dates compare with today's, or with
+    `$WORKBENCH_TODAY` when set.)"""
+    for w in ctx.ws.decisions.all_waivers:
+        if w.expired(ctx.today):
+            yield Hit(f"waiver of {w.rule} for {w.subject!r} expired on {w.expires}: {w.reason}", w.path,
+                      w.line, (w.rule, w.subject))
+
+
+@rule("G013", "baseline-entry-gone", "governance", "info", stage=FINAL)
+def baseline_entry_gone(ctx):
+    """An entry of `decisions/baseline.yaml` matches no finding any more: what it
+    accepted was fixed (or its rule, subjects or pointer changed). Run
+    `workbench baseline` to rewrite the file without it, so the baseline only
+    shrinks."""
+    for e in ctx.stale:
+        what = f" at {e.pointer}" if e.pointer else ""
+        where = f" in {e.file}" if e.file else ""
+        yield Hit(f"baseline entry {e.rule} {', '.join(e.subjects) or '(no subjects)'}{what}{where} no longer "
+                  "occurs: run `workbench baseline` to drop it", BASELINE, e.line, (e.rule, *e.subjects))

@@ -7,7 +7,8 @@
 
 Every module of this package is a rule module (found, not listed); importing it registers
 its rules. A rule of the `post` stage judges what the pipeline derives from the other
-rules' findings (the checklist, the rendered docs) and runs after them.
+rules' findings (the checklist, the rendered docs) and runs after them; a `final` rule
+judges the baseline matching of every finding.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from typing import Callable, Iterable, NamedTuple
 
 from ..findings import CATEGORIES, SEVERITIES, Location
 
-CHECK, POST = "check", "post"  # stages: rules on the snapshot; rules on what the pipeline derived from them
+# stages: rules on the snapshot; rules on what the pipeline derived from them (checklist, docs);
+# rules on the baseline matching of every finding
+CHECK, POST, FINAL = "check", "post", "final"
+STAGES = (CHECK, POST, FINAL)
 
 
 class Hit(NamedTuple):
@@ -59,7 +63,7 @@ _RULES: dict[str, Rule] = {}
 
 def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False,
          details: tuple[str, ...] = (), stage: str = CHECK):
-    assert category in CATEGORIES and severity in SEVERITIES and stage in (CHECK, POST), (rule_id, category, severity)
+    assert category in CATEGORIES and severity in SEVERITIES and stage in STAGES, (rule_id, category, severity)
 
     def register(fn: Callable[..., Iterable[Hit]]) -> Callable[..., Iterable[Hit]]:
         if rule_id in _RULES:

@@ -77,6 +77,8 @@ def _style_list(old: Any, new: list, hint: bool | None = None) -> CommentedSeq:
         quote = next((type(v) for v in old if isinstance(v, (DoubleQuotedScalarString, SingleQuotedScalarString))), None)
     else:
         seq.fa.set_block_style() if hint is False else seq.fa.set_flow_style()
+    if new and all(isinstance(item, dict) for item in new):  # a list of records reads only in block style
+        seq.fa.set_block_style()
     for item in new:
         if isinstance(item, str) and (quote is not None or item.startswith(("#", "@", "*", "&", "!", "%", "`"))):
             item = (quote or DoubleQuotedScalarString)(item)
