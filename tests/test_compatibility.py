@@ -287,7 +287,7 @@ def test_against_a_git_history(tmp_path, capsys):
     assert json.loads(target.read_text())["properties"]["status"]["enum"] == ["ok"]  # work tree untouched
     assert main(["--check", "--root", str(repo), "--against", "HEAD", "--select", "compatibility"]) == 0
     assert main(["--check", "--root", str(repo), "--against", "no-such-ref"]) == 2
-    assert "neither a directory nor a git ref" in capsys.readouterr().err
+    assert "is not a git ref known in" in capsys.readouterr().err
 
 
 def test_against_outside_a_git_repository_is_a_usage_error(tmp_path, capsys):

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
-import jsonschema
 import pytest
 
+from helpers_sarif import sarif_errors
 from workbench.cli import _console, main
 from workbench.engine import CheckResult
 from workbench.pipeline import check
@@ -18,7 +17,6 @@ from workbench.loader import load_workspace
 from workbench.report import render_github, render_json, render_sarif, render_text
 from workbench.rules.registry import all_rules
 
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared/schemas/sarif-schema-2.1.0.json"
 GH_LINE = re.compile(r"^::(error|warning|notice) file=[^,:]+(,line=\d+)?,title=[^,:]+::.*$")
 
 
@@ -88,14 +86,10 @@ def test_github_escapes_newlines_percent_and_properties():
 
 
 def test_sarif_validates_against_published_schema(result):
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"SARIF 2.1.0 schema not found at {SARIF_SCHEMA} (shared/schemas is provided by CI)")
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
-    cls = jsonschema.validators.validator_for(schema)
-    assert cls is jsonschema.Draft4Validator  # what the schema declares
+    """Skips without ../shared/schemas on a developer machine; fails in CI (`CI` set), where it must run."""
     log = json.loads(render_sarif(result))
-    errors = sorted(cls(schema).iter_errors(log), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+    errors = sarif_errors(log)
+    assert not errors, "\n".join(errors[:10])
 
     [run] = log["runs"]
     rules = run["tool"]["driver"]["rules"]

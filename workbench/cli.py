@@ -1,15 +1,21 @@
 """Command line: `workbench` (the TUI), `workbench --check` (CI) and subcommands.
 
 Exit codes: 0 nothing reached the fail level, 1 something did, 2 the command
-itself could not run (bad arguments, missing root).
+itself could not run (bad arguments, missing root, an unknown baseline ref) or
+failed unexpectedly (`workbench: internal error: ...` on one stderr line; the
+traceback with `--debug`). Exit 1 means findings, never a crash.
+
+Everything printed that comes from the repository (file names, messages) goes
+through `report.sanitize`, stderr lines included.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import codecs
 import os
 import sys
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -17,12 +23,11 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .errors import UsageError
+from .errors import StoreError, UsageError
 from .findings import CATEGORIES
 from .loader import load_workspace
 from .pipeline import check
-from .report import FORMATS, render_github, render_json, render_sarif, render_text
-from .store.writer import StoreError
+from .report import FORMATS, render_github, render_json, render_sarif, render_text, sanitize
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +37,33 @@ def _console(stream=None) -> Console:
     color = stream.isatty() and "NO_COLOR" not in os.environ
     return Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
                    width=None if color else 200, soft_wrap=not color)
+
+
+def _stderr(kind: str, message: object) -> None:
+    """One line on stderr: `workbench: KIND: MESSAGE`, the message escaped (it may hold file names)."""
+    print(f"workbench: {kind}: {sanitize.text(message)}", file=sys.stderr, flush=True)
+
+
+def warn(message: str) -> None:
+    _stderr("warning", message)
+
+
+def _utf8(stream) -> bool:
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "utf-8"
+    except LookupError:
+        return False
+
+
+def _write(out: str, is_json: bool = False) -> None:
+    """Write a rendered document to stdout; JSON is ASCII-escaped for a stream that is not UTF-8."""
+    if is_json and not _utf8(sys.stdout):
+        out = sanitize.ascii_json(out)
+    sys.stdout.write(out)
+
+
+def _dump(doc) -> None:
+    _write(sanitize.dumps(doc, indent=2, sort_keys=True) + "\n", is_json=True)
 
 
 def _root(args) -> Path:
@@ -45,22 +77,25 @@ def _load(args):
     return load_workspace(_root(args))
 
 
-def _baseline(args, root: Path):
+def _baseline(root: Path, against: str | None, against_dir: str | None):
+    """(baseline workspace, label) of `--against REF` / `--against-dir DIR`, or (None, "")."""
+    if against is None and against_dir is None:
+        return None, ""
     from .baseline import load_baseline
 
-    return load_baseline(root, args.against)
+    return load_baseline(root, against, folder=against_dir, warn=warn), against if against is not None else against_dir
 
 
 def cmd_check(args) -> int:
     root = _root(args)
     ws = load_workspace(root)
-    baseline, label = (_baseline(args, root), args.against) if args.against else (None, "")
+    baseline, label = _baseline(root, args.against, args.against_dir)
     result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
     if args.format == "text":
         render_text(result, _console())
     else:
         render = {"json": render_json, "github": render_github, "sarif": render_sarif}[args.format]
-        sys.stdout.write(render(result))
+        _write(render(result), is_json=args.format in ("json", "sarif"))
     return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
 
 
@@ -68,17 +103,17 @@ def cmd_status(args) -> int:
     ws = _load(args)
     data = status_data(ws)
     if args.json:
-        sys.stdout.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        _dump(data)
         return EXIT_OK
     out = _console()
-    out.print(Text(f"workspace {ws.root}", style="bold"))
+    out.print(Text(f"workspace {sanitize.text(ws.root)}", style="bold"))
     out.print(Text(f"{data['schemas']} schemas ({data['shared_schemas']} shared), {data['examples']} examples, "
                    f"{len(ws.families)} families"))
     for intent, row in data["intent_classes"].items():
-        out.print(Text(f"  {intent:<16} {row['families']:>3} families {row['schemas']:>4} schemas"))
-    out.print(Text("decisions: " + ", ".join(f"{k} {v}" for k, v in data["decisions"].items())))
+        out.print(Text(f"  {sanitize.text(intent):<16} {row['families']:>3} families {row['schemas']:>4} schemas"))
+    out.print(Text("decisions: " + ", ".join(f"{sanitize.text(k)} {v}" for k, v in data["decisions"].items())))
     for p in data["problems"]:
-        out.print(Text(f"  {p['path']}:{p['line'] or '-'}  {p['message']}"))
+        out.print(Text(f"  {sanitize.text(p['path'])}:{p['line'] or '-'}  {sanitize.text_block(p['message'])}"))
     out.print(Text(f"{len(data['problems'])} problem(s)", style="bold"))
     return EXIT_OK
 
@@ -118,7 +153,7 @@ def cmd_explain(args) -> int:
 
     r = get_rule(args.rule)
     if r is None:
-        raise UsageError(f"unknown rule {args.rule!r} (see `workbench rules`)")
+        raise UsageError(f"unknown rule {args.rule[:80]!r} (see `workbench rules`)")
     out = _console()
     out.print(Text(f"{r.id} {r.name}", style="bold"))
     out.print(Text(f"category: {r.category}   default severity: {r.severity}"))
@@ -137,13 +172,14 @@ def cmd_checklist(args) -> int:
     ws = _load(args)
     rows = derive(ws).checklist
     if args.json:
-        sys.stdout.write(json.dumps([r.as_dict() for r in rows], indent=2, sort_keys=True) + "\n")
+        _dump([r.as_dict() for r in rows])
         return EXIT_OK
     out = _console()
     for r in rows:
         mark = {"done": "[x]", "open": "[ ]", "contradicted": "[!]"}.get(r.status, "[?]")
-        out.print(Text(f"{mark} {r.item.text}"))
-        out.print(Text(f"      {r.status} ({r.source}): {r.evidence_text}", style="dim"))
+        out.print(Text(f"{mark} {sanitize.text(r.item.text)}"))
+        out.print(Text(f"      {sanitize.text(r.status)} ({sanitize.text(r.source)}): {sanitize.text(r.evidence_text)}",
+                       style="dim"))
     return EXIT_OK
 
 
@@ -152,7 +188,7 @@ def cmd_init(args) -> int:
 
     written = init_decisions(_root(args), force=args.force)
     for path in written:
-        print(f"wrote {path}")
+        print(f"wrote {sanitize.text(path)}")
     if not written:
         print("nothing to write: decisions/ already has these files (use --force to add missing families)")
     return EXIT_OK
@@ -164,7 +200,7 @@ def cmd_export(args) -> int:
     ws = _load(args)
     changed = export(ws, Path(args.out) if args.out else None, force=args.force)
     for path, state in changed:
-        print(f"{state:<9} {path}")
+        print(f"{state:<9} {sanitize.text(path)}")
     return EXIT_OK
 
 
@@ -186,11 +222,13 @@ def cmd_diff(args) -> int:
     from .report.diff import render_diff
     from .rules.compatibility import judge
 
+    if (args.ref is None) == (args.against_dir is None):
+        raise UsageError("diff needs one baseline: a git ref (REF, or ./DIR for a folder) or --against-dir DIR")
     root = _root(args)
     ws = load_workspace(root)
-    baseline = _baseline(argparse.Namespace(against=args.ref), root)
+    baseline, label = _baseline(root, args.ref, args.against_dir)
     verdicts = judge(ws, baseline)
-    sys.stdout.write(render_diff(verdicts, args.ref, args.format))
+    _write(render_diff(verdicts, label, args.format), is_json=args.format == "json")
     return EXIT_FAIL if any(v.breaking for v in verdicts) else EXIT_OK
 
 
@@ -206,8 +244,10 @@ def cmd_tui(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     root_help = "workspace root (default: current directory)"
+    debug_help = "on an unexpected error, print the traceback (exit 2 either way)"
     common = argparse.ArgumentParser(add_help=False)  # subcommands: --root only when given
     common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=root_help)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
 
     p = argparse.ArgumentParser(
         prog="workbench",
@@ -215,12 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--root", default=".", metavar="DIR", help=root_help)
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
+    p.add_argument("--debug", action="store_true", help=debug_help)
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
     p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
-    p.add_argument("--against", metavar="REF|DIR", help="compare schemas with a git ref or another folder")
+    against = p.add_mutually_exclusive_group()
+    against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (a folder when written "
+                         "as a path: ./DIR, DIR/, /abs/DIR)")
+    against.add_argument("--against-dir", metavar="DIR", help="compare schemas with another folder")
     p.add_argument("--no-baseline", action="store_true",
                    help="report findings accepted in decisions/baseline.yaml as failing too")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -247,15 +291,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept today's findings in decisions/baseline.yaml: --check then fails only on new ones"
                    ).set_defaults(func=cmd_baseline)
     s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; exit 1 when one breaks under the policy")
-    s.add_argument("ref", metavar="REF|DIR")
+    s.add_argument("ref", metavar="REF", nargs="?",
+                   help="a git ref (a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
+    s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_diff)
     return p
 
 
+def _safe_stream(stream) -> None:
+    """A stream that cannot encode all of Unicode (not UTF-8) escapes what it cannot encode instead of raising."""
+    if not _utf8(stream) and hasattr(stream, "reconfigure"):
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (OSError, ValueError):
+            pass
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):
+        _safe_stream(stream)
     try:
         if args.check:
             return cmd_check(args)
@@ -263,9 +320,16 @@ def main(argv: list[str] | None = None) -> int:
             return args.func(args)
         return cmd_tui(args)
     except (UsageError, StoreError) as exc:
-        print(f"workbench: error: {exc}", file=sys.stderr)
+        _stderr("error", exc)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug or an unforeseen input: exit 2, never 1 (1 means findings)
+        if getattr(args, "debug", False):  # the traceback, each line escaped (it may quote repository text)
+            for line in traceback.format_exc().splitlines():
+                print(sanitize.text(line), file=sys.stderr)
+        else:
+            _stderr("internal error", f"{type(exc).__name__}: {str(exc)[:500]} (rerun with --debug for the traceback)")
+        return EXIT_USAGE

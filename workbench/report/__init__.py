@@ -1,8 +1,11 @@
-"""CLI presenters for a `CheckResult`: text, json, github, sarif."""
+"""CLI presenters for a `CheckResult`: text, json, github, sarif.
+
+Every string that comes from the repository goes through `report.sanitize`
+(escaping rules per output are documented there).
+"""
 
 from __future__ import annotations
 
-import json
 from itertools import groupby
 
 from rich.console import Console
@@ -10,6 +13,7 @@ from rich.text import Text
 
 from ..engine import CheckResult
 from ..findings import Finding
+from . import sanitize
 
 FORMATS = ("text", "json", "github", "sarif")
 STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -30,15 +34,15 @@ def shown(result: CheckResult) -> list[Finding]:
 def render_text(result: CheckResult, console: Console) -> None:
     """Grouped by file; colour only on a terminal (rich honours NO_COLOR)."""
     for path, group in groupby(shown(result), key=lambda f: f.path):
-        console.print(Text(path, style="bold underline"))
+        console.print(Text(sanitize.text(path), style="bold underline"), soft_wrap=True)  # never re-wrapped
         for f in group:
             line = Text("  ")
             line.append(f"{f.line or '-':>4}  ", style="dim")
             line.append(f"{f.severity:<7}", style=STYLE[f.severity])
-            line.append(f" {f.rule} ", style="bold")
-            line.append(f.message)  # file text is data: appended, never parsed as markup
+            line.append(f" {sanitize.text(f.rule)} ", style="bold")
+            line.append(sanitize.text_block(f.message))  # file text is data: appended, never parsed as markup
             if f.note:
-                line.append(f"  [{f.note}]", style="dim")
+                line.append(f"  [{sanitize.text(f.note)}]", style="dim")
             console.print(line, soft_wrap=True)
         console.print()
     console.print(Text(summary_line(result), style="bold"))
@@ -46,24 +50,19 @@ def render_text(result: CheckResult, console: Console) -> None:
 
 def render_json(result: CheckResult) -> str:
     doc = {"root": result.root, "summary": result.summary, "findings": [f.as_dict() for f in result.findings]}
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _gh_escape(value: str, prop: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+    return sanitize.dumps(doc, indent=2, sort_keys=True) + "\n"
 
 
 def render_github(result: CheckResult) -> str:
-    """GitHub Actions workflow commands: one annotation per finding."""
+    """GitHub Actions workflow commands: one annotation per finding (the waiver's reason in its message)."""
     kind = {"error": "error", "warning": "warning", "info": "notice"}
     out = []
     for f in shown(result):
-        props = [f"file={_gh_escape(f.path, True)}"]
+        props = [f"file={sanitize.gh_property(f.path)}"]
         if f.line:
             props.append(f"line={f.line}")
-        props.append(f"title={_gh_escape(f'{f.rule} {f.category}', True)}")
-        out.append(f"::{kind[f.severity]} {','.join(props)}::{_gh_escape(f.text())}")
+        props.append(f"title={sanitize.gh_property(f'{f.rule} {f.category}')}")
+        out.append(f"::{kind[f.severity]} {','.join(props)}::{sanitize.gh_data(f.text())}")
     out.append(summary_line(result))
     return "\n".join(out) + "\n"
 
@@ -71,4 +70,4 @@ def render_github(result: CheckResult) -> str:
 def render_sarif(result: CheckResult) -> str:
     from .sarif import sarif_log
 
-    return json.dumps(sarif_log(result), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return sanitize.dumps(sarif_log(result), indent=2, sort_keys=True) + "\n"

@@ -1,10 +1,11 @@
-"""`workbench diff REF`: the classified changes alone, as text or JSON."""
+"""`workbench diff REF`: the classified changes alone, as text or JSON (through `report.sanitize`)."""
 
 from __future__ import annotations
 
-import json
 from itertools import groupby
 from typing import TYPE_CHECKING
+
+from . import sanitize
 
 if TYPE_CHECKING:
     from ..rules.compatibility import Verdict
@@ -18,10 +19,11 @@ def render_diff(verdicts: list[Verdict], label: str, fmt: str = "text") -> str:
         rows = [v.data() | {"schema": v.change.schema, "severity": v.severity, "message": v.describe()}
                 for v in verdicts]
         doc = {"against": label, "summary": {"changes": len(verdicts), "breaking": breaking}, "changes": rows}
-        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    lines = [f"against {label}: {len(verdicts)} change(s), {breaking} breaking under the policy"]
+        return sanitize.dumps(doc, indent=2, sort_keys=True) + "\n"
+    lines = [f"against {sanitize.text(label)}: {len(verdicts)} change(s), {breaking} breaking under the policy"]
     for path, group in groupby(verdicts, key=lambda v: v.change.schema):
         group = list(group)
-        lines.append(f"{path}  ({group[0].policy.label})")
-        lines.extend(f"  {'BREAKING' if v.breaking else 'ok      '}  {v.describe()}" for v in group)
+        lines.append(f"{sanitize.text(path)}  ({sanitize.text(group[0].policy.label)})")
+        lines.extend(f"  {'BREAKING' if v.breaking else 'ok      '}  {sanitize.text_block(v.describe())}"
+                     for v in group)
     return "\n".join(lines) + "\n"

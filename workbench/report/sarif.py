@@ -1,4 +1,6 @@
-"""SARIF 2.1.0: the rules in the tool's driver, one result per finding."""
+"""SARIF 2.1.0: the rules in the tool's driver, one result per finding.
+
+Locations are percent-encoded relative URI references (`sanitize.uri`) against `ROOT`."""
 
 from __future__ import annotations
 
@@ -6,12 +8,21 @@ from pathlib import Path
 
 from .. import __version__
 from ..engine import CheckResult
+from . import sanitize
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
+def artifact_location(path: str) -> dict:
+    """A relative path as a percent-encoded URI reference against ROOT; an absolute one as a file URI."""
+    if path.startswith("/"):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": sanitize.uri(path), "uriBaseId": "ROOT"}
+
+
 def sarif_log(result: CheckResult) -> dict:
+    """The log as plain data; strings are made JSON-safe by `sanitize.dumps` in `render_sarif`."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
     driver = {
@@ -34,7 +45,7 @@ def sarif_log(result: CheckResult) -> dict:
     has_baseline = any(f.baselined for f in result.findings)
     for f in result.findings:
         region = {"startLine": f.line} if f.line else None
-        physical = {"artifactLocation": {"uri": f.path, "uriBaseId": "ROOT"}}
+        physical = {"artifactLocation": artifact_location(f.path)}
         if region:
             physical["region"] = region
         res = {
