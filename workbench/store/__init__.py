@@ -13,6 +13,8 @@ from .edits import (
     FAMILY_LIST_FIELDS,
     FAMILY_TEXT_FIELDS,
     FamilyEdit,
+    check_family_edit,
+    edited_family,
     missing_evidence,
     split_list,
     tick_checklist_item,
@@ -31,11 +33,20 @@ from .roundtrip import (
     to_plain,
     unified_diff,
 )
-from .writer import TEMP_PREFIX, TEMP_SUFFIX, StoreError, atomic_write, clean_stale_temps, contained, locked
+from .writer import (
+    TEMP_PREFIX,
+    TEMP_SUFFIX,
+    StoreError,
+    atomic_write,
+    clean_stale_temps,
+    contained,
+    locked,
+    new_file_mode,
+)
 
 __all__ = [
     "ABSENT", "DELETE", "FAMILY_LIST_FIELDS", "FAMILY_TEXT_FIELDS", "TEMP_PREFIX", "TEMP_SUFFIX",
     "Conflict", "FamilyEdit", "Placed", "Record", "StoreError",
-    "atomic_write", "clean_stale_temps", "contained", "fingerprint", "locked", "missing_evidence", "read_record", "root_of", "save_record", "split_list",
+    "atomic_write", "check_family_edit", "clean_stale_temps", "edited_family", "contained", "fingerprint", "locked", "missing_evidence", "new_file_mode", "read_record", "root_of", "save_record", "split_list",
     "tick_checklist_item", "to_plain", "unified_diff", "validate_family_edit",
 ]

@@ -109,12 +109,7 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
     if fam is not None:
         from ..rules.governance import new_family_gaps
 
-        candidate = dataclasses.replace(
-            fam,
-            **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},
-            alternatives_considered=tuple(edit.alternatives_considered),
-            downstream_consumers=tuple(edit.downstream_consumers),
-        )
+        candidate = edited_family(fam, edit)
         for message, key in new_family_gaps(ws, candidate):
             field = key.split(".", 1)[0]
             if field == "decision":  # the rule anchors "missing X" at the decision line
@@ -122,6 +117,47 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
                               if f in message or f.replace("_", " ") in message), field)
             errors.setdefault(field, f"`new` {message}")
     return errors
+
+
+def edited_family(fam: Any, edit: FamilyEdit) -> Any:
+    """The loaded `Family` with the form's values in place (what the loader would build
+    from the saved file): for checking an edit before it is written."""
+    values = edit.values()
+    changed = any(getattr(fam, k) != (values[k] if k in FAMILY_TEXT_FIELDS else tuple(values[k]))
+                  for k in values)
+    return dataclasses.replace(
+        fam,
+        **{k: values[k] for k in FAMILY_TEXT_FIELDS},
+        alternatives_considered=tuple(edit.alternatives_considered),
+        downstream_consumers=tuple(edit.downstream_consumers),
+        guess=fam.guess and not changed,  # `FamilyEdit.changes` clears the guess on a save
+    )
+
+
+def check_family_edit(ws: Any, family_id: str, edit: FamilyEdit, current: Iterable[Any] | None = None):
+    """What the governance rules would report about the family once `edit` is saved.
+
+    Returns (findings about the family, the ones among them that are new: not reported
+    now, compared by rule + message). `current` is the findings the workspace has now
+    (e.g. the last full check); None runs the governance rules on `ws` for them.
+    Only the governance rules run (they read decisions, not schemas: milliseconds).
+    """
+    from ..engine import check
+
+    fam = ws.family(family_id)
+    if fam is None:
+        return (), ()
+    candidate = edited_family(fam, edit)
+    families = tuple(candidate if f.id == family_id else f for f in ws.decisions.families)
+    ws2 = dataclasses.replace(ws, decisions=dataclasses.replace(ws.decisions, families=families))
+
+    def about(findings: Iterable[Any]) -> list[Any]:
+        return [f for f in findings if f.category == "governance" and (f.path == fam.path or family_id in f.subjects)]
+
+    after = about(check(ws2, select=["governance"]).findings)
+    before = about(check(ws, select=["governance"]).findings if current is None else current)
+    known = {(f.rule, f.message) for f in before}
+    return tuple(after), tuple(f for f in after if (f.rule, f.message) not in known)
 
 
 def tick_checklist_item(
@@ -134,7 +170,8 @@ def tick_checklist_item(
     index = next((i for i, item in enumerate(items or []) if isinstance(item, Mapping) and item.get("id") == item_id), None)
     if index is None:
         if rec.fingerprint != expected_fingerprint:
-            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint)
+            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint,
+                           expected_fingerprint)
         raise StoreError(f"no checklist item {item_id!r} in {path}")
     evidence = [e for e in evidence if e]
     changes: dict[Any, Any] = {("items", index, "done"): bool(done)}
