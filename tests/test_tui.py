@@ -14,6 +14,7 @@ from textual.widgets import Input, Select, TextArea  # noqa: E402
 
 from workbench.tui.app import WorkbenchApp  # noqa: E402
 from workbench.tui.screens.checklist import ChecklistScreen  # noqa: E402
+from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
 from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
 from workbench.tui.screens.edit_family import EditFamilyScreen  # noqa: E402
 from workbench.tui.screens.help import HelpScreen  # noqa: E402
@@ -159,7 +160,10 @@ async def test_cancel_writes_nothing(root: Path) -> None:
         await settle(pilot)
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "someone-else"
-        await pilot.press("escape")
+        await pilot.press("escape")  # a changed form asks first (tests/test_tui_edit_safety.py)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("right", "enter")  # "Discard"
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
     assert (root / GATE).read_bytes() == before
@@ -182,7 +186,10 @@ async def test_new_without_a_named_alternative_shows_an_inline_error(root: Path)
         assert "task_output" in error
         assert form.query_one("#error-rationale").has_class("-shown")
         await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("right", "enter")  # discard
         await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
     assert (root / GATE).read_bytes() == before
 
 

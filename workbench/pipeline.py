@@ -19,7 +19,9 @@ from typing import Iterable
 from .checklist import derive_checklist
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
+from .findings import Finding
 from .model import Workspace
+from .store.edits import FamilyEdit, edited_family
 from .rules.registry import CHECK, FINAL, POST, Rule, all_rules
 
 MAX_PASSES = 3  # the documents are evidence for the checklist: re-render until they stop changing
@@ -84,3 +86,27 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[
             break
         ws = load_workspace(ws.root)
     return list(states.items())
+
+
+def check_family_edit(ws: Workspace, family_id: str, edit: FamilyEdit,
+                      current: Iterable[Finding] | None = None) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    """What the governance rules would report about the family once `edit` is saved.
+
+    Returns (findings about the family, the ones among them that are new: not reported
+    now, compared by rule + message). `current` is the findings the workspace has now
+    (e.g. the last full check); None runs the governance rules on `ws` for them.
+    Only the governance rules run (they read decisions, not schemas: milliseconds).
+    """
+    fam = ws.family(family_id)
+    if fam is None:
+        return (), ()
+    families = tuple(edited_family(fam, edit) if f.id == family_id else f for f in ws.decisions.families)
+    edited = replace(ws, decisions=replace(ws.decisions, families=families))
+
+    def about(findings: Iterable[Finding]) -> list[Finding]:
+        return [f for f in findings if f.category == "governance" and family_id in f.families]
+
+    after = about(check(edited, select=["governance"], use_baseline=False).findings)
+    before = about(check(ws, select=["governance"], use_baseline=False).findings if current is None else current)
+    known = {(f.rule, f.message) for f in before}
+    return tuple(after), tuple(f for f in after if (f.rule, f.message) not in known)

@@ -108,12 +108,7 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
             errors.setdefault(key, f"one of {', '.join(allowed)}")
     fam = ws.family(family_id) if ws is not None else None
     if fam is not None:
-        candidate = dataclasses.replace(
-            fam,
-            **{k: (v if v is not None else None) for k, v in edit.values().items() if k in FAMILY_TEXT_FIELDS},
-            alternatives_considered=tuple(edit.alternatives_considered),
-            downstream_consumers=tuple(edit.downstream_consumers),
-        )
+        candidate = edited_family(fam, edit)
         for message, key in new_family_gaps(ws, candidate):
             field = key.split(".", 1)[0]
             if field == "decision":  # the rule anchors "missing X" at the decision line
@@ -121,6 +116,21 @@ def validate_family_edit(ws: Any, family_id: str, original: Mapping[str, Any], e
                               if f in message or f.replace("_", " ") in message), field)
             errors.setdefault(field, f"`new` {message}")
     return errors
+
+
+def edited_family(fam: Any, edit: FamilyEdit) -> Any:
+    """The loaded `Family` with the form's values in place (what the loader would build
+    from the saved file): for checking an edit before it is written."""
+    values = edit.values()
+    changed = any(getattr(fam, k) != (values[k] if k in FAMILY_TEXT_FIELDS else tuple(values[k]))
+                  for k in values)
+    return dataclasses.replace(
+        fam,
+        **{k: values[k] for k in FAMILY_TEXT_FIELDS},
+        alternatives_considered=tuple(edit.alternatives_considered),
+        downstream_consumers=tuple(edit.downstream_consumers),
+        guess=fam.guess and not changed,  # `FamilyEdit.changes` clears the guess on a save
+    )
 
 
 def tick_checklist_item(
@@ -133,7 +143,8 @@ def tick_checklist_item(
     index = next((i for i, item in enumerate(items or []) if isinstance(item, Mapping) and item.get("id") == item_id), None)
     if index is None:
         if rec.fingerprint != expected_fingerprint:
-            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint)
+            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint,
+                           expected_fingerprint)
         raise StoreError(f"no checklist item {item_id!r} in {path}")
     evidence = [e for e in evidence if e]
     changes: dict[Any, Any] = {("items", index, "done"): bool(done)}

@@ -38,12 +38,19 @@ DELETE = None  # a change to None removes the key
 class Conflict(StoreError):
     """The file changed on disk since it was read; nothing was written."""
 
-    def __init__(self, path: Path, base_text: str, current_text: str, current_fingerprint: str):
-        super().__init__(f"{path} changed on disk since it was read")
+    def __init__(self, path: Path, base_text: str, current_text: str, current_fingerprint: str,
+                 expected_fingerprint: str | None = None):
         self.path = Path(path)
         self.base_text = base_text
         self.current_text = current_text
         self.current_fingerprint = current_fingerprint
+        self.expected_fingerprint = expected_fingerprint  # what the caller read (None: not known)
+        super().__init__(f"{path} {'was deleted' if self.deleted else 'changed on disk'} since it was read")
+
+    @property
+    def deleted(self) -> bool:
+        """The file was there when it was read and is gone now."""
+        return self.current_fingerprint == ABSENT and self.expected_fingerprint not in (None, ABSENT)
 
     def diff(self, label: str | None = None) -> str:
         """What changed on disk, as a unified diff (read -> now)."""
@@ -231,6 +238,7 @@ def save_record(
     expected_fingerprint: str,
     *,
     key_order: Iterable[str] = (),
+    recreate_from: Record | None = None,
 ) -> Record:
     """Apply `changes` to the file and write it atomically; returns the new record.
 
@@ -241,6 +249,13 @@ def save_record(
     overwrite with these changes on top of the file as it is now.
     `key_order` places keys that are new to the file (default: the packaged schema's
     property order for families, deltas and workspace config).
+
+    A file that is absent now (`expected_fingerprint` == ABSENT) is written whole:
+    with `recreate_from` (the record as the caller read it, e.g. before someone
+    deleted the file) the new file is that record, comments included, with
+    `changes` on top. A family or delta record is never created from `changes`
+    alone unless they name the record (`family:` / `delta:`): a save must not
+    leave a partial record behind (`StoreError`, nothing written).
     """
     path = Path(path)
     real = _real(path)
@@ -249,15 +264,20 @@ def save_record(
         raw = _read_bytes(real)
         now = ABSENT if raw is None else fingerprint(raw)
         if now != expected_fingerprint:
-            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), _text(raw), now)
+            raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), _text(raw), now,
+                           expected_fingerprint)
         doc, text = _parse(path, raw)
+        if raw is None and recreate_from is not None:
+            doc, _ = _parse(path, recreate_from.text.encode("utf-8"))  # a fresh copy: the caller's stays as read
         _apply(doc, changes, key_order or _schema_order(path))
+        if raw is None:
+            _refuse_partial(path, doc)
         new_text = _dump(doc)
 
         def still_unchanged() -> None:  # an editor that does not take the lock may have saved meanwhile
             again = _read_bytes(real)
             if (ABSENT if again is None else fingerprint(again)) != now:
-                raise Conflict(path, text, _text(again), ABSENT if again is None else fingerprint(again))
+                raise Conflict(path, text, _text(again), ABSENT if again is None else fingerprint(again), now)
 
         if new_text != text or raw is None:
             atomic_write(real, new_text, before_replace=still_unchanged)
@@ -265,6 +285,17 @@ def save_record(
     rec = Record(path, doc, new_text, fingerprint(data))
     _remember(rec)
     return rec
+
+
+_RECORD_KEYS = {"families": "family", "deltas": "delta"}  # folder -> the key naming the record
+
+
+def _refuse_partial(path: Path, doc: Any) -> None:
+    """A new family/delta file must be a whole record, not the few keys a form changed."""
+    key = _RECORD_KEYS.get(path.parent.name)
+    if key is not None and not (isinstance(doc, Mapping) and doc.get(key)):
+        raise StoreError(f"{path} does not exist (deleted?): refusing to create it with only "
+                         f"{', '.join(map(str, doc.keys())) or 'no keys'}; nothing written")
 
 
 def _text(raw: bytes | None) -> str:

@@ -10,6 +10,10 @@ file (`.wb-<name>.lock`, kept: removing it would race), and `atomic_write` runs
 the caller's last check immediately before the rename, so an editor's save that
 lands in between is detected, not overwritten. Every OS error is a `StoreError`
 naming the path.
+
+The replaced file keeps its permission bits (the temp file `mkstemp` creates is
+0600; it is given the original's mode before the rename). A new file gets what
+an editor would create: 0666 minus the process umask.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ TEMP_PREFIX = ".wb-"  # temp and lock files: ".wb-<name>.<random>.tmp", ".wb-<na
 TEMP_SUFFIX = ".tmp"
 LOCK_SUFFIX = ".lock"
 STALE_SECONDS = 60  # a temp file this old belongs to a writer that died
-NEW_FILE_MODE = 0o644
+NEW_FILE_MODE = 0o644  # the sidecar lock files (the umask applies)
 
 
 def _failed(what: str, path: Path, exc: OSError) -> StoreError:
@@ -98,7 +102,7 @@ def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[
         try:
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
-            mode = NEW_FILE_MODE
+            mode = new_file_mode()
         fd, tmp = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise _failed("write", path, exc) from exc
@@ -120,6 +124,26 @@ def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[
             raise _failed("write", path, exc) from exc
         raise
     _fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the platform allows (other
+    threads may be creating files); else set-and-restore."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets from an editor: 0666 minus the umask."""
+    return 0o666 & ~_umask()
 
 
 def _fsync_dir(folder: Path) -> None:

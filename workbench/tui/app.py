@@ -120,8 +120,33 @@ class WorkbenchApp(App[None]):
         self.reload("initial load")  # in a thread: the first screen shows "checking…" meanwhile
 
     async def action_quit(self) -> None:
+        """Quit at once, unless an open form holds unsaved changes: then ask (a second
+        ctrl+q while asking quits)."""
+        from .screens.confirm import ConfirmScreen
+
+        form = self.unsaved_form()
+        asking = isinstance(self.screen, ConfirmScreen) and self.screen.purpose == "quit"
+        if form is not None and not asking:
+            what = getattr(form, "family_id", "") or "the open form"
+
+            def answered(quit_: bool | None) -> None:
+                if quit_:
+                    self.stop_watching()
+                    self.exit()
+
+            self.push_screen(ConfirmScreen(f"Quit and discard your changes to {what}?", yes="Quit",
+                                           no="Keep editing", purpose="quit"), answered)
+            return
         self.stop_watching()
         await super().action_quit()
+
+    def unsaved_form(self) -> Screen | None:
+        """The open screen (a form) whose changes quitting would lose, if any."""
+        for screen in reversed(self.screen_stack):
+            unsaved = getattr(screen, "unsaved", None)
+            if callable(unsaved) and unsaved():
+                return screen
+        return None
 
     def stop_watching(self) -> None:
         self.workers.cancel_group(self, "watch")
@@ -129,6 +154,8 @@ class WorkbenchApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in self.NAVIGATION and isinstance(self.screen, ModalScreen):
             return False
+        if action == "mode" and parameters and parameters[0] == self.current_mode:
+            return False  # the page's own key does nothing there: not in the footer
         return True
 
     # ------------------------------------------------------------------ reload

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding
 from textual.screen import Screen
 
+from .base import WorkbenchScreen
 from .checklist import ChecklistScreen
+from .confirm import ConfirmScreen
 from .conflict import ConflictScreen
 from .deltas import DeltasScreen
 from .edit_family import EditFamilyScreen
@@ -50,7 +52,8 @@ PAGES: tuple[Page, ...] = (
     Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix D1-D8 and the downstream handoff"),
     Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
 )
-DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, TickScreen, HelpScreen)
+DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, ConfirmScreen, TickScreen, HelpScreen)
+SHARED = ("nav.", "item.")  # ids of bindings every page has (base.WorkbenchScreen): listed once
 
 
 def modes() -> dict[str, type[Screen]]:
@@ -88,9 +91,11 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     everywhere = _bindings(type(app))
     if getattr(app, "ENABLE_COMMAND_PALETTE", False):
         everywhere.append(Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (every action, themes)"))
-    scopes = [("Everywhere", everywhere), ("Focus", _bindings(Screen, textual=True))]
+    scopes = [("Everywhere", everywhere), ("Focus", _bindings(Screen, textual=True)),
+              ("Every page", _bindings(WorkbenchScreen, inherited=False))]
     for cls in (*(page.screen for page in PAGES), *DIALOGS):
-        scopes.append((getattr(cls, "SCOPE", cls.__name__), _bindings(cls)))
+        own = [b for b in _bindings(cls) if not (b.id or "").startswith(SHARED)]
+        scopes.append((getattr(cls, "SCOPE", cls.__name__), own))
     scopes.append(("Browse tree", _bindings(BrowseTree, textual=True)))
     scopes.append(("Findings table", _bindings(FindingsTable, textual=True)))
     scopes.append(("Findings filter", _bindings(FilterInput, inherited=False)))

@@ -8,16 +8,38 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen, ScreenResultType
-from textual.widgets import Button, Footer, Header
+from textual.widgets import Button, DataTable, Footer, Header, Tree
 
 from ..view import Snapshot
 from ..widgets.status import StatusBar
 
+# j/k like the arrows in the tree and every table; listed once in help ("Tree and tables")
+NAV_BINDINGS: list[BindingType] = [
+    Binding("j", "nav('down')", "Down (like ↓)", id="nav.down", show=False),
+    Binding("k", "nav('up')", "Up (like ↑)", id="nav.up", show=False),
+]
 
-class WorkbenchScreen(Screen):
-    """Subclasses implement `compose_body` and `show_snapshot` (called on every reload)."""
+
+class NavKeys:
+    """`j`/`k` move the cursor of the focused tree or table (a screen-level binding: an
+    Input with the focus still gets the letters)."""
+
+    def action_nav(self, direction: str) -> None:
+        widget = getattr(self, "focused", None)
+        if isinstance(widget, (Tree, DataTable)) and direction in ("up", "down"):
+            getattr(widget, f"action_cursor_{direction}")()
+
+
+class WorkbenchScreen(NavKeys, Screen):
+    """Subclasses implement `compose_body` and `show_snapshot` (called on every reload),
+    and `selected_path` for `y` (copy the selected item's path)."""
 
     SCOPE: ClassVar[str] = "Screen"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *NAV_BINDINGS,
+        Binding("y", "copy_path", "Copy path", id="item.copy_path", show=False,
+                tooltip="Copy the selected item's path (file, or file:line of a finding)"),
+    ]
 
     def compose(self) -> ComposeResult:
         yield Header(icon="◆")
@@ -37,6 +59,21 @@ class WorkbenchScreen(Screen):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         """Redraw from a new snapshot, keeping the user's place."""
+
+    # ------------------------------------------------------------------ y: copy path
+
+    def selected_path(self) -> str | None:
+        """The path of what the cursor is on (None: nothing with a path is selected)."""
+        return None
+
+    def action_copy_path(self) -> None:
+        path = self.selected_path()
+        if not path:
+            self.notify("Nothing to copy here: select a family, schema, finding or record first.",
+                        timeout=3, markup=False)
+            return
+        self.app.copy_to_clipboard(path)
+        self.notify(f"Copied {path}", timeout=3, markup=False)
 
 
 class PageScreen(WorkbenchScreen):

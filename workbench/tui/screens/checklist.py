@@ -109,10 +109,13 @@ class ChecklistScreen(PageScreen):
         return self.rows[row] if 0 <= row < len(self.rows) else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "tick":
+        if action == "tick":  # a derived item cannot be ticked: the key is hidden there
             r = self._selected()
-            return True if r is not None and not r.item.derive else None
+            return r is not None and not r.item.derive
         return True
+
+    def selected_path(self) -> str | None:
+        return CHECKLIST_FILE if self._selected() is not None else None
 
     def action_tick(self, initial: tuple[bool, str] | None = None) -> None:
         from .tick import TickScreen

@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 
 from ..view import Snapshot
-from .records import RecordsScreen, TableSpec, detail_text, findings_at, t
+from .records import RecordsScreen, TableSpec, detail_text, findings_at, fit, t
 
 GATES_FILE = "decisions/gates.yaml"
 
@@ -21,18 +21,24 @@ class GatesScreen(RecordsScreen):
         from ...rules.registry import all_rules
 
         known = {r.id for r in all_rules()}
+        all_gates = snap.ws.decisions.gates
+        # gate and blocking first (what CI does with it), whole; the table scrolls sideways for the rest
         gates = TableSpec("gates-table", "Gates", [
-            ("gate", 30), ("enforced by", 24), ("external", 22), ("blocking", 8), ("title", None)],
-            empty="no decisions/gates.yaml")
-        for g in snap.ws.decisions.gates:
+            ("gate", fit("gate", [g.id for g in all_gates], 36)), ("blocking", 8),
+            ("enforced by", fit("enforced by", [g.enforced_by for g in all_gates], 40)),
+            ("external", fit("external", [g.external for g in all_gates], 40)),
+            ("title", fit("title", [g.title for g in all_gates], 48))],
+            empty="no decisions/gates.yaml", path=GATES_FILE)
+        for g in all_gates:
             rules = Text()
             for i, rid in enumerate(g.enforced_by):
                 if i:
                     rules.append(", ")
                 rules.append(rid, style="" if rid in known else "bold red")
             found = findings_at(snap, GATES_FILE, g.line, g.id)
-            gates.rows.append([Text(g.id, style="bold"), rules if g.enforced_by else t(None), t(g.external),
-                               Text("yes" if g.blocking else "no", style="bold" if g.blocking else "dim"), t(g.title)])
+            gates.rows.append([Text(g.id, style="bold"),
+                               Text("yes" if g.blocking else "no", style="bold" if g.blocking else "dim"),
+                               rules if g.enforced_by else t(None), t(g.external), t(g.title)])
             gates.keys.append(g.id)
             unknown = [r for r in g.enforced_by if r not in known]
             gates.details.append(detail_text(f"{g.id}: {g.title}", [
@@ -41,7 +47,7 @@ class GatesScreen(RecordsScreen):
                 ("description", g.description),
             ], found))
         classes = TableSpec("classes-table", "Change classes", [
-            ("tier", 14), ("required checks", 40), ("allowed", None)], empty="none")
+            ("tier", 14), ("required checks", 40), ("allowed", None)], empty="none", path=GATES_FILE)
         for c in snap.ws.decisions.change_classes:
             classes.rows.append([Text(c.tier, style="bold"), t(c.required_checks), t(c.allowed)])
             classes.keys.append(c.tier)

@@ -5,22 +5,34 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Label, Static
+from textual.widgets import DataTable, Footer, Label, Static
 
 from ..widgets.table import FitTable
+from .base import NAV_BINDINGS, NavKeys
 
-COLUMNS = [("where", 18), ("key", 12), ("does", 1.0), ("binding id", 0.45)]
 EXAMPLE = ("browse.edit", "E")  # a real binding id (a test holds it to that)
 
 
-class HelpScreen(ModalScreen[None]):
+def columns(rows: list[list[Text]]) -> list[tuple]:
+    """where, key and binding id as wide as their longest cell (never cut: the id is what a
+    keymap needs); "does" takes the rest, and the line under the table shows it whole."""
+    def width(i: int, label: str) -> int:
+        return max([len(label)] + [r[i].cell_len for r in rows])
+
+    return [("where", width(0, "where")), ("key", width(1, "key")), ("does", 1.0),
+            ("binding id", width(3, "binding id"))]
+
+
+class HelpScreen(NavKeys, ModalScreen[None]):
     SCOPE = "Help"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
+        *NAV_BINDINGS,
     ]
 
     def __init__(self, origin: Screen | None = None) -> None:
@@ -35,6 +47,7 @@ class HelpScreen(ModalScreen[None]):
                 f"([keymap] \"{EXAMPLE[0]}\" = \"{EXAMPLE[1]}\") or $WORKBENCH_KEYMAP. ctrl+p lists every action.",
                 style="dim"), markup=False)
             yield FitTable(id="help-table")
+            yield Static("", id="help-does", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -42,6 +55,7 @@ class HelpScreen(ModalScreen[None]):
         app = self.app
         scopes = app.all_binding_sources() if hasattr(app, "all_binding_sources") else []
         rows, first_row = [], 0
+        self.does: list[Text] = []
         for scope, bindings in scopes:
             if scope == self.origin_scope:
                 first_row = len(rows)
@@ -50,8 +64,20 @@ class HelpScreen(ModalScreen[None]):
                 does = b.description + (f": {b.tooltip}" if b.tooltip else "")
                 rows.append([Text(scope, style="bold" if scope == self.origin_scope else "dim"),
                              Text(key, style="bold"), Text(does), Text(b.id or "", style="dim")])
-        table.set_data(COLUMNS, rows, cursor=first_row)
+                line = Text()
+                line.append(f"{key}  ", style="bold")
+                line.append(does)
+                self.does.append(line)
+        table.set_data(columns(rows), rows, cursor=first_row)
         table.focus()
+        self._show_does(table.cursor_row)
+
+    def _show_does(self, row: int) -> None:
+        self.query_one("#help-does", Static).update(self.does[row] if 0 <= row < len(self.does) else "")
+
+    @on(DataTable.RowHighlighted, "#help-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_does(event.cursor_row)
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(None)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Tree
+from textual.widgets import Input, Tree
 
 from ... import store
 from ...model import Family
@@ -18,7 +17,6 @@ from ..widgets.browse import BrowseTree
 from ..widgets.detail import DetailView
 from ..widgets.findings import FindingsPanel, FindingsTable
 from .base import WorkbenchScreen
-from .conflict import save_checked
 
 
 class MainScreen(WorkbenchScreen):
@@ -30,6 +28,8 @@ class MainScreen(WorkbenchScreen):
         Binding("t", "focus_tree", "Tree", id="browse.tree", show=False, tooltip="Focus the browse tree"),
         Binding("z", "toggle_findings", "Toggle findings", id="browse.toggle_findings", show=False,
                 tooltip="Hide or show the findings panel"),
+        Binding("q", "quit", "Quit", id="browse.quit",
+                tooltip="Quit the workbench (asks first only when an edit is unsaved)"),
     ]
 
     def __init__(self) -> None:
@@ -98,9 +98,55 @@ class MainScreen(WorkbenchScreen):
         return None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # False hides a key from the footer where it would do nothing
         if action == "edit":
-            return True if self._family() is not None else None
+            return self._family() is not None
+        if action == "focus_findings":
+            return not isinstance(self.focused, FindingsTable)
+        if action == "quit":
+            return not isinstance(self.focused, Input)  # the filter takes the letter; ctrl+q still quits
         return True
+
+    def selected_path(self) -> str | None:
+        snap = self.snap
+        if snap is None:
+            return None
+        if isinstance(self.focused, FindingsTable):
+            shown = self.query_one(FindingsPanel).shown
+            row = self.focused.cursor_row
+            return shown[row].where if 0 <= row < len(shown) else None
+        node = self.query_one(BrowseTree).cursor_node
+        ref = node.data if node is not None else None
+        if ref is None:
+            return None
+        if ref.kind == SCHEMA:
+            return ref.key
+        if ref.kind == FAMILY:
+            fam = snap.ws.family(ref.key)
+            return fam.path if fam is not None else None
+        return None  # an intent class or a group has no file
+
+    async def action_quit(self) -> None:
+        await self.app.action_quit()
+
+    @on(Tree.NodeSelected, "#browse")
+    def _selected(self, event: Tree.NodeSelected) -> None:
+        """Enter (or a click) on a node with children opens or closes it; on a schema the
+        detail pane already shows it."""
+        node = event.node
+        if node.allow_expand:
+            node.toggle()
+            self.call_after_refresh(self._follow_cursor)
+
+    def _follow_cursor(self) -> None:
+        """After a toggle the cursor line may hold another node (keys typed ahead moved the
+        cursor into what was then collapsed), without a highlight message: show that node."""
+        node = self.query_one(BrowseTree).cursor_node
+        ref = node.data if node is not None else None
+        if (ref.ident if ref else None) != (self.current.ident if self.current else None):
+            self.current = ref
+            self.query_one(DetailView).show(self.snap, ref, keep_scroll=False)
+            self.refresh_bindings()
 
     def action_filter(self) -> None:
         panel = self.query_one(FindingsPanel)
@@ -135,31 +181,11 @@ class MainScreen(WorkbenchScreen):
         self._open_editor(fam.id, record, initial)
 
     def _open_editor(self, family_id: str, record: store.Record, initial: store.FamilyEdit | None) -> None:
+        """The form saves by itself (and stays open until the save happened or the user
+        discards); the reload after a save brings the tree and findings up to date."""
         from .edit_family import EditFamilyScreen
 
         snap = self.snap
         assert snap is not None
-        self.app.push_screen(EditFamilyScreen(family_id, record, snap.ws, initial=initial),
-                             partial(self._edited, family_id, record))
-
-    def _edited(self, family_id: str, record: store.Record, edit: store.FamilyEdit | None) -> None:
-        if edit is None:
-            return
-        changes = edit.changes(record.plain())
-        if not changes:
-            self.notify("No changes to save.", timeout=3, markup=False)
-            return
-        label = self._rel(record)
-        save_checked(
-            self, label,
-            lambda fingerprint: store.save_record(record.path, changes, fingerprint),
-            record.fingerprint,
-            on_cancel=lambda: self._open_editor(family_id, record, edit),
-        )
-
-    def _rel(self, record: store.Record) -> str:
-        snap = self.snap
-        try:
-            return record.path.relative_to(snap.ws.root).as_posix() if snap else record.path.name
-        except ValueError:
-            return str(record.path)
+        self.app.push_screen(EditFamilyScreen(family_id, record, snap.ws, initial=initial,
+                                              findings=snap.result.findings))

@@ -9,6 +9,8 @@ from rich.text import Text
 from ..view import Snapshot
 from .records import RecordsScreen, TableSpec, detail_text, t
 
+WORK_PACKAGES_FILE = "decisions/work_packages.yaml"
+
 
 class MatrixScreen(RecordsScreen):
     SCOPE = "Dependency matrix"
@@ -19,7 +21,8 @@ class MatrixScreen(RecordsScreen):
         d = snap.ws.decisions
         wps = d.work_packages
         packages = TableSpec("packages-table", "Work packages", [
-            ("id", 4), ("depends on", 0.35), ("enables", 0.35), ("title", 1.0)], empty="no decisions/work_packages.yaml")
+            ("id", 4), ("depends on", 0.35), ("enables", 0.35), ("title", 1.0)], empty="no decisions/work_packages.yaml",
+            path=WORK_PACKAGES_FILE)
         for wp in wps:
             packages.rows.append([Text(wp.id, style="bold"), t(wp.depends_on), t(wp.enables), t(wp.title)])
             packages.keys.append(wp.id)
@@ -32,7 +35,8 @@ class MatrixScreen(RecordsScreen):
         downstream = list(dict.fromkeys([h.issue for h in d.handoff] +
                                         [e for wp in wps for e in wp.enables if e not in ids]))
         cols = ids + downstream
-        grid = TableSpec("grid-table", "Edges", [("", 4)] + [(c, max(3, len(c))) for c in cols], empty="no edges")
+        grid = TableSpec("grid-table", "Edges", [("", 4)] + [(c, max(3, len(c))) for c in cols], empty="no edges",
+                         path=WORK_PACKAGES_FILE)
         for wp in wps:
             row = [Text(wp.id, style="bold")]
             for c in cols:
@@ -50,7 +54,8 @@ class MatrixScreen(RecordsScreen):
                 ("depends on (◀)", wp.depends_on), ("enables (▶)", wp.enables)]))
 
         handoff = TableSpec("handoff-table", "Downstream handoff", [
-            ("issue", 6), ("title", 22), ("consumes", 14), ("why", None)], empty="no handoff in work_packages.yaml")
+            ("issue", 6), ("title", 22), ("consumes", 14), ("why", None)], empty="no handoff in work_packages.yaml",
+            path=WORK_PACKAGES_FILE)
         for h in d.handoff:
             handoff.rows.append([Text(h.issue, style="bold"), t(h.title), t(h.consumes), t(h.why)])
             handoff.keys.append(h.issue)

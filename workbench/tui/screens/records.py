@@ -25,6 +25,13 @@ class TableSpec:
     details: list[Text] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # row identity, to keep the cursor
     empty: str = "nothing recorded"
+    path: str = ""  # the file every row comes from (y copies it), unless `paths` has one per row
+    paths: list[str] = field(default_factory=list)
+
+    def path_of(self, row: int) -> str | None:
+        if 0 <= row < len(self.paths):
+            return self.paths[row]
+        return self.path if 0 <= row < len(self.rows) and self.path else None
 
 
 def t(value: object, style: str = "") -> Text:
@@ -34,6 +41,12 @@ def t(value: object, style: str = "") -> Text:
     if isinstance(value, (list, tuple)):
         value = ", ".join(map(str, value))
     return Text(str(value), style=style)
+
+
+def fit(label: str, cells: list[object], cap: int, floor: int = 0) -> int:
+    """A fixed column width that shows `cells` whole (up to `cap`): the table scrolls
+    sideways on a narrow terminal instead of cutting what identifies a row."""
+    return max(len(label), floor, min(cap, max((t(c).cell_len for c in cells), default=0)))
 
 
 def detail_text(title: str, pairs: list[tuple[str, object]], findings: list[Finding] = ()) -> Text:
@@ -68,6 +81,8 @@ class RecordsScreen(PageScreen):
             yield Static("", id="records-detail-body", markup=False)
 
     def on_mount(self) -> None:
+        for table in self.query(FitTable):
+            table.fixed_columns = 1  # scrolled sideways, a row still shows what it is
         if self.TABLE_IDS:
             self.query_one(f"#{self.TABLE_IDS[0]}", DataTable).focus()
 
@@ -88,6 +103,11 @@ class RecordsScreen(PageScreen):
             self.query_one(f"#{spec.id}-title", Label).update(title)
         focused = self.focused if isinstance(self.focused, DataTable) else None
         self._show_detail(focused or self.query_one(f"#{self.TABLE_IDS[0]}", DataTable))
+
+    def selected_path(self) -> str | None:
+        table = self.focused if isinstance(self.focused, DataTable) else None
+        spec = self.specs.get(table.id or "") if table is not None else None
+        return spec.path_of(table.cursor_row) if spec is not None else None
 
     def _show_detail(self, table: DataTable) -> None:
         spec = self.specs.get(table.id or "")
