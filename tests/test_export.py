@@ -205,12 +205,13 @@ def test_hostile_rationale_keeps_tables_intact(copy):
     hostile = "Reused | unchanged\nsee `gate.decision` and [bold]x[/] <br>\n# not a heading"
     record = {"family": "gate", "title": data.title, "intent_class": data.intent_class,
               "schemas": list(data.schemas), "owner": data.owner, "stability_tier": data.stability_tier,
-              "decision": data.decision, "rationale": hostile}
+              "decision": data.decision, "rationale": hostile, "representation_deltas": hostile}
     path.write_text(json.dumps(record), encoding="utf-8")  # JSON is YAML
     text = render_docs(load_workspace(copy))["m1_contract_reuse_matrix.md"]
     families = next(t for t in assert_tables_intact(text) if "rationale" in t["header"])
     row = next(r for r in families["rows"] if r[0] == "gate")
     assert row[families["header"].index("rationale")] == hostile
+    assert row[families["header"].index("representation deltas")] == hostile
 
 
 # ---------------------------------------------------------------- derived data

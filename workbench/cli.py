@@ -277,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("explain", parents=[common], help="explain one rule")
     s.add_argument("rule", metavar="ID")
     s.set_defaults(func=cmd_explain)
-    s = sub.add_parser("checklist", parents=[common], help="the section 2.3 checklist, derived from evidence")
+    s = sub.add_parser("checklist", parents=[common], help="the checklist, derived from evidence")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=cmd_checklist)
     s = sub.add_parser("init", parents=[common], help="write a starter decisions/ for this root")

@@ -126,6 +126,7 @@ class Family:
     rationale: str | None = None
     wire_mapping: str | None = None
     version_policy: str | None = None
+    representation_deltas: str | None = None  # how the wire/proto representation differs from the schema
     alternatives_considered: tuple[str, ...] = ()
     downstream_consumers: tuple[str, ...] = ()
     guess: bool = False
@@ -151,6 +152,9 @@ class Delta:
     risk: str | None = None
     downstream_consumers: tuple[str, ...] = ()
     status: str | None = None
+    why_insufficient: str | None = None  # why the existing SSOT is insufficient
+    minimum_v1_surface: str | None = None
+    migration_plan: str | None = None  # migration/merge plan
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -253,6 +257,127 @@ class InvocationPolicy:
 
 
 @dataclass(frozen=True)
+class Phase:
+    """One phase of the plan (`P1`) and the exported documents it produces (file names)."""
+
+    id: str
+    title: str = ""
+    documents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DownstreamIssue:
+    """A downstream issue as the handoff document names it ("the M2 API Spec Freeze", "#58")."""
+
+    issue: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """One item of the handoff's M2 service item list and the words that find its families."""
+
+    item: str
+    match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DocHeader:
+    """Header metadata shown after a document's title; every value is written by the user."""
+
+    issue: str | None = None
+    depends_on: tuple[str, ...] = ()
+    last_updated: str | None = None  # as written (never the clock: exports stay reproducible)
+
+    def over(self, base: DocHeader) -> DocHeader:
+        """These values, each falling back to `base`'s."""
+        return DocHeader(self.issue or base.issue, self.depends_on or base.depends_on,
+                         self.last_updated or base.last_updated)
+
+    def __bool__(self) -> bool:
+        return bool(self.issue or self.depends_on or self.last_updated)
+
+
+@dataclass(frozen=True)
+class DocLabels:
+    """What `decisions/plan.yaml` says about one exported document."""
+
+    title: str | None = None
+    work_packages: tuple[str, ...] = ()  # work packages the document's intro cites
+    header: DocHeader = DocHeader()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How the documents and the workbench name the plan (`decisions/plan.yaml`).
+
+    Every label is optional; the defaults are neutral ("the plan", "Checklist", no
+    issue, no section numbers, no phases), so a workspace without the file never
+    shows another plan's ids.
+    """
+
+    name: str = "plan"  # without an article: "the M1 plan", "M1 plan P1"
+    issue: str = ""  # the plan's own issue ("#57")
+    sections: tuple[tuple[str, str], ...] = ()  # (checklist | risks | work_packages, "2.3")
+    checklist_title: str = "Checklist"
+    phases: tuple[Phase, ...] = ()
+    downstream: tuple[DownstreamIssue, ...] = ()
+    service_items: tuple[ServiceItem, ...] = ()
+    identifier_mapping_package: str = ""  # the work package the identifier mapping belongs to ("D3")
+    header: DocHeader = DocHeader()  # for every document
+    documents: tuple[tuple[str, DocLabels], ...] = ()  # (file name, labels)
+    path: str | None = None  # "decisions/plan.yaml" when the file was read
+    lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
+
+    def section(self, key: str) -> str:
+        """The plan's section number for `key` ("2.3"), or ""."""
+        return dict(self.sections).get(key, "")
+
+    def document(self, name: str) -> DocLabels:
+        return dict(self.documents).get(name, DocLabels())
+
+    def doc_header(self, name: str) -> DocHeader:
+        """A document's header metadata: its own values, then the shared `header`."""
+        return self.document(name).header.over(self.header)
+
+    def phase_of(self, name: str) -> str:
+        """The id of the (first) phase producing the document `name`, or ""."""
+        return next((p.id for p in self.phases if name in p.documents), "")
+
+    def citation(self, name: str, phase: bool = True) -> str:
+        """What a document's intro cites: "M1 plan P1; work packages D1, D2" (either part may be missing)."""
+        parts = []
+        if phase and (found := self.phase_of(name)):
+            parts.append(f"{self.name} {found}")
+        wps = self.document(name).work_packages
+        if wps:
+            parts.append(("work package " if len(wps) == 1 else "work packages ") + ", ".join(wps))
+        return "; ".join(parts)
+
+    def ref(self, *, document: str = "", section: str = "") -> str:
+        """A short reference for page titles: "#57 P2", "#57 §3", "P2" or ""."""
+        parts = [self.issue, self.phase_of(document) if document else ""]
+        if section and self.section(section):
+            parts.append("§" + self.section(section))
+        return " ".join(p for p in parts if p)
+
+    def page_title(self, text: str, *, document: str = "", section: str = "") -> str:
+        """`text` with its reference when plan.yaml gives one: "CI gates and change classes (#57 P3)"."""
+        ref = self.ref(document=document, section=section)
+        return f"{text} ({ref})" if ref else text
+
+    def checklist_heading(self) -> str:
+        """The checklist's heading in the documents: "Section 2.3 checklist", else `checklist_title`."""
+        number = self.section("checklist")
+        return f"Section {number} checklist" if number else self.checklist_title
+
+    def checklist_page_title(self) -> str:
+        """The checklist's page title: "Missing-contract resolution checklist (§2.3)"."""
+        number = self.section("checklist")
+        return f"{self.checklist_title} (§{number})" if number else self.checklist_title
+
+
+@dataclass(frozen=True)
 class Decisions:
     """Everything read from `decisions/`."""
 
@@ -270,6 +395,7 @@ class Decisions:
     invocation: InvocationPolicy | None = None
     waivers: tuple[Waiver, ...] = ()  # decisions/waivers.yaml
     baseline: tuple[BaselineEntry, ...] | None = None  # decisions/baseline.yaml; None when there is none
+    plan: Plan = Plan()  # labels of decisions/plan.yaml (neutral defaults without it)
     present: bool = False  # a decisions/ folder exists
 
     @property

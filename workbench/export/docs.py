@@ -16,7 +16,7 @@ from functools import cached_property
 from ..analysis.refs import RefIndex
 from ..engine import CheckResult
 from ..findings import CATEGORIES, SEVERITIES, Finding
-from ..model import Family, Workspace
+from ..model import Delta, DocHeader, Family, Plan, Workspace
 from ..policy import GENERATED_MARKER
 from ..rules.registry import get_rule
 from . import mapping
@@ -24,11 +24,16 @@ from .markdown import Md, bullets, cell, code, codes, link, paragraph, section, 
 
 HEADER = f"<!-- {GENERATED_MARKER} from ssot/ and decisions/: do not edit by hand -->"
 CHANGING = ("new", "extend")  # decisions whose schemas M2 must map to proto
-M2_ITEMS = (  # the M1 plan's M2 proto/service item list, with the words that name each item
-    ("capabilities", ("capabilit",)),
-    ("skill-execute", ("skillexecute",)),
-    ("submit/status/cancel", ("submit", "cancel", "getstatus")),
-    ("stream events/logs", ("streamevents", "streamcursor")),
+# the documents (file names in the export folder); decisions/plan.yaml's `documents` and phases name them
+REUSE_MATRIX = "m1_contract_reuse_matrix.md"
+DELTA_REGISTER = "m1_contract_delta_register.md"
+DEPENDENCY_MATRIX = "m1_dependency_matrix.md"
+CI_ENFORCEMENT = "m1_ci_enforcement_mapping.md"
+HANDOFF = "m1_to_m2_handoff.md"
+DELTA_DETAILS = (  # optional per-delta prose, shown under its own heading when a delta has it
+    ("why_insufficient", "Why the SSOT is insufficient"),
+    ("minimum_v1_surface", "Minimum v1 surface"),
+    ("migration_plan", "Migration/merge plan"),
 )
 
 
@@ -87,10 +92,49 @@ class Inputs:
         return Md(", ".join(self.rule(r) for r in rule_ids))
 
 
-def document(title: str, intro: str, *sections: str) -> str:
-    """Header comment, title, intro (a paragraph) and sections, with one trailing newline."""
-    parts = [HEADER + "\n", f"# {cell(title)}\n", intro, *sections]
+def document(inp: Inputs, name: str, title: str, intro: str, *sections: str) -> str:
+    """Header comment, title (plan.yaml's, else `title`), header metadata, intro (a paragraph) and
+    sections, with one trailing newline."""
+    plan = inp.ws.decisions.plan
+    parts = [HEADER + "\n", f"# {cell(plan.document(name).title or title)}\n", _metadata(plan.doc_header(name)),
+             intro, *sections]
     return "\n".join(p.rstrip("\n") + "\n" for p in parts if p)
+
+
+def _metadata(header: DocHeader) -> str:
+    """"**Issue:** `#57` · **Depends on:** `#61` (...) · **Last updated:** 2026-02-25" (only the keys given)."""
+    pieces = []
+    if header.issue:
+        pieces.append(Md("**Issue:** " + _reference(header.issue)))
+    if header.depends_on:
+        pieces.append(Md("**Depends on:** " + ", ".join(_reference(d) for d in header.depends_on)))
+    if header.last_updated:
+        pieces.append(Md("**Last updated:** " + cell(header.last_updated)))
+    return paragraph(Md(" · ".join(pieces))) if pieces else ""
+
+
+def _reference(text: str) -> Md:
+    """User text whose leading issue reference (`#61`) is shown as code: "`#61` (Runtime ...)"."""
+    found = _ISSUE.match(text.strip())
+    if not found:
+        return cell(text)
+    rest = found.group(2)
+    return Md(code(found.group(1)) + (" " + cell(rest) if rest.strip() else ""))
+
+
+_ISSUE = re.compile(r"(#[0-9]+)(?![0-9A-Za-z_])(.*)", re.S)
+
+
+def _cited(plan: Plan, name: str, phase: bool = True) -> str:
+    """" (M1 plan P1; work packages D1, D2)" for a document's intro, or "" when plan.yaml cites nothing."""
+    citation = plan.citation(name, phase)
+    return f" ({citation})" if citation else ""
+
+
+def _numbered(plan: Plan, key: str) -> str:
+    """" (section 2.2)" when plan.yaml numbers that section of the plan, else ""."""
+    number = plan.section(key)
+    return f" (section {number})" if number else ""
 
 
 # ---------------------------------------------------------------- shared tables
@@ -126,17 +170,22 @@ def identifier_mapping(inp: Inputs) -> str:
 
 def reuse_matrix(inp: Inputs) -> str:
     ws = inp.ws
+    plan = ws.decisions.plan
+    # the representation deltas column only when some family records them (the plan's P1 columns do not)
+    deltas = any(f.representation_deltas for f in inp.families)
     return document(
-        "M1 contract reuse matrix",
-        paragraph("One row per contract family of decisions/families/ (M1 plan P1; work packages D1, D2), "
+        inp, REUSE_MATRIX, "M1 contract reuse matrix",
+        paragraph(f"One row per contract family of decisions/families/{_cited(plan, REUSE_MATRIX)}, "
                   "grouped by intent class. The reuse policy and guardrails come from decisions/gates.yaml "
                   "and decisions/risks.yaml."),
         section("Inventory by intent class", _inventory(inp)),
         section("Contract families", table(
             ["contract_family", "intent_class", "owner", "stability_tier", "current_usage",
-             "candidate_gateway_usage", "decision", "rationale", "wire mapping", "version policy"],
+             "candidate_gateway_usage", "decision", "rationale", "wire mapping",
+             *(["representation deltas"] if deltas else []), "version policy"],
             [[code(f.id), code(f.intent_class), f.owner, code(f.stability_tier), f.current_usage,
-              f.candidate_gateway_usage, code(f.decision), f.rationale, f.wire_mapping, f.version_policy]
+              f.candidate_gateway_usage, code(f.decision), f.rationale, f.wire_mapping,
+              *([f.representation_deltas] if deltas else []), f.version_policy]
              for f in inp.families])),
         section("Schemas per family", _schema_list(inp)),
         section("Reuse evaluation", table(
@@ -148,7 +197,8 @@ def reuse_matrix(inp: Inputs) -> str:
         section("Reuse policy", paragraph(
             "What each stability tier allows and which gates (see m1_ci_enforcement_mapping.md) must "
             "pass before a change to a family of that tier merges."), change_classes_table(inp)),
-        section("Guardrails", paragraph("The overlap risks of the M1 plan (section 2.2) and what detects them."),
+        section("Guardrails", paragraph(f"The overlap risks of the {plan.name}{_numbered(plan, 'risks')} "
+                                        "and what detects them."),
                 table(["risk", "why", "mitigation", "enforced by"],
                       [[r.risk, r.why, r.mitigation, inp.rules(r.enforced_by) or "process only"]
                        for r in ws.decisions.risks])),
@@ -185,9 +235,9 @@ def delta_register(inp: Inputs) -> str:
     deltas = inp.ws.decisions.deltas
     status = Counter(d.status or "no status" for d in deltas)
     return document(
-        "M1 contract delta register",
-        paragraph("Contracts not reusable as-is (M1 plan P2; work package D6), one entry per file in "
-                  f"decisions/deltas/. {len(deltas)} deltas: "
+        inp, DELTA_REGISTER, "M1 contract delta register",
+        paragraph(f"Contracts not reusable as-is{_cited(inp.ws.decisions.plan, DELTA_REGISTER)}, one entry per "
+                  f"file in decisions/deltas/. {len(deltas)} deltas: "
                   + (", ".join(f"{n} {s}" for s, n in sorted(status.items())) or "none") + "."),
         section("Deltas", table(
             ["delta", "title", "family", "kind", "authority_owner", "compatibility_rule",
@@ -195,11 +245,24 @@ def delta_register(inp: Inputs) -> str:
             [[code(d.id), d.title, code(d.family), code(d.kind), d.authority_owner, d.compatibility_rule,
               codes(d.upstream_candidates, "none"), d.risk, codes(d.downstream_consumers), code(d.status)]
              for d in deltas])),
+        _delta_details(deltas),
         section("Deltas per new or extended family", table(
             ["contract_family", "decision", "stability_tier", "deltas"],
             [[code(f.id), code(f.decision), code(f.stability_tier),
               codes((d.id for d in deltas if d.family == f.id), "none")] for f in inp.changing])),
     )
+
+
+def _delta_details(deltas: tuple[Delta, ...]) -> str:
+    """Why the SSOT is insufficient, the minimum v1 surface and the migration plan of each delta that
+    records any of them (no section when none does: the plan's P2 asks for none of them)."""
+    entries = []
+    for d in deltas:
+        given = [(label, getattr(d, key)) for key, label in DELTA_DETAILS if getattr(d, key)]
+        if given:
+            entries.append(section(Md(f"{code(d.id)}: {cell(d.title)}"),
+                                   *(paragraph(Md(f"**{label}:** "), text) for label, text in given), level=3))
+    return section("Delta details", *entries) if entries else ""
 
 
 # ---------------------------------------------------------------- m1_dependency_matrix.md
@@ -228,9 +291,11 @@ def dependency_matrix(inp: Inputs) -> str:
     by_id = {p.id: p for p in dec.work_packages}
     order_rows = [[step, code(wp), by_id[wp].title, codes(by_id[wp].depends_on, "none")]
                   for step, wp in enumerate(order, 1)]
+    plan = dec.plan  # the intro cites the plan's work-package section, not the phase
     return document(
-        "M1 dependency matrix",
-        paragraph("Work packages of the M1 plan (section 3) from decisions/work_packages.yaml, the order "
+        inp, DEPENDENCY_MATRIX, "M1 dependency matrix",
+        paragraph(f"Work packages of the {plan.name}{_numbered(plan, 'work_packages')}"
+                  f"{_cited(plan, DEPENDENCY_MATRIX, phase=False)} from decisions/work_packages.yaml, the order "
                   "they can be done in, and what each downstream issue consumes."),
         section("Work packages", table(
             ["ID", "work package", "depends on", "enables", "outputs"],
@@ -246,7 +311,8 @@ def dependency_matrix(inp: Inputs) -> str:
               codes(sorted({o for c in h.consumes if c in by_id for o in by_id[c].outputs})), h.why]
              for h in dec.handoff])),
         section("Outputs and consumers", _outputs(inp)),
-        section("D3: identifier mapping", paragraph(
+        section(f"{plan.identifier_mapping_package}: identifier mapping" if plan.identifier_mapping_package
+                else "Identifier mapping", paragraph(
             "Where each identifier of decisions/identifiers.yaml is carried (derived from the schemas; "
             "JSON pointers into the schema file)."), identifier_mapping(inp)),
     )
@@ -273,8 +339,8 @@ def ci_enforcement(inp: Inputs) -> str:
     dec = inp.ws.decisions
     referenced = sorted({r for g in dec.gates for r in g.enforced_by} | {r for risk in dec.risks for r in risk.enforced_by})
     return document(
-        "M1 CI enforcement mapping",
-        paragraph("Each CI gate of decisions/gates.yaml (M1 plan P3; work packages D4, D7), what enforces it "
+        inp, CI_ENFORCEMENT, "M1 CI enforcement mapping",
+        paragraph(f"Each CI gate of decisions/gates.yaml{_cited(dec.plan, CI_ENFORCEMENT)}, what enforces it "
                   "and which stability tiers require it. Rule-backed gates run in ", code("workbench --check"),
                   "; an error finding fails the job."),
         section("Gates", gates_table(inp)),
@@ -294,13 +360,13 @@ def _rule_facts(rule_id: str) -> list[str]:
 # ---------------------------------------------------------------- m1_to_m2_handoff.md
 
 def handoff(inp: Inputs) -> str:
+    plan = inp.ws.decisions.plan
     return document(
-        "M1 to M2 handoff",
-        paragraph("What the M2 API Spec Freeze (#58), the daemon (#59) and clients/CI (#60) consume from M1 "
-                  "(M1 plan P4). The mappings below are derived from the ssot/ schemas; the checklist status and "
-                  "findings summary are as of this export."),
+        inp, HANDOFF, "M1 to M2 handoff",
+        paragraph(f"What {_downstream(inp)} consume from M1{_cited(plan, HANDOFF)}. The mappings below are "
+                  "derived from the ssot/ schemas; the checklist status and findings summary are as of this export."),
         section("M1 documents", bullets(link(name, name) for name in DOCS)),
-        section("M2 service items", _service_items(inp)),
+        section("M2 service items", _service_items(inp)) if plan.service_items else "",
         section("New and extended families", table(
             ["contract_family", "decision", "stability_tier", "schemas", "wire mapping", "deltas", "downstream consumers"],
             [[code(f.id), code(f.decision), code(f.stability_tier), codes(f.schemas), f.wire_mapping,
@@ -316,23 +382,39 @@ def handoff(inp: Inputs) -> str:
         section("Provenance constraints", *_provenance(inp)),
         section("Identifier and correlation conventions", _identifier_conventions(inp), identifier_mapping(inp)),
         section("CI gate contract", gates_table(inp)),
-        section("Section 2.3 checklist", _checklist(inp)),
+        section(plan.checklist_heading(), _checklist(inp)),
         section("Findings summary", *_findings(inp)),
     )
 
 
+def _downstream(inp: Inputs) -> str:
+    """"the M2 API Spec Freeze (#58), the daemon (#59) and clients/CI (#60)": plan.yaml's names, else the
+    handoff's issue titles, else "downstream issues"."""
+    dec = inp.ws.decisions
+    named = [f"{d.name} ({d.issue})" for d in dec.plan.downstream] or [
+        f"{h.title} ({h.issue})" if h.title else h.issue for h in dec.handoff]
+    if not named:
+        return "downstream issues"
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+
+
 def _service_items(inp: Inputs) -> str:
+    """plan.yaml's M2 service items, each with the new and extended families its words find."""
     rows = []
-    for item, words in M2_ITEMS:
+    for entry in inp.ws.decisions.plan.service_items:
+        words = [w for w in (_squashed(m) for m in entry.match) if w]
         fams = [f for f in inp.changing if any(w in _squash(f) for w in words)]
-        rows.append([item, codes((f.id for f in fams), "no new or extended family"),
+        rows.append([entry.item, codes((f.id for f in fams), "no new or extended family"),
                      Md("<br>".join(cell(f.wire_mapping) for f in fams)), codes(s for f in fams for s in f.schemas)])
     return table(["M2 item", "families", "wire mapping", "schemas"], rows)
 
 
 def _squash(fam: Family) -> str:
     """A family's id, title, gateway usage and wire mapping, lowercased with punctuation removed."""
-    text = " ".join(x or "" for x in (fam.id, fam.title, fam.candidate_gateway_usage, fam.wire_mapping))
+    return _squashed(" ".join(x or "" for x in (fam.id, fam.title, fam.candidate_gateway_usage, fam.wire_mapping)))
+
+
+def _squashed(text: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text.lower())
 
 
@@ -402,9 +484,9 @@ def _findings(inp: Inputs) -> list[str]:
 
 
 DOCS = {
-    "m1_contract_reuse_matrix.md": reuse_matrix,
-    "m1_contract_delta_register.md": delta_register,
-    "m1_dependency_matrix.md": dependency_matrix,
-    "m1_ci_enforcement_mapping.md": ci_enforcement,
-    "m1_to_m2_handoff.md": handoff,
+    REUSE_MATRIX: reuse_matrix,
+    DELTA_REGISTER: delta_register,
+    DEPENDENCY_MATRIX: dependency_matrix,
+    CI_ENFORCEMENT: ci_enforcement,
+    HANDOFF: handoff,
 }

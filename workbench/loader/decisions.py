@@ -35,6 +35,7 @@ SINGLE_FILES = {
     "invocation.yaml": "invocation",
     "waivers.yaml": "waivers",
     "baseline.yaml": "baseline",
+    "plan.yaml": "plan",
 }
 
 
@@ -200,6 +201,7 @@ def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
         rationale=data.get("rationale"),
         wire_mapping=data.get("wire_mapping"),
         version_policy=data.get("version_policy"),
+        representation_deltas=data.get("representation_deltas"),
         alternatives_considered=_tuple(data.get("alternatives_considered")),
         downstream_consumers=_tuple(data.get("downstream_consumers")),
         guess=bool(data.get("guess", False)),
@@ -223,6 +225,39 @@ def _delta(rel: str, data: dict, parsed: ParsedYaml) -> m.Delta:
         risk=data.get("risk"),
         downstream_consumers=_tuple(data.get("downstream_consumers")),
         status=data.get("status"),
+        why_insufficient=data.get("why_insufficient"),
+        minimum_v1_surface=data.get("minimum_v1_surface"),
+        migration_plan=data.get("migration_plan"),
+        lines=_lines(parsed),
+    )
+
+
+def _header(data: dict[str, Any]) -> m.DocHeader:
+    return m.DocHeader(data.get("issue"), _tuple(data.get("depends_on")), data.get("last_updated"))
+
+
+def _plan(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Plan:
+    """The plan's labels; a key that is absent (or was dropped as invalid) keeps its neutral default."""
+    default = m.Plan()
+    sections: dict[str, Any] = data["sections"] if isinstance(data.get("sections"), dict) else {}
+    documents: dict[str, Any] = data["documents"] if isinstance(data.get("documents"), dict) else {}
+    return m.Plan(
+        name=data.get("name") or default.name,
+        issue=data.get("issue") or "",
+        sections=tuple(sorted((k, v) for k, v in sections.items() if isinstance(v, str))),
+        checklist_title=data.get("checklist_title") or default.checklist_title,
+        phases=tuple(m.Phase(p["id"], p.get("title", ""), _tuple(p.get("documents")))
+                     for p in data.get("phases") or [] if isinstance(p, dict)),
+        downstream=tuple(m.DownstreamIssue(d["issue"], d["name"])
+                         for d in data.get("downstream") or [] if isinstance(d, dict)),
+        service_items=tuple(m.ServiceItem(i["item"], _tuple(i.get("match")) or (i["item"],))
+                            for i in data.get("service_items") or [] if isinstance(i, dict)),
+        identifier_mapping_package=data.get("identifier_mapping_package") or "",
+        header=_header(data["header"]) if isinstance(data.get("header"), dict) else m.DocHeader(),
+        documents=tuple(sorted(
+            (name, m.DocLabels(d.get("title"), _tuple(d.get("work_packages")), _header(d)))
+            for name, d in documents.items() if isinstance(d, dict))),
+        path=rel,
         lines=_lines(parsed),
     )
 
@@ -289,6 +324,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
     prov = single.get("provenance")
     errs = single.get("error_mapping")
     inv = single.get("invocation")
+    plan = single.get("plan")
     forbidden = (inv or {}).get("forbidden") or {}
     return m.Decisions(
         families=tuple(sorted(families, key=lambda f: f.id)),
@@ -323,5 +359,6 @@ def read_decisions(reader: FileReader) -> m.Decisions:
         if inv is not None else None,
         waivers=_waivers(f"{DECISIONS_DIR}/waivers.yaml", *part("waivers")),
         baseline=_baseline(*part("baseline")) if "baseline" in single else None,
+        plan=_plan(f"{DECISIONS_DIR}/plan.yaml", plan, parsed_by["plan"]) if plan is not None else m.Plan(),
         present=True,
     )

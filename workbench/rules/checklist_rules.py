@@ -11,8 +11,7 @@ CHECKLIST = "decisions/checklist.yaml"
 def checklist_evidence_missing(ctx):
     """A checklist item is ticked done (`done: true`) but an `evidence` path it cites
     does not exist in the root (or points outside it): the tick claims file-backed
-    evidence that is not there (#57 §5: the checklist is updated with file-backed
-    evidence paths)."""
+    evidence that is not there."""
     for item in ctx.ws.decisions.checklist:
         if item.done:
             for rel in item.evidence:

@@ -1,4 +1,4 @@
-"""governance: every contract schema is decided, owned and versioned (#57 P1-P3).
+"""governance: every contract schema is decided, owned and versioned.
 
 The predicates the checklist shares (`missing_fields`, `new_family_gaps`,
 `find_cycles`) live in `workbench/policy.py`.
@@ -64,7 +64,7 @@ def new_without_rationale(ctx):
     lists the existing families that were evaluated (each must exist), the
     `rationale` names at least one of them and says why it could not be reused or
     extended, and `downstream_consumers` names the issues that need the new contract.
-    Otherwise a new family is a duplicate waiting to happen (#57 §2.2)."""
+    Otherwise a new family is a duplicate waiting to happen (an overlap risk)."""
     for fam in ctx.ws.families:
         for message, key in new_family_gaps(ctx.ws, fam):
             yield Hit(f"new family {fam.id!r} {message}", fam.path, _family_line(fam, key), (fam.id,))
@@ -83,7 +83,7 @@ def family_without_version_policy(ctx):
 @rule("G005", "delta-incomplete", "governance", "error")
 def delta_incomplete(ctx):
     """A delta register entry lacks an authority owner, a compatibility rule or
-    downstream consumers (#57 P2 requires all three for every delta), or names a
+    downstream consumers (the delta register requires all three for every delta), or names a
     family (as `family` or in `upstream_candidates`) that does not exist."""
     ws = ctx.ws
     for d in ws.decisions.deltas:
@@ -102,8 +102,10 @@ def work_package_graph(ctx):
     """The work package graph in `decisions/work_packages.yaml` is broken: a
     `depends_on` cycle (no package in it can ever start), or a `depends_on`,
     `enables` or handoff `consumes` entry naming a work package that does not exist.
-    An `enables` list that disagrees with the inverse of `depends_on` (D1 enables D2,
-    but D2 does not depend on D1, or the other way round) is a warning."""
+    A work package that `decisions/plan.yaml` cites (a document's `work_packages`,
+    `identifier_mapping_package`) must exist too. An `enables` list that disagrees
+    with the inverse of `depends_on` (D1 enables D2, but D2 does not depend on D1,
+    or the other way round) is a warning."""
     wps = {p.id: p for p in ctx.ws.decisions.work_packages}
     for cycle in find_cycles({p.id: tuple(d for d in p.depends_on if d in wps) for p in wps.values()}):
         yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line, tuple(cycle))
@@ -123,6 +125,14 @@ def work_package_graph(ctx):
         for ref in h.consumes:
             if ref not in wps:
                 yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line, (h.issue, ref))
+    plan = ctx.ws.decisions.plan
+    cited = [("identifier_mapping_package", "identifier_mapping_package", plan.identifier_mapping_package)] + [
+        (f"documents.{name}.work_packages.{i}", f"work_packages of {name}", ref)
+        for name, labels in plan.documents for i, ref in enumerate(labels.work_packages)]
+    for key, where, ref in cited:
+        if ref and plan.path and ref not in wps:
+            yield Hit(f"{plan.path} cites unknown work package {ref} ({where})", plan.path,
+                      plan.lines.get(key) or 1, ("plan", ref))
 
 
 @rule("G009", "gate-unknown-rule", "governance", "error")
@@ -162,7 +172,7 @@ def _catalog_refs(ctx, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[tuple]:
 @rule("G010", "reason-code-unmapped", "governance", "error")
 def reason_code_unmapped(ctx):
     """Policy reason codes must not leak into the gateway as rpc errors unmapped
-    (#57 §2.2): when the rpc error schema refers to the reason catalog,
+    (an overlap risk): when the rpc error schema refers to the reason catalog,
     `decisions/error_mapping.yaml` must exist; every code of the catalog's
     `$defs/reason_code` enum needs a mapping row; and each row must name a reason code
     of the catalog and an rpc code of the rpc error schema's `code` enum."""

@@ -159,7 +159,7 @@ def family_overlap(ctx):
 
 @rule("O002", "new-duplicates-reusable", "overlap", "error")
 def new_duplicates_reusable(ctx):
-    """Reuse-only guard (seed section 2.2): a family decided `new` overlaps an
+    """Reuse-only guard: a family decided `new` overlaps an
     existing family (or schema) that could be reused or extended, and its rationale
     does not name that family. Either reuse/extend it, or record in the rationale
     (or `alternatives_considered`) why it cannot be; the finding then becomes the

@@ -86,7 +86,7 @@ def provenance_field_missing(ctx):
 def provenance_field_redefined(ctx):
     """A schema defines a frozen provenance field (`commit_sha`, `input_hash`, ...) as a
     property of its own, outside the canonical record: a second, drifting definition
-    of provenance (#57 §2.2). Refer to the canonical record instead (a `$ref` to
+    of provenance (an overlap risk). Refer to the canonical record instead (a `$ref` to
     `run.manifest.schema.json#/properties/provenance`, or to one of its fields)."""
     policy = ctx.ws.decisions.provenance
     if policy is None or not policy.fields:

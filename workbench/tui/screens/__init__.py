@@ -47,9 +47,9 @@ class Page:
 PAGES_GROUP = Binding.Group("Pages")
 PAGES: tuple[Page, ...] = (
     Page("browse", MainScreen, "b", "Browse", "Families, schemas and findings", footer=False),
-    Page("checklist", ChecklistScreen, "c", "Checklist", "The §2.3 missing-contract checklist"),
+    Page("checklist", ChecklistScreen, "c", "Checklist", "The checklist, derived from evidence"),
     Page("deltas", DeltasScreen, "d", "Deltas", "The delta register"),
-    Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix D1-D8 and the downstream handoff"),
+    Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix of the work packages and the downstream handoff"),
     Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
 )
 DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, ConfirmScreen, TickScreen, HelpScreen)

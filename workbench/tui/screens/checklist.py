@@ -1,4 +1,4 @@
-"""The §2.3 missing-contract checklist: derived status, evidence, manual ticks."""
+"""The missing-contract checklist: derived status, evidence, manual ticks."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ class ChecklistScreen(PageScreen):
         self.rows: list[Any] = []
 
     def compose_body(self) -> ComposeResult:
-        yield Label(Text("Missing-contract resolution checklist (§2.3)"), classes="page-title")
+        yield Label(Text("Checklist"), classes="page-title", id="checklist-page-title")
         yield FitTable(id="checklist-table")
         with VerticalScroll(id="checklist-detail", classes="panel"):
             yield Static("", id="checklist-detail-body", markup=False)
@@ -49,6 +49,7 @@ class ChecklistScreen(PageScreen):
         self.query_one("#checklist-table").focus()
 
     def show_snapshot(self, snap: Snapshot) -> None:
+        self.query_one("#checklist-page-title", Label).update(Text(snap.ws.decisions.plan.checklist_page_title()))
         table = self.query_one("#checklist-table", FitTable)
         row = table.cursor_row
         keep = self.rows[row].item.id if 0 <= row < len(self.rows) else None

@@ -15,8 +15,11 @@ STATUS_STYLE = {"frozen": "green", "proposed": "yellow"}
 
 class DeltasScreen(RecordsScreen):
     SCOPE = "Deltas"
-    TITLE_TEXT = "Delta register: contracts not reusable as-is (#57 P2)"
+    TITLE_TEXT = "Delta register: contracts not reusable as-is"
     TABLE_IDS: ClassVar[tuple[str, ...]] = ("deltas-table",)
+
+    def page_title(self, snap: Snapshot) -> str:
+        return snap.ws.decisions.plan.page_title(self.TITLE_TEXT, document="m1_contract_delta_register.md")
 
     def build(self, snap: Snapshot) -> list[TableSpec]:
         deltas = snap.ws.decisions.deltas

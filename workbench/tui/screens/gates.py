@@ -14,8 +14,11 @@ GATES_FILE = "decisions/gates.yaml"
 
 class GatesScreen(RecordsScreen):
     SCOPE = "CI gates"
-    TITLE_TEXT = "CI gates and change classes (#57 P3)"
+    TITLE_TEXT = "CI gates and change classes"
     TABLE_IDS: ClassVar[tuple[str, ...]] = ("gates-table", "classes-table")
+
+    def page_title(self, snap: Snapshot) -> str:
+        return snap.ws.decisions.plan.page_title(self.TITLE_TEXT, document="m1_ci_enforcement_mapping.md")
 
     def build(self, snap: Snapshot) -> list[TableSpec]:
         from ...rules.registry import all_rules

@@ -1,4 +1,4 @@
-"""Dependency matrix: work packages D1-D8, their edges, and the downstream handoff."""
+"""Dependency matrix: the work packages, their edges, and the downstream handoff."""
 
 from __future__ import annotations
 
@@ -14,8 +14,12 @@ WORK_PACKAGES_FILE = "decisions/work_packages.yaml"
 
 class MatrixScreen(RecordsScreen):
     SCOPE = "Dependency matrix"
-    TITLE_TEXT = "Dependency matrix (#57 §3): ◀ depends on · ▶ enables"
+    TITLE_TEXT = "Dependency matrix: ◀ depends on · ▶ enables"
     TABLE_IDS: ClassVar[tuple[str, ...]] = ("packages-table", "grid-table", "handoff-table")
+
+    def page_title(self, snap: Snapshot) -> str:
+        title = snap.ws.decisions.plan.page_title("Dependency matrix", section="work_packages")
+        return f"{title}: ◀ depends on · ▶ enables"
 
     def build(self, snap: Snapshot) -> list[TableSpec]:
         d = snap.ws.decisions

@@ -73,7 +73,7 @@ class RecordsScreen(PageScreen):
 
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="records-body"):
-            yield Label(Text(self.TITLE_TEXT), classes="page-title")
+            yield Label(Text(self.TITLE_TEXT), classes="page-title", id="records-page-title")
             for table_id in self.TABLE_IDS:
                 yield Label("", id=f"{table_id}-title", classes="table-title")
                 yield FitTable(id=table_id, classes="records-table")
@@ -89,7 +89,12 @@ class RecordsScreen(PageScreen):
     def build(self, snap: Snapshot) -> list[TableSpec]:
         raise NotImplementedError
 
+    def page_title(self, snap: Snapshot) -> str:
+        """The page title; pages citing the plan read its labels (decisions/plan.yaml) from the snapshot."""
+        return self.TITLE_TEXT
+
     def show_snapshot(self, snap: Snapshot) -> None:
+        self.query_one("#records-page-title", Label).update(Text(self.page_title(snap)))
         for spec in self.build(snap):
             table = self.query_one(f"#{spec.id}", FitTable)
             previous = self.specs.get(spec.id)
