@@ -58,21 +58,58 @@ class WorkspaceConfig:
     compatibility: Compatibility = field(default_factory=Compatibility)
     max_file_bytes: int = 20_000_000  # `limits.max_file_bytes`: larger files are refused, not read
     undecided: str = "warning"  # `governance.undecided`: the severity of G001
+    # `examples.map`: (schema glob, example globs): every file an example glob matches is an example
+    # of every schema the schema glob matches; applies alongside `example_patterns`
+    example_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # line in workspace.yaml of each configured pattern, by ("schemas.globs", pattern),
+    # ("schemas.shared_globs", p), ("examples.patterns", p), ("examples.map", schema glob[, example glob])
+    pattern_lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def line(self, *where: str) -> int | None:
+        """Line in workspace.yaml of a configured pattern (`line("schemas.globs", pattern)`), else of its list."""
+        while where and where not in self.pattern_lines:
+            where = where[:-1]
+        return self.pattern_lines.get(where) if where else None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any]) -> "WorkspaceConfig":
-        """Build from validated `workspace.yaml` data; absent keys keep defaults."""
+    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> "WorkspaceConfig":
+        """Build from validated `workspace.yaml` data (`lines`: its field lines by path, as parsed); absent
+        keys keep defaults. Entries the loader dropped as invalid (left as None) are skipped."""
         base = cls()
+        lines = lines or {}
         schemas = data.get("schemas") or {}
         examples = data.get("examples") or {}
+        where: dict[tuple[str, ...], int] = {}
+
+        def strings(path: tuple[str, ...], value: Any) -> tuple[str, ...]:
+            """The string entries of the list at `path`, their lines recorded under the dotted path."""
+            key = ".".join(path[:2])
+            out = []
+            for i, item in enumerate(value if isinstance(value, list) else []):
+                if isinstance(item, str):
+                    out.append(item)
+                    _note(where, (key, *path[2:], item), lines.get((*path, i)))
+            _note(where, (key, *path[2:]), lines.get(path))
+            return tuple(out)
+
+        def listed(section: dict[str, Any], path: tuple[str, str], default: tuple[str, ...]) -> tuple[str, ...]:
+            return strings(path, section[path[1]]) if path[1] in section else default
+
+        example_map = tuple(
+            (glob, strings(("examples", "map", glob), targets))
+            for glob, targets in (examples.get("map") or {}).items() if isinstance(targets, list)
+        )
+        _note(where, ("examples.map",), lines.get(("examples", "map")))
         compat = data.get("compatibility") or {}
         thresholds = {
             k: v for k, v in (data.get("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__
         }
         return cls(
-            schema_globs=tuple(schemas.get("globs", base.schema_globs)),
-            shared_globs=tuple(schemas.get("shared_globs", base.shared_globs)),
-            example_patterns=tuple(examples.get("patterns", base.example_patterns)),
+            schema_globs=listed(schemas, ("schemas", "globs"), base.schema_globs),
+            shared_globs=listed(schemas, ("schemas", "shared_globs"), base.shared_globs),
+            example_patterns=listed(examples, ("examples", "patterns"), base.example_patterns),
+            example_map=example_map,
+            pattern_lines=where,
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
@@ -83,3 +120,8 @@ class WorkspaceConfig:
             max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
             undecided=(data.get("governance") or {}).get("undecided", base.undecided),
         )
+
+
+def _note(where: dict[tuple[str, ...], int], key: tuple[str, ...], line: int | None) -> None:
+    if line is not None:
+        where.setdefault(key, line)

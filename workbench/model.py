@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import WorkspaceConfig
-from .jsontext import pointer_line
+from .jsontext import pointer_line, split_pointer
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,18 @@ class Source:
     path: str
     text: str
     sha: str
+    # line of each value by its pointer tokens as strings, for documents whose text is not JSON (YAML, TOML);
+    # None: the text is JSON, scanned on demand
+    lines: dict[tuple[str, ...], int] | None = field(default=None, compare=False, hash=False, repr=False)
 
     def line_of(self, pointer: str | tuple) -> int | None:
         """Line where the value at a JSON pointer (`/a/0` or `("a", 0)`) starts: its nearest existing ancestor."""
-        return pointer_line(self.text, pointer)
+        if self.lines is None:
+            return pointer_line(self.text, pointer)
+        want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
+        while want and want not in self.lines:
+            want = want[:-1]
+        return self.lines.get(want)
 
 
 @dataclass(frozen=True)

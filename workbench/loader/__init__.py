@@ -7,13 +7,14 @@ whose size or mtime changed are read and parsed again.
 from __future__ import annotations
 
 import fnmatch
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .. import model as m
 from ..config import WorkspaceConfig
 from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
+from .examples import configured_glob, example_files, example_globs, parse_example
 from .files import Files
 from .jsonfile import Parsed, decode, parse_json
 
@@ -23,7 +24,8 @@ MAX_CLIENT_BYTES = 2_000_000  # client files larger than this are reported (I001
 
 @dataclass
 class LoadCache:
-    """Parsed files keyed by relative path, reused while (mtime, size) is unchanged."""
+    """Parsed files keyed by relative path, reused while (mtime, size) is unchanged: `json` holds the
+    schemas and examples (JSON, YAML or TOML documents), `yaml` the decisions files."""
 
     json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
     yaml: dict = field(default_factory=dict)
@@ -32,45 +34,33 @@ class LoadCache:
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
 
 
-def _example_files(files: Files, patterns: tuple[str, ...], schemas: list[m.SchemaDoc], problems: list[m.Problem]):
-    """(schema, example path) pairs: one glob per pattern, matched back to schema names."""
-    by_name = {s.name: s for s in schemas if not s.shared}
-    pairs = set()
-    for pattern in patterns:
-        if "{name}" not in pattern:
-            continue
-        regex = re.compile(
-            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part) for part in re.split(r"(\{name\})", pattern))
-        )
-        rels, probs = files.glob(pattern.replace("{name}", "*"), CONFIG)
-        problems.extend(probs)
-        for rel in rels:
-            match = regex.fullmatch(rel)
-            schema = by_name.get(match.group("name")) if match else None
-            if schema:
-                pairs.add((schema.path, rel))
-    index = {s.path: s for s in schemas}
-    return [(index[sp], rel) for sp, rel in sorted(pairs)]
-
-
-def _glob_regex(pattern: str) -> str:
-    """A glob fragment as a regex: `**/` any folders, `*` within one name, `?` one character."""
-    out = re.escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*")
-    return out.replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
-
-
-def _read_json(files: Files, rel: str, cache: LoadCache, config: WorkspaceConfig) -> Parsed:
+def _read_json(files: Files, rel: str, cache: LoadCache, config: WorkspaceConfig,
+               parse: Callable[[str, bytes, int], Parsed] | None = None) -> Parsed:
+    """A schema (JSON) or, with `parse=parse_example`, an example (JSON, YAML or TOML by its suffix);
+    reused from the cache while unchanged."""
     try:
         stat = files.stat(rel)
         key = (stat.st_mtime_ns, stat.st_size)
         hit = cache.json.get(rel)
         if hit and hit[0] == key:
             return hit[1]
-        parsed = parse_json(rel, files.read(rel), config.thresholds.max_nesting)
+        parsed = (parse or parse_json)(rel, files.read(rel), config.thresholds.max_nesting)
     except OSError as exc:
         return Parsed(None, None, (m.Problem(rel, f"cannot read: {exc.strerror or exc}", kind="fatal"),))
     cache.json[rel] = (key, parsed)
     return parsed
+
+
+def _configured_globs(files: Files, config: WorkspaceConfig, key: str,
+                      patterns: tuple[str, ...]) -> tuple[list[str], list[m.Problem]]:
+    """Every file matching the configured `patterns` (config key `key`), refused ones reported at their line."""
+    found: set[str] = set()
+    problems: list[m.Problem] = []
+    for pattern in patterns:
+        got, probs = configured_glob(files, pattern, CONFIG, config.line(key, pattern))
+        found.update(got)
+        problems.extend(probs)
+    return sorted(found), problems
 
 
 def schema_name(rel: str) -> str:
@@ -93,9 +83,9 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
     sources: dict[str, m.Source] = {}
     read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)
 
-    shared_found, shared_problems = files.glob_all(config.shared_globs, CONFIG)
+    shared_found, shared_problems = _configured_globs(files, config, "schemas.shared_globs", config.shared_globs)
     shared = set(shared_found)
-    schema_files, schema_problems = files.glob_all(config.schema_globs, CONFIG)
+    schema_files, schema_problems = _configured_globs(files, config, "schemas.globs", config.schema_globs)
     problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems}.values())
     schemas: list[m.SchemaDoc] = []
     for rel in schema_files:
@@ -114,10 +104,13 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
 
     examples: list[m.Example] = []
-    for schema, rel in _example_files(files, config.example_patterns, schemas, problems):
+    reported: set[str] = set()  # an example of several schemas is read (and its problems reported) once
+    for schema, rel in example_files(files, config, schemas, CONFIG, problems):
         read.add(rel)
-        parsed = _read_json(files, rel, cache, config)
-        problems.extend(parsed.problems)
+        parsed = _read_json(files, rel, cache, config, parse_example)
+        if rel not in reported:
+            problems.extend(parsed.problems)
+            reported.add(rel)
         if parsed.source:
             sources[rel] = parsed.source
         if parsed.value is not None or not parsed.problems:
@@ -188,8 +181,7 @@ def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     export folder and the checklist's evidence paths; a path inside another is left out.
     A file watcher watches these (recursively)."""
     cfg = ws.config
-    patterns = [*cfg.schema_globs, *cfg.shared_globs, *(p.replace("{name}", "*") for p in cfg.example_patterns),
-                DECISIONS_DIR, cfg.export_out]
+    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out]
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan
     patterns += [e for item in ws.decisions.checklist for e in item.evidence]

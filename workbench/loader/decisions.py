@@ -1,7 +1,9 @@
 """Read `decisions/`: validate each file against its packaged schema, build records.
 
 A field that fails validation is reported (file, line, field) and dropped; the
-rest of the record still loads.
+rest of the record still loads. In the containers listed in `ENTRY_WISE` (the
+pattern lists of workspace.yaml) each invalid entry is dropped on its own, so
+one bad pattern never takes the valid ones (or the whole section) with it.
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ SINGLE_FILES = {
     "waivers.yaml": "waivers",
     "baseline.yaml": "baseline",
     "plan.yaml": "plan",
+}
+
+
+# containers (paths; "*" is any key) whose invalid entries are dropped one by one, per file kind;
+# elsewhere an error drops the top-level field, or the entry of a top-level list
+ENTRY_WISE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "workspace": (("schemas",), ("schemas", "globs"), ("schemas", "shared_globs"),
+                  ("examples",), ("examples", "patterns"), ("examples", "map"), ("examples", "map", "*")),
 }
 
 
@@ -86,7 +96,7 @@ class FileReader:
         return parsed if parsed.value is not None or not parsed.problems else None
 
     def validated(self, rel: str, kind: str) -> tuple[dict[str, Any], ParsedYaml] | None:
-        """Parse + validate; drop each invalid top-level field after reporting it."""
+        """Parse + validate; drop each invalid top-level field (or entry, see `ENTRY_WISE`) after reporting it."""
         parsed = self.read(rel)
         if parsed is None:
             return None
@@ -96,12 +106,14 @@ class FileReader:
         if not isinstance(data, dict):
             self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
             return None
+        fine = ENTRY_WISE.get(kind, ())
         bad: set[tuple] = set()
         for path in _non_finite(data):  # `.nan` and `.inf` pass every numeric bound of a schema
             field = ".".join(map(str, path))
             self.problems.append(m.Problem(rel, f"{field}: NaN and infinite numbers are not allowed",
                                            parsed.line(path), field=field))
-            bad.add(_unit(path))
+            bad.add(_unit(path, fine))
+        dropped = frozenset(bad)  # already reported (a dropped list entry is None now)
         if bad:
             data = _without(data, bad)
             bad = set()
@@ -109,17 +121,57 @@ class FileReader:
             return data, parsed
         for err in sorted(validator(kind).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
             path = tuple(err.absolute_path)
+            if path in dropped:
+                continue
             if err.validator == "required" and not path:
                 self.problems.append(m.Problem(rel, err.message, 1, field="(root)"))
                 return None
+            entries = _entries(err, path) if _within(path, fine) else None
+            if entries:  # unknown keys or repeated entries of an entry-wise container: each one on its own
+                for at, message in entries:
+                    field = ".".join(map(str, at))
+                    self.problems.append(m.Problem(rel, f"{field}: {message}", parsed.line(at), field=field))
+                    bad.add(at)
+                continue
             field = ".".join(map(str, path)) or "(root)"
             self.problems.append(m.Problem(rel, f"{field}: {err.message}", parsed.line(path), field=field))
-            bad.add(_unit(path))
+            bad.add(_unit(path, fine))
         return _without(data, bad), parsed
 
 
-def _unit(path: tuple) -> tuple:
-    """The smallest unit dropped for an error at `path`: a list entry, else the top-level field."""
+def _within(path: tuple, containers: tuple[tuple[str, ...], ...]) -> bool:
+    """Whether `path` is one of `containers` ("*" matching any key)."""
+    return any(len(c) == len(path) and all(a == "*" or a == b for a, b in zip(c, path)) for c in containers)
+
+
+def _entries(err: Any, path: tuple) -> list[tuple[tuple, str]] | None:
+    """(path, message) of each offending entry when `err` is about some entries of the container
+    at `path` (keys `additionalProperties: false` refuses, later copies of a repeated list entry)."""
+    inst = err.instance
+    if "propertyNames" in err.relative_schema_path and isinstance(inst, str):  # the instance is the bad key
+        return [(path + (inst,), f"key {err.message}: ignored")]
+    if err.validator == "additionalProperties" and err.validator_value is False and isinstance(inst, dict):
+        known = err.schema.get("properties", {})
+        allowed = ", ".join(known) or "none"
+        return [(path + (k,), f"unknown key (allowed here: {allowed}): ignored") for k in inst if k not in known]
+    if err.validator == "uniqueItems" and isinstance(inst, list):
+        seen: list[Any] = []
+        out = []
+        for i, item in enumerate(inst):
+            if item in seen:
+                out.append((path + (i,), f"{item!r} is listed twice: ignored"))
+            else:
+                seen.append(item)
+        return out
+    return None
+
+
+def _unit(path: tuple, fine: tuple[tuple[str, ...], ...] = ()) -> tuple:
+    """The smallest unit dropped for an error at `path`: an entry of the innermost entry-wise container
+    holding it, else a top-level list entry, else the top-level field."""
+    for n in range(len(path) - 1, 0, -1):
+        if _within(path[:n], fine):
+            return path[: n + 1]
     return path[:2] if len(path) > 1 and isinstance(path[1], int) else path[:1]
 
 
@@ -138,14 +190,20 @@ def _non_finite(data: Any) -> list[tuple]:
 
 
 def _without(data: dict, bad: set[tuple]) -> dict:
-    """`data` minus the invalid top-level fields and list entries named in `bad`."""
-    out = {}
-    for key, value in data.items():
-        if (key,) in bad:
-            continue
-        if isinstance(value, list):  # None keeps later entries at their index (and line)
-            value = [None if (key, i) in bad else v for i, v in enumerate(value)]
-        out[key] = value
+    """`data` minus the invalid fields and list entries named in `bad` (paths); a dropped list
+    entry becomes None, which keeps later entries at their index (and line)."""
+    inner = {p[:i] for p in bad for i in range(1, len(p))}
+
+    def drop(node: Any, path: tuple) -> Any:
+        if isinstance(node, dict):
+            return {k: drop(v, path + (k,)) if path + (k,) in inner else v
+                    for k, v in node.items() if path + (k,) not in bad}
+        if isinstance(node, list):
+            return [None if path + (i,) in bad else drop(v, path + (i,)) if path + (i,) in inner else v
+                    for i, v in enumerate(node)]
+        return node
+
+    out: dict = drop(data, ())
     return out
 
 
@@ -163,7 +221,7 @@ def read_config(reader: FileReader) -> WorkspaceConfig:
     if not reader.files.is_file(rel) and not os.path.lexists(reader.root / rel):
         return WorkspaceConfig()
     got = reader.validated(rel, "workspace")
-    return WorkspaceConfig.from_data(got[0]) if got else WorkspaceConfig()
+    return WorkspaceConfig.from_data(got[0], got[1].lines) if got else WorkspaceConfig()
 
 
 def _waivers(rel: str, data: dict, parsed: ParsedYaml) -> tuple[m.Waiver, ...]:

@@ -4,7 +4,9 @@ Reading uses PyYAML's C (libyaml) composer, ~20x faster than a pure-Python
 parser, and builds plain data from the node graph ourselves: only standard
 tags are accepted (nothing constructs Python objects), duplicate keys are
 problems, and alias expansion is bounded (a "billion laughs" document is a
-problem, not a hang). Round-trip writes use ruamel.yaml in `workbench.store`.
+problem, not a hang). A scalar YAML would resolve to a date or time
+(`2024-01-01`, `2024-01-01 10:00:00`) stays the string it is written as, the way
+a JSON document carries it. Round-trip writes use ruamel.yaml in `workbench.store`.
 """
 
 from __future__ import annotations
@@ -75,8 +77,9 @@ def _plain(node: Any, path: tuple, lines: dict, budget: list[int]) -> Any:
         return [_plain(item, path + (i,), lines, budget) for i, item in enumerate(node.value)]
     if node.tag not in _SCALAR_TAGS:
         raise _Reject(f"unsupported YAML tag {node.tag!r}", line)
-    value = _scalars.construct_object(node)
-    return value.isoformat() if node.tag == f"{_STD}timestamp" else value
+    if node.tag == f"{_STD}timestamp":  # as written: JSON has no dates, and `format: date` judges the text
+        return node.value
+    return _scalars.construct_object(node)
 
 
 def parse_yaml(path: str, data: bytes) -> ParsedYaml:

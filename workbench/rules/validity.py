@@ -65,9 +65,11 @@ def schema_meta_invalid(ctx):
 
 @rule("V002", "example-invalid", "validity", "error")
 def example_invalid(ctx):
-    """An example under the examples convention does not validate against its
-    schema (with every workspace `$ref` resolved). Examples are the executable
-    documentation of a contract: an invalid one means the doc or the contract is wrong."""
+    """An example (`examples.patterns` by schema name, or `examples.map` in
+    decisions/workspace.yaml) does not validate against its schema (with every
+    workspace `$ref` resolved). JSON, YAML and TOML examples are judged alike, at
+    the line of the offending value. Examples are the executable documentation
+    of a contract: an invalid one means the doc or the contract is wrong."""
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
         if not examples:
@@ -193,9 +195,11 @@ def ref_cycle(ctx):
 
 @rule("V006", "schema-without-example", "validity", "warning")
 def schema_without_example(ctx):
-    """A contract schema has no example under the examples convention (by default
-    `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`). Without one, nothing
-    shows the contract can be satisfied at all."""
+    """A contract schema has no example that loads: none under the examples
+    convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
+    and none mapped to it by `examples.map` in decisions/workspace.yaml (an example
+    that does not parse is an L001 instead). Without one, nothing shows the
+    contract can be satisfied at all."""
     for s in ctx.ws.contract_schemas:
         if not ctx.ws.examples_of(s.path):
             yield Hit(f"no example for {s.path}", s.path, 1, (s.name,))
