@@ -216,6 +216,8 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         "examples:",
         '  # {name}: schema file name without ".schema.json"',
         f"  patterns: {_flow(config.example_patterns, quote=True)}",
+        "  # examples not named after their schema: a schema glob -> example globs (JSON, YAML, TOML)",
+        '  # map: {"schemas/tool.manifest.schema.json": ["tools/*/manifest.yaml"]}',
         f"intent_classes: {_flow(config.intent_classes)}",
         f"stability_tiers: {_flow(config.stability_tiers)}",
         "thresholds:",
@@ -225,6 +227,8 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  max_nesting: {t.max_nesting}",
         "export:",
         f"  out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
+        "governance:",
+        f"  undecided: {config.undecided}   # G001 (a schema in no family); `error` once every schema must be decided",
     ]) + "\n"
 
 

@@ -15,6 +15,8 @@ from .registry import FINAL, Hit, all_rules, rule
 
 WORK_PACKAGES = "decisions/work_packages.yaml"
 BASELINE = "decisions/baseline.yaml"
+DECIDED = ("owner", "stability_tier", "decision", "intent_class")  # G002: what makes a family governable
+VERSIONED = ("version_policy", "wire_mapping")  # G004
 GATES = "decisions/gates.yaml"
 ERROR_MAPPING = "decisions/error_mapping.yaml"
 DEFAULT_REASON_CATALOG = "ssot/schemas/reason.codes.schema.json"
@@ -46,10 +48,12 @@ def family_incomplete(ctx):
     """A family record lacks an owner (who approves changes), a stability tier (the
     compatibility promise) or a reuse/extend/new decision, or uses an intent class or
     stability tier outside the vocabularies of `decisions/workspace.yaml`. These are
-    the columns of the reuse matrix that make a family governable."""
+    the columns of the reuse matrix that make a family governable. A record that is
+    still a guess by `workbench init` (`guess: true`) is a draft: G011 lists what it
+    lacks, and only its vocabulary is checked here."""
     cfg = ctx.ws.config
     for fam in ctx.ws.families:
-        for name in missing_fields(fam, ("owner", "stability_tier", "decision", "intent_class")):
+        for name in () if fam.guess else missing_fields(fam, DECIDED):
             yield Hit(f"family {fam.id!r} has no {name}", fam.path, _family_line(fam, name), (fam.id, name))
         for name, value, allowed in (("intent_class", fam.intent_class, cfg.intent_classes),
                                      ("stability_tier", fam.stability_tier, cfg.stability_tiers)):
@@ -74,9 +78,10 @@ def new_without_rationale(ctx):
 def family_without_version_policy(ctx):
     """A family has no `version_policy` (how its schemas may change and how versions
     are cut) or no `wire_mapping` (its proto/openapi representation, or `none` with a
-    reason). Without both, the M2 wire freeze has nothing to hold the family to."""
+    reason). Without both, the M2 wire freeze has nothing to hold the family to.
+    A draft by `workbench init` (`guess: true`) is reported by G011 instead."""
     for fam in ctx.ws.families:
-        for name in missing_fields(fam, ("version_policy", "wire_mapping")):
+        for name in () if fam.guess else missing_fields(fam, VERSIONED):
             yield Hit(f"family {fam.id!r} has no {name}", fam.path, _family_line(fam, "family"), (fam.id, name))
 
 
@@ -212,10 +217,13 @@ def reason_code_unmapped(ctx):
 def family_guess(ctx):
     """The family record was written by `workbench init` (`guess: true`): its
     classification, owner and decision are a starting point inferred from file names,
-    not an architect's decision. Review it and remove `guess`."""
+    not an architect's decision. Review it, fill in what it lacks (the message lists
+    it; G002 and G004 report those fields once `guess` is removed) and remove `guess`."""
     for fam in ctx.ws.families:
         if fam.guess:
-            yield Hit(f"family {fam.id!r} is a guess by `workbench init`: confirm it and remove `guess`",
+            lacks = missing_fields(fam, DECIDED + VERSIONED)
+            todo = f"; it has no {', '.join(lacks)}" if lacks else ""
+            yield Hit(f"family {fam.id!r} is a guess by `workbench init`: confirm it and remove `guess`{todo}",
                       fam.path, _family_line(fam, "guess"), (fam.id,))
 
 
