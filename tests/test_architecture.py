@@ -268,3 +268,12 @@ def test_every_rule_is_documented_in_design():
     assert registered - documented == set(), "rules missing from DESIGN.md's rule table"
     assert documented - registered == set(), "DESIGN.md documents rules that do not exist"
     assert all(r.explanation for r in all_rules()), "every rule has an explanation (`workbench explain`)"
+
+
+def test_report_formats_are_discovered():
+    from workbench.report import reporters
+
+    found = reporters()
+    modules = {p.stem for p in (PACKAGE / "report").glob("*.py")} - {"__init__", "sanitize", "diff"}
+    assert list(found)[0] == "text" and set(found) == {"text", "json", "github", "sarif"}
+    assert {r.render.__module__.rsplit(".", 1)[-1] for r in found.values()} == modules  # one module per format

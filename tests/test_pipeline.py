@@ -129,3 +129,15 @@ def test_shared_formatting_of_findings():
     assert waived.text() == "a and b overlap (waived: ok)" and plain.text() == "bad"
     assert by_severity([waived, plain]) == [plain, waived] and worst([waived, plain]) == "error"
     assert Location("x.json", 2, "/a").as_dict() == {"file": "x.json", "line": 2, "pointer": "/a"}
+
+
+def test_sarif_carries_related_locations_and_pointers(broken):
+    from helpers_sarif import sarif_errors
+    from workbench.report.sarif import sarif_log
+
+    log = sarif_log(check(load_workspace(broken), select=["O002", "R001"]))
+    results = {r["ruleId"]: r for r in log["runs"][0]["results"] if r["level"] == "error"}
+    related = results["O002"]["relatedLocations"]
+    assert related[0]["physicalLocation"]["artifactLocation"]["uri"] == "decisions/families/skill_execute.yaml"
+    assert results["R001"]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "/properties/run_id"
+    assert sarif_errors(log) == []

@@ -14,7 +14,10 @@ from workbench.engine import CheckResult
 from workbench.pipeline import check
 from workbench.findings import Finding
 from workbench.loader import load_workspace
-from workbench.report import render_github, render_json, render_sarif, render_text
+from workbench.report.github import render_github
+from workbench.report.jsondoc import render_json
+from workbench.report.sarif import render_sarif
+from workbench.report.text import print_text as render_text
 from workbench.rules.registry import all_rules
 
 GH_LINE = re.compile(r"^::(error|warning|notice) file=[^,:]+(,line=\d+)?,title=[^,:]+::.*$")

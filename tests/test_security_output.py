@@ -25,7 +25,11 @@ from helpers_structural import family, make_ws, schema
 from workbench.cli import _console, main
 from workbench.engine import CheckResult
 from workbench.findings import Finding
-from workbench.report import render_github, render_json, render_sarif, render_text, sanitize
+from workbench.report import sanitize
+from workbench.report.github import render_github
+from workbench.report.jsondoc import render_json
+from workbench.report.sarif import render_sarif
+from workbench.report.text import print_text as render_text
 from workbench.report.diff import render_diff
 from workbench.rules.registry import all_rules
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import codecs
-import os
 import sys
 import traceback
 from collections import Counter
@@ -27,16 +26,14 @@ from .errors import StoreError, UsageError
 from .findings import CATEGORIES
 from .loader import load_workspace
 from .pipeline import check
-from .report import FORMATS, render_github, render_json, render_sarif, render_text, sanitize
+from .report import reporters, sanitize
+from .report.text import console_for
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def _console(stream=None) -> Console:
-    stream = stream or sys.stdout
-    color = stream.isatty() and "NO_COLOR" not in os.environ
-    return Console(file=stream, no_color=not color, force_terminal=color, highlight=False,
-                   width=None if color else 200, soft_wrap=not color)
+    return console_for(stream or sys.stdout)
 
 
 def _stderr(kind: str, message: object) -> None:
@@ -91,11 +88,11 @@ def cmd_check(args) -> int:
     ws = load_workspace(root)
     baseline, label = _baseline(root, args.against, args.against_dir)
     result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
+    fmt = reporters()[args.format]
     if args.format == "text":
-        render_text(result, _console())
+        fmt.render(result, sys.stdout)  # coloured on a terminal
     else:
-        render = {"json": render_json, "github": render_github, "sarif": render_sarif}[args.format]
-        _write(render(result), is_json=args.format in ("json", "sarif"))
+        _write(fmt.render(result), is_json=fmt.is_json)
     return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
 
 
@@ -257,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     p.add_argument("--debug", action="store_true", help=debug_help)
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
-    p.add_argument("--format", choices=FORMATS, default="text", help="report format for --check")
+    p.add_argument("--format", choices=tuple(reporters()), default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
     p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..engine import CheckResult
-from . import sanitize
+from ..findings import Location
+from . import reporter, sanitize
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
@@ -19,6 +20,16 @@ def artifact_location(path: str) -> dict:
     if path.startswith("/"):
         return {"uri": Path(path).as_uri()}
     return {"uri": sanitize.uri(path), "uriBaseId": "ROOT"}
+
+
+def _location(loc: Location) -> dict:
+    physical: dict = {"artifactLocation": artifact_location(loc.file)}
+    if loc.line:
+        physical["region"] = {"startLine": loc.line}
+    out: dict = {"physicalLocation": physical}
+    if loc.pointer:
+        out["logicalLocations"] = [{"fullyQualifiedName": loc.pointer, "kind": "member"}]
+    return out
 
 
 def sarif_log(result: CheckResult) -> dict:
@@ -44,17 +55,15 @@ def sarif_log(result: CheckResult) -> dict:
     results = []
     has_baseline = any(f.baselined for f in result.findings)
     for f in result.findings:
-        region = {"startLine": f.line} if f.line else None
-        physical = {"artifactLocation": artifact_location(f.path)}
-        if region:
-            physical["region"] = region
         res = {
             "ruleId": f.rule,
             "level": LEVEL[f.severity],
             "message": {"text": f.text()},
-            "locations": [{"physicalLocation": physical}],
+            "locations": [_location(f.location)],
             "properties": {"category": f.category, "subjects": list(f.subjects)} | dict(f.data),
         }
+        if f.related:
+            res["relatedLocations"] = [_location(loc) | {"id": i} for i, loc in enumerate(f.related, 1)]
         if f.rule in index:
             res["ruleIndex"] = index[f.rule]
         if has_baseline:
@@ -70,3 +79,8 @@ def sarif_log(result: CheckResult) -> dict:
             "columnKind": "unicodeCodePoints",
         }],
     }
+
+
+@reporter("sarif", is_json=True, order=30)
+def render_sarif(result: CheckResult) -> str:
+    return sanitize.dumps(sarif_log(result), indent=2, sort_keys=True) + "\n"
