@@ -40,3 +40,9 @@ def make_ws(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
         return root
 
     return write
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The Pilot tests run on asyncio."""
+    return "asyncio"

@@ -36,3 +36,17 @@ def plain(renderable) -> str:
     console = Console(width=200, record=True, color_system=None, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
+
+
+async def open_editor(pilot, family: str = "gate"):
+    """Select `family` in the tree and open its edit form (returns the form screen)."""
+    from workbench.tui.screens.edit_family import EditFamilyScreen
+    from workbench.tui.view import FAMILY, NodeRef
+
+    app = pilot.app
+    assert app.screen.select_ref(NodeRef(FAMILY, family))
+    await pilot.pause()
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, EditFamilyScreen)
+    return app.screen

@@ -324,11 +324,6 @@ def test_one_prose_field_alone_shows_only_its_label(copy):
 
 # ---------------------------------------------------------------- the TUI page titles
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.anyio
 @pytest.mark.parametrize("plan, titles", [
     (None, {"c": "Checklist", "d": "Delta register: contracts not reusable as-is",

@@ -23,7 +23,7 @@ from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
 
-from helpers_tui import FIXTURE, GATE, SIZE, plain, settle, until  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle, until  # noqa: E402
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no pytest-asyncio needed)
 
@@ -53,16 +53,6 @@ def tree_labels(app: WorkbenchApp) -> dict[tuple[str, str], str]:
         out[node.data.ident] = node.label.plain
         stack.extend(node.children)
     return out
-
-
-async def open_editor(pilot, family: str = "gate") -> EditFamilyScreen:
-    app = pilot.app
-    assert app.screen.select_ref(NodeRef(FAMILY, family))
-    await pilot.pause()
-    await pilot.press("e")
-    await pilot.pause()
-    assert isinstance(app.screen, EditFamilyScreen)
-    return app.screen
 
 
 # ---------------------------------------------------------------------- browse

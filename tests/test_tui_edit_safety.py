@@ -25,14 +25,9 @@ from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
 
-from helpers_tui import FIXTURE, GATE, SIZE, plain, settle  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle  # noqa: E402
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
 
 
 @pytest.fixture
@@ -40,16 +35,6 @@ def root(tmp_path: Path) -> Path:
     dest = tmp_path / "ws"
     shutil.copytree(FIXTURE, dest)
     return dest
-
-
-async def open_editor(pilot, family: str = "gate") -> EditFamilyScreen:
-    app = pilot.app
-    assert app.screen.select_ref(NodeRef(FAMILY, family))
-    await pilot.pause()
-    await pilot.press("e")
-    await pilot.pause()
-    assert isinstance(app.screen, EditFamilyScreen)
-    return app.screen
 
 
 def findings_of(root: Path, path: str) -> set[tuple[str, str]]:

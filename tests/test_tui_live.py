@@ -29,11 +29,6 @@ forbidden:
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def root(tmp_path: Path) -> Path:
     dest = tmp_path / "ws"
     shutil.copytree(FIXTURE, dest)
