@@ -19,7 +19,6 @@ from workbench.loader import load_workspace  # noqa: E402
 from workbench.tui.app import WorkbenchApp  # noqa: E402
 from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
 from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
-from workbench.tui.screens.edit_family import EditFamilyScreen  # noqa: E402
 from workbench.tui.screens.main import MainScreen  # noqa: E402
 from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
