@@ -69,9 +69,31 @@ def split_pointer(pointer: str) -> tuple[str, ...]:
     return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
 
 
+def tokens(pointer: str | tuple) -> tuple[str, ...]:
+    """A JSON pointer (`/a/0`) or its tokens (`("a", 0)`) as string tokens."""
+    return split_pointer(pointer) if isinstance(pointer, str) else tuple(str(p) for p in pointer)
+
+
+def value_lines(text: str) -> dict[tuple[str, ...], int]:
+    """The line each value of a JSON text starts on, by its pointer tokens (one scan; the first of duplicates)."""
+    out: dict[tuple[str, ...], int] = {}
+    for kind, ptr, line in scan(text):
+        if kind == "value":
+            out.setdefault(tuple(str(p) for p in ptr), line)
+    return out
+
+
+def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | tuple) -> int | None:
+    """The line of the value at `pointer`, else of its nearest ancestor that exists."""
+    want = tokens(pointer)
+    while want and want not in lines:
+        want = want[:-1]
+    return lines.get(want)
+
+
 def pointer_line(text: str, pointer: str | tuple) -> int | None:
     """Line where the value at a JSON pointer starts (nearest existing ancestor)."""
-    want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
+    want = tokens(pointer)
     best = None
     for kind, ptr, line in scan(text):
         if kind != "value":

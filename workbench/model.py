@@ -7,11 +7,12 @@ Schema and example bodies are plain parsed JSON: treat them as read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .config import WorkspaceConfig
-from .jsontext import pointer_line, split_pointer
+from .jsontext import nearest_line, value_lines
 
 
 @dataclass(frozen=True)
@@ -36,14 +37,13 @@ class Source:
     # None: the text is JSON, scanned on demand
     lines: dict[tuple[str, ...], int] | None = field(default=None, compare=False, hash=False, repr=False)
 
+    @cached_property
+    def _lines(self) -> dict[tuple[str, ...], int]:
+        return self.lines if self.lines is not None else value_lines(self.text)  # JSON: one scan, on first use
+
     def line_of(self, pointer: str | tuple) -> int | None:
         """Line where the value at a JSON pointer (`/a/0` or `("a", 0)`) starts: its nearest existing ancestor."""
-        if self.lines is None:
-            return pointer_line(self.text, pointer)
-        want = tuple(str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer))
-        while want and want not in self.lines:
-            want = want[:-1]
-        return self.lines.get(want)
+        return nearest_line(self._lines, pointer)
 
 
 @dataclass(frozen=True)
