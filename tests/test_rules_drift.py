@@ -37,12 +37,12 @@ def test_inline_copy_identical_to_the_canonical_definition_is_not_drift(tmp_path
 
 
 def test_other_fields_conflicting_are_one_warning_naming_every_definition(tmp_path):
-    make_ws(tmp_path, {
-        "a": schema({"sha": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}),
-        "b": schema({"sha": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}),
-        "c": schema({"sha": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}}),
-        "d": schema({"at": {"type": "string", "format": "date-time"}}),
-        "e": schema({"at": {"type": "string", "format": "date"}}),
+    make_ws(tmp_path, {  # related: each uses the shared identifier library
+        "a": schema({"sha": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "run_id": ref("run_id")}),
+        "b": schema({"sha": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "run_id": ref("run_id")}),
+        "c": schema({"sha": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}, "run_id": ref("run_id")}),
+        "d": schema({"at": {"type": "string", "format": "date-time"}, "run_id": ref("run_id")}),
+        "e": schema({"at": {"type": "string", "format": "date"}, "run_id": ref("run_id")}),
     })
     found = hits(run(tmp_path, "drift"))
     assert [(f.severity, f.subjects, f.path) for f in found] == [
@@ -50,6 +50,28 @@ def test_other_fields_conflicting_are_one_warning_naming_every_definition(tmp_pa
     sha = found[0].message
     assert sha.startswith("field sha is defined 2 ways: ")
     assert all(f"{n}.schema.json#/properties/sha" in sha for n in "abc")
+
+
+def test_unrelated_schemas_are_different_vocabularies(tmp_path):
+    make_ws(tmp_path, {  # no $ref between them, no family: independent contracts
+        "ci": schema({"image": {"type": "string"}, "name": {"type": "string", "maxLength": 40}}),
+        "compose": schema({"image": {"type": "object"}, "name": {"type": "string"}}),
+    })
+    assert hits(run(tmp_path, "drift")) == []
+    make_ws(tmp_path, {  # one refers to the other: related, so the clash is drift
+        "ci": schema({"image": {"type": "string"}}),
+        "compose": schema({"image": {"type": "object"}, "ci": {"$ref": "ci.schema.json"}}),
+    })
+    [f] = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("image",)
+
+
+def test_families_of_one_intent_class_are_related(tmp_path):
+    make_ws(tmp_path, {"gate": schema({"score": {"type": "integer"}}), "promo": schema({"score": {"type": "number"}})},
+            [family("gate", ["gate"]), family("promo", ["promo"])])
+    [f] = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("score",) and {loc.file for loc in f.related} | {f.path} == {
+        "ssot/schemas/gate.schema.json", "ssot/schemas/promo.schema.json"}
 
 
 def test_disjoint_vocabularies_sharing_a_name_are_not_drift(tmp_path):
@@ -91,8 +113,10 @@ def test_recheck_recomputes_only_the_edited_file_and_its_dependents(tmp_path):
     from workbench.loader import LoadCache, load_workspace
 
     lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"size": {"type": "string"}}}
-    make_ws(tmp_path, {"a": schema({"size": {"$ref": "common/types.schema.json#/$defs/size"}}),
-                       "b": schema({"size": {"type": "string"}}), "c": schema({"other": {"type": "integer"}})},
+    ids = {"$ref": "common/ids.schema.json"}  # a and b are related through the identifier library
+    make_ws(tmp_path, {"a": schema({"size": {"$ref": "common/types.schema.json#/$defs/size"}, "ids": ids}),
+                       "b": schema({"size": {"type": "string"}, "ids": ids}),
+                       "c": schema({"other": {"type": "integer"}})},
             shared={"ids": {"$defs": {}}, "types": lib})
     cache = LoadCache()
     assert hits(check(load_workspace(tmp_path, cache), ["drift"])) == []

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
 from ..analysis.refs import pointer_str
+from ..schema.uri import path_of
 from ..findings import Location
 from ..model import SchemaDoc, Workspace
 from .registry import Hit, rule
@@ -68,16 +69,58 @@ def _vocabularies_only(groups: dict[str, list[Definition]]) -> bool:
                and not (a.enum & b.enum) for a, b in combinations(reps, 2))
 
 
-def _partitions(ws: Workspace, name: str, defs: list[Definition]) -> list[list[Definition]]:
-    """Local vocabularies (`status`) are compared only between families of one intent class."""
-    if name not in LOCAL_VOCABULARY:
-        return [defs]
-    by_intent: dict[str, list[Definition]] = defaultdict(list)
+def related_groups(ctx) -> dict[str, str]:
+    """Schema path -> a representative of its group of related schemas: those linked by a `$ref` (either
+    way, transitively: two contracts that use one shared library are related), and those of families of
+    one intent class (a confirmed decision, not an `init` guess). Unrelated schemas (a catalog of
+    independent tool configurations) are different vocabularies."""
+    found = ctx.__dict__.get("_related_groups")
+    if found is not None:
+        return found
+    ws = ctx.ws
+    parent = {s.path: s.path for s in ws.schemas}
+
+    def root(p: str) -> str:
+        while parent[p] != p:
+            parent[p] = parent[parent[p]]
+            p = parent[p]
+        return p
+
+    def union(a: str, b: str) -> None:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+
+    for s in ws.schemas:
+        for _, ref, base, _ in ctx.refs.refs_of(s):
+            target = ctx.refs.resolve(base, ref)
+            if target.status == "ok" and target.doc:
+                union(s.path, path_of(target.doc) or "")
+    first_of_intent: dict[str, str] = {}
+    for fam in ws.families:
+        for path in fam.schemas[1:]:
+            union(fam.schemas[0], path)
+        if fam.schemas and fam.intent_class and not fam.guess:
+            union(fam.schemas[0], first_of_intent.setdefault(fam.intent_class, fam.schemas[0]))
+    found = {p: root(p) for p in parent}
+    ctx.__dict__["_related_groups"] = found
+    return found
+
+
+def _partitions(ctx, name: str, defs: list[Definition]) -> list[list[Definition]]:
+    """Definitions that can drift apart: within one group of related schemas (`related_groups`); local
+    vocabularies (`status`) only between families of one intent class within it."""
+    groups = related_groups(ctx)
+    by_key: dict[tuple[str, str], list[Definition]] = defaultdict(list)
     for d in defs:
-        fam = ws.family_of(d.schema.path)
-        if fam and fam.intent_class:
-            by_intent[fam.intent_class].append(d)
-    return [by_intent[k] for k in sorted(by_intent)]
+        key = groups.get(d.schema.path, d.schema.path)
+        if name in LOCAL_VOCABULARY:
+            fam = ctx.ws.family_of(d.schema.path)
+            if not (fam and fam.intent_class):
+                continue
+            by_key[key, fam.intent_class].append(d)
+        else:
+            by_key[key, ""].append(d)
+    return [by_key[k] for k in sorted(by_key)]
 
 
 def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
@@ -100,7 +143,11 @@ def field_drift(ctx):
     vs `code` of a reason catalog entry), and a `status`/`state` enum is a
     family-local vocabulary (a task's status and a request's status are different
     state machines), so those are compared only between families of the same
-    intent class, where one state machine drifting apart is likely."""
+    intent class, where one state machine drifting apart is likely. And fields are
+    compared only between related schemas: linked by `$ref` (directly or through
+    a shared `$defs` library), or in families of one intent class; independent
+    schemas (a catalog of unrelated tool configurations) each have their own
+    vocabulary."""
     with paused_gc():
         return list(_drift(ctx))
 
@@ -121,7 +168,7 @@ def _drift(ctx):
                           f"definitions: {_listing(groups)}", d.schema.path, None, (name, d.schema.name), "error",
                           pointer=pointer_str(d.field.pointer), related=_related(defs, d))
             continue
-        for part in _partitions(ws, name, defs):
+        for part in _partitions(ctx, name, defs):
             groups = _group(part)
             if len(groups) < 2 or len({d.schema.path for d in part}) < 2:
                 continue
