@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from workbench.engine import CheckResult
-from workbench.pipeline import check
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ULID = "[0-9a-hjkmnp-tv-z]{26}"

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers_structural import family, hits, make_ws, obj, ref, run, schema
+
 from workbench.cli import main
 
 BASE = schema({

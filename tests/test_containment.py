@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.pipeline import check
-from workbench.pipeline import export as export_docs
 from workbench.loader import load_workspace
 from workbench.loader.files import Files
+from workbench.pipeline import check
+from workbench.pipeline import export as export_docs
 from workbench.store import StoreError
 
 SECRET = "s3cr3t-value-4242"

@@ -12,13 +12,15 @@ from markdown_it import MarkdownIt
 
 from workbench.analysis.refs import RefIndex
 from workbench.cli import main
-from workbench.export import DOCS, HEADER, render_docs as _render
-from workbench.pipeline import derive, export as export_docs
+from workbench.export import DOCS, HEADER
+from workbench.export import render_docs as _render
 from workbench.export.docs import topological_order
 from workbench.export.mapping import identifier_uses, representation
 from workbench.export.markdown import cell, code, table
 from workbench.loader import load_workspace
 from workbench.model import WorkPackage
+from workbench.pipeline import derive
+from workbench.pipeline import export as export_docs
 
 
 def render_docs(ws):

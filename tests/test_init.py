@@ -9,10 +9,10 @@ import pytest
 
 from workbench.cli import main
 from workbench.config import WorkspaceConfig
-from workbench.pipeline import check
 from workbench.init import family_id_for, init_decisions
 from workbench.loader import load_workspace
 from workbench.loader.yamlfile import parse_yaml
+from workbench.pipeline import check
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ GOOD = "ssot/schemas/good.schema.json"
 GOOD_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}}
 
 
-def load_with(make_ws, files: dict) -> "workbench.model.Workspace":
+def load_with(make_ws, files: dict) -> workbench.model.Workspace:
     """Load a workspace holding one good schema next to `files`; the good one must always survive."""
     ws = load_workspace(make_ws({GOOD: GOOD_SCHEMA, **files}))
     assert ws.schema(GOOD) is not None, ws.problems

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_broken_workspace import NEW_SCHEMA, break_it, copy_shipped
+
 from workbench import checklist as checklist_module
 from workbench import pipeline
 from workbench.findings import Finding, Location, by_severity, worst
@@ -133,6 +133,7 @@ def test_shared_formatting_of_findings():
 
 def test_sarif_carries_related_locations_and_pointers(broken):
     from helpers_sarif import sarif_errors
+
     from workbench.report.sarif import sarif_log
 
     log = sarif_log(check(load_workspace(broken), select=["O002", "R001"]))

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers_governance import QUEUE, REQUEST, base_files, family, run, schema, write, yaml_doc, yaml_list
-from workbench.pipeline import derive
+
 from workbench.loader import load_workspace
+from workbench.pipeline import derive
 
 SHIPPED = Path(__file__).parents[1]
 CHECKLIST = "decisions/checklist.yaml"

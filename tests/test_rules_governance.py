@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers_governance import OBJ, QUEUE, REQUEST, base_files, family, line_of, run, schema, write, yaml_doc, yaml_list
 
 ALPHA = "decisions/families/alpha.yaml"

@@ -13,8 +13,8 @@ from referencing import Registry, Resource
 
 from workbench.analysis.fields import Structure
 from workbench.analysis.refs import RefIndex
-from workbench.pipeline import check
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 from workbench.rules import validity
 from workbench.schema import dialect_of, iter_refs, json_type, subschemas
 from workbench.schema.dialect import DRAFT4, DRAFT7, DRAFT202012

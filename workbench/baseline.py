@@ -29,8 +29,8 @@ import subprocess
 import tarfile
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import UsageError
 from .loader import load_workspace

@@ -9,8 +9,9 @@ manual. A manual tick that disagrees with the derived status makes the item
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .engine import CheckResult
 from .model import ChecklistItem, Workspace

@@ -72,7 +72,7 @@ class WorkspaceConfig:
         return self.pattern_lines.get(where) if where else None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> "WorkspaceConfig":
+    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> WorkspaceConfig:
         """Build from validated `workspace.yaml` data (`lines`: its field lines by path, as parsed); absent
         keys keep defaults. Entries the loader dropped as invalid (left as None) are skipped."""
         base = cls()

@@ -9,8 +9,9 @@ matches on, nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 CATEGORIES = (
     "load", "validity", "overlap", "duplication", "drift",

@@ -7,8 +7,9 @@ always describe the schemas as they are, never as someone remembered them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urldefrag
 
 from ..analysis.refs import RefIndex

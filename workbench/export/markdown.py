@@ -10,7 +10,7 @@ or begin a block structure (`#`, `>`, `-`, `1.`), so a value renders as itself.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # inline markup (code, emphasis, links, HTML, strikethrough, GitHub math) and the table separator
 _PUNCT = re.compile(r"([\\`*\[\]<>|~$])")

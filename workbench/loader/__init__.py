@@ -7,9 +7,9 @@ whose size or mtime changed are read and parsed again.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .. import model as m
 from ..config import WorkspaceConfig

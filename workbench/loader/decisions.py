@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 

@@ -62,7 +62,7 @@ class Files:
         object.__setattr__(self, "root", Path(os.path.realpath(self.root)))
 
     @classmethod
-    def of(cls, ws) -> "Files":
+    def of(cls, ws) -> Files:
         """The contained reader of a loaded `Workspace` (its root and size cap)."""
         return cls(ws.root, ws.config.max_file_bytes)
 

@@ -68,9 +68,9 @@ def export_stale(ctx):
             yield Hit(f"cannot read the committed document: {doc.error}", rel, doc.line, (name,))
             continue
         if not is_generated(doc.text):
-            yield Hit(f"hand-written document at the export path: not judged and never replaced by "
-                      f"`workbench export`; export elsewhere (`--out DIR`, or `export.out` in "
-                      f"decisions/workspace.yaml) or replace it with `workbench export --force`", rel, 1, (name,),
+            yield Hit("hand-written document at the export path: not judged and never replaced by "
+                      "`workbench export`; export elsewhere (`--out DIR`, or `export.out` in "
+                      "decisions/workspace.yaml) or replace it with `workbench export --force`", rel, 1, (name,),
                       "info")
             continue
         if doc.text == text:

@@ -7,7 +7,7 @@ The predicates the checklist shares (`missing_fields`, `new_family_gaps`,
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import Family, SchemaDoc
 from ..policy import find_cycles, missing_fields, new_family_gaps

@@ -7,7 +7,7 @@ are only parsed here, never imported or executed.
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import InvocationPolicy, TextFile, Workspace
 from .registry import Hit, rule

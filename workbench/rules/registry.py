@@ -16,9 +16,10 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable, Iterable, NamedTuple
+from typing import NamedTuple
 
 from ..findings import CATEGORIES, SEVERITIES, Location
 

@@ -8,8 +8,9 @@ Written through `save_record`, so comments a user adds to the file survive.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..findings import Finding
 from .roundtrip import read_record, save_record

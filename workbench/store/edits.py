@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
@@ -38,7 +39,7 @@ class FamilyEdit:
     downstream_consumers: tuple[str, ...] = ()
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "FamilyEdit":
+    def from_data(cls, data: Mapping[str, Any]) -> FamilyEdit:
         def text(key: str) -> str:
             value = data.get(key)
             return " ".join(value.split()) if isinstance(value, str) and "\n" not in value.strip() else (

@@ -19,16 +19,17 @@ import difflib
 import hashlib
 import io
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .style import styled
 from ..loader.files import Files
+from .style import styled
 from .writer import StoreError, atomic_write, clean_stale_temps, contained, locked
 
 ABSENT = ""  # fingerprint of a file that does not exist
