@@ -87,7 +87,8 @@ def run(root: Path, *select: str, against: Path | None = None) -> CheckResult:
 
 
 def hits(result: CheckResult, rule: str | None = None, severity: str | None = None) -> list:
-    return [f for f in result.findings if (rule is None or f.rule == rule) and (severity is None or f.severity == severity)]
+    return [f for f in result.findings
+            if (rule is None or f.rule == rule) and (severity is None or f.severity == severity)]
 
 
 def line_of(path: Path, needle: str) -> int:

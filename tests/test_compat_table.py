@@ -148,7 +148,8 @@ def evolutions(draw):
     return old, new
 
 
-@settings(max_examples=40 * SCALE, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40 * SCALE, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
 @given(pair=evolutions(), data=st.data())
 def test_generated_evolutions_agree_with_the_verdict(pair, data):
     old, new = pair

@@ -41,8 +41,8 @@ def outside(tmp_path: Path) -> Path:
     """A folder next to the workspace holding a secret the check must never show."""
     out = tmp_path / "outside"
     out.mkdir()
-    (out / "secret.json").write_text('{"n": "%s"}\n' % SECRET)
-    (out / "x.schema.json").write_text('{"title": "%s"}\n' % SECRET)
+    (out / "secret.json").write_text(f'{{"n": "{SECRET}"}}\n')
+    (out / "x.schema.json").write_text(f'{{"title": "{SECRET}"}}\n')
     return out
 
 

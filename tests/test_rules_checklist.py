@@ -162,7 +162,7 @@ def test_shipped_ownership_complete(tmp_path):
 
     root = _copy_shipped(tmp_path)
     path = root / "decisions/families/gate.yaml"
-    path.write_text("".join(l for l in path.read_text().splitlines(True) if not l.startswith("owner:")))
+    path.write_text("".join(line for line in path.read_text().splitlines(True) if not line.startswith("owner:")))
     broken = _shipped_row(root, "ownership_complete")
     assert broken.status == "open" and "gate has no owner" in broken.evidence_text
 

@@ -99,7 +99,8 @@ async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -
         await pilot.pause()
         text = _plain(app.screen.query_one("#detail-body"))
         for expected in ("Decision record", "contracts-core", "Fields (", "checks[].check_id",
-                         "Examples (2)", "✓ ssot/examples/gate.decision.json", "✗ ssot/examples/gate.decision/bad_verdict.json",
+                         "Examples (2)", "✓ ssot/examples/gate.decision.json",
+                         "✗ ssot/examples/gate.decision/bad_verdict.json",
                          "V002", "Overlaps (0)"):
             assert expected in text, expected
 

@@ -124,8 +124,8 @@ def provenance_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived
     hits = result.of_rule("P001")
     if hits:
         return Derived(False, f"{len(hits)} P001 finding(s), first: {hits[0].message}", (policy.path,))
-    return Derived(True, f"{len(policy.fields)} fields defined and required at {policy.canonical_record}#{policy.pointer}",
-                   (policy.path, policy.canonical_record))
+    return Derived(True, f"{len(policy.fields)} fields defined and required at "
+                         f"{policy.canonical_record}#{policy.pointer}", (policy.path, policy.canonical_record))
 
 
 def delta_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:

@@ -256,7 +256,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
     p.add_argument("--format", choices=tuple(reporters()), default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
-    p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
+    p.add_argument("--select", nargs="+", metavar="CAT|ID",
+                   help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
     against = p.add_mutually_exclusive_group()
     against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (a folder when written "
@@ -287,7 +288,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("baseline", parents=[common],
                    help="accept today's findings in decisions/baseline.yaml: --check then fails only on new ones"
                    ).set_defaults(func=cmd_baseline)
-    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; exit 1 when one breaks under the policy")
+    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; "
+                                                      "exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF", nargs="?",
                    help="a git ref (a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
     s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")

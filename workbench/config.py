@@ -113,7 +113,8 @@ class WorkspaceConfig:
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
-            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}),
+            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items()
+                               if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
             compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
                                         compat.get("additive")),

@@ -49,12 +49,14 @@ def new_family_gaps(ws: Workspace, fam: Family) -> list[tuple[str, str]]:
         gaps.append(("lists no alternatives_considered (the existing families evaluated for reuse)", "decision"))
     for i, alt in enumerate(alts):
         if alt == fam.id or ws.family(alt) is None:
-            gaps.append((f"alternatives_considered names {alt!r}, which is not another family", f"alternatives_considered.{i}"))
+            gaps.append((f"alternatives_considered names {alt!r}, which is not another family",
+                         f"alternatives_considered.{i}"))
     if not fam.rationale:
         gaps.append(("has no rationale saying why no existing family could be reused or extended", "decision"))
     elif known and not any(mentions(fam.rationale, a) for a in known):
         names = ", ".join(a.id for a in known)
-        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused", "rationale"))
+        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused",
+                     "rationale"))
     if not fam.downstream_consumers:
         gaps.append(("lists no downstream_consumers (the issues that need the new contract)", "decision"))
     return gaps

@@ -68,7 +68,8 @@ class Inputs:
     def families(self) -> list[Family]:
         """Families grouped by intent class (config order), then by id."""
         order = {c: i for i, c in enumerate(self.ws.config.intent_classes)}
-        return sorted(self.ws.families, key=lambda f: (order.get(f.intent_class, len(order)), f.intent_class or "", f.id))
+        return sorted(self.ws.families,
+                      key=lambda f: (order.get(f.intent_class, len(order)), f.intent_class or "", f.id))
 
     @cached_property
     def changing(self) -> list[Family]:
@@ -329,7 +330,8 @@ def _outputs(inp: Inputs) -> str:
         issues = {e for p in producers for e in p.enables if e.startswith("#")}
         issues |= {h.issue for h in dec.handoff if ids & set(h.consumes)}
         rows.append([code(doc), codes(sorted(ids, key=natural)),
-                     Md(", ".join(f"{code(i)} {cell(titles.get(i, ''))}".strip() for i in sorted(issues, key=natural)))])
+                     Md(", ".join(f"{code(i)} {cell(titles.get(i, ''))}".strip()
+                                  for i in sorted(issues, key=natural)))])
     return table(["document", "produced by", "consumed by"], rows)
 
 
@@ -337,7 +339,8 @@ def _outputs(inp: Inputs) -> str:
 
 def ci_enforcement(inp: Inputs) -> str:
     dec = inp.ws.decisions
-    referenced = sorted({r for g in dec.gates for r in g.enforced_by} | {r for risk in dec.risks for r in risk.enforced_by})
+    referenced = sorted({r for g in dec.gates for r in g.enforced_by}
+                        | {r for risk in dec.risks for r in risk.enforced_by})
     return document(
         inp, CI_ENFORCEMENT, "M1 CI enforcement mapping",
         paragraph(f"Each CI gate of decisions/gates.yaml{_cited(dec.plan, CI_ENFORCEMENT)}, what enforces it "
@@ -368,7 +371,8 @@ def handoff(inp: Inputs) -> str:
         section("M1 documents", bullets(link(name, name) for name in DOCS)),
         section("M2 service items", _service_items(inp)) if plan.service_items else "",
         section("New and extended families", table(
-            ["contract_family", "decision", "stability_tier", "schemas", "wire mapping", "deltas", "downstream consumers"],
+            ["contract_family", "decision", "stability_tier", "schemas", "wire mapping", "deltas",
+             "downstream consumers"],
             [[code(f.id), code(f.decision), code(f.stability_tier), codes(f.schemas), f.wire_mapping,
               codes(d.id for d in inp.ws.decisions.deltas if d.family == f.id), codes(f.downstream_consumers)]
              for f in inp.changing])),

@@ -137,11 +137,13 @@ def identifier_uses(ws: Workspace, refs: RefIndex) -> list[IdentifierUse]:
     out: list[IdentifierUse] = []
     for ident in ws.decisions.identifiers:
         target = absolute("file:///", ident.definition)
-        uses = {(s.path, ptr): IdentifierUse(ident.name, s.path, pointer_str(ptr), "$ref " + ref_target(s.uri, ref), True)
+        uses = {(s.path, ptr): IdentifierUse(ident.name, s.path, pointer_str(ptr), "$ref " + ref_target(s.uri, ref),
+                                             True)
                 for s, ptr, ref in references_to(ws, refs, target)}
         for schema in ws.schemas:
             for ptr, node in walk(schema.body):
-                if (schema.path, ptr) not in uses and _names(ptr, ident.name) and schema.uri + "#" + pointer_str(ptr) != target:
+                if ((schema.path, ptr) not in uses and _names(ptr, ident.name)
+                        and schema.uri + "#" + pointer_str(ptr) != target):
                     ref = node.get("$ref")
                     how = "$ref " + ref_target(schema.uri, ref) if isinstance(ref, str) else describe_inline(node)
                     uses[(schema.path, ptr)] = IdentifierUse(ident.name, schema.path, pointer_str(ptr), how, False)

@@ -120,7 +120,8 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
     problems.extend(reader.problems)
     problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
     if not decisions.present:
-        problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
+        undecided = "no decisions/ folder: every schema is undecided (run `workbench init`)"
+        problems.append(m.Problem(DECISIONS_DIR, undecided, kind="info"))
     clients = _clients(files, decisions.invocation)
     docs = _texts(files, [f"{config.export_out.rstrip('/')}/*"], CONFIG) if decisions.present else ()
     evidence = {e for item in decisions.checklist for e in item.evidence if files.exists(e)}
@@ -167,9 +168,11 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
             line = fam.line(f"schemas.{i}")
             if path not in schema_paths:
                 why = "does not exist" if not files.exists(path) else "is not a loadable schema"
-                out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line, field="schemas"))
+                out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line,
+                                     field="schemas"))
             elif path in owner:
-                out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line, field="schemas"))
+                out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line,
+                                     field="schemas"))
             else:
                 owner[path] = fam.id
     return out

@@ -142,7 +142,8 @@ class FileReader:
 
 def _within(path: tuple, containers: tuple[tuple[str, ...], ...]) -> bool:
     """Whether `path` is one of `containers` ("*" matching any key)."""
-    return any(len(c) == len(path) and all(a == "*" or a == b for a, b in zip(c, path)) for c in containers)
+    return any(len(c) == len(path) and all(a == "*" or a == b for a, b in zip(c, path, strict=True))
+               for c in containers)
 
 
 def _entries(err: Any, path: tuple) -> list[tuple[tuple, str]] | None:
@@ -336,10 +337,12 @@ def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callab
             continue
         if data[key] != path.stem:
             reader.problems.append(
-                m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)), field=key)
+                m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)),
+                          field=key)
             )
         if data[key] in seen:
-            reader.problems.append(m.Problem(rel, f"{key} {data[key]!r} is also defined in {seen[data[key]]}", parsed.line((key,)), field=key))
+            reader.problems.append(m.Problem(rel, f"{key} {data[key]!r} is also defined in {seen[data[key]]}",
+                                             parsed.line((key,)), field=key))
             continue
         seen[data[key]] = rel
         out.append(build(rel, data, parsed))
@@ -391,7 +394,8 @@ def read_decisions(reader: FileReader) -> m.Decisions:
         checklist=_items(checklist, "items", cp, lambda d, line: m.ChecklistItem(
             d["id"], d["text"], d.get("derive"), d.get("done"), _tuple(d.get("evidence")), line)),
         work_packages=_items(wps, "packages", wp, lambda d, line: m.WorkPackage(
-            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")), line)),
+            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")),
+            line)),
         handoff=_items(wps, "handoff", wp, lambda d, line: m.Handoff(
             d["issue"], d.get("title", ""), _tuple(d.get("consumes")), d.get("why", ""), line)),
         gates=_items(gates, "gates", gp, lambda d, line: m.Gate(

@@ -50,7 +50,8 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
         if "{name}" not in pattern:
             continue
         regex = re.compile(
-            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part) for part in re.split(r"(\{name\})", pattern))
+            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part)
+                    for part in re.split(r"(\{name\})", pattern))
         )
         rels, probs = configured_glob(files, pattern.replace("{name}", "*"), source,
                                       config.line("examples.patterns", pattern))
@@ -67,7 +68,8 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
         targets = [p for p in found if p in index and not index[p].shared]
         if not probs and not targets:
             problems.append(m.Problem(source, f"examples.map.{key}: matches no contract schema, so no example is "
-                                              "read for it", config.line("examples.map", key), field=f"examples.map.{key}"))
+                                              "read for it", config.line("examples.map", key),
+                                      field=f"examples.map.{key}"))
         for glob in globs:
             rels, probs = configured_glob(files, glob, source, config.line("examples.map", key, glob))
             problems.extend(probs)

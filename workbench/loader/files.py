@@ -166,13 +166,13 @@ class Files:
                 return
             seen.add(key)
             self._walk(rel, real, rest, found, problems, seen)  # zero folders
-            for name, sub_rel, sub_real, mode in self._entries(rel, real, None, problems, report=False):
+            for _name, sub_rel, sub_real, mode in self._entries(rel, real, None, problems, report=False):
                 if stat.S_ISDIR(mode):
                     self._walk(sub_rel, sub_real, parts, found, problems, seen)
             return
         matcher = None if not _MAGIC.search(head) else re.compile(fnmatch.translate(head)).match
-        for name, sub_rel, sub_real, mode in self._entries(rel, real, head if matcher is None else matcher,
-                                                           problems, report=True, last=not rest):
+        for _name, sub_rel, sub_real, mode in self._entries(rel, real, head if matcher is None else matcher,
+                                                            problems, report=True, last=not rest):
             if rest:
                 if stat.S_ISDIR(mode):
                     self._walk(sub_rel, sub_real, rest, found, problems, seen)
@@ -204,7 +204,8 @@ class Files:
                 sub_real = Path(os.path.realpath(path))
                 if not sub_real.is_relative_to(self.root):
                     if report:
-                        problems[sub_rel] = Problem(sub_rel, "a symbolic link to outside the workspace root: not followed")
+                        problems[sub_rel] = Problem(sub_rel,
+                                                    "a symbolic link to outside the workspace root: not followed")
                     continue
                 try:
                     mode = os.stat(sub_real).st_mode

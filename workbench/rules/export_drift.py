@@ -29,7 +29,7 @@ def diff_excerpt(old: list[str], new: list[str], limit: int = EXCERPT_LINES) -> 
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:

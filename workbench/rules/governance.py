@@ -113,7 +113,8 @@ def work_package_graph(ctx):
     or the other way round) is a warning."""
     wps = {p.id: p for p in ctx.ws.decisions.work_packages}
     for cycle in find_cycles({p.id: tuple(d for d in p.depends_on if d in wps) for p in wps.values()}):
-        yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line, tuple(cycle))
+        yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line,
+                  tuple(cycle))
     for p in wps.values():
         for key, ref in [("depends_on", d) for d in p.depends_on] + [("enables", e) for e in p.enables]:
             if _WP_ID.match(ref) and ref not in wps:
@@ -129,7 +130,8 @@ def work_package_graph(ctx):
     for h in ctx.ws.decisions.handoff:
         for ref in h.consumes:
             if ref not in wps:
-                yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line, (h.issue, ref))
+                yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line,
+                          (h.issue, ref))
     plan = ctx.ws.decisions.plan
     cited = [("identifier_mapping_package", "identifier_mapping_package", plan.identifier_mapping_package)] + [
         (f"documents.{name}.work_packages.{i}", f"work_packages of {name}", ref)

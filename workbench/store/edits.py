@@ -141,7 +141,8 @@ def tick_checklist_item(
     path = Path(path)
     rec = _read(path)
     items = rec.data.get("items") if isinstance(rec.data, CommentedMap) else None
-    index = next((i for i, item in enumerate(items or []) if isinstance(item, Mapping) and item.get("id") == item_id), None)
+    index = next((i for i, item in enumerate(items or [])
+                  if isinstance(item, Mapping) and item.get("id") == item_id), None)
     if index is None:
         if rec.fingerprint != expected_fingerprint:
             raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint,

@@ -74,7 +74,8 @@ def _style_list(old: Any, new: list, hint: bool | None = None) -> CommentedSeq:
     if isinstance(old, CommentedSeq):
         flow = old.fa.flow_style() if (len(old) or hint is None) else hint
         seq.fa.set_block_style() if flow is False else seq.fa.set_flow_style()
-        quote = next((type(v) for v in old if isinstance(v, (DoubleQuotedScalarString, SingleQuotedScalarString))), None)
+        quoted = (DoubleQuotedScalarString, SingleQuotedScalarString)
+        quote = next((type(v) for v in old if isinstance(v, quoted)), None)
     else:
         seq.fa.set_block_style() if hint is False else seq.fa.set_flow_style()
     if new and all(isinstance(item, dict) for item in new):  # a list of records reads only in block style
