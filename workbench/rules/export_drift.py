@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 
 from ..policy import is_generated
-from .registry import POST, Hit, rule
+from .registry import POST, Hit, RuleContext, rule
 
 EXCERPT_LINES = 10  # changed lines shown in the message
 EXCERPT_WIDTH = 160  # characters shown of each changed line, around where it changed
@@ -40,7 +41,7 @@ def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
 
 
 @rule("E001", "export-stale", "export", "error", stage=POST)
-def export_stale(ctx):
+def export_stale(ctx: RuleContext) -> Iterator[Hit]:
     """A generated document in the export folder (`export.out` in decisions/workspace.yaml,
     default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would
     write from the current ssot/ and decisions/, or is missing. The documents are
