@@ -44,7 +44,7 @@ def new_family_gaps(ws: Workspace, fam: Family) -> list[tuple[str, str]]:
         return []
     gaps: list[tuple[str, str]] = []
     alts = fam.alternatives_considered
-    known = [ws.family(a) for a in alts if a != fam.id and ws.family(a) is not None]
+    known = [f for f in (ws.family(a) for a in alts if a != fam.id) if f is not None]
     if not alts:
         gaps.append(("lists no alternatives_considered (the existing families evaluated for reuse)", "decision"))
     for i, alt in enumerate(alts):
@@ -66,7 +66,7 @@ def find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
     """Dependency cycles (each once) as paths that end where they start; iterative DFS."""
     done: set[str] = set()
     cycles: list[list[str]] = []
-    seen: set[frozenset] = set()
+    seen: set[frozenset[str]] = set()
     for start in sorted(graph):
         if start in done:
             continue

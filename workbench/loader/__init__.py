@@ -17,6 +17,7 @@ from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
 from .files import Files
 from .jsonfile import Parsed, decode, parse_json
+from .yamlfile import ParsedYaml
 
 SCHEMA_SUFFIX = ".schema.json"
 MAX_CLIENT_BYTES = 2_000_000  # client files larger than this are reported (I001), not scanned
@@ -28,7 +29,7 @@ class LoadCache:
     schemas and examples (JSON, YAML or TOML documents), `yaml` the decisions files."""
 
     json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
-    yaml: dict = field(default_factory=dict)
+    yaml: dict[str, tuple[tuple[int, int], ParsedYaml]] = field(default_factory=dict)
 
 
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
@@ -94,7 +95,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.extend(parsed.problems)
         if parsed.source:
             sources[rel] = parsed.source
-        if parsed.value is None:
+        if parsed.source is None or parsed.value is None:
             continue
         if not isinstance(parsed.value, dict):
             problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
@@ -113,7 +114,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
             reported.add(rel)
         if parsed.source:
             sources[rel] = parsed.source
-        if parsed.value is not None or not parsed.problems:
+        if parsed.source is not None and (parsed.value is not None or not parsed.problems):
             examples.append(m.Example(rel, schema.path, parsed.value, parsed.source))
 
     decisions = read_decisions(reader)
@@ -142,11 +143,14 @@ def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> 
     out = [m.TextFile(p.path, None, p.message) for p in refused]
     for rel in found:
         try:
-            text, problem = decode(rel, files.read(rel))
+            text = decode(rel, files.read(rel))
         except OSError as exc:
             out.append(m.TextFile(rel, None, f"cannot read: {exc.strerror or exc}"))
             continue
-        out.append(m.TextFile(rel, text) if problem is None else m.TextFile(rel, None, problem.message, problem.line))
+        if isinstance(text, m.Problem):
+            out.append(m.TextFile(rel, None, text.message, text.line))
+        else:
+            out.append(m.TextFile(rel, text))
     return tuple(sorted(out, key=lambda t: t.path))
 
 
