@@ -10,6 +10,7 @@ kept; a stale save is a `Conflict`), `style.py` styles new values like the file,
 decisions/baseline.yaml. No Textual here.
 """
 
+from ..errors import StoreError
 from .edits import (
     FAMILY_LIST_FIELDS,
     FAMILY_TEXT_FIELDS,
@@ -36,7 +37,6 @@ from .roundtrip import (
 from .writer import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
-    StoreError,
     atomic_write,
     clean_stale_temps,
     contained,

@@ -10,10 +10,10 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from ..errors import StoreError
 from ..loader.files import Files
 from ..policy import new_family_gaps
 from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
-from .writer import StoreError
 
 FAMILY_TEXT_FIELDS = (
     "intent_class", "owner", "stability_tier", "decision", "rationale", "current_usage",
@@ -49,7 +49,8 @@ class FamilyEdit:
             value = data.get(key)
             return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-        return cls(**{k: text(k) for k in FAMILY_TEXT_FIELDS}, **{k: items(k) for k in FAMILY_LIST_FIELDS})
+        fields: dict[str, Any] = {k: text(k) for k in FAMILY_TEXT_FIELDS} | {k: items(k) for k in FAMILY_LIST_FIELDS}
+        return cls(**fields)
 
     def values(self) -> dict[str, Any]:
         """Field -> value as written to YAML (None: absent)."""
@@ -154,7 +155,7 @@ def tick_checklist_item(
     return save_record(path, _ordered_item_changes(rec, index, changes), expected_fingerprint)
 
 
-def _ordered_item_changes(rec: Record, index: int, changes: dict) -> dict:
+def _ordered_item_changes(rec: Record, index: int, changes: dict[Any, Any]) -> dict[Any, Any]:
     """New keys of a checklist item go in the documented order (id, text, derive, done, evidence)."""
     order = ("id", "text", "derive", "done", "evidence")
     return {key: value if value is DELETE else Placed(value, order) for key, value in changes.items()}

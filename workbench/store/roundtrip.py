@@ -28,9 +28,10 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from ..errors import StoreError
 from ..loader.files import Files
 from .style import styled
-from .writer import StoreError, atomic_write, clean_stale_temps, contained, locked
+from .writer import atomic_write, clean_stale_temps, contained, locked
 
 ABSENT = ""  # fingerprint of a file that does not exist
 DELETE = None  # a change to None removes the key
@@ -168,7 +169,7 @@ def read_record(path: str | Path) -> Record:
 # ---------------------------------------------------------------- applying changes
 
 
-def _container(doc: Any, path: tuple) -> Any:
+def _container(doc: Any, path: tuple[Any, ...]) -> Any:
     node = doc
     for part in path:
         try:
