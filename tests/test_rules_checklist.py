@@ -71,6 +71,17 @@ def test_derivation_done_and_open(tmp_path, derive, done_files, open_files):
     assert opened.evidence_text and opened.evidence_text != done.evidence_text
 
 
+def test_invocation_finding_without_a_line_is_cited_by_file(tmp_path):
+    """An I001 finding on a file that cannot be scanned has no line: the evidence names the file, not `file:None`."""
+    outside = tmp_path / "outside.py"
+    outside.write_text("import subprocess\n")
+    root = checklist_ws(tmp_path / "root", [item("x", {"kind": "invocation_policy_enforced"})], CLIENT_OK)
+    (root / "clients/link.py").symlink_to(outside)
+    row = rows(root)["x"]
+    assert row.status == "open"
+    assert "first clients/link.py: " in row.evidence_text and "None" not in row.evidence_text
+
+
 def test_missing_family_or_delta_is_open(tmp_path):
     got = rows(checklist_ws(tmp_path, [item("f", {"kind": "family_decided", "family": "nope"}),
                                        item("d", {"kind": "delta_frozen", "delta": "nope"})]))

@@ -109,7 +109,7 @@ def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict[st
     hits = result.of_rule("I001")
     if hits:
         first = hits[0]
-        return Derived(False, f"{len(hits)} I001 finding(s), first {first.path}:{first.line}: {first.message}",
+        return Derived(False, f"{len(hits)} I001 finding(s), first {first.where}: {first.message}",
                        (policy.path,))
     return Derived(True, f"{len(files)} client file(s) scanned, no violation (I001)", (policy.path, *files))
 
