@@ -255,6 +255,21 @@ def test_mappings_resolve_refs_and_flag_inline_identifiers(make_ws):
     }
 
 
+def test_a_format_that_is_not_a_string_does_not_stop_the_export(make_ws):
+    """An invalid `format` (a list: V001 reports it) maps like a string without one, never crashes the export."""
+    root = make_ws({
+        "ssot/schemas/a.schema.json": {"type": "object", "properties": {
+            "at": {"type": "string", "format": ["date-time"]}, "blob": {"type": "string", "format": {"x": 1}}}},
+        "decisions/families/a.yaml": "family: a\nintent_class: status\ndecision: new\n"
+                                     "schemas: [ssot/schemas/a.schema.json]\n",
+    })
+    ws = load_workspace(root)
+    rows = {r.field: r.proto for r in representation(RefIndex(ws), [ws.schema("ssot/schemas/a.schema.json")])}
+    assert rows == {"at": "string", "blob": "string"}
+    for text in render_docs(ws).values():
+        assert_tables_intact(text)
+
+
 def test_malformed_refs_and_definitions_do_not_stop_the_export(make_ws):
     root = make_ws({
         "ssot/schemas/a.schema.json": {"type": "object", "properties": {"run_id": {"$ref": "http://[bad"}}},

@@ -240,7 +240,8 @@ def _shape(refs: RefIndex, base: str, node: dict[str, Any], name: str, depth: in
         return _Shape(f"string enum: {values}{nullable}", f"enum {name}")
     if kind == "string":
         fmt = node.get("format") or ("byte" if node.get("contentEncoding") == "base64" else None)
-        return _Shape("string" + (f" ({fmt})" if fmt else "") + nullable, PROTO_FORMATS.get(fmt, "string"))
+        proto = PROTO_FORMATS.get(fmt, "string") if isinstance(fmt, str) else "string"  # an invalid format: V001
+        return _Shape("string" + (f" ({fmt})" if fmt else "") + nullable, proto)
     if kind == "array":
         return _array(refs, base, node, name, nullable, depth)
     if kind == "object":
