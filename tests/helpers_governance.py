@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.pipeline import check
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 
 QUEUE = "ssot/schemas/work.queue.schema.json"
 REQUEST = "ssot/schemas/skill.request.schema.json"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from workbench.engine import CheckResult
-from workbench.pipeline import check
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ULID = "[0-9a-hjkmnp-tv-z]{26}"
@@ -86,7 +87,8 @@ def run(root: Path, *select: str, against: Path | None = None) -> CheckResult:
 
 
 def hits(result: CheckResult, rule: str | None = None, severity: str | None = None) -> list:
-    return [f for f in result.findings if (rule is None or f.rule == rule) and (severity is None or f.severity == severity)]
+    return [f for f in result.findings
+            if (rule is None or f.rule == rule) and (severity is None or f.severity == severity)]
 
 
 def line_of(path: Path, needle: str) -> int:

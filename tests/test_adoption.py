@@ -19,7 +19,8 @@ from workbench.cli import main
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 DOCS = "doc/m0-runtime-contract-freeze"
 HAND_WRITTEN = {
-    f"{DOCS}/m1_contract_reuse_matrix.md": "# Reuse matrix\n\n| family | representation deltas |\n|---|---|\n| tools | none |\n",
+    f"{DOCS}/m1_contract_reuse_matrix.md":
+        "# Reuse matrix\n\n| family | representation deltas |\n|---|---|\n| tools | none |\n",
     f"{DOCS}/m1_contract_delta_register.md": "# Delta register\n\nDLT-001: why the SSOT is insufficient...\n",
 }
 MANIFEST = {

@@ -88,7 +88,8 @@ def write_calls(tree: ast.Module) -> list[tuple[int, str]]:
 
 
 def test_only_the_tui_imports_textual():
-    offenders = [f"{rel}:{line}" for rel, tree in modules() if not rel.startswith(TUI) for line in textual_imports(tree)]
+    offenders = [f"{rel}:{line}" for rel, tree in modules() if not rel.startswith(TUI)
+                 for line in textual_imports(tree)]
     assert offenders == [], "domain code must not import textual: " + ", ".join(offenders)
 
 

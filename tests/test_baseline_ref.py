@@ -15,8 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers_structural import family, make_ws, schema
+
 from workbench.baseline import load_baseline, written_as_path
 from workbench.cli import main
 from workbench.errors import UsageError

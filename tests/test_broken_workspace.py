@@ -15,8 +15,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers_structural import write
+
 from workbench.cli import main
 
 SHIPPED = Path(__file__).resolve().parents[1]

@@ -8,12 +8,12 @@ import json
 import os
 
 import pytest
+from compat_cases import CASES, B, E, N
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
 from hypothesis_jsonschema import from_schema
 
-from compat_cases import CASES, B, E, N, W
 from workbench.analysis.compat import KINDS, combine, compare_schemas, flip
 from workbench.schema import dialect_of
 
@@ -148,7 +148,8 @@ def evolutions(draw):
     return old, new
 
 
-@settings(max_examples=40 * SCALE, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=40 * SCALE, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
 @given(pair=evolutions(), data=st.data())
 def test_generated_evolutions_agree_with_the_verdict(pair, data):
     old, new = pair

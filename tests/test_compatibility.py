@@ -8,8 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from helpers_structural import family, hits, make_ws, obj, ref, run, schema
+
 from workbench.cli import main
 
 BASE = schema({
@@ -22,7 +22,8 @@ BASE = schema({
     "score": {"type": ["number"]},
     "labels": {"type": "object", "additionalProperties": {"type": "string"}},
     "payload": {"type": "object", "properties": {"a": {"type": "string"}}},
-    "result": {"anyOf": [obj({"value": {"type": "integer"}}, ["value"]), obj({"error": {"type": "string"}}, ["error"])]},
+    "result": {"anyOf": [obj({"value": {"type": "integer"}}, ["value"]),
+                         obj({"error": {"type": "string"}}, ["error"])]},
 }, ["run_id", "status"])
 
 
@@ -128,7 +129,10 @@ def test_mode_overrides(tmp_path, where, mode):
     fam = family("res", ["res"], decision="extend", **({"compatibility": {"mode": mode}} if where == "family" else {}))
     config = {"tier": {"compatibility": {"tiers": {"stable/v1": mode}, "mode": "backward"}},
               "workspace": {"compatibility": {"mode": mode}}}.get(where)
-    edit = lambda b: (props(b)["status"].update(enum=["ok"]), props(b)["score"].update(type=["number", "null"]))
+    def edit(b):
+        props(b)["status"].update(enum=["ok"])
+        props(b)["score"].update(type=["number", "null"])
+
     for side in ("old", "new"):
         make_ws(tmp_path / side, {"res": BASE if side == "old" else changed(edit)}, [fam])
         if config:

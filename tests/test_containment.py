@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.pipeline import check
-from workbench.pipeline import export as export_docs
 from workbench.loader import load_workspace
 from workbench.loader.files import Files
+from workbench.pipeline import check
+from workbench.pipeline import export as export_docs
 from workbench.store import StoreError
 
 SECRET = "s3cr3t-value-4242"
@@ -41,8 +41,8 @@ def outside(tmp_path: Path) -> Path:
     """A folder next to the workspace holding a secret the check must never show."""
     out = tmp_path / "outside"
     out.mkdir()
-    (out / "secret.json").write_text('{"n": "%s"}\n' % SECRET)
-    (out / "x.schema.json").write_text('{"title": "%s"}\n' % SECRET)
+    (out / "secret.json").write_text(f'{{"n": "{SECRET}"}}\n')
+    (out / "x.schema.json").write_text(f'{{"title": "{SECRET}"}}\n')
     return out
 
 

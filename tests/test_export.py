@@ -12,13 +12,15 @@ from markdown_it import MarkdownIt
 
 from workbench.analysis.refs import RefIndex
 from workbench.cli import main
-from workbench.export import DOCS, HEADER, render_docs as _render
-from workbench.pipeline import derive, export as export_docs
+from workbench.export import DOCS, HEADER
+from workbench.export import render_docs as _render
 from workbench.export.docs import topological_order
 from workbench.export.mapping import identifier_uses, representation
 from workbench.export.markdown import cell, code, table
 from workbench.loader import load_workspace
 from workbench.model import WorkPackage
+from workbench.pipeline import derive
+from workbench.pipeline import export as export_docs
 
 
 def render_docs(ws):
@@ -251,6 +253,21 @@ def test_mappings_resolve_refs_and_flag_inline_identifiers(make_ws):
         "tags": ("map<string, int64>", False), "extra": ("google.protobuf.Struct", False),
         "kind": ("enum Kind", False), "parts": ("repeated message Part", False), "parts[].run_id": ("string", False),
     }
+
+
+def test_a_format_that_is_not_a_string_does_not_stop_the_export(make_ws):
+    """An invalid `format` (a list: V001 reports it) maps like a string without one, never crashes the export."""
+    root = make_ws({
+        "ssot/schemas/a.schema.json": {"type": "object", "properties": {
+            "at": {"type": "string", "format": ["date-time"]}, "blob": {"type": "string", "format": {"x": 1}}}},
+        "decisions/families/a.yaml": "family: a\nintent_class: status\ndecision: new\n"
+                                     "schemas: [ssot/schemas/a.schema.json]\n",
+    })
+    ws = load_workspace(root)
+    rows = {r.field: r.proto for r in representation(RefIndex(ws), [ws.schema("ssot/schemas/a.schema.json")])}
+    assert rows == {"at": "string", "blob": "string"}
+    for text in render_docs(ws).values():
+        assert_tables_intact(text)
 
 
 def test_malformed_refs_and_definitions_do_not_stop_the_export(make_ws):

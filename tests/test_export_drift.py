@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.pipeline import check
 from workbench.export import DOCS
-from workbench.pipeline import export as export_docs
 from workbench.loader import load_workspace
+from workbench.pipeline import check
+from workbench.pipeline import export as export_docs
 from workbench.rules.export_drift import diff_excerpt
 
 OUT = "doc/m0-runtime-contract-freeze"

@@ -9,10 +9,10 @@ import pytest
 
 from workbench.cli import main
 from workbench.config import WorkspaceConfig
-from workbench.pipeline import check
 from workbench.init import family_id_for, init_decisions
 from workbench.loader import load_workspace
 from workbench.loader.yamlfile import parse_yaml
+from workbench.pipeline import check
 
 
 @pytest.fixture
@@ -24,7 +24,8 @@ def ssot_only(tmp_path, repo_root):
 
 
 def family_files(root) -> dict[str, dict]:
-    return {p.stem: parse_yaml(p.name, p.read_bytes()).value for p in sorted((root / "decisions/families").glob("*.yaml"))}
+    return {p.stem: parse_yaml(p.name, p.read_bytes()).value
+            for p in sorted((root / "decisions/families").glob("*.yaml"))}
 
 
 def test_init_on_shipped_ssot_then_loads_cleanly(ssot_only, capsys):

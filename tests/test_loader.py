@@ -20,7 +20,7 @@ GOOD = "ssot/schemas/good.schema.json"
 GOOD_SCHEMA = {"type": "object", "properties": {"a": {"type": "string"}}}
 
 
-def load_with(make_ws, files: dict) -> "workbench.model.Workspace":
+def load_with(make_ws, files: dict) -> workbench.model.Workspace:
     """Load a workspace holding one good schema next to `files`; the good one must always survive."""
     ws = load_workspace(make_ws({GOOD: GOOD_SCHEMA, **files}))
     assert ws.schema(GOOD) is not None, ws.problems
@@ -138,8 +138,10 @@ def test_globs_outside_the_root_are_reported_not_followed(make_ws):
 
 def test_duplicate_json_keys_report_line_of_duplicate(make_ws):
     rel = "ssot/schemas/dup.schema.json"
-    text = '{\n  "type": "object",\n  "properties": {\n    "a": {},\n    "b": {},\n    "a": {"type": "string"}\n  }\n}\n'
-    ws = load_with(make_ws, {rel: text, "ssot/schemas/dup_root.schema.json": '{\n  "type": "object",\n  "type": "string"\n}\n'})
+    text = ('{\n  "type": "object",\n  "properties": {\n    "a": {},\n    "b": {},\n'
+            '    "a": {"type": "string"}\n  }\n}\n')
+    dup_root = '{\n  "type": "object",\n  "type": "string"\n}\n'
+    ws = load_with(make_ws, {rel: text, "ssot/schemas/dup_root.schema.json": dup_root})
     [p] = problems_at(ws, rel)
     assert "duplicate key" in p.message and "properties" in p.message and "'a'" in p.message
     assert p.line == 6
@@ -200,7 +202,7 @@ def test_yaml_tags_are_rejected_and_never_executed(make_ws, tmp_path, tag):
 def test_billion_laughs_is_bounded(make_ws):
     rel = "decisions/families/good.yaml"
     lines = ["family: good", 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    for prev, name in zip("abcdefgh", "bcdefghi"):
+    for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")  # 9**9 leaves in all
     started = time.monotonic()
     ws = load_with(make_ws, {rel: "\n".join(lines) + "\n"})
@@ -304,7 +306,8 @@ def test_load_cache_reparses_only_changed_files(make_ws, monkeypatch):
     yaml_calls: list[str] = []
     real_json, real_yaml = workbench.loader.parse_json, workbench.loader.decisions.parse_yaml
     monkeypatch.setattr(workbench.loader, "parse_json", lambda rel, *a: json_calls.append(rel) or real_json(rel, *a))
-    monkeypatch.setattr(workbench.loader.decisions, "parse_yaml", lambda rel, *a: yaml_calls.append(rel) or real_yaml(rel, *a))
+    monkeypatch.setattr(workbench.loader.decisions, "parse_yaml",
+                        lambda rel, *a: yaml_calls.append(rel) or real_yaml(rel, *a))
 
     cache = LoadCache()
     first = load_workspace(root, cache)

@@ -7,8 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from test_broken_workspace import NEW_SCHEMA, break_it, copy_shipped
+
 from workbench import checklist as checklist_module
 from workbench import pipeline
 from workbench.findings import Finding, Location, by_severity, worst
@@ -36,7 +36,8 @@ def one(result, rule: str) -> Finding:
 
 def test_an_overlap_is_anchored_on_both_families(broken):
     found = one(check(load_workspace(broken), select=["O002"]), "O002")
-    assert (found.file, found.family, found.schema) == ("decisions/families/gateway_invoke.yaml", "gateway_invoke", None)
+    assert (found.file, found.family, found.schema) == \
+        ("decisions/families/gateway_invoke.yaml", "gateway_invoke", None)
     [other] = found.related
     assert (other.file, other.family) == ("decisions/families/skill_execute.yaml", "skill_execute")
     assert found.families == ("gateway_invoke", "skill_execute")
@@ -100,8 +101,9 @@ def test_post_rules_judge_what_the_first_stage_derived(tmp_path):
     shutil.copytree(SHIPPED / "clients", root / "clients")
     (root / "clients/dome_cli/bad.py").write_text("import subprocess\n")
     text = (root / "decisions/checklist.yaml").read_text()
-    (root / "decisions/checklist.yaml").write_text(text.replace("derive: {kind: invocation_policy_enforced}",
-                                                                "derive: {kind: invocation_policy_enforced}\n    done: true"))
+    ticked = text.replace("derive: {kind: invocation_policy_enforced}",
+                          "derive: {kind: invocation_policy_enforced}\n    done: true")
+    (root / "decisions/checklist.yaml").write_text(ticked)
     result = check(load_workspace(root), select=["G008"])  # G008 alone still sees I001's findings
     [row] = [r for r in result.checklist if (r.item.derive or {}).get("kind") == "invocation_policy_enforced"]
     assert row.status == "contradicted" and "I001" in row.evidence_text
@@ -133,6 +135,7 @@ def test_shared_formatting_of_findings():
 
 def test_sarif_carries_related_locations_and_pointers(broken):
     from helpers_sarif import sarif_errors
+
     from workbench.report.sarif import sarif_log
 
     log = sarif_log(check(load_workspace(broken), select=["O002", "R001"]))

@@ -7,13 +7,13 @@ import json
 import re
 
 import pytest
-
 from helpers_sarif import sarif_errors
+
 from workbench.cli import _console, main
 from workbench.engine import CheckResult
-from workbench.pipeline import check
 from workbench.findings import Finding
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 from workbench.report.github import render_github
 from workbench.report.jsondoc import render_json
 from workbench.report.sarif import render_sarif

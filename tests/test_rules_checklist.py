@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from helpers_governance import QUEUE, REQUEST, base_files, family, run, schema, write, yaml_doc, yaml_list
-from workbench.pipeline import derive
+
 from workbench.loader import load_workspace
+from workbench.pipeline import derive
 
 SHIPPED = Path(__file__).parents[1]
 CHECKLIST = "decisions/checklist.yaml"
@@ -69,6 +69,17 @@ def test_derivation_done_and_open(tmp_path, derive, done_files, open_files):
     opened = rows(checklist_ws(tmp_path / "open", [item("x", derive)], open_files))["x"]
     assert opened.status == "open", opened.evidence_text
     assert opened.evidence_text and opened.evidence_text != done.evidence_text
+
+
+def test_invocation_finding_without_a_line_is_cited_by_file(tmp_path):
+    """An I001 finding on a file that cannot be scanned has no line: the evidence names the file, not `file:None`."""
+    outside = tmp_path / "outside.py"
+    outside.write_text("import subprocess\n")
+    root = checklist_ws(tmp_path / "root", [item("x", {"kind": "invocation_policy_enforced"})], CLIENT_OK)
+    (root / "clients/link.py").symlink_to(outside)
+    row = rows(root)["x"]
+    assert row.status == "open"
+    assert "first clients/link.py: " in row.evidence_text and "None" not in row.evidence_text
 
 
 def test_missing_family_or_delta_is_open(tmp_path):
@@ -162,7 +173,7 @@ def test_shipped_ownership_complete(tmp_path):
 
     root = _copy_shipped(tmp_path)
     path = root / "decisions/families/gate.yaml"
-    path.write_text("".join(l for l in path.read_text().splitlines(True) if not l.startswith("owner:")))
+    path.write_text("".join(line for line in path.read_text().splitlines(True) if not line.startswith("owner:")))
     broken = _shipped_row(root, "ownership_complete")
     assert broken.status == "open" and "gate has no owner" in broken.evidence_text
 

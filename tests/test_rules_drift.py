@@ -109,8 +109,8 @@ def test_refs_to_the_same_definition_never_conflict(tmp_path):
 
 def test_recheck_recomputes_only_the_edited_file_and_its_dependents(tmp_path):
     from workbench.analysis import fields
-    from workbench.pipeline import check
     from workbench.loader import LoadCache, load_workspace
+    from workbench.pipeline import check
 
     lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"size": {"type": "string"}}}
     ids = {"$ref": "common/ids.schema.json"}  # a and b are related through the identifier library

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers_governance import OBJ, QUEUE, REQUEST, base_files, family, line_of, run, schema, write, yaml_doc, yaml_list
 
 ALPHA = "decisions/families/alpha.yaml"
@@ -34,8 +33,9 @@ def test_g001_reports_contract_schema_in_no_family_but_not_shared_ones(tmp_path)
 
 @pytest.mark.parametrize("undecided", ["info", "warning", "error"])
 def test_g001_severity_is_configured(tmp_path, undecided):
+    config = f"version: 1\ngovernance:\n  undecided: {undecided}\n"
     root = write(ws_with(tmp_path), {"ssot/schemas/c.schema.json": schema(z="string"),
-                                     "decisions/workspace.yaml": f"version: 1\ngovernance:\n  undecided: {undecided}\n"})
+                                     "decisions/workspace.yaml": config})
     assert [f.severity for f in run(root, "G001")] == [undecided]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-
 from helpers_governance import run, write, yaml_doc
 
 POLICY = yaml_doc({

@@ -60,7 +60,8 @@ def order_renested() -> dict:
     props = body["properties"]
     return schema({
         "order": obj({k: props[k] for k in ("order_id", "currency", "channel", "status")}),
-        "payment": obj({"amount_cents": props["amount_cents"], "payer": obj({"customer_email": props["customer_email"]})}),
+        "payment": obj({"amount_cents": props["amount_cents"],
+                        "payer": obj({"customer_email": props["customer_email"]})}),
         "fulfilment": obj({"line_items": props["line_items"],
                            "destination": obj({"address": props["shipping_address"]})}),
         "created_at": TS,
@@ -180,8 +181,8 @@ def _unrelated() -> dict[str, dict]:
         "user_account": {"email": s(format="email"), "locale": s("^[a-z]{2}-[A-Z]{2}$"),
                          "roles": {"type": "array", "items": {"enum": ["admin", "member", "viewer"]}},
                          "mfa": {"type": "boolean"}},
-        "build_job": {"commit": s("^[0-9a-f]{40}$"), "branch": STR, "duration_seconds": {"type": "number", "minimum": 0},
-                      "runner": s(enum=["linux", "mac"])},
+        "build_job": {"commit": s("^[0-9a-f]{40}$"), "branch": STR,
+                      "duration_seconds": {"type": "number", "minimum": 0}, "runner": s(enum=["linux", "mac"])},
         "support_ticket": {"priority": s(enum=["p1", "p2", "p3"]), "subject": s(maxLength=200),
                            "assignee_email": s(format="email"), "sla_hours": {"type": "integer"}},
         "feature_flag": {"key": s("^[a-z][a-z0-9_]{2,40}$"), "rollout_percent": {"type": "integer", "maximum": 100},
@@ -190,7 +191,7 @@ def _unrelated() -> dict[str, dict]:
     states = [["draft", "sent", "paid"], ["ok", "stale"], ["active", "locked"], ["queued", "running", "done"],
               ["open", "closed"], ["active", "archived"]]
     return {name: schema(generic(st) | props, ["id", "name", "status", "created_at"])
-            for (name, props), st in zip(own.items(), states)}
+            for (name, props), st in zip(own.items(), states, strict=True)}
 
 
 def test_precision_unrelated_schemas_sharing_generic_fields(tmp_path):

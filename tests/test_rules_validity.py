@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from workbench.pipeline import check
 from workbench.loader import load_workspace
+from workbench.pipeline import check
 
 OBJ = {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
 FAMILY = "family: demo\nschemas: [ssot/schemas/demo.schema.json]\n"

@@ -17,20 +17,20 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
 
-import pytest
-
 import helpers_sarif
+import pytest
 from helpers_sarif import sarif_errors
 from helpers_structural import family, make_ws, schema
+
 from workbench.cli import _console, main
 from workbench.engine import CheckResult
 from workbench.findings import Finding
 from workbench.report import sanitize
+from workbench.report.diff import render_diff
 from workbench.report.github import render_github
 from workbench.report.jsondoc import render_json
 from workbench.report.sarif import render_sarif
 from workbench.report.text import print_text as render_text
-from workbench.report.diff import render_diff
 from workbench.rules.registry import all_rules
 
 FORMATS = ("text", "json", "github", "sarif")

@@ -47,8 +47,9 @@ def test_edit_keeps_comments_key_order_quotes_and_unknown_keys(ws_root: Path) ->
     assert 'downstream_consumers: ["#58", "#59"]' in after
     assert 'wire_mapping: "proto: dome.gateway.v1.GateDecision (M2 #58)"' in after
     # only the two changed lines differ
-    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
-    assert len(changed) == 2 and len(before.splitlines()) == len(after.splitlines())
+    assert len(before.splitlines()) == len(after.splitlines())
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
+    assert len(changed) == 2
     keys = [line.split(":")[0] for line in after.splitlines() if line and line[0].isalpha()]
     assert keys == [line.split(":")[0] for line in before.splitlines() if line and line[0].isalpha()]
 
@@ -159,7 +160,8 @@ def test_intent_class_must_be_in_the_workspace_vocabulary(ws_root: Path) -> None
     base = store.FamilyEdit.from_data(rec.plain())
     odd = store.FamilyEdit(**{**base.__dict__, "intent_class": "policy"})
     assert "intent_class" in store.validate_family_edit(ws, "gate", rec.plain(), odd)
-    assert store.validate_family_edit(ws, "gate", rec.plain(), store.FamilyEdit(**{**base.__dict__, "intent_class": "error"})) == {}
+    usual = store.FamilyEdit(**{**base.__dict__, "intent_class": "error"})
+    assert store.validate_family_edit(ws, "gate", rec.plain(), usual) == {}
 
 
 def test_validation_is_the_schema_plus_g003(ws_root: Path) -> None:

@@ -107,7 +107,7 @@ def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws
 
                 pause = kills % 2 == 0
 
-                def reporting_fsync(fd):
+                def reporting_fsync(fd, real_fsync=real_fsync, w=w):
                     nonlocal pause
                     real_fsync(fd)
                     os.write(w, b"!")

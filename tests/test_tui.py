@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle, until  # noqa: E402
 from textual.widgets import Input, Select, TextArea  # noqa: E402
 
 from workbench.tui.app import WorkbenchApp  # noqa: E402
@@ -22,8 +23,6 @@ from workbench.tui.screens.main import MainScreen  # noqa: E402
 from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
-
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle, until  # noqa: E402
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no pytest-asyncio needed)
 
@@ -90,7 +89,8 @@ async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -
         await pilot.pause()
         text = _plain(app.screen.query_one("#detail-body"))
         for expected in ("Decision record", "contracts-core", "Fields (", "checks[].check_id",
-                         "Examples (2)", "✓ ssot/examples/gate.decision.json", "✗ ssot/examples/gate.decision/bad_verdict.json",
+                         "Examples (2)", "✓ ssot/examples/gate.decision.json",
+                         "✗ ssot/examples/gate.decision/bad_verdict.json",
                          "V002", "Overlaps (0)"):
             assert expected in text, expected
 

@@ -11,11 +11,12 @@ import pytest
 
 pytest.importorskip("textual")
 
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle  # noqa: E402
 from textual.widgets import DataTable, Input, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
 from workbench.loader import load_workspace  # noqa: E402
+from workbench.pipeline import check  # noqa: E402
 from workbench.tui.app import WorkbenchApp  # noqa: E402
 from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
 from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
@@ -23,8 +24,6 @@ from workbench.tui.screens.main import MainScreen  # noqa: E402
 from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
-
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 

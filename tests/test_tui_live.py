@@ -9,14 +9,14 @@ import pytest
 
 pytest.importorskip("textual")
 
+from helpers_tui import FIXTURE, SIZE, settle, until  # noqa: E402
+
 from workbench.loader import load_workspace, watched_paths  # noqa: E402
 from workbench.tui.app import WorkbenchApp  # noqa: E402
 from workbench.tui.keymap import load_keymap  # noqa: E402
 from workbench.tui.screens import binding_ids  # noqa: E402
 from workbench.tui.screens.help import EXAMPLE, HelpScreen  # noqa: E402
 from workbench.tui.watch import WatchPlan  # noqa: E402
-
-from helpers_tui import FIXTURE, SIZE, settle, until  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 

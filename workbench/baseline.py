@@ -29,8 +29,8 @@ import subprocess
 import tarfile
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .errors import UsageError
 from .loader import load_workspace
@@ -106,7 +106,7 @@ def check_ref(ref: str) -> None:
         raise UsageError(f"{shown(ref)} is not a git ref (write ./DIR or use --against-dir DIR for a folder)")
 
 
-def _errors(*names: str) -> tuple:
+def _errors(*names: str) -> tuple[type[Exception], ...]:
     """tarfile's filter errors by name (absent before Python 3.11.4)."""
     return tuple(getattr(tarfile, n) for n in names if hasattr(tarfile, n))
 
@@ -144,7 +144,7 @@ def extract(data: bytes, dest: Path) -> list[tuple[str, str]]:
     skipped: list[tuple[str, str]] = []
     data_filter = getattr(tarfile, "data_filter", None)
 
-    def keep(member: tarfile.TarInfo, path: str):
+    def keep(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
         try:
             return data_filter(member, path) if data_filter else _fallback_filter(member, path)
         except _Skip as exc:
@@ -153,14 +153,16 @@ def extract(data: bytes, dest: Path) -> list[tuple[str, str]]:
             skipped.append((member.name, _skip_reason(exc)))
         return None
 
-    trusted = {"filter": "fully_trusted"} if data_filter else {}  # members are filtered above, by `keep`
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         for member in tar:
             kept = keep(member, str(dest))
             if kept is None:
                 continue
             try:
-                tar.extract(kept, dest, **trusted)
+                if data_filter:  # members are filtered above, by `keep`
+                    tar.extract(kept, dest, filter="fully_trusted")
+                else:
+                    tar.extract(kept, dest)
             except (OSError, tarfile.TarError) as exc:
                 skipped.append((member.name, _skip_reason(exc)))
     return skipped

@@ -9,8 +9,9 @@ manual. A manual tick that disagrees with the derived status makes the item
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, NamedTuple
 
 from .engine import CheckResult
 from .model import ChecklistItem, Workspace
@@ -64,20 +65,20 @@ def _fields_gap(ws: Workspace, fam_id: str, names: tuple[str, ...]) -> str | Non
     return f"{fam_id} has no {' or '.join(missing)}" if missing else None
 
 
-def family_decided(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def family_decided(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """The family exists and has a decision; a `new` one also passes G003."""
     fam_id = spec.get("family", "")
     gap = _fields_gap(ws, fam_id, ("decision",))
-    if gap:
-        return Derived(False, gap)
     fam = ws.family(fam_id)
+    if gap or fam is None:
+        return Derived(False, gap or f"no family {fam_id!r}")
     gaps = new_family_gaps(ws, fam)
     if gaps:
         return Derived(False, f"new family {fam_id} {gaps[0][0]} (G003)", (fam.path,))
     return Derived(True, f"family {fam_id} decided: {fam.decision}", (fam.path, *fam.schemas))
 
 
-def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """Each family has a wire_mapping and a version_policy, and its schemas exist."""
     gaps, paths = [], []
     for fam_id in spec.get("families") or ():
@@ -95,7 +96,7 @@ def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Deri
     return Derived(True, f"{len(paths)} families have wire_mapping, version_policy and their schemas", tuple(paths))
 
 
-def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """decisions/invocation.yaml is configured, scans at least one file, and I001 finds nothing."""
     policy = ws.decisions.invocation
     if policy is None:
@@ -108,12 +109,12 @@ def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict) -
     hits = result.of_rule("I001")
     if hits:
         first = hits[0]
-        return Derived(False, f"{len(hits)} I001 finding(s), first {first.path}:{first.line}: {first.message}",
+        return Derived(False, f"{len(hits)} I001 finding(s), first {first.where}: {first.message}",
                        (policy.path,))
     return Derived(True, f"{len(files)} client file(s) scanned, no violation (I001)", (policy.path, *files))
 
 
-def provenance_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def provenance_frozen(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """decisions/provenance.yaml is configured and P001 finds nothing."""
     policy = ws.decisions.provenance
     if policy is None:
@@ -123,11 +124,11 @@ def provenance_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived
     hits = result.of_rule("P001")
     if hits:
         return Derived(False, f"{len(hits)} P001 finding(s), first: {hits[0].message}", (policy.path,))
-    return Derived(True, f"{len(policy.fields)} fields defined and required at {policy.canonical_record}#{policy.pointer}",
-                   (policy.path, policy.canonical_record))
+    return Derived(True, f"{len(policy.fields)} fields defined and required at "
+                         f"{policy.canonical_record}#{policy.pointer}", (policy.path, policy.canonical_record))
 
 
-def delta_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def delta_frozen(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """The delta register entry exists with status frozen."""
     delta = next((d for d in ws.decisions.deltas if d.id == spec.get("delta")), None)
     if delta is None:
@@ -135,7 +136,7 @@ def delta_frozen(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
     return Derived(delta.status == "frozen", f"delta {delta.id} is {delta.status or 'without status'}", (delta.path,))
 
 
-def ownership_complete(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def ownership_complete(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """Every reuse/extend family has both an owner and a stability tier."""
     reused = [f for f in ws.families if f.decision in REUSED]
     gaps = [g for f in reused if (g := _fields_gap(ws, f.id, ("owner", "stability_tier")))]
@@ -145,7 +146,7 @@ def ownership_complete(ws: Workspace, result: CheckResult, spec: dict) -> Derive
     return Derived(True, f"all {len(reused)} reuse/extend families have owner and stability_tier", paths)
 
 
-def duplication_guard(ws: Workspace, result: CheckResult, spec: dict) -> Derived:
+def duplication_guard(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
     """A gate in gates.yaml is enforced by O002 and that rule is registered."""
     gates = [g.id for g in ws.decisions.gates if GUARD_RULE in g.enforced_by]
     if not gates:
@@ -156,7 +157,7 @@ def duplication_guard(ws: Workspace, result: CheckResult, spec: dict) -> Derived
     return Derived(True, f"gate {gates[0]} is enforced by {GUARD_RULE} (reuse-only guard)", ("decisions/gates.yaml",))
 
 
-DERIVATIONS: dict[str, Callable[[Workspace, CheckResult, dict], Derived]] = {
+DERIVATIONS: dict[str, Callable[[Workspace, CheckResult, dict[str, Any]], Derived]] = {
     fn.__name__: fn for fn in (family_decided, wire_contract_frozen, invocation_policy_enforced,
                                provenance_frozen, delta_frozen, ownership_complete, duplication_guard)
 }

@@ -16,7 +16,9 @@ import codecs
 import sys
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -25,14 +27,15 @@ from . import __version__
 from .errors import StoreError, UsageError
 from .findings import CATEGORIES
 from .loader import load_workspace
+from .model import Workspace
 from .pipeline import check
 from .report import reporters, sanitize
-from .report.text import console_for
+from .report.text import console_for, render_text
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
-def _console(stream=None) -> Console:
+def _console(stream: TextIO | None = None) -> Console:
     return console_for(stream or sys.stdout)
 
 
@@ -45,7 +48,7 @@ def warn(message: str) -> None:
     _stderr("warning", message)
 
 
-def _utf8(stream) -> bool:
+def _utf8(stream: object) -> bool:
     try:
         return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name == "utf-8"
     except LookupError:
@@ -59,44 +62,45 @@ def _write(out: str, is_json: bool = False) -> None:
     sys.stdout.write(out)
 
 
-def _dump(doc) -> None:
+def _dump(doc: Any) -> None:
     _write(sanitize.dumps(doc, indent=2, sort_keys=True) + "\n", is_json=True)
 
 
-def _root(args) -> Path:
+def _root(args: argparse.Namespace) -> Path:
     root = Path(args.root).expanduser()
     if not root.is_dir():
         raise UsageError(f"root {root} is not a directory")
     return root
 
 
-def _load(args):
+def _load(args: argparse.Namespace) -> Workspace:
     return load_workspace(_root(args))
 
 
-def _baseline(root: Path, against: str | None, against_dir: str | None):
+def _baseline(root: Path, against: str | None, against_dir: str | None) -> tuple[Workspace | None, str]:
     """(baseline workspace, label) of `--against REF` / `--against-dir DIR`, or (None, "")."""
     if against is None and against_dir is None:
         return None, ""
     from .baseline import load_baseline
 
-    return load_baseline(root, against, folder=against_dir, warn=warn), against if against is not None else against_dir
+    label = against if against is not None else against_dir
+    return load_baseline(root, against, folder=against_dir, warn=warn), label or ""
 
 
-def cmd_check(args) -> int:
+def cmd_check(args: argparse.Namespace) -> int:
     root = _root(args)
     ws = load_workspace(root)
     baseline, label = _baseline(root, args.against, args.against_dir)
     result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
-    fmt = reporters()[args.format]
     if args.format == "text":
-        fmt.render(result, sys.stdout)  # coloured on a terminal
+        render_text(result, sys.stdout)  # coloured on a terminal
     else:
+        fmt = reporters()[args.format]
         _write(fmt.render(result), is_json=fmt.is_json)
     return EXIT_FAIL if result.failed(args.fail_on) else EXIT_OK
 
 
-def cmd_status(args) -> int:
+def cmd_status(args: argparse.Namespace) -> int:
     ws = _load(args)
     data = status_data(ws)
     if args.json:
@@ -115,7 +119,7 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
-def status_data(ws) -> dict:
+def status_data(ws: Workspace) -> dict[str, Any]:
     """What was loaded, per intent class and decision state (shared by `status` and tests)."""
     intents: dict[str, dict[str, int]] = {c: {"families": 0, "schemas": 0} for c in ws.config.intent_classes}
     for fam in ws.families:
@@ -136,7 +140,7 @@ def status_data(ws) -> dict:
     }
 
 
-def cmd_rules(args) -> int:
+def cmd_rules(args: argparse.Namespace) -> int:
     from .rules.registry import all_rules
 
     out = _console()
@@ -145,7 +149,7 @@ def cmd_rules(args) -> int:
     return EXIT_OK
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
     from .rules.registry import get_rule
 
     r = get_rule(args.rule)
@@ -163,7 +167,7 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
-def cmd_checklist(args) -> int:
+def cmd_checklist(args: argparse.Namespace) -> int:
     from .pipeline import derive
 
     ws = _load(args)
@@ -180,7 +184,7 @@ def cmd_checklist(args) -> int:
     return EXIT_OK
 
 
-def cmd_init(args) -> int:
+def cmd_init(args: argparse.Namespace) -> int:
     from .init import init_decisions
 
     written = init_decisions(_root(args), force=args.force)
@@ -191,7 +195,7 @@ def cmd_init(args) -> int:
     return EXIT_OK
 
 
-def cmd_export(args) -> int:
+def cmd_export(args: argparse.Namespace) -> int:
     from .pipeline import export
 
     ws = _load(args)
@@ -201,7 +205,7 @@ def cmd_export(args) -> int:
     return EXIT_OK
 
 
-def cmd_baseline(args) -> int:
+def cmd_baseline(args: argparse.Namespace) -> int:
     from .store.baseline import write_baseline
 
     ws = _load(args)
@@ -215,7 +219,7 @@ def cmd_baseline(args) -> int:
     return EXIT_OK
 
 
-def cmd_diff(args) -> int:
+def cmd_diff(args: argparse.Namespace) -> int:
     from .report.diff import render_diff
     from .rules.compatibility import judge
 
@@ -224,12 +228,13 @@ def cmd_diff(args) -> int:
     root = _root(args)
     ws = load_workspace(root)
     baseline, label = _baseline(root, args.ref, args.against_dir)
+    assert baseline is not None  # exactly one of REF and --against-dir is given
     verdicts = judge(ws, baseline)
     _write(render_diff(verdicts, label, args.format), is_json=args.format == "json")
     return EXIT_FAIL if any(v.breaking for v in verdicts) else EXIT_OK
 
 
-def cmd_tui(args) -> int:
+def cmd_tui(args: argparse.Namespace) -> int:
     root = _root(args)
     if not sys.stdout.isatty():
         return cmd_status(args)
@@ -256,7 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
     p.add_argument("--format", choices=tuple(reporters()), default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
-    p.add_argument("--select", nargs="+", metavar="CAT|ID", help=f"only these rules or categories ({', '.join(CATEGORIES)})")
+    p.add_argument("--select", nargs="+", metavar="CAT|ID",
+                   help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
     against = p.add_mutually_exclusive_group()
     against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (a folder when written "
@@ -287,7 +293,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("baseline", parents=[common],
                    help="accept today's findings in decisions/baseline.yaml: --check then fails only on new ones"
                    ).set_defaults(func=cmd_baseline)
-    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; exit 1 when one breaks under the policy")
+    s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; "
+                                                      "exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF", nargs="?",
                    help="a git ref (a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
     s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")
@@ -296,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _safe_stream(stream) -> None:
+def _safe_stream(stream: object) -> None:
     """A stream that cannot encode all of Unicode (not UTF-8) escapes what it cannot encode instead of raising."""
     if not _utf8(stream) and hasattr(stream, "reconfigure"):
         try:
@@ -314,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.check:
             return cmd_check(args)
         if args.command:
-            return args.func(args)
+            func: Callable[[argparse.Namespace], int] = args.func
+            return func(args)
         return cmd_tui(args)
     except (UsageError, StoreError) as exc:
         _stderr("error", exc)

@@ -72,7 +72,7 @@ class WorkspaceConfig:
         return self.pattern_lines.get(where) if where else None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> "WorkspaceConfig":
+    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> WorkspaceConfig:
         """Build from validated `workspace.yaml` data (`lines`: its field lines by path, as parsed); absent
         keys keep defaults. Entries the loader dropped as invalid (left as None) are skipped."""
         base = cls()
@@ -113,7 +113,8 @@ class WorkspaceConfig:
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
-            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}),
+            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items()
+                               if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
             compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
                                         compat.get("additive")),

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from .errors import UsageError
-from .findings import CATEGORIES, SEVERITIES, Finding, Location, at_least
+from .findings import CATEGORIES, SEVERITIES, Finding, Fingerprint, Location, at_least
 from .model import BaselineEntry, Waiver, Workspace
 from .policy import today
-from .rules.registry import Hit, Rule, all_rules
+from .rules.registry import ChecklistRowView, Hit, Rule, all_rules
 
 if TYPE_CHECKING:
     from .analysis.refs import RefIndex
@@ -25,15 +26,15 @@ if TYPE_CHECKING:
 
 @dataclass
 class Context:
-    """What a rule sees: the snapshot, an optional baseline, shared lazy indexes; `post` rules
-    also see what the pipeline derived from the other rules' findings."""
+    """What a rule sees (`rules.registry.RuleContext`): the snapshot, an optional baseline, shared lazy
+    indexes; `post` rules also see what the pipeline derived from the other rules' findings."""
 
     ws: Workspace
     baseline: Workspace | None = None
     baseline_label: str = ""
     today: str = field(default_factory=today)  # YYYY-MM-DD, for waiver expiry
     result: CheckResult | None = None  # post stage: the findings of every check-stage rule
-    checklist: tuple[Any, ...] = ()  # post stage: the derived checklist rows
+    checklist: tuple[ChecklistRowView, ...] = ()  # post stage: the derived checklist rows
     render: Callable[[], Mapping[str, str]] | None = None  # post stage: renders the docs (on first use)
     stale: tuple[BaselineEntry, ...] = ()  # final stage: baseline entries no finding matched
 
@@ -55,7 +56,7 @@ class CheckResult:
     root: str
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...] = field(default=(), compare=False)
-    checklist: tuple[Any, ...] = field(default=(), compare=False)  # ChecklistRow, derived by the pipeline
+    checklist: tuple[ChecklistRowView, ...] = field(default=(), compare=False)  # ChecklistRow, derived by the pipeline
 
     @property
     def summary(self) -> dict[str, int]:
@@ -148,15 +149,15 @@ def run_rules(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
 
 
 def result_of(ws: Workspace, findings: Iterable[Finding], rules: Iterable[Rule],
-              checklist: tuple[Any, ...] = ()) -> CheckResult:
+              checklist: tuple[ChecklistRowView, ...] = ()) -> CheckResult:
     return CheckResult(str(ws.root), tuple(sorted(findings, key=Finding.sort_key)), tuple(rules), checklist)
 
 
-def baselined(findings: Iterable[Finding], entries: Iterable[BaselineEntry],
+def baselined(findings: Iterable[Finding], entries: Sequence[BaselineEntry],
               ran: Iterable[Rule]) -> tuple[list[Finding], tuple[BaselineEntry, ...]]:
     """Mark the findings a baseline entry accepts (by rule, subjects and pointer; an entry's `count`
     accepts that many); return them with the entries of rules that ran and no finding used up."""
-    left = Counter()
+    left: Counter[Fingerprint] = Counter()
     for e in entries:
         left[e.fingerprint] += e.count
     out = []

@@ -9,8 +9,9 @@ matches on, nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 CATEGORIES = (
     "load", "validity", "overlap", "duplication", "drift",
@@ -18,6 +19,7 @@ CATEGORIES = (
 )
 SEVERITIES = ("error", "warning", "info")
 RANK = {"error": 3, "warning": 2, "info": 1}
+Fingerprint = tuple[str, tuple[str, ...], str | None]  # what a baseline entry matches: rule, subjects, pointer
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Finding:
         return (self.location, *self.related)
 
     @property
-    def fingerprint(self) -> tuple[str, tuple[str, ...], str | None]:
+    def fingerprint(self) -> Fingerprint:
         """What a baseline entry matches: rule, subjects and pointer (not line or message)."""
         return (self.rule, self.subjects, self.pointer)
 
@@ -100,10 +102,10 @@ class Finding:
         """The message with the waiver note, as one string (for annotations and one-line outputs)."""
         return f"{self.message} ({self.note})" if self.note else self.message
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, str, str, tuple[str, ...]]:
         return (self.file, self.line or 0, self.rule, self.message, self.subjects)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "rule": self.rule,
             "category": self.category,

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
+
+# a parsed JSON pointer: object keys and array indexes
+Tokens = tuple[str | int, ...]
 
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 
-def scan(text: str) -> Iterator[tuple[str, tuple, int]]:
+def scan(text: str) -> Iterator[tuple[str, Tokens, int]]:
     """Yield ("value", pointer, line) for each value and ("dup", pointer, line) for repeated keys."""
-    stack: list[list] = []  # ["obj", key, keys, expecting_key] | ["arr", index]
+    stack: list[list[Any]] = []  # ["obj", key, keys, expecting_key] | ["arr", index]
     line, last = 1, 0
     for match in TOKEN.finditer(text):
         start = match.start()
@@ -57,7 +61,7 @@ def scan(text: str) -> Iterator[tuple[str, tuple, int]]:
             stack.append(["arr", 0])
 
 
-def duplicate_keys(text: str) -> list[tuple[tuple, int]]:
+def duplicate_keys(text: str) -> list[tuple[Tokens, int]]:
     return [(ptr, line) for kind, ptr, line in scan(text) if kind == "dup"]
 
 
@@ -69,7 +73,7 @@ def split_pointer(pointer: str) -> tuple[str, ...]:
     return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.lstrip("/").split("/"))
 
 
-def tokens(pointer: str | tuple) -> tuple[str, ...]:
+def tokens(pointer: str | Tokens) -> tuple[str, ...]:
     """A JSON pointer (`/a/0`) or its tokens (`("a", 0)`) as string tokens."""
     return split_pointer(pointer) if isinstance(pointer, str) else tuple(str(p) for p in pointer)
 
@@ -83,7 +87,7 @@ def value_lines(text: str) -> dict[tuple[str, ...], int]:
     return out
 
 
-def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | tuple) -> int | None:
+def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | Tokens) -> int | None:
     """The line of the value at `pointer`, else of its nearest ancestor that exists."""
     want = tokens(pointer)
     while want and want not in lines:
@@ -91,14 +95,14 @@ def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | tuple) -> int
     return lines.get(want)
 
 
-def pointer_line(text: str, pointer: str | tuple) -> int | None:
+def pointer_line(text: str, pointer: str | Tokens) -> int | None:
     """Line where the value at a JSON pointer starts (nearest existing ancestor)."""
     want = tokens(pointer)
     best = None
-    for kind, ptr, line in scan(text):
+    for kind, found, line in scan(text):
         if kind != "value":
             continue
-        ptr = tuple(str(p) for p in ptr)
+        ptr = tuple(str(p) for p in found)
         if ptr == want:
             return line
         if want[: len(ptr)] == ptr:

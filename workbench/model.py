@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import WorkspaceConfig
-from .jsontext import nearest_line, value_lines
+from .jsontext import Tokens, nearest_line, value_lines
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Source:
     def _lines(self) -> dict[tuple[str, ...], int]:
         return self.lines if self.lines is not None else value_lines(self.text)  # JSON: one scan, on first use
 
-    def line_of(self, pointer: str | tuple) -> int | None:
+    def line_of(self, pointer: str | Tokens) -> int | None:
         """Line where the value at a JSON pointer (`/a/0` or `("a", 0)`) starts: its nearest existing ancestor."""
         return nearest_line(self._lines, pointer)
 
@@ -426,6 +426,14 @@ class Workspace:
     clients: tuple[TextFile, ...] = ()  # files the invocation policy scans (`approved` ones left out)
     docs: tuple[TextFile, ...] = ()  # what is committed in the export folder
     present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
+    # lookup indexes, built by __post_init__ from the fields above
+    _schema_index: dict[str, SchemaDoc] = field(init=False, repr=False, compare=False, hash=False)
+    _doc_index: dict[str, TextFile] = field(init=False, repr=False, compare=False, hash=False)
+    _family_index: dict[str, Family] = field(init=False, repr=False, compare=False, hash=False)
+    _family_by_path: dict[str, Family] = field(init=False, repr=False, compare=False, hash=False)
+    _example_index: dict[str, Example] = field(init=False, repr=False, compare=False, hash=False)
+    _family_of_schema: dict[str, Family] = field(init=False, repr=False, compare=False, hash=False)
+    _examples_index: dict[str, tuple[Example, ...]] = field(init=False, repr=False, compare=False, hash=False)
 
     def exists(self, rel: str) -> bool:
         """Whether `rel` is a file the loader read or an evidence path that exists (inside the root)."""

@@ -12,17 +12,17 @@ the rules nor the export ever call back into the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
 
 from .checklist import derive_checklist
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
 from .findings import Finding
 from .model import Workspace
-from .store.edits import FamilyEdit, edited_family
 from .rules.registry import CHECK, FINAL, POST, Rule, all_rules
+from .store.edits import FamilyEdit, edited_family
 
 MAX_PASSES = 3  # the documents are evidence for the checklist: re-render until they stop changing
 

@@ -44,17 +44,19 @@ def new_family_gaps(ws: Workspace, fam: Family) -> list[tuple[str, str]]:
         return []
     gaps: list[tuple[str, str]] = []
     alts = fam.alternatives_considered
-    known = [ws.family(a) for a in alts if a != fam.id and ws.family(a) is not None]
+    known = [f for f in (ws.family(a) for a in alts if a != fam.id) if f is not None]
     if not alts:
         gaps.append(("lists no alternatives_considered (the existing families evaluated for reuse)", "decision"))
     for i, alt in enumerate(alts):
         if alt == fam.id or ws.family(alt) is None:
-            gaps.append((f"alternatives_considered names {alt!r}, which is not another family", f"alternatives_considered.{i}"))
+            gaps.append((f"alternatives_considered names {alt!r}, which is not another family",
+                         f"alternatives_considered.{i}"))
     if not fam.rationale:
         gaps.append(("has no rationale saying why no existing family could be reused or extended", "decision"))
     elif known and not any(mentions(fam.rationale, a) for a in known):
         names = ", ".join(a.id for a in known)
-        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused", "rationale"))
+        gaps.append((f"rationale does not name any alternative considered ({names}): say why it could not be reused",
+                     "rationale"))
     if not fam.downstream_consumers:
         gaps.append(("lists no downstream_consumers (the issues that need the new contract)", "decision"))
     return gaps
@@ -64,7 +66,7 @@ def find_cycles(graph: dict[str, tuple[str, ...]]) -> list[list[str]]:
     """Dependency cycles (each once) as paths that end where they start; iterative DFS."""
     done: set[str] = set()
     cycles: list[list[str]] = []
-    seen: set[frozenset] = set()
+    seen: set[frozenset[str]] = set()
     for start in sorted(graph):
         if start in done:
             continue

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine import CheckResult
-from ..loader.files import Files
 from ..errors import UsageError
+from ..loader.files import Files
 from ..model import Workspace
 from ..policy import is_generated
 from ..store.writer import atomic_write, contained

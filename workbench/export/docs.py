@@ -10,15 +10,17 @@ from __future__ import annotations
 import heapq
 import re
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
 from ..analysis.refs import RefIndex
 from ..engine import CheckResult
 from ..findings import CATEGORIES, SEVERITIES, Finding
-from ..model import Delta, DocHeader, Family, Plan, Workspace
+from ..model import Delta, DocHeader, Family, Plan, WorkPackage, Workspace
 from ..policy import GENERATED_MARKER
-from ..rules.registry import get_rule
+from ..rules.registry import ChecklistRowView, get_rule
+from ..schema.uri import pointer_str
 from . import mapping
 from .markdown import Md, bullets, cell, code, codes, link, paragraph, section, table
 
@@ -37,7 +39,7 @@ DELTA_DETAILS = (  # optional per-delta prose, shown under its own heading when 
 )
 
 
-def natural(text: str) -> tuple:
+def natural(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort key that puts D2 before D10."""
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"(\d+)", text) if p)
 
@@ -61,14 +63,18 @@ class Inputs:
         return [f for f in self.result.findings if f.rule in own]
 
     @property
-    def checklist(self):
+    def checklist(self) -> tuple[ChecklistRowView, ...]:
         return self.result.checklist
 
     @cached_property
     def families(self) -> list[Family]:
         """Families grouped by intent class (config order), then by id."""
         order = {c: i for i, c in enumerate(self.ws.config.intent_classes)}
-        return sorted(self.ws.families, key=lambda f: (order.get(f.intent_class, len(order)), f.intent_class or "", f.id))
+
+        def rank(f: Family) -> int:
+            return len(order) if f.intent_class is None else order.get(f.intent_class, len(order))
+
+        return sorted(self.ws.families, key=lambda f: (rank(f), f.intent_class or "", f.id))
 
     @cached_property
     def changing(self) -> list[Family]:
@@ -88,7 +94,7 @@ class Inputs:
         found = get_rule(rule_id)
         return Md(f"{code(rule_id)} {cell(found.name if found else '(unknown rule)')}")
 
-    def rules(self, rule_ids) -> Md:
+    def rules(self, rule_ids: Iterable[str]) -> Md:
         return Md(", ".join(self.rule(r) for r in rule_ids))
 
 
@@ -221,7 +227,7 @@ def _inventory(inp: Inputs) -> str:
 def _schema_list(inp: Inputs) -> str:
     """Each family's schemas, then schemas in no family, then the shared `$defs` libraries."""
     ws = inp.ws
-    rows = [[code(f.id), code(path), ws.schema(path).title if ws.schema(path) else "(not loaded)",
+    rows = [[code(f.id), code(path), s.title if (s := ws.schema(path)) else "(not loaded)",
              len(ws.examples_of(path))] for f in inp.families for path in f.schemas]
     rows += [["(no family)", code(s.path), s.title, len(ws.examples_of(s.path))]
              for s in ws.contract_schemas if ws.family_of(s.path) is None]
@@ -267,7 +273,7 @@ def _delta_details(deltas: tuple[Delta, ...]) -> str:
 
 # ---------------------------------------------------------------- m1_dependency_matrix.md
 
-def topological_order(packages) -> tuple[list[str], list[str]]:
+def topological_order(packages: Sequence[WorkPackage]) -> tuple[list[str], list[str]]:
     """Kahn's algorithm, ties broken by natural id order; returns (order, ids left in a cycle)."""
     ids = {p.id for p in packages}
     waiting = {p.id: {d for d in p.depends_on if d in ids and d != p.id} for p in packages}
@@ -328,8 +334,10 @@ def _outputs(inp: Inputs) -> str:
         ids = {p.id for p in producers}
         issues = {e for p in producers for e in p.enables if e.startswith("#")}
         issues |= {h.issue for h in dec.handoff if ids & set(h.consumes)}
-        rows.append([code(doc), codes(sorted(ids, key=natural)),
-                     Md(", ".join(f"{code(i)} {cell(titles.get(i, ''))}".strip() for i in sorted(issues, key=natural)))])
+        producer_ids: list[str] = sorted(ids, key=natural)
+        rows.append([code(doc), codes(producer_ids),
+                     Md(", ".join(f"{code(i)} {cell(titles.get(i, ''))}".strip()
+                                  for i in sorted(issues, key=natural)))])
     return table(["document", "produced by", "consumed by"], rows)
 
 
@@ -337,7 +345,8 @@ def _outputs(inp: Inputs) -> str:
 
 def ci_enforcement(inp: Inputs) -> str:
     dec = inp.ws.decisions
-    referenced = sorted({r for g in dec.gates for r in g.enforced_by} | {r for risk in dec.risks for r in risk.enforced_by})
+    referenced = sorted({r for g in dec.gates for r in g.enforced_by}
+                        | {r for risk in dec.risks for r in risk.enforced_by})
     return document(
         inp, CI_ENFORCEMENT, "M1 CI enforcement mapping",
         paragraph(f"Each CI gate of decisions/gates.yaml{_cited(dec.plan, CI_ENFORCEMENT)}, what enforces it "
@@ -368,7 +377,8 @@ def handoff(inp: Inputs) -> str:
         section("M1 documents", bullets(link(name, name) for name in DOCS)),
         section("M2 service items", _service_items(inp)) if plan.service_items else "",
         section("New and extended families", table(
-            ["contract_family", "decision", "stability_tier", "schemas", "wire mapping", "deltas", "downstream consumers"],
+            ["contract_family", "decision", "stability_tier", "schemas", "wire mapping", "deltas",
+             "downstream consumers"],
             [[code(f.id), code(f.decision), code(f.stability_tier), codes(f.schemas), f.wire_mapping,
               codes(d.id for d in inp.ws.decisions.deltas if d.family == f.id), codes(f.downstream_consumers)]
              for f in inp.changing])),
@@ -450,7 +460,7 @@ def _provenance(inp: Inputs) -> list[str]:
               [[code(f.field), "yes" if f.required else "no", f.json_type, code(f.proto), code(f.defined_by)]
                for f in mapping.provenance_fields(inp.refs, prov)]),
         table(["referenced by", "JSON pointer"],
-              [[code(s.path), code(mapping.pointer_str(ptr))] for s, ptr, _ in refs]),
+              [[code(s.path), code(pointer_str(ptr))] for s, ptr, _ in refs]),
     ]
 
 

@@ -7,12 +7,14 @@ always describe the schemas as they are, never as someone remembered them.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urldefrag
 
 from ..analysis.refs import RefIndex
 from ..analysis.refs import absolute as refs_absolute
+from ..jsontext import Tokens
 from ..model import Provenance, SchemaDoc, Workspace
 from ..schema.nodes import json_type
 from ..schema.nodes import walk as subschema_walk
@@ -46,11 +48,14 @@ class FieldMapping:
     defined_by: str  # root-relative `$ref` target (of the field, its items or its values), or "inline"
 
 
+Child = tuple[str, str, dict[str, Any]]  # a nested object of a field: (path suffix, base uri, object schema)
+
+
 @dataclass(frozen=True)
 class _Shape:
     json_type: str
     proto: str
-    children: tuple[tuple[str, str, dict], ...] = ()  # (path suffix, base uri, object schema)
+    children: tuple[Child, ...] = ()
 
 
 # ---------------------------------------------------------------- helpers
@@ -75,7 +80,7 @@ def _ref_name(ref: str) -> str:
     return doc.rsplit("/", 1)[-1].removesuffix(".json").removesuffix(".schema")
 
 
-def _types(node: dict) -> list[str]:
+def _types(node: dict[str, Any]) -> list[str]:
     """The JSON types a subschema admits (from `type`, else from `enum`/`const` values)."""
     t = node.get("type")
     types = [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else []
@@ -112,7 +117,7 @@ def describe_inline(node: Any) -> str:
     return "inline: " + ", ".join(parts)
 
 
-def walk(body: Any) -> Iterator[tuple[tuple, dict]]:
+def walk(body: Any) -> Iterator[tuple[Tokens, dict[str, Any]]]:
     """Every subschema object of a schema document with its pointer (the toolkit's walk, in its dialect)."""
     for ptr, node, _ in subschema_walk(body):
         yield ptr, node
@@ -120,7 +125,7 @@ def walk(body: Any) -> Iterator[tuple[tuple, dict]]:
 
 # ---------------------------------------------------------------- identifier mapping
 
-def references_to(ws: Workspace, refs: RefIndex, target: str) -> list[tuple[SchemaDoc, tuple, str]]:
+def references_to(ws: Workspace, refs: RefIndex, target: str) -> list[tuple[SchemaDoc, Tokens, str]]:
     """Every `$ref` (schema, pointer, ref) whose chain reaches the absolute URI `target`."""
     return [(schema, r.ptr, r.ref) for schema in ws.schemas for r in refs.refs_of(schema)
             if r.ref == r.node.get("$ref") and target in _ref_chain(refs, r.base, r.ref)]
@@ -136,11 +141,13 @@ def identifier_uses(ws: Workspace, refs: RefIndex) -> list[IdentifierUse]:
     out: list[IdentifierUse] = []
     for ident in ws.decisions.identifiers:
         target = absolute("file:///", ident.definition)
-        uses = {(s.path, ptr): IdentifierUse(ident.name, s.path, pointer_str(ptr), "$ref " + ref_target(s.uri, ref), True)
+        uses = {(s.path, ptr): IdentifierUse(ident.name, s.path, pointer_str(ptr), "$ref " + ref_target(s.uri, ref),
+                                             True)
                 for s, ptr, ref in references_to(ws, refs, target)}
         for schema in ws.schemas:
             for ptr, node in walk(schema.body):
-                if (schema.path, ptr) not in uses and _names(ptr, ident.name) and schema.uri + "#" + pointer_str(ptr) != target:
+                if ((schema.path, ptr) not in uses and _names(ptr, ident.name)
+                        and schema.uri + "#" + pointer_str(ptr) != target):
                     ref = node.get("$ref")
                     how = "$ref " + ref_target(schema.uri, ref) if isinstance(ref, str) else describe_inline(node)
                     uses[(schema.path, ptr)] = IdentifierUse(ident.name, schema.path, pointer_str(ptr), how, False)
@@ -148,12 +155,12 @@ def identifier_uses(ws: Workspace, refs: RefIndex) -> list[IdentifierUse]:
     return out
 
 
-def _names(ptr: tuple, name: str) -> bool:
+def _names(ptr: Tokens, name: str) -> bool:
     """The subschema at `ptr` is a property called `name`."""
     return len(ptr) >= 2 and ptr[-2] == "properties" and ptr[-1] == name
 
 
-def _ref_chain(refs: RefIndex, base: str, ref: str, limit: int = 16) -> list[str]:
+def _ref_chain(refs: RefIndex, base: str, ref: str | None, limit: int = 16) -> list[str]:
     """The absolute URIs a `$ref` passes through until it reaches a non-`$ref` schema."""
     chain: list[str] = []
     while isinstance(ref, str) and len(chain) < limit:
@@ -180,7 +187,8 @@ def representation(refs: RefIndex, schemas: list[SchemaDoc]) -> list[FieldMappin
     return rows
 
 
-def _fields(refs, roots, schema, base, node, prefix, stack, rows) -> None:
+def _fields(refs: RefIndex, roots: set[int], schema: str, base: str, node: dict[str, Any], prefix: str,
+            stack: tuple[int, ...], rows: list[FieldMapping]) -> None:
     """Append a row per property of the object `node`, then recurse into nested objects."""
     required = set(r for r in node.get("required") or [] if isinstance(r, str))
     props = node.get("properties")
@@ -197,13 +205,13 @@ def _fields(refs, roots, schema, base, node, prefix, stack, rows) -> None:
             _fields(refs, roots, schema, cbase, child, prefix + name + suffix + ".", stack + (id(child),), rows)
 
 
-def _name(node: dict, field: str) -> str:
+def _name(node: dict[str, Any], field: str) -> str:
     """Message/enum name of a field: its `$ref` target's name, else the field name."""
     ref = node.get("$ref")
     return pascal(_ref_name(ref) or field) if isinstance(ref, str) else pascal(field)
 
 
-def _defined_by(base: str, node: dict) -> str:
+def _defined_by(base: str, node: dict[str, Any]) -> str:
     """The `$ref` target a field is defined by (directly, or for its items or map values), else "inline"."""
     if isinstance(node.get("$ref"), str):
         return ref_target(base, node["$ref"])
@@ -214,7 +222,7 @@ def _defined_by(base: str, node: dict) -> str:
     return "inline"
 
 
-def _shape(refs: RefIndex, base: str, node: dict, name: str, depth: int = 0) -> _Shape:
+def _shape(refs: RefIndex, base: str, node: dict[str, Any], name: str, depth: int = 0) -> _Shape:
     """JSON type, proto3 type and nested objects of one resolved subschema."""
     if depth > MAX_DEPTH:  # arrays of arrays of ... (or a self-referencing array)
         return _Shape("nested too deep", "google.protobuf.Value")
@@ -232,7 +240,8 @@ def _shape(refs: RefIndex, base: str, node: dict, name: str, depth: int = 0) -> 
         return _Shape(f"string enum: {values}{nullable}", f"enum {name}")
     if kind == "string":
         fmt = node.get("format") or ("byte" if node.get("contentEncoding") == "base64" else None)
-        return _Shape("string" + (f" ({fmt})" if fmt else "") + nullable, PROTO_FORMATS.get(fmt, "string"))
+        proto = PROTO_FORMATS.get(fmt, "string") if isinstance(fmt, str) else "string"  # an invalid format: V001
+        return _Shape("string" + (f" ({fmt})" if fmt else "") + nullable, proto)
     if kind == "array":
         return _array(refs, base, node, name, nullable, depth)
     if kind == "object":
@@ -240,7 +249,7 @@ def _shape(refs: RefIndex, base: str, node: dict, name: str, depth: int = 0) -> 
     return _Shape(kind + nullable, PROTO_SCALARS.get(kind, "google.protobuf.Value"))
 
 
-def _array(refs, base, node, name, nullable, depth) -> _Shape:
+def _array(refs: RefIndex, base: str, node: dict[str, Any], name: str, nullable: str, depth: int) -> _Shape:
     items = node.get("items")
     if not isinstance(items, dict):
         return _Shape("array" + nullable, "repeated google.protobuf.Value")
@@ -252,7 +261,7 @@ def _array(refs, base, node, name, nullable, depth) -> _Shape:
     return _Shape(f"array of {inner.json_type}{nullable}", "repeated " + proto, children)
 
 
-def _object(refs, base, node, name, nullable, depth) -> _Shape:
+def _object(refs: RefIndex, base: str, node: dict[str, Any], name: str, nullable: str, depth: int) -> _Shape:
     extra = node.get("additionalProperties")
     if isinstance(node.get("properties"), dict) and node["properties"]:
         return _Shape("object" + nullable, f"message {name}", (("", base, node),))
@@ -269,8 +278,10 @@ def _object(refs, base, node, name, nullable, depth) -> _Shape:
     return _Shape("object (free-form)" + nullable, "google.protobuf.Struct")
 
 
-def _union(refs, base, keyword, variants, name, depth) -> _Shape:
-    labels, names, children = [], [], []
+def _union(refs: RefIndex, base: str, keyword: str, variants: list[Any], name: str, depth: int) -> _Shape:
+    labels: list[str] = []
+    names: list[str] = []
+    children: list[Child] = []
     for i, variant in enumerate(v for v in variants if isinstance(v, dict)):
         vbase, target = refs.deref(base, variant)
         label = _ref_name(variant["$ref"]) if isinstance(variant.get("$ref"), str) else f"variant{i + 1}"
@@ -286,10 +297,10 @@ def provenance_fields(refs: RefIndex, provenance: Provenance) -> list[FieldMappi
     base = absolute("file:///", provenance.canonical_record)
     record = refs.resolve(base, "#" + provenance.pointer)
     rbase, node = refs.deref(record.base, record.contents) if record.status == "ok" else (base, None)
-    props = node.get("properties") if isinstance(node, dict) else None
-    props = props if isinstance(props, dict) else {}
+    found = node.get("properties") if isinstance(node, dict) else None
+    props: dict[str, Any] = found if isinstance(found, dict) else {}
     required = set(node.get("required") or []) if isinstance(node, dict) else set()
-    out = []
+    out: list[FieldMapping] = []
     for name in provenance.fields:
         prop = props.get(name)
         if not isinstance(prop, dict):

@@ -10,7 +10,7 @@ or begin a block structure (`#`, `>`, `-`, `1.`), so a value renders as itself.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable, Sequence
 
 # inline markup (code, emphasis, links, HTML, strikethrough, GitHub math) and the table separator
 _PUNCT = re.compile(r"([\\`*\[\]<>|~$])")
@@ -49,8 +49,8 @@ def code(text: object) -> Md:
 
 def codes(items: Iterable[object], empty: str = "") -> Md:
     """A comma-separated list of code spans (`empty` when there are none)."""
-    items = list(items)
-    return Md(", ".join(code(i) for i in items)) if items else cell(empty)
+    spans = [code(i) for i in items]
+    return Md(", ".join(spans)) if spans else cell(empty)
 
 
 def link(label: str, target: str) -> Md:
@@ -60,17 +60,17 @@ def link(label: str, target: str) -> Md:
 
 def table(headers: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     """A GFM pipe table; values that are not `Md` are escaped with `cell`."""
-    headers = [cell(h) for h in headers]
-    lines = [_row(headers), _row(["---"] * len(headers))]
+    head = [cell(h) for h in headers]
+    lines = [_row(head), _row(["---"] * len(head))]
     for row in rows:
         values = [cell(v) for v in row]
-        if len(values) != len(headers):
-            raise ValueError(f"table row has {len(values)} cells, header has {len(headers)}")
+        if len(values) != len(head):
+            raise ValueError(f"table row has {len(values)} cells, header has {len(head)}")
         lines.append(_row(values))
     return "\n".join(lines) + "\n"
 
 
-def _row(values: list[str]) -> str:
+def _row(values: Sequence[str]) -> str:
     return "| " + " | ".join(values) + " |"
 
 

@@ -7,9 +7,9 @@ whose size or mtime changed are read and parsed again.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .. import model as m
 from ..config import WorkspaceConfig
@@ -17,6 +17,7 @@ from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
 from .files import Files
 from .jsonfile import Parsed, decode, parse_json
+from .yamlfile import ParsedYaml
 
 SCHEMA_SUFFIX = ".schema.json"
 MAX_CLIENT_BYTES = 2_000_000  # client files larger than this are reported (I001), not scanned
@@ -28,7 +29,7 @@ class LoadCache:
     schemas and examples (JSON, YAML or TOML documents), `yaml` the decisions files."""
 
     json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
-    yaml: dict = field(default_factory=dict)
+    yaml: dict[str, tuple[tuple[int, int], ParsedYaml]] = field(default_factory=dict)
 
 
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
@@ -94,7 +95,7 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
         problems.extend(parsed.problems)
         if parsed.source:
             sources[rel] = parsed.source
-        if parsed.value is None:
+        if parsed.source is None or parsed.value is None:
             continue
         if not isinstance(parsed.value, dict):
             problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
@@ -113,14 +114,15 @@ def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Worksp
             reported.add(rel)
         if parsed.source:
             sources[rel] = parsed.source
-        if parsed.value is not None or not parsed.problems:
+        if parsed.source is not None and (parsed.value is not None or not parsed.problems):
             examples.append(m.Example(rel, schema.path, parsed.value, parsed.source))
 
     decisions = read_decisions(reader)
     problems.extend(reader.problems)
     problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
     if not decisions.present:
-        problems.append(m.Problem(DECISIONS_DIR, "no decisions/ folder: every schema is undecided (run `workbench init`)", kind="info"))
+        undecided = "no decisions/ folder: every schema is undecided (run `workbench init`)"
+        problems.append(m.Problem(DECISIONS_DIR, undecided, kind="info"))
     clients = _clients(files, decisions.invocation)
     docs = _texts(files, [f"{config.export_out.rstrip('/')}/*"], CONFIG) if decisions.present else ()
     evidence = {e for item in decisions.checklist for e in item.evidence if files.exists(e)}
@@ -141,11 +143,14 @@ def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> 
     out = [m.TextFile(p.path, None, p.message) for p in refused]
     for rel in found:
         try:
-            text, problem = decode(rel, files.read(rel))
+            text = decode(rel, files.read(rel))
         except OSError as exc:
             out.append(m.TextFile(rel, None, f"cannot read: {exc.strerror or exc}"))
             continue
-        out.append(m.TextFile(rel, text) if problem is None else m.TextFile(rel, None, problem.message, problem.line))
+        if isinstance(text, m.Problem):
+            out.append(m.TextFile(rel, None, text.message, text.line))
+        else:
+            out.append(m.TextFile(rel, text))
     return tuple(sorted(out, key=lambda t: t.path))
 
 
@@ -167,9 +172,11 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
             line = fam.line(f"schemas.{i}")
             if path not in schema_paths:
                 why = "does not exist" if not files.exists(path) else "is not a loadable schema"
-                out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line, field="schemas"))
+                out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line,
+                                     field="schemas"))
             elif path in owner:
-                out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line, field="schemas"))
+                out.append(m.Problem(fam.path, f"schema {path} is already in family {owner[path]!r}", line,
+                                     field="schemas"))
             else:
                 owner[path] = fam.id
     return out

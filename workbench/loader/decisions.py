@@ -11,19 +11,25 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jsonschema import Draft202012Validator
 
 from .. import model as m
 from ..config import WorkspaceConfig
+from ..jsontext import Tokens
 from .files import Files
 from .yamlfile import ParsedYaml, parse_yaml
 
+if TYPE_CHECKING:
+    import jsonschema_rs
+
 DECISIONS_DIR = "decisions"
+T = TypeVar("T")
 
 # file (relative to decisions/) -> packaged schema name
 SINGLE_FILES = {
@@ -50,28 +56,31 @@ ENTRY_WISE: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 @cache
-def validator(kind: str) -> Draft202012Validator:
+def decisions_schema(kind: str) -> dict[str, Any]:
+    """The packaged JSON Schema for one decisions file kind (the TUI form reads its descriptions)."""
     text = resources.files("workbench").joinpath(f"decisions_schemas/{kind}.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 @cache
-def fast_validator(kind: str):
+def validator(kind: str) -> Draft202012Validator:
+    return Draft202012Validator(decisions_schema(kind))
+
+
+@cache
+def fast_validator(kind: str) -> jsonschema_rs.Validator:
     """jsonschema-rs for the common case (valid files); python jsonschema explains failures."""
     import jsonschema_rs
 
-    return jsonschema_rs.validator_for(validator(kind).schema)
-
-
-def decisions_schema(kind: str) -> dict[str, Any]:
-    """The packaged JSON Schema for one decisions file kind (the TUI form reads its descriptions)."""
-    return validator(kind).schema
+    return jsonschema_rs.validator_for(decisions_schema(kind))
 
 
 class FileReader:
     """Reads decisions files, collecting problems; `cache` skips unchanged files."""
 
-    def __init__(self, root: Path, cache: dict | None = None, files: Files | None = None):
+    def __init__(self, root: Path, cache: dict[str, tuple[tuple[int, int], ParsedYaml]] | None = None,
+                 files: Files | None = None):
         self.root = root
         self.files = files or Files(root)  # the loader swaps in the configured size cap after the config
         self.problems: list[m.Problem] = []
@@ -107,7 +116,7 @@ class FileReader:
             self.problems.append(m.Problem(rel, "expected a mapping at the top level", 1))
             return None
         fine = ENTRY_WISE.get(kind, ())
-        bad: set[tuple] = set()
+        bad: set[Tokens] = set()
         for path in _non_finite(data):  # `.nan` and `.inf` pass every numeric bound of a schema
             field = ".".join(map(str, path))
             self.problems.append(m.Problem(rel, f"{field}: NaN and infinite numbers are not allowed",
@@ -139,12 +148,13 @@ class FileReader:
         return _without(data, bad), parsed
 
 
-def _within(path: tuple, containers: tuple[tuple[str, ...], ...]) -> bool:
+def _within(path: Tokens, containers: tuple[tuple[str, ...], ...]) -> bool:
     """Whether `path` is one of `containers` ("*" matching any key)."""
-    return any(len(c) == len(path) and all(a == "*" or a == b for a, b in zip(c, path)) for c in containers)
+    return any(len(c) == len(path) and all(a == "*" or a == b for a, b in zip(c, path, strict=True))
+               for c in containers)
 
 
-def _entries(err: Any, path: tuple) -> list[tuple[tuple, str]] | None:
+def _entries(err: Any, path: Tokens) -> list[tuple[Tokens, str]] | None:
     """(path, message) of each offending entry when `err` is about some entries of the container
     at `path` (keys `additionalProperties: false` refuses, later copies of a repeated list entry)."""
     inst = err.instance
@@ -156,7 +166,7 @@ def _entries(err: Any, path: tuple) -> list[tuple[tuple, str]] | None:
         return [(path + (k,), f"unknown key (allowed here: {allowed}): ignored") for k in inst if k not in known]
     if err.validator == "uniqueItems" and isinstance(inst, list):
         seen: list[Any] = []
-        out = []
+        out: list[tuple[Tokens, str]] = []
         for i, item in enumerate(inst):
             if item in seen:
                 out.append((path + (i,), f"{item!r} is listed twice: ignored"))
@@ -166,7 +176,7 @@ def _entries(err: Any, path: tuple) -> list[tuple[tuple, str]] | None:
     return None
 
 
-def _unit(path: tuple, fine: tuple[tuple[str, ...], ...] = ()) -> tuple:
+def _unit(path: Tokens, fine: tuple[tuple[str, ...], ...] = ()) -> Tokens:
     """The smallest unit dropped for an error at `path`: an entry of the innermost entry-wise container
     holding it, else a top-level list entry, else the top-level field."""
     for n in range(len(path) - 1, 0, -1):
@@ -175,9 +185,10 @@ def _unit(path: tuple, fine: tuple[tuple[str, ...], ...] = ()) -> tuple:
     return path[:2] if len(path) > 1 and isinstance(path[1], int) else path[:1]
 
 
-def _non_finite(data: Any) -> list[tuple]:
+def _non_finite(data: Any) -> list[Tokens]:
     """Paths of the NaN/infinite floats in parsed YAML."""
-    out, stack = [], [((), data)]
+    out: list[Tokens] = []
+    stack: list[tuple[Tokens, Any]] = [((), data)]
     while stack:
         path, node = stack.pop()
         if isinstance(node, float) and not math.isfinite(node):
@@ -189,12 +200,12 @@ def _non_finite(data: Any) -> list[tuple]:
     return sorted(out, key=lambda p: list(map(str, p)))
 
 
-def _without(data: dict, bad: set[tuple]) -> dict:
+def _without(data: dict[str, Any], bad: set[Tokens]) -> dict[str, Any]:
     """`data` minus the invalid fields and list entries named in `bad` (paths); a dropped list
     entry becomes None, which keeps later entries at their index (and line)."""
     inner = {p[:i] for p in bad for i in range(1, len(p))}
 
-    def drop(node: Any, path: tuple) -> Any:
+    def drop(node: Any, path: Tokens) -> Any:
         if isinstance(node, dict):
             return {k: drop(v, path + (k,)) if path + (k,) in inner else v
                     for k, v in node.items() if path + (k,) not in bad}
@@ -203,11 +214,11 @@ def _without(data: dict, bad: set[tuple]) -> dict:
                     for i, v in enumerate(node)]
         return node
 
-    out: dict = drop(data, ())
+    out: dict[str, Any] = drop(data, ())
     return out
 
 
-def _tuple(value: Any) -> tuple:
+def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(v for v in value if v is not None) if isinstance(value, list) else ()
 
 
@@ -224,7 +235,7 @@ def read_config(reader: FileReader) -> WorkspaceConfig:
     return WorkspaceConfig.from_data(got[0], got[1].lines) if got else WorkspaceConfig()
 
 
-def _waivers(rel: str, data: dict, parsed: ParsedYaml) -> tuple[m.Waiver, ...]:
+def _waivers(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.Waiver, ...]:
     return tuple(
         m.Waiver(w.get("rule", ""), w.get("subject", ""), w.get("reason", ""), w.get("expires"), rel,
                  parsed.line(("waivers", i)))
@@ -233,7 +244,7 @@ def _waivers(rel: str, data: dict, parsed: ParsedYaml) -> tuple[m.Waiver, ...]:
     )
 
 
-def _baseline(data: dict, parsed: ParsedYaml) -> tuple[m.BaselineEntry, ...]:
+def _baseline(data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.BaselineEntry, ...]:
     return tuple(
         m.BaselineEntry(e["rule"], _tuple(e.get("subjects")), e.get("pointer"), e.get("count", 1),
                         parsed.line(("findings", i)), e.get("file", ""))
@@ -242,9 +253,9 @@ def _baseline(data: dict, parsed: ParsedYaml) -> tuple[m.BaselineEntry, ...]:
     )
 
 
-def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
+def _family(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Family:
     waivers = _waivers(rel, data, parsed)
-    compat = data.get("compatibility") if isinstance(data.get("compatibility"), dict) else {}
+    compat: dict[str, Any] = c if isinstance(c := data.get("compatibility"), dict) else {}
     return m.Family(
         id=data["family"],
         path=rel,
@@ -270,7 +281,7 @@ def _family(rel: str, data: dict, parsed: ParsedYaml) -> m.Family:
     )
 
 
-def _delta(rel: str, data: dict, parsed: ParsedYaml) -> m.Delta:
+def _delta(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Delta:
     return m.Delta(
         id=data["delta"],
         path=rel,
@@ -320,8 +331,9 @@ def _plan(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Plan:
     )
 
 
-def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callable) -> list:
-    out = []
+def _records(reader: FileReader, folder: str, kind: str, key: str,
+             build: Callable[[str, dict[str, Any], ParsedYaml], T]) -> list[T]:
+    out: list[T] = []
     seen: dict[str, str] = {}
     rels, problems = reader.files.glob(f"{DECISIONS_DIR}/{folder}/*.yaml")
     reader.problems.extend(problems)
@@ -335,17 +347,20 @@ def _records(reader: FileReader, folder: str, kind: str, key: str, build: Callab
             continue
         if data[key] != path.stem:
             reader.problems.append(
-                m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)), field=key)
+                m.Problem(rel, f"{key} {data[key]!r} does not match the file name {path.stem!r}", parsed.line((key,)),
+                          field=key)
             )
         if data[key] in seen:
-            reader.problems.append(m.Problem(rel, f"{key} {data[key]!r} is also defined in {seen[data[key]]}", parsed.line((key,)), field=key))
+            reader.problems.append(m.Problem(rel, f"{key} {data[key]!r} is also defined in {seen[data[key]]}",
+                                             parsed.line((key,)), field=key))
             continue
         seen[data[key]] = rel
         out.append(build(rel, data, parsed))
     return out
 
 
-def _items(data: dict, key: str, parsed: ParsedYaml, build: Callable) -> tuple:
+def _items(data: dict[str, Any], key: str, parsed: ParsedYaml, build: Callable[[dict[str, Any], int | None], T]
+           ) -> tuple[T, ...]:
     return tuple(
         build(item, parsed.line((key, i))) for i, item in enumerate(data.get(key) or []) if isinstance(item, dict)
     )
@@ -361,7 +376,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
         return m.Decisions()
     families = _records(reader, "families", "family", "family", _family)
     deltas = _records(reader, "deltas", "delta", "delta", _delta)
-    single: dict[str, dict] = {}
+    single: dict[str, dict[str, Any]] = {}
     parsed_by: dict[str, ParsedYaml] = {}
     for name, kind in SINGLE_FILES.items():
         rel = f"{DECISIONS_DIR}/{name}"
@@ -371,7 +386,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
                 single[kind], parsed_by[kind] = got
     empty = ParsedYaml(None, {})
 
-    def part(kind: str) -> tuple[dict, ParsedYaml]:
+    def part(kind: str) -> tuple[dict[str, Any], ParsedYaml]:
         return single.get(kind, {}), parsed_by.get(kind, empty)
 
     checklist, cp = part("checklist")
@@ -390,7 +405,8 @@ def read_decisions(reader: FileReader) -> m.Decisions:
         checklist=_items(checklist, "items", cp, lambda d, line: m.ChecklistItem(
             d["id"], d["text"], d.get("derive"), d.get("done"), _tuple(d.get("evidence")), line)),
         work_packages=_items(wps, "packages", wp, lambda d, line: m.WorkPackage(
-            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")), line)),
+            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")),
+            line)),
         handoff=_items(wps, "handoff", wp, lambda d, line: m.Handoff(
             d["issue"], d.get("title", ""), _tuple(d.get("consumes")), d.get("why", ""), line)),
         gates=_items(gates, "gates", gp, lambda d, line: m.Gate(

@@ -24,6 +24,7 @@ from typing import Any
 
 from .. import model as m
 from ..config import WorkspaceConfig
+from ..jsontext import Tokens
 from .files import Files
 from .jsonfile import Parsed, decode, make_source, parse_json
 from .tomlfile import parse_toml
@@ -50,7 +51,8 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
         if "{name}" not in pattern:
             continue
         regex = re.compile(
-            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part) for part in re.split(r"(\{name\})", pattern))
+            "".join("(?P<name>[^/]+)" if part == "{name}" else _glob_regex(part)
+                    for part in re.split(r"(\{name\})", pattern))
         )
         rels, probs = configured_glob(files, pattern.replace("{name}", "*"), source,
                                       config.line("examples.patterns", pattern))
@@ -67,7 +69,8 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
         targets = [p for p in found if p in index and not index[p].shared]
         if not probs and not targets:
             problems.append(m.Problem(source, f"examples.map.{key}: matches no contract schema, so no example is "
-                                              "read for it", config.line("examples.map", key), field=f"examples.map.{key}"))
+                                              "read for it", config.line("examples.map", key),
+                                      field=f"examples.map.{key}"))
         for glob in globs:
             rels, probs = configured_glob(files, glob, source, config.line("examples.map", key, glob))
             problems.extend(probs)
@@ -97,9 +100,9 @@ def parse_example(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
         source = replace(got.source, lines={tuple(map(str, k)): v for k, v in got.lines.items()})
         return _checked(source, got.value, max_nesting, "YAML")
     if lower.endswith(TOML_SUFFIXES):
-        text, problem = decode(path, data)
-        if problem:
-            return Parsed(None, None, (problem,))
+        text = decode(path, data)
+        if isinstance(text, m.Problem):
+            return Parsed(None, None, (text,))
         value, lines, problems = parse_toml(path, text)
         source = replace(make_source(path, text), lines=lines)
         if problems:
@@ -123,9 +126,9 @@ def _checked(source: m.Source, value: Any, max_nesting: int, kind: str) -> Parse
     return Parsed(source, value, ())
 
 
-def _deep_path(value: Any, limit: int) -> tuple | None:
+def _deep_path(value: Any, limit: int) -> Tokens | None:
     """Path of a container nested deeper than `limit` (the root counts as 1), or None."""
-    stack: list[tuple[Any, tuple]] = [(value, ())]
+    stack: list[tuple[Any, Tokens]] = [(value, ())]
     while stack:
         node, path = stack.pop()
         if len(path) + 1 > limit:
@@ -137,9 +140,9 @@ def _deep_path(value: Any, limit: int) -> tuple | None:
     return None
 
 
-def _non_finite(value: Any) -> tuple | None:
+def _non_finite(value: Any) -> Tokens | None:
     """Path of the first NaN/infinite float, or None."""
-    stack: list[tuple[Any, tuple]] = [(value, ())]
+    stack: list[tuple[Any, Tokens]] = [(value, ())]
     while stack:
         node, path = stack.pop()
         if isinstance(node, float) and not math.isfinite(node):

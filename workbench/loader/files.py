@@ -23,10 +23,14 @@ import fnmatch
 import os
 import re
 import stat
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from ..model import Problem
+from ..model import Problem, Workspace
+
+# what `_entries` matches names with: one exact name, a predicate (a compiled glob's `match`), or None for all
+NameMatch = str | Callable[[str], object] | None
 
 DEFAULT_MAX_FILE_BYTES = 20_000_000
 _MAGIC = re.compile(r"[*?\[]")
@@ -62,7 +66,7 @@ class Files:
         object.__setattr__(self, "root", Path(os.path.realpath(self.root)))
 
     @classmethod
-    def of(cls, ws) -> "Files":
+    def of(cls, ws: Workspace) -> Files:
         """The contained reader of a loaded `Workspace` (its root and size cap)."""
         return cls(ws.root, ws.config.max_file_bytes)
 
@@ -156,7 +160,8 @@ class Files:
             problems.update(((p.path, p.message), p) for p in probs)
         return sorted(found), [problems[k] for k in sorted(problems)]
 
-    def _walk(self, rel: str, real: Path, parts: list[str], found: set, problems: dict, seen: set) -> None:
+    def _walk(self, rel: str, real: Path, parts: list[str], found: set[str], problems: dict[str, Problem],
+              seen: set[tuple[str, int]]) -> None:
         if not parts:
             return
         head, rest = parts[0], parts[1:]
@@ -166,20 +171,21 @@ class Files:
                 return
             seen.add(key)
             self._walk(rel, real, rest, found, problems, seen)  # zero folders
-            for name, sub_rel, sub_real, mode in self._entries(rel, real, None, problems, report=False):
+            for _name, sub_rel, sub_real, mode in self._entries(rel, real, None, problems, report=False):
                 if stat.S_ISDIR(mode):
                     self._walk(sub_rel, sub_real, parts, found, problems, seen)
             return
         matcher = None if not _MAGIC.search(head) else re.compile(fnmatch.translate(head)).match
-        for name, sub_rel, sub_real, mode in self._entries(rel, real, head if matcher is None else matcher,
-                                                           problems, report=True, last=not rest):
+        for _name, sub_rel, sub_real, mode in self._entries(rel, real, head if matcher is None else matcher,
+                                                            problems, report=True, last=not rest):
             if rest:
                 if stat.S_ISDIR(mode):
                     self._walk(sub_rel, sub_real, rest, found, problems, seen)
             elif stat.S_ISREG(mode):
                 found.add(sub_rel)
 
-    def _entries(self, rel: str, real: Path, match, problems: dict, report: bool, last: bool = False):
+    def _entries(self, rel: str, real: Path, match: NameMatch, problems: dict[str, Problem], report: bool,
+                 last: bool = False) -> Iterator[tuple[str, str, Path, int]]:
         """(name, rel, real, mode) of the entries of a folder matching `match` (a name, a regex
         match function, or None for all), links resolved and contained."""
         if isinstance(match, str):
@@ -204,7 +210,8 @@ class Files:
                 sub_real = Path(os.path.realpath(path))
                 if not sub_real.is_relative_to(self.root):
                     if report:
-                        problems[sub_rel] = Problem(sub_rel, "a symbolic link to outside the workspace root: not followed")
+                        problems[sub_rel] = Problem(sub_rel,
+                                                    "a symbolic link to outside the workspace root: not followed")
                     continue
                 try:
                     mode = os.stat(sub_real).st_mode

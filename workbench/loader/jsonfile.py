@@ -30,14 +30,14 @@ class Parsed:
         return self.source is not None and not any(p.kind == "fatal" for p in self.problems)
 
 
-def decode(path: str, data: bytes) -> tuple[str | None, Problem | None]:
+def decode(path: str, data: bytes) -> str | Problem:
     """UTF-8 text, or a problem naming the line of the first bad byte."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        return None, Problem(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
-    return text.removeprefix("\ufeff"), None
+        return Problem(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})", line)
+    return text.removeprefix("\ufeff")
 
 
 def make_source(path: str, text: str) -> Source:
@@ -84,9 +84,9 @@ def _literal_line(text: str) -> int | None:
 
 def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     """Parse bytes as JSON; every failure is a `Problem` with path and line."""
-    text, problem = decode(path, data)
-    if problem:
-        return Parsed(None, None, (problem,))
+    text = decode(path, data)
+    if isinstance(text, Problem):
+        return Parsed(None, None, (text,))
     source = make_source(path, text)
     try:
         value = json.loads(text, object_pairs_hook=_pairs_no_dupes, parse_constant=_no_constant)

@@ -37,7 +37,8 @@ _ARRAY_TABLE = re.compile(rf"[ \t]*\[\[[ \t]*({_DOTTED})[ \t]*\]\]")
 _TABLE = re.compile(rf"[ \t]*\[[ \t]*({_DOTTED})[ \t]*\]")
 _KEYVAL = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=")
 # tomllib takes quadratic time in the parts of a dotted key: a longer chain is refused before parsing
-_CHAIN = re.compile(rf"(?:{_BARE}|{_BASIC}|{_LITERAL})(?:[ \t]*\.[ \t]*(?:{_BARE}|{_BASIC}|{_LITERAL})){{{MAX_BRACKET_DEPTH},}}")
+_ONE_PART = rf"(?:{_BARE}|{_BASIC}|{_LITERAL})"
+_CHAIN = re.compile(rf"{_ONE_PART}(?:[ \t]*\.[ \t]*{_ONE_PART}){{{MAX_BRACKET_DEPTH},}}")
 _AT = re.compile(r"\s*\(at line (\d+), column \d+\)|\s*\(at end of document\)")
 _BRACKET = re.compile(r"[\[\]{}]")
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from ..jsontext import Tokens
 from ..model import Problem, Source
 from .jsonfile import decode, make_source
 
@@ -34,10 +35,10 @@ _scalars = yaml.SafeLoader("")  # its constructor turns resolved scalar nodes in
 class ParsedYaml:
     source: Source | None
     value: Any
-    lines: dict[tuple, int] = field(default_factory=dict)
+    lines: dict[Tokens, int] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
 
-    def line(self, path: tuple = ()) -> int | None:
+    def line(self, path: Tokens = ()) -> int | None:
         """Line of the nearest existing field on `path` (1-based)."""
         path = tuple(path)
         while path not in self.lines and path:
@@ -51,7 +52,7 @@ class _Reject(Exception):
         self.line = line
 
 
-def _plain(node: Any, path: tuple, lines: dict, budget: list[int]) -> Any:
+def _plain(node: Any, path: Tokens, lines: dict[Tokens, int], budget: list[int]) -> Any:
     """Convert a composed node to JSON-like data, recording the line of each field."""
     line = node.start_mark.line + 1
     lines[path] = line
@@ -84,9 +85,9 @@ def _plain(node: Any, path: tuple, lines: dict, budget: list[int]) -> Any:
 
 def parse_yaml(path: str, data: bytes) -> ParsedYaml:
     """Parse bytes as YAML into plain data with field lines; problems as data."""
-    text, problem = decode(path, data)
-    if problem:
-        return ParsedYaml(None, None, problems=(problem,))
+    text = decode(path, data)
+    if isinstance(text, Problem):
+        return ParsedYaml(None, None, problems=(text,))
     source = make_source(path, text)
     deep = _flow_too_deep(text)
     if deep:
@@ -104,7 +105,7 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
         return ParsedYaml(source, None, problems=(Problem(path, f"malformed YAML: {exc.__class__.__name__}", None),))
     if root is None:
         return ParsedYaml(source, None, {(): 1})
-    lines: dict[tuple, int] = {}
+    lines: dict[Tokens, int] = {}
     try:
         value = _plain(root, (), lines, [MAX_NODES])
     except _Reject as exc:

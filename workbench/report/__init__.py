@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Callable
+from typing import TypeVar
 
 from ..engine import CheckResult
+
+Render = Callable[[CheckResult], str]
+R = TypeVar("R", bound=Render)
 
 
 @dataclass(frozen=True)
 class Reporter:
     name: str
-    render: Callable[[CheckResult], str]
+    render: Render
     is_json: bool = False  # ASCII-escaped on a stream that is not UTF-8
     order: int = 50  # position in `--format`'s choices (text first)
 
@@ -30,8 +34,8 @@ class Reporter:
 _REPORTERS: dict[str, Reporter] = {}
 
 
-def reporter(name: str, *, is_json: bool = False, order: int = 50) -> Callable:
-    def register(fn: Callable[[CheckResult], str]) -> Callable[[CheckResult], str]:
+def reporter(name: str, *, is_json: bool = False, order: int = 50) -> Callable[[R], R]:
+    def register(fn: R) -> R:
         _REPORTERS[name] = Reporter(name, fn, is_json, order)
         return fn
 

@@ -22,8 +22,8 @@ def render_diff(verdicts: list[Verdict], label: str, fmt: str = "text") -> str:
         return sanitize.dumps(doc, indent=2, sort_keys=True) + "\n"
     lines = [f"against {sanitize.text(label)}: {len(verdicts)} change(s), {breaking} breaking under the policy"]
     for path, group in groupby(verdicts, key=lambda v: v.change.schema):
-        group = list(group)
-        lines.append(f"{sanitize.text(path)}  ({sanitize.text(group[0].policy.label)})")
+        changes = list(group)
+        lines.append(f"{sanitize.text(path)}  ({sanitize.text(changes[0].policy.label)})")
         lines.extend(f"  {'BREAKING' if v.breaking else 'ok      '}  {sanitize.text_block(v.describe())}"
-                     for v in group)
+                     for v in changes)
     return "\n".join(lines) + "\n"

@@ -67,7 +67,7 @@ _NON_ASCII = re.compile("[^\x00-\x7f]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
-def _escape(match: re.Match) -> str:
+def _escape(match: re.Match[str]) -> str:
     ch = match.group()
     if ch in _NAMED:
         return _NAMED[ch]
@@ -99,8 +99,8 @@ def text_block(value: Any, indent: str = CONTINUATION) -> str:
 
 
 def _gh_escape(value: Any) -> str:
-    value = _UNSAFE_KEEP_CRLF.sub(_escape, str(value))
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = _UNSAFE_KEEP_CRLF.sub(_escape, str(value))
+    return escaped.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def gh_data(value: Any) -> str:
@@ -133,7 +133,7 @@ def dumps(value: Any, **kwargs: Any) -> str:
 
 def ascii_json(out: str) -> str:
     """JSON text from `dumps` with every non-ASCII character escaped (for a stream that is not UTF-8)."""
-    def esc(match: re.Match) -> str:
+    def esc(match: re.Match[str]) -> str:
         code = ord(match.group())
         if code < 0x10000:
             return f"\\u{code:04x}"

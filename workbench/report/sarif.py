@@ -5,6 +5,7 @@ Locations are percent-encoded relative URI references (`sanitize.uri`) against `
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..engine import CheckResult
@@ -15,24 +16,24 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def artifact_location(path: str) -> dict:
+def artifact_location(path: str) -> dict[str, str]:
     """A relative path as a percent-encoded URI reference against ROOT; an absolute one as a file URI."""
     if path.startswith("/"):
         return {"uri": Path(path).as_uri()}
     return {"uri": sanitize.uri(path), "uriBaseId": "ROOT"}
 
 
-def _location(loc: Location) -> dict:
-    physical: dict = {"artifactLocation": artifact_location(loc.file)}
+def _location(loc: Location) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(loc.file)}
     if loc.line:
         physical["region"] = {"startLine": loc.line}
-    out: dict = {"physicalLocation": physical}
+    out: dict[str, Any] = {"physicalLocation": physical}
     if loc.pointer:
         out["logicalLocations"] = [{"fullyQualifiedName": loc.pointer, "kind": "member"}]
     return out
 
 
-def sarif_log(result: CheckResult) -> dict:
+def sarif_log(result: CheckResult) -> dict[str, Any]:
     """The log as plain data; strings are made JSON-safe by `sanitize.dumps` in `render_sarif`."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {r.id: i for i, r in enumerate(rules)}
@@ -52,10 +53,10 @@ def sarif_log(result: CheckResult) -> dict:
             for r in rules
         ],
     }
-    results = []
+    results: list[dict[str, Any]] = []
     has_baseline = any(f.baselined for f in result.findings)
     for f in result.findings:
-        res = {
+        res: dict[str, Any] = {
             "ruleId": f.rule,
             "level": LEVEL[f.severity],
             "message": {"text": f.text()},

@@ -56,6 +56,9 @@ def print_text(result: CheckResult, console: Console) -> None:
 @reporter("text", order=0)
 def render_text(result: CheckResult, stream: TextIO | None = None) -> str:
     """The text report; written to `stream` (coloured when it is a terminal) when given, else returned plain."""
-    out = stream if stream is not None else io.StringIO()
+    if stream is not None:
+        print_text(result, console_for(stream))
+        return ""
+    out = io.StringIO()
     print_text(result, console_for(out))
-    return "" if stream is not None else out.getvalue()
+    return out.getvalue()

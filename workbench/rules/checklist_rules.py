@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from .registry import POST, Hit, rule
+from collections.abc import Iterator
+
+from .registry import POST, Hit, RuleContext, rule
 
 CHECKLIST = "decisions/checklist.yaml"
 
 
 @rule("G007", "checklist-evidence-missing", "governance", "error")
-def checklist_evidence_missing(ctx):
+def checklist_evidence_missing(ctx: RuleContext) -> Iterator[Hit]:
     """A checklist item is ticked done (`done: true`) but an `evidence` path it cites
     does not exist in the root (or points outside it): the tick claims file-backed
     evidence that is not there."""
@@ -21,7 +23,7 @@ def checklist_evidence_missing(ctx):
 
 
 @rule("G008", "checklist-tick-contradicted", "governance", "error", stage=POST)
-def checklist_tick_contradicted(ctx):
+def checklist_tick_contradicted(ctx: RuleContext) -> Iterator[Hit]:
     """A manual tick disagrees with the status derived from the workspace: `done: true`
     while the derivation (the item's `derive`) says open, or `done: false` while it
     says done. The message names the evidence the derivation looked at; fix the

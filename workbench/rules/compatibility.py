@@ -10,12 +10,14 @@ old schema, strict consumers are safe), `full` (neither), `none`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, classify
 from ..config import COMPAT_MODES
 from ..model import Family, Workspace
-from .registry import Hit, rule
+from .registry import Hit, RuleContext, rule
 
 BREAKING = {"backward": {NARROWED, BOTH}, "forward": {WIDENED, BOTH}, "full": {NARROWED, WIDENED, BOTH},
             "none": set()}
@@ -116,7 +118,7 @@ class Verdict:
                 impact = f"allowed: {impact}"
         return f"{c.kind} at {c.pointer or '/'}: {c.old} -> {c.new}; {c.reason}; {impact} ({p.label})"
 
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         c = self.change
         return {"change": c.kind, "pointer": c.pointer, "old": c.old, "new": c.new, "breaks": self.breaks,
                 "effect": self.policy.effect(c), "mode": self.policy.mode, "breaking": self.breaking,
@@ -125,7 +127,7 @@ class Verdict:
 
 def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
     """Every change of `ws` against `baseline`, judged under each schema's policy (deterministic order)."""
-    out = []
+    out: list[Verdict] = []
     for c in classify(baseline, ws):
         fam = ws.family_of(c.schema) or baseline.family_of(c.schema)
         out.append(Verdict(c, policy_of(ws, fam), fam))
@@ -134,7 +136,7 @@ def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
 
 @rule("C001", "incompatible-change", "compatibility", "error", needs_baseline=True,
       details=("Change kinds (old -> new):",) + tuple(f"  {kind}: {example}" for kind, example in KINDS.items()))
-def incompatible_change(ctx):
+def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     """A schema changed against the baseline given with `--against REF|DIR` (a git
     ref, read with `git archive` without touching the work tree, or a folder).
     Each change is judged by the set of documents the schema accepts: narrowed
@@ -154,6 +156,8 @@ def incompatible_change(ctx):
     the finding says which reading was applied. JSON `data` and SARIF
     `properties` carry change, pointer, old, new, breaks and mode."""
     ws, base = ctx.ws, ctx.baseline
+    if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
+        return
     label = f" (against {ctx.baseline_label})" if ctx.baseline_label else ""
     for v in judge(ws, base):
         c = v.change

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 
 from ..policy import is_generated
-from .registry import POST, Hit, rule
+from .registry import POST, Hit, RuleContext, rule
 
 EXCERPT_LINES = 10  # changed lines shown in the message
 EXCERPT_WIDTH = 160  # characters shown of each changed line, around where it changed
@@ -29,7 +30,7 @@ def diff_excerpt(old: list[str], new: list[str], limit: int = EXCERPT_LINES) -> 
 
 
 def _common_prefix(a: str, b: str) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
@@ -40,7 +41,7 @@ def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
 
 
 @rule("E001", "export-stale", "export", "error", stage=POST)
-def export_stale(ctx):
+def export_stale(ctx: RuleContext) -> Iterator[Hit]:
     """A generated document in the export folder (`export.out` in decisions/workspace.yaml,
     default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would
     write from the current ssot/ and decisions/, or is missing. The documents are
@@ -68,9 +69,9 @@ def export_stale(ctx):
             yield Hit(f"cannot read the committed document: {doc.error}", rel, doc.line, (name,))
             continue
         if not is_generated(doc.text):
-            yield Hit(f"hand-written document at the export path: not judged and never replaced by "
-                      f"`workbench export`; export elsewhere (`--out DIR`, or `export.out` in "
-                      f"decisions/workspace.yaml) or replace it with `workbench export --force`", rel, 1, (name,),
+            yield Hit("hand-written document at the export path: not judged and never replaced by "
+                      "`workbench export`; export elsewhere (`--out DIR`, or `export.out` in "
+                      "decisions/workspace.yaml) or replace it with `workbench export --force`", rel, 1, (name,),
                       "info")
             continue
         if doc.text == text:

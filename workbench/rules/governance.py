@@ -7,11 +7,13 @@ The predicates the checklist shares (`missing_fields`, `new_family_gaps`,
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
+from ..jsontext import Tokens
 from ..model import Family, SchemaDoc
 from ..policy import find_cycles, missing_fields, new_family_gaps
-from .registry import FINAL, Hit, all_rules, rule
+from .registry import FINAL, Hit, RuleContext, all_rules, rule
 
 WORK_PACKAGES = "decisions/work_packages.yaml"
 BASELINE = "decisions/baseline.yaml"
@@ -29,7 +31,7 @@ def _family_line(fam: Family, key: str) -> int | None:
 
 
 @rule("G001", "schema-without-family", "governance", "warning")
-def schema_without_family(ctx):
+def schema_without_family(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema belongs to no family in `decisions/families/`, so nobody has
     decided whether the gateway reuses, extends or replaces it, and the reuse matrix
     is incomplete. Add it to a family's `schemas` (`workbench init` writes a start).
@@ -44,7 +46,7 @@ def schema_without_family(ctx):
 
 
 @rule("G002", "family-incomplete", "governance", "error")
-def family_incomplete(ctx):
+def family_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     """A family record lacks an owner (who approves changes), a stability tier (the
     compatibility promise) or a reuse/extend/new decision, or uses an intent class or
     stability tier outside the vocabularies of `decisions/workspace.yaml`. These are
@@ -63,7 +65,7 @@ def family_incomplete(ctx):
 
 
 @rule("G003", "new-without-rationale", "governance", "error")
-def new_without_rationale(ctx):
+def new_without_rationale(ctx: RuleContext) -> Iterator[Hit]:
     """A family decided as `new` must justify not reusing: `alternatives_considered`
     lists the existing families that were evaluated (each must exist), the
     `rationale` names at least one of them and says why it could not be reused or
@@ -75,7 +77,7 @@ def new_without_rationale(ctx):
 
 
 @rule("G004", "family-without-version-policy", "governance", "warning")
-def family_without_version_policy(ctx):
+def family_without_version_policy(ctx: RuleContext) -> Iterator[Hit]:
     """A family has no `version_policy` (how its schemas may change and how versions
     are cut) or no `wire_mapping` (its proto/openapi representation, or `none` with a
     reason). Without both, the M2 wire freeze has nothing to hold the family to.
@@ -86,7 +88,7 @@ def family_without_version_policy(ctx):
 
 
 @rule("G005", "delta-incomplete", "governance", "error")
-def delta_incomplete(ctx):
+def delta_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     """A delta register entry lacks an authority owner, a compatibility rule or
     downstream consumers (the delta register requires all three for every delta), or names a
     family (as `family` or in `upstream_candidates`) that does not exist."""
@@ -103,7 +105,7 @@ def delta_incomplete(ctx):
 
 
 @rule("G006", "work-package-graph", "governance", "error")
-def work_package_graph(ctx):
+def work_package_graph(ctx: RuleContext) -> Iterator[Hit]:
     """The work package graph in `decisions/work_packages.yaml` is broken: a
     `depends_on` cycle (no package in it can ever start), or a `depends_on`,
     `enables` or handoff `consumes` entry naming a work package that does not exist.
@@ -113,7 +115,8 @@ def work_package_graph(ctx):
     or the other way round) is a warning."""
     wps = {p.id: p for p in ctx.ws.decisions.work_packages}
     for cycle in find_cycles({p.id: tuple(d for d in p.depends_on if d in wps) for p in wps.values()}):
-        yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line, tuple(cycle))
+        yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line,
+                  tuple(cycle))
     for p in wps.values():
         for key, ref in [("depends_on", d) for d in p.depends_on] + [("enables", e) for e in p.enables]:
             if _WP_ID.match(ref) and ref not in wps:
@@ -129,7 +132,8 @@ def work_package_graph(ctx):
     for h in ctx.ws.decisions.handoff:
         for ref in h.consumes:
             if ref not in wps:
-                yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line, (h.issue, ref))
+                yield Hit(f"handoff {h.issue} consumes unknown work package {ref}", WORK_PACKAGES, h.line,
+                          (h.issue, ref))
     plan = ctx.ws.decisions.plan
     cited = [("identifier_mapping_package", "identifier_mapping_package", plan.identifier_mapping_package)] + [
         (f"documents.{name}.work_packages.{i}", f"work_packages of {name}", ref)
@@ -141,7 +145,7 @@ def work_package_graph(ctx):
 
 
 @rule("G009", "gate-unknown-rule", "governance", "error")
-def gate_unknown_rule(ctx):
+def gate_unknown_rule(ctx: RuleContext) -> Iterator[Hit]:
     """A CI gate in `decisions/gates.yaml` lists a rule ID in `enforced_by` that no
     registered workbench rule has (see `workbench rules`): the gate claims an
     enforcement that does not run."""
@@ -153,11 +157,12 @@ def gate_unknown_rule(ctx):
                           GATES, gate.line, (gate.id, rule_id))
 
 
-def _enum_at(ctx, schema: SchemaDoc | None, *keys: str) -> list | None:
+def _enum_at(ctx: RuleContext, schema: SchemaDoc | None, *keys: str) -> list[Any] | None:
     """The `enum` of the subschema at `keys` (following `$ref`s), or None."""
     if schema is None:
         return None
-    uri, node = schema.uri, schema.body
+    uri = schema.uri
+    node: Any = schema.body
     for key in keys:
         uri, node = ctx.refs.deref(uri, node)
         node = node.get(key) if isinstance(node, dict) else None
@@ -166,7 +171,7 @@ def _enum_at(ctx, schema: SchemaDoc | None, *keys: str) -> list | None:
     return enum if isinstance(enum, list) else None
 
 
-def _catalog_refs(ctx, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[tuple]:
+def _catalog_refs(ctx: RuleContext, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[Tokens]:
     """Pointers in the rpc error schema whose `$ref` lands in the reason catalog."""
     for ptr, ref, base, _ in ctx.refs.refs_of(rpc):
         target = ctx.refs.resolve(base, ref)
@@ -175,7 +180,7 @@ def _catalog_refs(ctx, rpc: SchemaDoc, catalog: SchemaDoc) -> Iterator[tuple]:
 
 
 @rule("G010", "reason-code-unmapped", "governance", "error")
-def reason_code_unmapped(ctx):
+def reason_code_unmapped(ctx: RuleContext) -> Iterator[Hit]:
     """Policy reason codes must not leak into the gateway as rpc errors unmapped
     (an overlap risk): when the rpc error schema refers to the reason catalog,
     `decisions/error_mapping.yaml` must exist; every code of the catalog's
@@ -214,7 +219,7 @@ def reason_code_unmapped(ctx):
 
 
 @rule("G011", "family-guess", "governance", "info")
-def family_guess(ctx):
+def family_guess(ctx: RuleContext) -> Iterator[Hit]:
     """The family record was written by `workbench init` (`guess: true`): its
     classification, owner and decision are a starting point inferred from file names,
     not an architect's decision. Review it, fill in what it lacks (the message lists
@@ -228,7 +233,7 @@ def family_guess(ctx):
 
 
 @rule("G012", "waiver-expired", "governance", "warning")
-def waiver_expired(ctx):
+def waiver_expired(ctx: RuleContext) -> Iterator[Hit]:
     """A waiver's `expires` date has passed: it no longer applies, so the finding it
     explained is back at its own severity. Renew the waiver with a new date and
     reason, or fix what it explained. (Dates compare with today's, or with
@@ -240,7 +245,7 @@ def waiver_expired(ctx):
 
 
 @rule("G013", "baseline-entry-gone", "governance", "info", stage=FINAL)
-def baseline_entry_gone(ctx):
+def baseline_entry_gone(ctx: RuleContext) -> Iterator[Hit]:
     """An entry of `decisions/baseline.yaml` matches no finding any more: what it
     accepted was fixed (or its rule, subjects or pointer changed). Run
     `workbench baseline` to rewrite the file without it, so the baseline only

@@ -7,10 +7,10 @@ are only parsed here, never imported or executed.
 from __future__ import annotations
 
 import ast
-from typing import Iterator
+from collections.abc import Iterator
 
 from ..model import InvocationPolicy, TextFile, Workspace
-from .registry import Hit, rule
+from .registry import Hit, RuleContext, rule
 
 DYNAMIC_IMPORTS = ("__import__", "importlib.import_module")
 
@@ -63,6 +63,8 @@ def violations_in(tree: ast.AST, policy: InvocationPolicy) -> Iterator[tuple[int
     """(line, message, forbidden entry) for each forbidden import or call in a parsed file."""
     names = _bindings(tree)
     for node in ast.walk(tree):
+        if not isinstance(node, (ast.stmt, ast.expr)):  # imports and calls are statements and expressions
+            continue
         matched: dict[str, str] = {}  # forbidden entry -> first module of the statement matching it
         for module in _imported_modules(node, names):
             entry = _forbidden(module, policy.forbidden_imports)
@@ -104,7 +106,7 @@ def scan(ws: Workspace) -> Iterator[Hit]:
 
 
 @rule("I001", "thin-client-violation", "invocation", "error")
-def thin_client_violation(ctx):
+def thin_client_violation(ctx: RuleContext) -> Iterator[Hit]:
     """Client code matched by `scan` in `decisions/invocation.yaml` imports a forbidden
     module (or a submodule of it, e.g. `tools.orchestrator.x`) or calls a forbidden
     function (`subprocess.run`, also through `import subprocess as sp` or

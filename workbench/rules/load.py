@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .registry import Hit, rule
+from collections.abc import Iterator
+
+from .registry import Hit, RuleContext, rule
 
 
 @rule("L001", "load-problem", "load", "error")
-def load_problem(ctx):
+def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     """A file could not be read or understood: malformed JSON or YAML, bytes that
     are not UTF-8, a schema that is not an object, nesting too deep, duplicate keys,
     a decisions file that breaks its schema, or a decision naming a schema that does

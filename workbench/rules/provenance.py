@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urldefrag
 
-from ..jsontext import split_pointer
+from ..jsontext import Tokens, split_pointer
 from ..model import Provenance, SchemaDoc
 from ..schema.nodes import walk
 from ..schema.uri import pointer_str
-from .registry import Hit, rule
+from .registry import Hit, RuleContext, rule
 
 
-def _at_pointer(ctx, schema: SchemaDoc, tokens: tuple[str, ...]) -> Any:
+def _at_pointer(ctx: RuleContext, schema: SchemaDoc, tokens: tuple[str, ...]) -> Any:
     """The subschema at `tokens` inside `schema`, following `$ref`s on the way (None if absent)."""
-    uri, node = ctx.refs.base_of(schema), schema.body
+    uri = ctx.refs.base_of(schema)
+    node: Any = schema.body
     for token in tokens:
         uri, node = ctx.refs.deref(uri, node)
         if isinstance(node, dict):
@@ -26,7 +28,7 @@ def _at_pointer(ctx, schema: SchemaDoc, tokens: tuple[str, ...]) -> Any:
     return ctx.refs.deref(uri, node)[1]
 
 
-def canonical_record_hits(ctx) -> Iterator[Hit]:
+def canonical_record_hits(ctx: RuleContext) -> Iterator[Hit]:
     """P001's findings; the checklist's provenance_frozen is done when there are none."""
     policy: Provenance | None = ctx.ws.decisions.provenance
     if policy is None:
@@ -42,8 +44,8 @@ def canonical_record_hits(ctx) -> Iterator[Hit]:
         yield Hit(f"pointer {policy.pointer or '(empty)'} does not lead to an object schema in {schema.path}",
                   policy.path, policy.lines.get("pointer") or 1, (schema.name, policy.pointer))
         return
-    props = record.get("properties") if isinstance(record.get("properties"), dict) else {}
-    required = record.get("required") if isinstance(record.get("required"), list) else []
+    props: dict[str, Any] = p if isinstance(p := record.get("properties"), dict) else {}
+    required: list[Any] = r if isinstance(r := record.get("required"), list) else []
     for name in policy.fields:
         if name not in props:
             what, where = "is not defined", tokens + ("properties",)
@@ -55,7 +57,7 @@ def canonical_record_hits(ctx) -> Iterator[Hit]:
                   schema.path, None, (schema.name, name), pointer=pointer_str(where))
 
 
-def iter_properties(body: Any) -> Iterator[tuple[tuple, str, Any]]:
+def iter_properties(body: Any) -> Iterator[tuple[Tokens, str, Any]]:
     """(pointer of the `properties` object, property name, its subschema) anywhere in a schema."""
     for ptr, node, _ in walk(body):
         props = node.get("properties")
@@ -63,7 +65,7 @@ def iter_properties(body: Any) -> Iterator[tuple[tuple, str, Any]]:
             yield from ((ptr + ("properties",), name, sub) for name, sub in props.items())
 
 
-def _refers_to_record(ctx, schema: SchemaDoc, sub: Any, record_uri: str, pointer: str) -> bool:
+def _refers_to_record(ctx: RuleContext, schema: SchemaDoc, sub: Any, record_uri: str, pointer: str) -> bool:
     """Whether `sub` is a `$ref` into the canonical record (which is reuse, not a redefinition)."""
     ref = sub.get("$ref") if isinstance(sub, dict) else None
     if not isinstance(ref, str):
@@ -74,7 +76,7 @@ def _refers_to_record(ctx, schema: SchemaDoc, sub: Any, record_uri: str, pointer
 
 
 @rule("P001", "provenance-field-missing", "provenance", "error")
-def provenance_field_missing(ctx):
+def provenance_field_missing(ctx: RuleContext) -> Iterator[Hit]:
     """A field frozen in `decisions/provenance.yaml` is not defined under the canonical
     record's `pointer` (e.g. `run.manifest` `/properties/provenance`), or is defined
     but not listed in that object's `required`, so a run record may omit it. A
@@ -83,7 +85,7 @@ def provenance_field_missing(ctx):
 
 
 @rule("P002", "provenance-field-redefined", "provenance", "error")
-def provenance_field_redefined(ctx):
+def provenance_field_redefined(ctx: RuleContext) -> Iterator[Hit]:
     """A schema defines a frozen provenance field (`commit_sha`, `input_hash`, ...) as a
     property of its own, outside the canonical record: a second, drifting definition
     of provenance (an overlap risk). Refer to the canonical record instead (a `$ref` to

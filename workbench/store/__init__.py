@@ -6,9 +6,11 @@
 `writer.py` replaces files atomically (also for `workbench export`),
 `roundtrip.py` reads and saves records with ruamel (comments, order and quoting
 kept; a stale save is a `Conflict`), `style.py` styles new values like the file,
-`edits.py` holds the edit models (family form, checklist ticks), `baseline.py` writes decisions/baseline.yaml. No Textual here.
+`edits.py` holds the edit models (family form, checklist ticks), `baseline.py` writes
+decisions/baseline.yaml. No Textual here.
 """
 
+from ..errors import StoreError
 from .edits import (
     FAMILY_LIST_FIELDS,
     FAMILY_TEXT_FIELDS,
@@ -35,7 +37,6 @@ from .roundtrip import (
 from .writer import (
     TEMP_PREFIX,
     TEMP_SUFFIX,
-    StoreError,
     atomic_write,
     clean_stale_temps,
     contained,
@@ -46,6 +47,7 @@ from .writer import (
 __all__ = [
     "ABSENT", "DELETE", "FAMILY_LIST_FIELDS", "FAMILY_TEXT_FIELDS", "TEMP_PREFIX", "TEMP_SUFFIX",
     "Conflict", "FamilyEdit", "Placed", "Record", "StoreError",
-    "atomic_write", "clean_stale_temps", "edited_family", "contained", "fingerprint", "locked", "missing_evidence", "new_file_mode", "read_record", "root_of", "save_record", "split_list",
+    "atomic_write", "clean_stale_temps", "edited_family", "contained", "fingerprint", "locked", "missing_evidence",
+    "new_file_mode", "read_record", "root_of", "save_record", "split_list",
     "tick_checklist_item", "to_plain", "unified_diff", "validate_family_edit",
 ]

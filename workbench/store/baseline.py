@@ -8,10 +8,11 @@ Written through `save_record`, so comments a user adds to the file survive.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from ..findings import Finding
+from ..findings import Finding, Fingerprint
 from .roundtrip import read_record, save_record
 
 BASELINE = "decisions/baseline.yaml"
@@ -22,7 +23,7 @@ def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
     """The entries that accept every warning and error of `findings`."""
     kept = [f for f in findings if f.severity != "info"]
     counts = Counter(f.fingerprint for f in kept)
-    first: dict[tuple, Finding] = {}
+    first: dict[Fingerprint, Finding] = {}
     for f in sorted(kept, key=Finding.sort_key):
         first.setdefault(f.fingerprint, f)
     out = []

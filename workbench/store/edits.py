@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from ..errors import StoreError
 from ..loader.files import Files
 from ..policy import new_family_gaps
 from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
-from .writer import StoreError
 
 FAMILY_TEXT_FIELDS = (
     "intent_class", "owner", "stability_tier", "decision", "rationale", "current_usage",
@@ -38,7 +39,7 @@ class FamilyEdit:
     downstream_consumers: tuple[str, ...] = ()
 
     @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> "FamilyEdit":
+    def from_data(cls, data: Mapping[str, Any]) -> FamilyEdit:
         def text(key: str) -> str:
             value = data.get(key)
             return " ".join(value.split()) if isinstance(value, str) and "\n" not in value.strip() else (
@@ -48,7 +49,8 @@ class FamilyEdit:
             value = data.get(key)
             return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
-        return cls(**{k: text(k) for k in FAMILY_TEXT_FIELDS}, **{k: items(k) for k in FAMILY_LIST_FIELDS})
+        fields: dict[str, Any] = {k: text(k) for k in FAMILY_TEXT_FIELDS} | {k: items(k) for k in FAMILY_LIST_FIELDS}
+        return cls(**fields)
 
     def values(self) -> dict[str, Any]:
         """Field -> value as written to YAML (None: absent)."""
@@ -140,7 +142,8 @@ def tick_checklist_item(
     path = Path(path)
     rec = _read(path)
     items = rec.data.get("items") if isinstance(rec.data, CommentedMap) else None
-    index = next((i for i, item in enumerate(items or []) if isinstance(item, Mapping) and item.get("id") == item_id), None)
+    index = next((i for i, item in enumerate(items or [])
+                  if isinstance(item, Mapping) and item.get("id") == item_id), None)
     if index is None:
         if rec.fingerprint != expected_fingerprint:
             raise Conflict(path, _BASE_TEXTS.get((str(path), expected_fingerprint), ""), rec.text, rec.fingerprint,
@@ -152,7 +155,7 @@ def tick_checklist_item(
     return save_record(path, _ordered_item_changes(rec, index, changes), expected_fingerprint)
 
 
-def _ordered_item_changes(rec: Record, index: int, changes: dict) -> dict:
+def _ordered_item_changes(rec: Record, index: int, changes: dict[Any, Any]) -> dict[Any, Any]:
     """New keys of a checklist item go in the documented order (id, text, derive, done, evidence)."""
     order = ("id", "text", "derive", "done", "evidence")
     return {key: value if value is DELETE else Placed(value, order) for key, value in changes.items()}

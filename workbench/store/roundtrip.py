@@ -19,17 +19,19 @@ import difflib
 import hashlib
 import io
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
-from .style import styled
+from ..errors import StoreError
 from ..loader.files import Files
-from .writer import StoreError, atomic_write, clean_stale_temps, contained, locked
+from .style import styled
+from .writer import atomic_write, clean_stale_temps, contained, locked
 
 ABSENT = ""  # fingerprint of a file that does not exist
 DELETE = None  # a change to None removes the key
@@ -167,7 +169,7 @@ def read_record(path: str | Path) -> Record:
 # ---------------------------------------------------------------- applying changes
 
 
-def _container(doc: Any, path: tuple) -> Any:
+def _container(doc: Any, path: tuple[Any, ...]) -> Any:
     node = doc
     for part in path:
         try:

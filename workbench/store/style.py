@@ -46,7 +46,7 @@ def _style_string(old: Any, new: str, key_col: int, key: str) -> Any:
         if pos is None:
             return DoubleQuotedScalarString(new)
         s = FoldedScalarString(new)
-        s.fold_pos = pos  # type: ignore[attr-defined]
+        s.fold_pos = pos
         return s
     return new
 
@@ -66,7 +66,7 @@ def _same_key_style(doc: Any, key: str) -> bool | None:
     return None
 
 
-def _style_list(old: Any, new: list, hint: bool | None = None) -> CommentedSeq:
+def _style_list(old: Any, new: list[Any], hint: bool | None = None) -> CommentedSeq:
     """A new list in the style of the old one; an empty `[]` (no recorded style) follows
     the same key elsewhere in the file (`hint`), else stays flow."""
     seq = CommentedSeq()
@@ -74,7 +74,8 @@ def _style_list(old: Any, new: list, hint: bool | None = None) -> CommentedSeq:
     if isinstance(old, CommentedSeq):
         flow = old.fa.flow_style() if (len(old) or hint is None) else hint
         seq.fa.set_block_style() if flow is False else seq.fa.set_flow_style()
-        quote = next((type(v) for v in old if isinstance(v, (DoubleQuotedScalarString, SingleQuotedScalarString))), None)
+        quoted = (DoubleQuotedScalarString, SingleQuotedScalarString)
+        quote = next((type(v) for v in old if isinstance(v, quoted)), None)
     else:
         seq.fa.set_block_style() if hint is False else seq.fa.set_flow_style()
     if new and all(isinstance(item, dict) for item in new):  # a list of records reads only in block style

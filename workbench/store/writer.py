@@ -21,12 +21,12 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
-from ..loader.files import Files
 from ..errors import StoreError
+from ..loader.files import Files
 
 try:
     import fcntl
