@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
 from ..analysis.refs import pointer_str
-from ..loader.jsonfile import pointer_line
+from ..analysis.walk import line_of
 from ..model import SchemaDoc, Workspace
 from .registry import Hit, rule
 
@@ -81,7 +81,7 @@ def _partitions(ws: Workspace, name: str, defs: list[Definition]) -> list[list[D
 
 
 def _line(d: Definition) -> int | None:
-    return pointer_line(d.schema.source.text, d.field.pointer)
+    return line_of(d.schema.source, d.field.pointer)
 
 
 @rule("R001", "field-drift", "drift", "warning")
