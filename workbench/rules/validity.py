@@ -132,6 +132,7 @@ def _reach(refs, docs) -> tuple[list[tuple[str, object]], bool, bool]:
 
 
 _FAILED = object()
+_REGISTRIES_KEPT = 32  # each holds its files' documents in Rust memory: keep only the recent ones
 
 
 def _shared_validator(refs, s, docs, registries: dict):
@@ -153,6 +154,8 @@ def _shared_validator(refs, s, docs, registries: dict):
                 registry = jsonschema_rs.Registry([(d.uri, d.body) for d in members] + metas)
             except Exception:
                 registry = _FAILED
+            if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
+                del registries[next(iter(registries))]
             registries[key] = registry
         if registry is _FAILED:
             return None
