@@ -1,7 +1,7 @@
 """Fast paths of the schema core give exactly what the plain paths give.
 
 Each speed-up (issue 11, `make bench`) keeps a slower, obviously-right path it
-must agree with: one line table per file vs `pointer_line`'s scan per place,
+must agree with: one scan per file for many places vs `pointer_line`'s scan per place,
 shared jsonschema-rs registries vs a registry per schema, the inlined reference
 walk vs `schema.nodes.walk`, the cursor in overlap's greedy matching vs a scan.
 """
@@ -17,7 +17,7 @@ import pytest
 
 from workbench.analysis import similarity
 from workbench.analysis.refs import RefIndex
-from workbench.analysis.walk import line_of
+from workbench.analysis.walk import lines_of
 from workbench.loader import load_workspace
 from workbench.loader.jsonfile import _scan, pointer_line
 from workbench.rules import validity
@@ -74,18 +74,17 @@ def real_ws(tmp_path_factory):
 
 # ---------------------------------------------------------------- one line table per file
 
-def test_line_of_matches_pointer_line(real_ws, adversarial_ws):
+def test_lines_of_matches_pointer_line(real_ws, adversarial_ws):
     rng = random.Random(1)
     for ws in (real_ws, adversarial_ws):
         for s in ws.schemas[:: 4 if ws is real_ws else 1]:  # pointer_line scans the file per call: a sample
             pointers = [ptr for kind, ptr, _ in _scan(s.source.text) if kind == "value"]
             sample = rng.sample(pointers, min(len(pointers), 12)) + [(), ("nope",)]
             sample += [ptr + ("missing", "deeper") for ptr in sample[:4]]  # nearest existing ancestor
+            got = lines_of(s.source, sample)
             for ptr in sample:
-                assert line_of(s.source, ptr) == pointer_line(s.source.text, ptr), (s.path, ptr)
-            assert line_of(s.source, "/" + "/".join(map(str, sample[0]))) == pointer_line(
-                s.source.text, "/" + "/".join(map(str, sample[0])))
-    assert line_of(None, ("a",)) is None
+                assert got[ptr] == pointer_line(s.source.text, ptr), (s.path, ptr)
+    assert lines_of(None, [("a",)]) == {("a",): None}
 
 
 # ---------------------------------------------------------------- example validation

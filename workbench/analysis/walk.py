@@ -11,7 +11,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any, Callable
 
 from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
-from ..loader.jsonfile import _scan, split_pointer
+from ..loader.jsonfile import _scan
 from .refs import absolute
 
 # every keyword holding subschemas in some dialect (the toolkit's `Dialect` has each dialect's own)
@@ -149,27 +149,24 @@ def _digest(node: Any, ptr: tuple, base_uri: str, least: int, on_properties, fou
     return out
 
 
-_LINES: dict[str, dict[tuple, int]] = {}  # content hash -> {pointer (str tokens): line of its value}
-
-
-def line_of(source, pointer: str | tuple) -> int | None:
-    """`loader.jsonfile.pointer_line(source.text, pointer)` (line where the value at a JSON
-    pointer starts, else its nearest existing ancestor's), from one scan per file content:
-    a rule reporting many places in one large file scans it once, not once per place."""
-    if source is None:
-        return None
-    table = _LINES.get(source.sha)
-    if table is None:
-        if len(_LINES) > 4096:
-            _LINES.clear()
-        table = {}
+def lines_of(source, pointers) -> dict[tuple, int | None]:
+    """`loader.jsonfile.pointer_line(source.text, p)` for every pointer `p` of `pointers` (the line
+    where the value at a JSON pointer starts, else its nearest existing ancestor's), from one scan
+    of the file: a rule reporting many places in one large file scans it once, not once per place,
+    and keeps only the lines of those places and their ancestors."""
+    wanted = {ptr: tuple([str(p) for p in ptr]) for ptr in pointers}
+    prefixes = {key[:k] for key in wanted.values() for k in range(len(key) + 1)}
+    found: dict[tuple, int] = {}
+    if source is not None and wanted:
         for kind, ptr, line in _scan(source.text):
-            if kind == "value":
-                table.setdefault(tuple([str(p) for p in ptr]), line)
-        _LINES[source.sha] = table
-    want = tuple([str(p) for p in (split_pointer(pointer) if isinstance(pointer, str) else pointer)])
-    for k in range(len(want), -1, -1):
-        line = table.get(want[:k])
-        if line is not None:
-            return line
-    return None
+            if kind == "value" and len(ptr) <= _DEEPEST:
+                key = tuple([str(p) for p in ptr])
+                if key in prefixes and key not in found:
+                    found[key] = line
+    out: dict[tuple, int | None] = {}
+    for ptr, key in wanted.items():
+        out[ptr] = next((found[key[:k]] for k in range(len(key), -1, -1) if key[:k] in found), None)
+    return out
+
+
+_DEEPEST = 10_000  # no pointer is longer; a bound the scan can test cheaply

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
 from ..analysis.refs import pointer_str
-from ..analysis.walk import line_of
+from ..analysis.walk import lines_of
 from ..model import SchemaDoc, Workspace
 from .registry import Hit, rule
 
@@ -80,8 +80,23 @@ def _partitions(ws: Workspace, name: str, defs: list[Definition]) -> list[list[D
     return [by_intent[k] for k in sorted(by_intent)]
 
 
-def _line(d: Definition) -> int | None:
-    return line_of(d.schema.source, d.field.pointer)
+class _At(NamedTuple):
+    """Where a finding's line is to be looked up (one scan per file, once every finding is known)."""
+
+    schema: SchemaDoc
+    pointer: tuple
+
+
+def _line(d: Definition) -> _At:
+    return _At(d.schema, d.field.pointer)
+
+
+def _with_lines(hits: list[Hit]) -> list[Hit]:
+    wanted: dict[str, tuple[SchemaDoc, set]] = {}
+    for h in hits:
+        wanted.setdefault(h.line.schema.path, (h.line.schema, set()))[1].add(h.line.pointer)
+    lines = {path: lines_of(schema.source, ptrs) for path, (schema, ptrs) in wanted.items()}
+    return [h._replace(line=lines[h.line.schema.path][h.line.pointer]) for h in hits]
 
 
 @rule("R001", "field-drift", "drift", "warning")
@@ -101,7 +116,7 @@ def field_drift(ctx):
     state machines), so those are compared only between families of the same
     intent class, where one state machine drifting apart is likely."""
     with paused_gc():
-        return list(_drift(ctx))
+        return _with_lines(list(_drift(ctx)))
 
 
 def _drift(ctx):

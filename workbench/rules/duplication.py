@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from ..analysis.fields import paused_gc, structure
 from ..analysis.refs import pointer_str
-from ..analysis.walk import line_of
+from ..loader.jsonfile import pointer_line
 from .registry import Hit, rule
 
 MAX_NAMES = 8
@@ -53,4 +53,4 @@ def duplicated_subschema(ctx):
         subjects = tuple(f"{p}#{pointer_str(q)}" for p, q in places)
         yield Hit(f"the same sub-schema ({len(props)} properties: {shown}) is written out in {len(places)} places: "
                   f"{', '.join(subjects)}; define it once in a shared $defs and $ref it",
-                  path, line_of(ws.schema(path).source, ptr), subjects)
+                  path, pointer_line(ws.schema(path).source.text, ptr), subjects)

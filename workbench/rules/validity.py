@@ -13,14 +13,14 @@ import jsonschema_rs
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 
 from ..analysis.fields import paused_gc
-from ..analysis.walk import line_of
+from ..loader.jsonfile import pointer_line
 from ..schema.dialect import by_uri, dialect_of
 from ..schema.uri import pointer_str
 from .registry import Hit, rule
 
 
 def _line(source, ptr) -> int | None:
-    return line_of(source, ptr)
+    return pointer_line(source.text, ptr) if source else None
 
 
 _META: dict[str, tuple[tuple[str, tuple], ...]] = {}
