@@ -100,16 +100,39 @@ def selected_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> li
 def _place(ws: Workspace, file: str, line: int | None = None, pointer: str | None = None,
            schema: str | None = None, family: str | None = None) -> Location:
     """A location with what the snapshot knows filled in: the schema a schema or example file
-    belongs to, the family of that schema or of a family record, the line of `pointer`."""
+    belongs to, the family of that schema or of a family record (the line of `pointer`: `with_lines`)."""
     if schema is None:
         example = ws.example(file)
         schema = file if ws.schema(file) is not None else example.schema_path if example else None
     if family is None:
         fam = ws.family_at(file) or (ws.family_of(schema) if schema else None)
         family = fam.id if fam else None
-    if line is None and pointer is not None and (source := ws.sources.get(file)) is not None:
-        line = source.line_of(pointer)
     return Location(file, line, pointer, schema, family)
+
+
+def with_lines(ws: Workspace, findings: list[Finding]) -> list[Finding]:
+    """Fill in the line of every location that has a pointer but no line: one scan per file for all
+    its pointers (a rule reporting many places in one large file must not scan it once per place)."""
+    wanted: dict[str, set[str]] = {}
+    for f in findings:
+        for loc in f.locations:
+            if loc.line is None and loc.pointer is not None and loc.file in ws.sources:
+                wanted.setdefault(loc.file, set()).add(loc.pointer)
+    if not wanted:
+        return findings
+    lines = {file: ws.sources[file].lines_of(pointers) for file, pointers in wanted.items()}
+
+    def fill(loc: Location) -> Location:
+        if loc.line is None and loc.pointer is not None and loc.file in lines:
+            return replace(loc, line=lines[loc.file][loc.pointer])
+        return loc
+
+    out = []
+    for f in findings:
+        here = fill(f.location)
+        out.append(replace(f, line=here.line, related=tuple(fill(r) for r in f.related)) if (
+            here.line != f.line or f.related) else f)
+    return out
 
 
 def anchored(ws: Workspace, rule: Rule, hit: Hit) -> Finding:
@@ -145,7 +168,7 @@ def run_rules(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
         except Exception as exc:  # a bug in one rule must not hide the others
             findings.setdefault(Finding(rule.id, rule.category, "error",
                                         f"rule {rule.id} failed: {type(exc).__name__}: {exc}", "."))
-    return list(findings)
+    return with_lines(ws, list(findings))
 
 
 def result_of(ws: Workspace, findings: Iterable[Finding], rules: Iterable[Rule],

@@ -78,13 +78,19 @@ def tokens(pointer: str | Tokens) -> tuple[str, ...]:
     return split_pointer(pointer) if isinstance(pointer, str) else tuple(str(p) for p in pointer)
 
 
-def value_lines(text: str) -> dict[tuple[str, ...], int]:
-    """The line each value of a JSON text starts on, by its pointer tokens (one scan; the first of duplicates)."""
-    out: dict[tuple[str, ...], int] = {}
-    for kind, ptr, line in scan(text):
-        if kind == "value":
-            out.setdefault(tuple(str(p) for p in ptr), line)
-    return out
+def pointer_lines(text: str, pointers: Iterable[str | Tokens]) -> dict[str | Tokens, int | None]:
+    """`pointer_line(text, p)` for every pointer `p`, from one scan of the text: a check reporting many
+    places in one large file scans it once, and keeps only the lines of those places and their ancestors."""
+    wanted = {ptr: tokens(ptr) for ptr in pointers}
+    prefixes = {key[:k] for key in wanted.values() for k in range(len(key) + 1)}
+    found: dict[tuple[str, ...], int] = {}
+    if wanted:
+        for kind, ptr, line in scan(text):
+            if kind == "value":
+                key = tuple([str(p) for p in ptr])
+                if key in prefixes and key not in found:
+                    found[key] = line
+    return {ptr: nearest_line(found, key) for ptr, key in wanted.items()}
 
 
 def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | Tokens) -> int | None:

@@ -7,12 +7,11 @@ Schema and example bodies are plain parsed JSON: treat them as read-only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .config import WorkspaceConfig
-from .jsontext import Tokens, nearest_line, value_lines
+from .jsontext import Tokens, nearest_line, pointer_lines
 
 
 @dataclass(frozen=True)
@@ -37,13 +36,15 @@ class Source:
     # None: the text is JSON, scanned on demand
     lines: dict[tuple[str, ...], int] | None = field(default=None, compare=False, hash=False, repr=False)
 
-    @cached_property
-    def _lines(self) -> dict[tuple[str, ...], int]:
-        return self.lines if self.lines is not None else value_lines(self.text)  # JSON: one scan, on first use
+    def lines_of(self, pointers: Iterable[str | Tokens]) -> dict[str | Tokens, int | None]:
+        """`line_of` for many pointers at once (JSON: one scan of the text for all of them)."""
+        if self.lines is not None:
+            return {p: nearest_line(self.lines, p) for p in pointers}
+        return pointer_lines(self.text, pointers)
 
     def line_of(self, pointer: str | Tokens) -> int | None:
         """Line where the value at a JSON pointer (`/a/0` or `("a", 0)`) starts: its nearest existing ancestor."""
-        return nearest_line(self._lines, pointer)
+        return self.lines_of([pointer])[pointer]
 
 
 @dataclass(frozen=True)

@@ -346,8 +346,7 @@ def _object_parts(res: Resolver, base: str, node: dict, out: list, depth: int = 
 
 
 def _is_shared(res: Resolver, base: str) -> bool:
-    doc = res.docs.get(res.doc_of(base))
-    return doc is not None and doc.shared
+    return res.is_shared(base)
 
 
 def _from_shared(res: Resolver, base: str, node: Any, resolved: tuple[str, Any] | None = None) -> bool:
@@ -434,6 +433,7 @@ class _Walk:
     def _fill(self, base: str, node: dict, where: tuple, out: list) -> None:
         res = self.res
         memo = res.memo
+        is_shared = res.is_shared
         for name, sub, required in _object_parts(res, base, node, []):
             if len(out) >= self.budgets.leaves:
                 self.over("leaves", where)
@@ -446,15 +446,25 @@ class _Walk:
             generic = (name in GENERIC_NAMES or name.endswith("_at") or name == "[]" or name == "*"
                        or core.startswith("string format=") and core.endswith(TIMESTAMP_FORMATS))
             here = (name,)
-            if isinstance(sub, dict) and isinstance(sub.get("$ref"), str):
-                rbase, rnode = res.deref(base, sub)
-                shared = _from_shared(res, base, sub, (rbase, rnode))
-            else:  # written here: shared only through its items
-                rbase, rnode = base, sub
-                shared = _from_shared(res, base, sub, (base, sub))
+            if isinstance(sub, dict):  # `_from_shared`, inlined: this runs once per property of every schema
+                if isinstance(sub.get("$ref"), str):
+                    rbase, rnode = res.deref(base, sub)
+                    shared = rbase != base and is_shared(rbase)
+                else:  # written here: shared only through its items
+                    rbase, rnode, shared = base, sub, False
+                if not shared and isinstance(rnode, dict):
+                    items = rnode.get("items")
+                    if isinstance(items, dict):
+                        idoc = _deref(res, rbase, items)[0]
+                        shared = idoc != rbase and is_shared(idoc)
+            else:
+                rbase, rnode, shared = base, sub, False
             out.append(_new_leaf(Leaf, (here, full, core, required, shared, (),
                                         generic, not generic and _distinctive_core(core))))
-            self._add(out, here, self.expand(res.index.enter(rbase, rnode), rnode, where + here), where)
+            if isinstance(rnode, dict) and not _NESTING.isdisjoint(rnode):  # else `expand` finds nothing
+                children = self.expand(res.index.enter(rbase, rnode), rnode, where + here)
+                if children:
+                    self._add(out, here, children, where)
         for key, step in (("items", "[]"), ("additionalProperties", "*"), ("additionalItems", "[]")):
             sub = node.get(key)
             if isinstance(sub, dict):

@@ -11,7 +11,6 @@ memoised per (base, ref). Use `RefIndex.of(ws)`: one index per snapshot.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
@@ -54,6 +53,24 @@ def rebase(base: str, node: Any, id_keyword: str) -> str:
     return base
 
 
+_IN_PLACE_SET = frozenset(IN_PLACE)
+_IN_PLACE_OR_REF = _IN_PLACE_SET | {"$ref"}
+_ONE, _MAP, _LIST, _ONE_OR_LIST = "one", "map", "list", "one_or_list"
+_KINDS: dict[str, dict[str, str]] = {}
+
+
+def _kinds(dialect) -> dict[str, str]:
+    """keyword -> how it holds subschemas in `dialect` (the precedence of `schema.nodes.subschemas`)."""
+    found = _KINDS.get(dialect.name)
+    if found is None:
+        found = {key: _ONE_OR_LIST for key in dialect.one_or_list}
+        found.update({key: _LIST for key in dialect.lists})
+        found.update({key: _MAP for key in dialect.maps})
+        found.update({key: _ONE for key in dialect.one})
+        found = _KINDS[dialect.name] = found
+    return found
+
+
 class Ref(NamedTuple):
     ptr: tuple  # pointer of the object holding the reference
     ref: str
@@ -61,8 +78,7 @@ class Ref(NamedTuple):
     node: dict  # the object holding it
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     status: str  # "ok" | "unresolved" | "remote"
     uri: str  # absolute, with fragment (the reference as written when it is malformed)
     contents: Any = None
@@ -81,6 +97,7 @@ class RefIndex:
         self.root_base: dict[str, str] = {}  # file URI -> base URI of the document root
         self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
+        self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
         for s in ws.schemas:
             self._index(s)
 
@@ -93,7 +110,11 @@ class RefIndex:
         return index
 
     def _index(self, schema: SchemaDoc) -> None:
-        """One pass over a schema: its references, with their bases, and the resources it declares."""
+        """One pass over a schema: its references, with their bases, and the resources it declares.
+
+        The same traversal as `schema.nodes.walk` (children in `subschemas` order, depth
+        first), with the dialect's keyword kinds inlined: it visits every subschema of
+        every workspace file once per check, so its per-node cost is most of the index's."""
         uri = schema.uri
         self.roots.setdefault(uri, (uri, schema.body))
         refs: list[Ref] = []
@@ -102,24 +123,45 @@ class RefIndex:
         self.root_base[uri] = root
         if root != uri:
             self.roots.setdefault(root, (uri, schema.body))
+        roots, node_base = self.roots, self.node_base
         stack = [((), schema.body, top, root)]
+        pop, push = stack.pop, stack.append
         while stack:
-            ptr, node, dialect, base = stack.pop()
+            ptr, node, dialect, base = pop()
             if ptr:
                 if "$schema" in node:
                     dialect = dialect_of(node, dialect)
-                inner = rebase(base, node, dialect.id_keyword)
-                if inner != base:
-                    self.roots.setdefault(inner, (uri, node))
-                    base = inner
+                if dialect.id_keyword in node:
+                    inner = rebase(base, node, dialect.id_keyword)
+                    if inner != base:
+                        roots.setdefault(inner, (uri, node))
+                        base = inner
                 if base != root:
-                    self.node_base[id(node)] = base
-            for key in REF_KEYWORDS:
-                ref = node.get(key)
-                if isinstance(ref, str):
-                    refs.append(Ref(ptr, ref, base, node))
-            stack.extend((ptr + rel, sub, dialect, base) for rel, sub in subschemas(node, dialect)
-                         if isinstance(sub, dict))
+                    node_base[id(node)] = base
+            if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
+                for key in REF_KEYWORDS:
+                    ref = node.get(key)
+                    if isinstance(ref, str):
+                        refs.append(Ref(ptr, ref, base, node))
+            kinds = _kinds(dialect)
+            for key, value in node.items():
+                kind = kinds.get(key)
+                if kind is None:
+                    continue
+                if kind is _ONE:
+                    if isinstance(value, dict):
+                        push((ptr + (key,), value, dialect, base))
+                elif kind is _MAP:
+                    if isinstance(value, dict):
+                        for name, sub in value.items():
+                            if isinstance(sub, dict):
+                                push((ptr + (key, name), sub, dialect, base))
+                elif isinstance(value, list):
+                    for i, sub in enumerate(value):
+                        if isinstance(sub, dict):
+                            push((ptr + (key, i), sub, dialect, base))
+                elif kind is _ONE_OR_LIST and isinstance(value, dict):
+                    push((ptr + (key,), value, dialect, base))
         refs.reverse()
         self._refs[uri] = refs
 
@@ -180,14 +222,20 @@ class RefIndex:
             uri = absolute(base_uri, ref)
         except ValueError:  # malformed URI: reported on the schema holding it
             return Target("unresolved", ref, None, here, base_uri)
+        hit = self._by_uri.get(uri)  # the same target from another base (every file refers to `common/...`)
+        if hit is not None:
+            return hit
         doc_uri, _, fragment = uri.partition("#")
         known = self.roots.get(doc_uri)
         if known is not None and (not fragment or fragment.startswith("/")):
             node = walk_pointer(known[1], fragment)
             if node is MISSING:
-                return Target("unresolved", uri, None, known[0], doc_uri)
-            return Target("ok", uri, node, known[0], self.node_base.get(id(node), doc_uri) if isinstance(node, dict)
-                          else doc_uri)
+                hit = Target("unresolved", uri, None, known[0], doc_uri)
+            else:
+                hit = Target("ok", uri, node, known[0], self.node_base.get(id(node), doc_uri) if isinstance(node, dict)
+                             else doc_uri)
+            self._by_uri[uri] = hit
+            return hit
         try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
             resolved = self.registry.resolver(base_uri=base_uri).lookup(ref)
         except (Unresolvable, NoSuchResource, ValueError, TypeError, KeyError, IndexError, AttributeError):
@@ -224,16 +272,21 @@ class RefIndex:
                 stack = [(base, node)]
                 while stack:
                     b, n = stack.pop()
+                    if _IN_PLACE_OR_REF.isdisjoint(n):
+                        continue
                     ref = n.get("$ref")
                     if isinstance(ref, str):
                         t = self.resolve(b, ref)
                         if t.status == "ok" and isinstance(t.contents, dict):
                             found.append((id(t.contents), t.contents, t.base, t.uri))
-                    for key in IN_PLACE:
+                    for key in (IN_PLACE if not _IN_PLACE_SET.isdisjoint(n) else ()):
                         value = n.get(key)
-                        for sub in (value if isinstance(value, list) else [value]):
-                            if isinstance(sub, dict):
-                                stack.append((self.enter(b, sub), sub))
+                        if isinstance(value, dict):
+                            stack.append((self.enter(b, value), value))
+                        elif isinstance(value, list):
+                            for sub in value:
+                                if isinstance(sub, dict):
+                                    stack.append((self.enter(b, sub), sub))
             return found
 
         out, reported = [], set()
@@ -243,10 +296,14 @@ class RefIndex:
                 start = r.node
                 if id(start) in done:
                     continue
+                first = successors(r.base, start)
+                if all(_IN_PLACE_OR_REF.isdisjoint(step[1]) for step in first):  # only leaves: the common case
+                    done.add(id(start))
+                    continue
                 # iterative DFS; `path` holds the current chain of (id, uri)
                 path: list[tuple[int, Any]] = [(id(start), (s.uri, r.ptr))]  # URI text only when reported
                 on_path = {id(start): 0}
-                iters = [iter(successors(r.base, start))]
+                iters = [iter(first)]
                 while iters:
                     step = next(iters[-1], None)
                     if step is None:
@@ -267,6 +324,9 @@ class RefIndex:
                             out.append((first[0], first[1], chain))
                         continue
                     if tid in done:
+                        continue
+                    if _IN_PLACE_OR_REF.isdisjoint(tnode):  # a leaf of the in-place graph: no cycle through it
+                        done.add(tid)
                         continue
                     on_path[tid] = len(path)
                     path.append((tid, turi))

@@ -22,6 +22,7 @@ class Resolver:
         self.docs = self.index.by_uri
         self.touched: set[str] | None = None  # document URIs used while recording
         self.memo: dict = {}  # per-recording memo for callers (cleared by `record`)
+        self._shared: dict[str, bool] = {}
 
     def resolve(self, base: str, ref: str) -> tuple[str, str, Any] | None:
         """(base URI of the target, absolute URI, target node) of `ref` seen from `base`, or None."""
@@ -29,6 +30,14 @@ class Resolver:
         if self.touched is not None and target.doc:
             self.touched.add(target.doc)
         return (target.base, target.uri, target.contents) if target.status == "ok" else None
+
+    def is_shared(self, base: str) -> bool:
+        """Does a base URI belong to a shared library (`schemas.shared_globs`)? Memoised per base."""
+        found = self._shared.get(base)
+        if found is None:
+            doc = self.docs.get(self.index.doc_of(base))
+            found = self._shared[base] = doc is not None and doc.shared
+        return found
 
     def doc_of(self, base: str) -> str:
         """File URI of the workspace schema a base URI belongs to ("" outside the workspace)."""

@@ -142,12 +142,24 @@ class Scorer:
 
 
 def _greedy(used_a: set, used_b: set, pairs: Iterable[tuple[int, list[int]]], quality: float, out: list) -> None:
-    """Match each `i` with its first still-free option."""
+    """Match each `i` with its first still-free option.
+
+    Many `i` share one options list (every `text` leaf of a large schema has the same
+    `by_exact` entry): a cursor per list skips the options already found taken (`used_b`
+    only grows), so a list is scanned once per pass, not once per `i`."""
+    cursors: dict[int, list] = {}  # id(options) -> [options (kept alive: ids stay unique), first maybe-free index]
     for i, options in pairs:
-        if i in used_a:
+        if i in used_a or not options:
             continue
-        j = next((j for j in options if j not in used_b), None)
-        if j is not None:
+        cursor = cursors.get(id(options))
+        if cursor is None or cursor[0] is not options:
+            cursor = cursors[id(options)] = [options, 0]
+        k, n = cursor[1], len(options)
+        while k < n and options[k] in used_b:
+            k += 1
+        cursor[1] = k
+        if k < n:
+            j = options[k]
             used_a.add(i)
             used_b.add(j)
             out.append((i, j, quality))

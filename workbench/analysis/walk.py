@@ -146,3 +146,5 @@ def _digest(node: Any, ptr: tuple, base_uri: str, least: int, on_properties, fou
         if on_properties is not None:
             on_properties(ptr, props)
     return out
+
+

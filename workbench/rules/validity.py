@@ -10,7 +10,9 @@ to build. `contentMediaType`/`contentEncoding` are annotations (never asserted).
 from __future__ import annotations
 
 import jsonschema_rs
+from jsonschema_specifications import REGISTRY as SPECIFICATIONS
 
+from ..analysis.fields import paused_gc
 from ..schema.dialect import by_uri, dialect_of
 from ..schema.uri import pointer_str
 from .registry import Hit, rule
@@ -70,6 +72,12 @@ def example_invalid(ctx):
     workspace `$ref` resolved). JSON, YAML and TOML examples are judged alike, at
     the line of the offending value. Examples are the executable documentation
     of a contract: an invalid one means the doc or the contract is wrong."""
+    with paused_gc():
+        return list(_example_invalid(ctx))
+
+
+def _example_invalid(ctx):
+    registries: dict[tuple, object] = {}  # jsonschema-rs registries shared by schemas that reach the same files
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
         if not examples:
@@ -79,7 +87,7 @@ def example_invalid(ctx):
         if key not in _EXAMPLES:
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
-            _EXAMPLES[key] = tuple(_example_hits(ctx.refs, s, docs, examples))
+            _EXAMPLES[key] = tuple(_example_hits(ctx.refs, s, docs, examples, registries))
         yield from _EXAMPLES[key]
 
 
@@ -88,20 +96,78 @@ _EXAMPLES: dict[tuple, tuple[Hit, ...]] = {}  # by the shas of the schema, what 
 
 def _meta_resources(refs, docs) -> list[tuple[str, object]]:
     """(URI, contents) of the standard meta-schemas the schemas `docs` refer to (shipped offline)."""
-    out = {}
+    return _reach(refs, docs)[0]
+
+
+def _meta_contents(refs, uri: str):
+    """A standard meta-schema by URI: from jsonschema-specifications, else the workspace registry."""
+    try:
+        return SPECIFICATIONS.contents(uri)
+    except Exception:
+        return refs.registry.resolver().lookup(uri).contents
+
+
+def _reach(refs, docs) -> tuple[list[tuple[str, object]], bool, bool]:
+    """One pass over the references of `docs` (the closure of `docs[0]`): the meta-schemas they
+    refer to, whether every reference resolves, and whether one names `docs[0]` by its URI."""
+    out, ok, back = {}, True, False
+    root = docs[0].uri
     for d in docs:
         for r in refs.refs_of(d):
             t = refs.resolve(r.base, r.ref)
-            if t.status == "ok" and not t.doc and t.base not in out:
+            if t.status != "ok":
+                ok = False
+                continue
+            if t.doc == root and (d is not docs[0] or not r.ref.startswith("#")):
+                back = True
+            if not t.doc and t.base not in out:
                 try:
-                    out[t.base] = refs.registry.resolver().lookup(t.base).contents
+                    out[t.base] = _meta_contents(refs, t.base)
                 except Exception:  # not a whole resource: the validator reports what it misses
                     continue
-    return sorted(out.items())
+    return sorted(out.items()), ok, back
 
 
-def _validator(refs, s, docs):
+_FAILED = object()
+_REGISTRIES_KEPT = 32  # each holds its files' documents in Rust memory: keep only the recent ones
+
+
+def _shared_validator(refs, s, docs, registries: dict):
+    """jsonschema-rs validator for `s` on a registry of only the *other* files it reaches,
+    shared with every schema reaching the same files (variants of one concept all reach the
+    same libraries): building a registry per schema was a third of example validation.
+    None when anything is unusual (a reference that does not resolve, a registry or validator
+    that fails to build): the caller then takes the per-schema path, which reports it."""
+    metas, ok, back = _reach(refs, docs)
+    if not ok:
+        return None
+    members = docs if back else docs[1:]  # `s` itself is the validator's root resource
+    registry = None
+    if members or metas:
+        key = (tuple(d.uri for d in members), tuple(uri for uri, _ in metas))
+        registry = registries.get(key)
+        if registry is None:
+            try:
+                registry = jsonschema_rs.Registry([(d.uri, d.body) for d in members] + metas)
+            except Exception:
+                registry = _FAILED
+            if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
+                del registries[next(iter(registries))]
+            registries[key] = registry
+        if registry is _FAILED:
+            return None
+    try:
+        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
+    except Exception:
+        return None
+
+
+def _validator(refs, s, docs, registries: dict | None = None):
     """A validator for `s` in its own dialect: jsonschema-rs, else python-jsonschema on the workspace registry."""
+    if registries is not None:
+        validator = _shared_validator(refs, s, docs, registries)
+        if validator is not None:
+            return validator, None
     try:
         pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
         registry = jsonschema_rs.Registry(pairs) if len(pairs) > 1 else None
@@ -125,11 +191,11 @@ def _errors(validator, body):
         yield tuple(path), err.message
 
 
-def _example_hits(refs, s, docs, examples):
+def _example_hits(refs, s, docs, examples, registries: dict | None = None):
     """Validate examples with a validator whose registry holds only what the schema reaches."""
     if any(meta_errors(d) for d in docs):
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
-    validator, failure = _validator(refs, s, docs)
+    validator, failure = _validator(refs, s, docs, registries)
     if validator is None:
         yield Hit(f"cannot build a validator: {str(failure).splitlines()[0][:200] if str(failure) else failure!r}",
                   s.path, 1, (s.name,), "warning")
@@ -151,7 +217,8 @@ def ref_unresolved(ctx):
     workspace, or is not a valid URI reference. Relative refs resolve against the
     schema's base URI (its `$id`, else its own path), so a renamed file or a
     removed `$defs` entry shows here."""
-    yield from _ref_hits(ctx, "unresolved", "does not resolve in the workspace")
+    with paused_gc():
+        return list(_ref_hits(ctx, "unresolved", "does not resolve in the workspace"))
 
 
 @rule("V004", "ref-remote", "validity", "warning")
@@ -160,7 +227,8 @@ def ref_remote(ctx):
     workspace schema's `$id` nor a standard meta-schema). Workbench never opens a
     network connection, so the target is not fetched or checked; vendor the
     schema into the workspace to have it checked. Reported once per target."""
-    yield from _ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)")
+    with paused_gc():
+        return list(_ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)"))
 
 
 def _ref_hits(ctx, status: str, what: str):
@@ -188,7 +256,9 @@ def ref_cycle(ctx):
     """A chain of `$ref`s (possibly through allOf/anyOf/oneOf) comes back to where it
     started without descending into the instance: evaluating it can never terminate.
     Recursive structures that go through `properties` or `items` are fine."""
-    for s, ptr, chain in ctx.refs.cycles():
+    with paused_gc():
+        cycles = ctx.refs.cycles()
+    for s, ptr, chain in cycles:
         hops = " -> ".join(c.removeprefix("file:///") for c in chain)
         yield Hit(f"$ref cycle never terminates: {hops}", s.path, None, (s.name,), pointer=pointer_str(ptr))
 

@@ -1,0 +1,168 @@
+"""Fast paths of the schema core give exactly what the plain paths give.
+
+Each speed-up (issue 11, `make bench`) keeps a slower, obviously-right path it
+must agree with: one scan per file for many places vs `pointer_line`'s scan per place,
+shared jsonschema-rs registries vs a registry per schema, the inlined reference
+walk vs `schema.nodes.walk`, the cursor in overlap's greedy matching vs a scan.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.analysis import similarity
+from workbench.analysis.refs import RefIndex
+from workbench.jsontext import pointer_lines
+from workbench.loader import load_workspace
+from workbench.jsontext import scan as _scan
+from workbench.loader.jsonfile import pointer_line
+from workbench.rules import validity
+from workbench.schema import iter_refs
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import bench_check  # noqa: E402
+import corpus  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def adversarial_ws(tmp_path_factory):
+    root = tmp_path_factory.mktemp("adversarial")
+    corpus.adversarial(root)
+    # invalid examples too, so the validators have errors to agree on
+    (root / "examples/shipment.json").write_text(json.dumps(
+        {"parcel": {"weight": -1}, "sender": {}, "mode": "rail", "meta": {"type": 5}}))
+    (root / "examples/d4-order.json").write_text(json.dumps({"address": {}, "customer": "", "note": "x" * 41}))
+    (root / "examples/tree.json").write_text(json.dumps({"value": "1", "children": [{"children": [{}]}]}))
+    # files that refer to each other (the shared registry must then hold the root too), a remote ref
+    (root / "schemas/ping.json").write_text(json.dumps({
+        "type": "object", "properties": {"pong": {"$ref": "pong.json"}, "n": {"type": "integer"}}}))
+    (root / "schemas/pong.json").write_text(json.dumps({
+        "type": "object", "properties": {"ping": {"$ref": "ping.json"}, "s": {"type": "string"}}}))
+    (root / "examples/ping.json").write_text(json.dumps({"n": 1, "pong": {"s": 2, "ping": {"n": "x"}}}))
+    (root / "schemas/remote.json").write_text(json.dumps({"properties": {"a": {"$ref": "https://example.org/a.json"}}}))
+    (root / "examples/remote.json").write_text(json.dumps({"a": 1}))
+    return load_workspace(root)
+
+
+@pytest.fixture(scope="module")
+def generated_ws(tmp_path_factory):
+    """A generated workspace (the bench's) with every third example broken in several ways."""
+    root = tmp_path_factory.mktemp("generated")
+    bench_check.generate(root, 60)
+    rng = random.Random(5)
+    for i, path in enumerate(sorted((root / "ssot/examples").glob("*.json"))):
+        if i % 3 == 0:
+            body = json.loads(path.read_text())
+            for key in list(body)[: rng.randint(1, 4)]:
+                body[key] = rng.choice([7, "zz", None, [1], {"a": 1}, True, "p1-1"])
+            body[f"unexpected_{i}"] = 1
+            path.write_text(json.dumps(body))
+    return load_workspace(root)
+
+
+@pytest.fixture(scope="module")
+def real_ws(tmp_path_factory):
+    pytest.importorskip("check_jsonschema", reason="check-jsonschema (test extra) vendors the catalog schemas")
+    root = tmp_path_factory.mktemp("corpus")
+    corpus.real_corpus(root)
+    return load_workspace(root)
+
+
+# ---------------------------------------------------------------- one line table per file
+
+def test_one_scan_for_many_pointers_matches_pointer_line(real_ws, adversarial_ws):
+    rng = random.Random(1)
+    for ws in (real_ws, adversarial_ws):
+        for s in ws.schemas[:: 4 if ws is real_ws else 1]:  # pointer_line scans the file per call: a sample
+            pointers = [ptr for kind, ptr, _ in _scan(s.source.text) if kind == "value"]
+            sample = rng.sample(pointers, min(len(pointers), 12)) + [(), ("nope",)]
+            sample += [ptr + ("missing", "deeper") for ptr in sample[:4]]  # nearest existing ancestor
+            got = s.source.lines_of(sample)
+            for ptr in sample:
+                assert got[ptr] == pointer_line(s.source.text, ptr), (s.path, ptr)
+    assert pointer_lines("{}", [("a",)]) == {("a",): 1}  # the nearest existing ancestor: the document
+
+
+# ---------------------------------------------------------------- example validation
+
+def _hits(ws, registries):
+    refs = RefIndex.of(ws)
+    out = []
+    for s in ws.contract_schemas:
+        examples = ws.examples_of(s.path)
+        if examples:
+            out.extend(validity._example_hits(refs, s, refs.closure(s), examples, registries))
+    return out
+
+
+@pytest.mark.parametrize("which", ["adversarial_ws", "generated_ws"])
+def test_shared_registries_validate_like_one_registry_per_schema(which, request):
+    ws = request.getfixturevalue(which)
+    shared = _hits(ws, {})
+    assert shared == _hits(ws, None)
+    assert any(h.severity is None for h in shared)  # errors were found (and agreed on)
+
+
+def test_shared_registry_is_built_once_per_set_of_files(generated_ws, monkeypatch):
+    built = []
+    real = validity.jsonschema_rs.Registry
+    monkeypatch.setattr(validity.jsonschema_rs, "Registry", lambda pairs: built.append(pairs) or real(pairs))
+    _hits(generated_ws, {})
+    keys = [tuple(uri for uri, _ in pairs) for pairs in built]
+    assert len(keys) == len(set(keys)) < len(generated_ws.contract_schemas)
+
+
+def test_unusual_schemas_take_the_per_schema_path(adversarial_ws):
+    """Mutual references keep the root in the shared registry; an unresolvable reference
+    goes the per-schema way, so its finding reads as before."""
+    refs = RefIndex.of(adversarial_ws)
+    ping = adversarial_ws.schema("schemas/ping.json")
+    registries: dict = {}
+    assert validity._shared_validator(refs, ping, refs.closure(ping), registries) is not None
+    assert [uris for uris, _ in registries] == [("file:///schemas/ping.json", "file:///schemas/pong.json")]
+    remote = adversarial_ws.schema("schemas/remote.json")
+    assert validity._shared_validator(refs, remote, refs.closure(remote), {}) is None
+    hits = [h for h in _hits(adversarial_ws, {}) if h.path == "examples/remote.json"]
+    assert hits and hits[0].message.startswith("cannot ")
+
+
+# ---------------------------------------------------------------- the reference walk
+
+def test_ref_index_finds_what_the_toolkit_walk_finds(real_ws, adversarial_ws):
+    for ws in (real_ws, adversarial_ws):
+        refs = RefIndex.of(ws)
+        for s in ws.schemas:
+            assert sorted((r.ptr, r.ref) for r in refs.refs_of(s)) == sorted(iter_refs(s.body)), s.path
+
+
+# ---------------------------------------------------------------- overlap's greedy matching
+
+def _greedy_scan(used_a, used_b, pairs, quality, out):
+    for i, options in pairs:
+        if i in used_a:
+            continue
+        j = next((j for j in options if j not in used_b), None)
+        if j is not None:
+            used_a.add(i)
+            used_b.add(j)
+            out.append((i, j, quality))
+
+
+def test_greedy_cursor_matches_a_plain_scan():
+    rng = random.Random(3)
+    for _ in range(300):
+        lists = [[rng.randrange(12) for _ in range(rng.randrange(6))] for _ in range(4)]
+        pairs = [(rng.randrange(15), rng.choice(lists) if rng.random() < 0.8 else [rng.randrange(12)])
+                 for _ in range(rng.randrange(25))]
+        pre_a, pre_b = {rng.randrange(15) for _ in range(3)}, {rng.randrange(12) for _ in range(3)}
+        got, want = [], []
+        ua, ub = set(pre_a), set(pre_b)
+        similarity._greedy(ua, ub, iter(pairs), 1.0, got)
+        va, vb = set(pre_a), set(pre_b)
+        _greedy_scan(va, vb, iter(pairs), 1.0, want)
+        assert got == want and (ua, ub) == (va, vb)
