@@ -14,15 +14,18 @@ from textual.screen import Screen
 
 from .base import WorkbenchScreen
 from .checklist import ChecklistScreen
+from .compat import AgainstScreen, CompatScreen
 from .confirm import ConfirmScreen
 from .conflict import ConflictScreen
 from .deltas import DeltasScreen
 from .edit_family import EditFamilyScreen
+from .finding import FindingScreen
 from .gates import GatesScreen
 from .help import HelpScreen
 from .main import MainScreen
 from .matrix import MatrixScreen
 from .tick import TickScreen
+from .triage import StoreForm
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -51,8 +54,11 @@ PAGES: tuple[Page, ...] = (
     Page("deltas", DeltasScreen, "d", "Deltas", "The delta register"),
     Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix of the work packages and the downstream handoff"),
     Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
+    Page("compat", CompatScreen, "v", "Compatibility", "Schema changes against a git ref (--against), like `workbench diff`"),
 )
-DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, ConfirmScreen, TickScreen, HelpScreen)
+# StoreForm stands for its subclasses (add to family, new family, waive, baseline): they share its keys
+DIALOGS: tuple[type[Screen], ...] = (FindingScreen, EditFamilyScreen, StoreForm, AgainstScreen, ConflictScreen,
+                                     ConfirmScreen, TickScreen, HelpScreen)
 SHARED = ("nav.", "item.")  # ids of bindings every page has (base.WorkbenchScreen): listed once
 
 
