@@ -93,6 +93,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     """Every binding of the workbench, grouped by where it applies (read from BINDINGS)."""
     from ..widgets.browse import BrowseTree
     from ..widgets.findings import FilterInput, FindingsTable
+    from .compat import CompatTable
+    from .finding import LocationList
 
     everywhere = _bindings(type(app))
     if getattr(app, "ENABLE_COMMAND_PALETTE", False):
@@ -105,6 +107,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     scopes.append(("Browse tree", _bindings(BrowseTree, textual=True)))
     scopes.append(("Findings table", _bindings(FindingsTable, textual=True)))
     scopes.append(("Findings filter", _bindings(FilterInput, inherited=False)))
+    scopes.append(("Finding locations", _bindings(LocationList, inherited=False)))
+    scopes.append(("Compatibility table", _bindings(CompatTable, inherited=False)))
     return [(name, bindings) for name, bindings in scopes if bindings]
 
 

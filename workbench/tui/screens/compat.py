@@ -75,6 +75,13 @@ def verdict_cell(row: Row) -> Text:
     return Text("ok", style="green")
 
 
+class CompatTable(FitTable):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Show schema", id="compat.goto",
+                tooltip="Show the changed schema in the browse tree"),
+    ]
+
+
 class AgainstScreen(FormScreen[str | None]):
     """Result: the git ref (or `./folder`) to compare with, or None."""
 
@@ -126,8 +133,6 @@ class CompatScreen(PageScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "against", "Compare with…", id="compat.against",
                 tooltip="Choose the git ref (or ./folder) the schemas are compared with"),
-        Binding("enter", "goto", "Show schema", id="compat.goto",
-                tooltip="Show the changed schema in the browse tree"),
         Binding("o", "open_file", "Open", id="compat.open",
                 tooltip="Open the changed schema at the change in $VISUAL / $EDITOR"),
     ]
@@ -152,7 +157,7 @@ class CompatScreen(PageScreen):
 
     def compose_body(self) -> ComposeResult:
         yield Label("", classes="page-title", id="compat-title")
-        yield FitTable(id="compat-table")
+        yield CompatTable(id="compat-table")
         with VerticalScroll(id="compat-detail", classes="panel"):
             yield Static("", id="compat-detail-body", markup=False)
 
@@ -166,10 +171,10 @@ class CompatScreen(PageScreen):
         self.against = against
         if not against:
             self.state, self.rows, self.error = "none", [], ""
-            self._render()
+            self._redraw()
             return
         self.state = "checking"
-        self._render_title()
+        self._draw_title()
         self._diff(snap.ws, against, snap.generation)
 
     @work(thread=True, exclusive=True, group="compat", exit_on_error=False)
@@ -194,11 +199,11 @@ class CompatScreen(PageScreen):
             self.state, self.rows, self.error = "failed", [], message.error
         else:
             self.state, self.rows, self.error = "done", message.rows, ""
-        self._render()
+        self._redraw()
 
     # ------------------------------------------------------------------ rendering
 
-    def _render_title(self) -> None:
+    def _draw_title(self) -> None:
         title = Text()
         if not self.against:
             title.append("Compatibility: no baseline to compare with (a: choose a git ref)")
@@ -238,8 +243,8 @@ class CompatScreen(PageScreen):
             cells += [Text(row.breaks)]
         return cells
 
-    def _render(self) -> None:
-        self._render_title()
+    def _redraw(self) -> None:
+        self._draw_title()
         table = self.query_one("#compat-table", FitTable)
         wide = self.size.width >= WIDE
         self._wide = wide
@@ -249,7 +254,7 @@ class CompatScreen(PageScreen):
 
     def on_resize(self) -> None:
         if self._wide is not None and (self.size.width >= WIDE) != self._wide:
-            self._render()
+            self._redraw()
 
     def selected(self) -> Row | None:
         row = self.query_one("#compat-table", FitTable).cursor_row
@@ -292,9 +297,9 @@ class CompatScreen(PageScreen):
         self._show_detail()
 
     @on(DataTable.RowSelected, "#compat-table")
-    def _selected(self, event: DataTable.RowSelected) -> None:
+    async def _selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        self.action_goto()
+        await self.action_goto()
 
     # ------------------------------------------------------------------ keys
 
@@ -303,10 +308,9 @@ class CompatScreen(PageScreen):
         return row.schema if row is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("goto", "open_file"):
+        if action == "open_file":
             row = self.selected()
-            return row is not None and (action == "goto" or self.app.snapshot is None
-                                        or self.app.snapshot.ws.schema(row.schema) is not None)
+            return row is not None and (self.app.snapshot is None or self.app.snapshot.ws.schema(row.schema) is not None)
         return True
 
     def action_against(self) -> None:

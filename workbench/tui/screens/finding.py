@@ -108,6 +108,15 @@ def render_finding(f: Finding, snap: Snapshot | None, gone: bool = False) -> Ren
     return Group(*parts)
 
 
+class LocationList(OptionList):
+    """The finding's locations; enter goes to the highlighted one (said in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select", "Go to", id="finding.goto_location",
+                tooltip="Show the highlighted location's schema or family in the browse tree"),
+    ]
+
+
 class FindingScreen(ModalScreen[NodeRef | None]):
     """Result: the tree node to go to (enter), or None (escape)."""
 
@@ -147,7 +156,7 @@ class FindingScreen(ModalScreen[NodeRef | None]):
                 yield Static(render_finding(self.finding, self.snap), id="finding-text", markup=False)
             yield Label(Text("Where  (enter: go to · o: open in $EDITOR · y: copy)", style="dim"),
                         id="finding-where-label")
-            yield OptionList(*self._options(), id="finding-locations", markup=False, compact=True)
+            yield LocationList(*self._options(), id="finding-locations", markup=False, compact=True)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

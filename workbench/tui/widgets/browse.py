@@ -53,6 +53,8 @@ class BrowseTree(Tree[NodeRef]):
         self.words: list[str] = []  # the filter
         self.matches: list[tuple[str, str]] = []  # idents of the nodes the filter matched
         self._expanded_before: set[tuple[str, str]] | None = None  # expansion before filtering
+        self._cursor_before: tuple[str, str] | None = None  # the node selected before filtering
+        self._auto_cursor: tuple[str, str] | None = None  # the node the filter moved the cursor to
 
     # ------------------------------------------------------------------ rendering
 
@@ -93,8 +95,13 @@ class BrowseTree(Tree[NodeRef]):
             return
         if words and not self.words:
             self._expanded_before = {n.data.ident for n in _walk(self.root) if n.data and n.is_expanded}
+            cursor = self.cursor_node
+            self._cursor_before = cursor.data.ident if cursor is not None and cursor.data else None
+            self._auto_cursor = None
         self.words = words
         self._show_filtered()
+        if not self.filtered:
+            self._restore_cursor()
         if not words and self._expanded_before is not None:
             for node in _walk(self.root):
                 if node.data is not None and node.allow_expand:
@@ -114,6 +121,7 @@ class BrowseTree(Tree[NodeRef]):
         return bool(self.words and self.matches)
 
     def _show_filtered(self) -> None:
+        was = self.cursor_node.data.ident if self.cursor_node is not None and self.cursor_node.data else None
         specs, self.matches = filter_specs(self._specs, self.words)
         if self.words and not self.matches:
             specs = self._specs  # nothing is named so: the whole tree, and the title says so
@@ -125,11 +133,15 @@ class BrowseTree(Tree[NodeRef]):
                     parent.expand()
             _ = self.last_line
             cursor = self.cursor_node
-            if cursor is None or cursor.data is None or not self._near_match(cursor):
+            kept = was is not None and cursor is not None and cursor.data is not None and cursor.data.ident == was
+            if not kept or not self._near_match(cursor):
                 first = self.find(self.matches[0])
                 if first is not None:
                     self.cursor_line = first.line
                     self.scroll_to_node(first, animate=False)
+            now = self.cursor_node.data.ident if self.cursor_node is not None and self.cursor_node.data else None
+            if now != was:
+                self._auto_cursor = now  # the filter moved it (its node was hidden)
         shown = " ".join(self.words)
         if self.filtered:
             n = len(self.matches)
@@ -138,6 +150,15 @@ class BrowseTree(Tree[NodeRef]):
             self.border_title = Text(f"tree: none named “{shown}”")
         else:
             self.border_title = None
+
+    def _restore_cursor(self) -> None:
+        """The filter matches nothing (or was cleared): back to the node selected before it,
+        unless the user chose another one meanwhile."""
+        cursor = self.cursor_node
+        here = cursor.data.ident if cursor is not None and cursor.data else None
+        if self._auto_cursor is not None and here == self._auto_cursor and self._cursor_before is not None:
+            self.select_ref(NodeRef(self._cursor_before[0], self._cursor_before[1]))
+        self._auto_cursor = None
 
     def _near_match(self, node: TreeNode[NodeRef]) -> bool:
         """A match, or inside one (a schema of a matching family)."""

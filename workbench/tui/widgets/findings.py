@@ -53,11 +53,12 @@ def matches(f: Finding, category: str | None, severity: str | None, words: list[
 def row_cells(f: Finding) -> list[Text]:
     """A finding's table row; a baselined one is dimmed and says so."""
     dim = f.baselined
-    message = Text(f.message.split("\n", 1)[0])  # the table shows the first line; the detail view the rest
+    message = Text()
+    if dim:
+        message.append("baselined · ", style="italic")  # first: a long message is cut at the end
+    message.append(f.message.split("\n", 1)[0])  # the table shows the first line; the detail view the rest
     if f.note:
         message.append(f"  ({f.note})", style="italic")
-    if dim:
-        message.append("  (baselined)", style="italic")
     cells = [
         Text(GLYPH[f.severity], style="dim" if dim else SEVERITY_STYLE[f.severity]),
         Text(f.rule, style="dim" if dim else "bold"),
@@ -146,7 +147,10 @@ class FindingsPanel(Vertical):
         row = next((i for i, f in enumerate(self._shown) if finding_key(f) == keep), 0) if keep else 0
         table.set_data(COLUMNS, rows, cursor=row)
         total, shown = len(pool), len(self._shown)
-        count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
+        if self.scoped:
+            count = Text(f"{shown}/{total} here" if shown != total else f"{total} here")
+        else:
+            count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
         if self.scoped and len(self._all) != total:
             elsewhere = sum(1 for f in self._all if matches(f, cat, sev, words)) - shown
             if elsewhere > 0:
