@@ -107,8 +107,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     scopes.append(("Browse tree", _bindings(BrowseTree, textual=True)))
     scopes.append(("Findings table", _bindings(FindingsTable, textual=True)))
     scopes.append(("Findings filter", _bindings(FilterInput, inherited=False)))
-    scopes.append(("Finding locations", _bindings(LocationList, inherited=False)))
-    scopes.append(("Compatibility table", _bindings(CompatTable, inherited=False)))
+    scopes.append(("Locations", _bindings(LocationList, inherited=False)))
+    scopes.append(("Compat table", _bindings(CompatTable, inherited=False)))
     return [(name, bindings) for name, bindings in scopes if bindings]
 
 

@@ -77,7 +77,7 @@ def verdict_cell(row: Row) -> Text:
 
 class CompatTable(FitTable):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Show schema", id="compat.goto",
+        Binding("enter", "select_cursor", "Go to", id="compat.goto",
                 tooltip="Show the changed schema in the browse tree"),
     ]
 
@@ -131,9 +131,9 @@ class AgainstScreen(FormScreen[str | None]):
 class CompatScreen(PageScreen):
     SCOPE = "Compatibility"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "against", "Compare with…", id="compat.against",
+        Binding("a", "against", "Against…", id="compat.against",
                 tooltip="Choose the git ref (or ./folder) the schemas are compared with"),
-        Binding("o", "open_file", "Open", id="compat.open",
+        Binding("o", "open_file", "Open", id="compat.open", show=False,
                 tooltip="Open the changed schema at the change in $VISUAL / $EDITOR"),
     ]
 
@@ -290,6 +290,8 @@ class CompatScreen(PageScreen):
             text.append(f"{label}: ", style="dim")
             text.append(value)
             text.append("   ")
+        text.append("\nenter: the schema in the tree · o: open it at the change in $EDITOR · a: another ref",
+                    style="dim italic")
         body.update(text)
 
     @on(DataTable.RowHighlighted, "#compat-table")

@@ -33,8 +33,11 @@ class MainScreen(WorkbenchScreen):
         Binding("slash", "filter", "Filter", id="browse.filter", key_display="/",
                 tooltip="Filter the findings and the tree (nodes whose name matches, with their ancestors)"),
         Binding("f", "focus_findings", "Findings", id="browse.findings", tooltip="Focus the findings table"),
-        Binding("o", "open_file", "Open", id="browse.open",
-                tooltip="Open the selected file (schema, family record, finding's line) in $VISUAL / $EDITOR"),
+        # o: in the footer for a finding (its line); from the tree too, but not in the footer (room)
+        Binding("o", "open_file('finding')", "Open", id="browse.open",
+                tooltip="Open the selected finding's file at its line in $VISUAL / $EDITOR"),
+        Binding("o", "open_file('node')", "Open", id="browse.open_node", show=False,
+                tooltip="Open the selected schema or family record in $VISUAL / $EDITOR"),
         Binding("plus", "assign", "Add to family", id="browse.assign", key_display="+",
                 tooltip="Add the selected undecided schema to an existing family"),
         Binding("n", "new_family", "New family", id="browse.new_family",
@@ -184,7 +187,8 @@ class MainScreen(WorkbenchScreen):
         if action == "quit":
             return not isinstance(self.focused, Input)  # the filter takes the letter; ctrl+q still quits
         if action == "open_file":
-            return self._file() is not None
+            in_table = isinstance(self.focused, FindingsTable)
+            return self._file() is not None and (not parameters or (parameters[0] == "finding") == in_table)
         if action in ("assign", "new_family"):
             return self._undecided() is not None
         if action in ("waive", "baseline"):
@@ -262,7 +266,7 @@ class MainScreen(WorkbenchScreen):
         by = panel.cycle_sort()
         self.notify(f"Findings sorted by {by}", timeout=1.5, markup=False)
 
-    def action_open_file(self) -> None:
+    def action_open_file(self, _where: str = "") -> None:
         from ..editor import open_in_editor
 
         target = self._file()

@@ -92,7 +92,7 @@ class FindingsPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="findings-filters"):
-            yield FilterInput(placeholder="filter findings and tree…  (/)", id="filter-text", compact=True)
+            yield FilterInput(placeholder="/ filter findings + tree", id="filter-text", compact=True)
             yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="filter-category", compact=True)
             yield Select([(s, s) for s in SEVERITIES], prompt="any severity", id="filter-severity", compact=True)
             yield Label("", id="filter-count")
@@ -152,9 +152,9 @@ class FindingsPanel(Vertical):
         else:
             count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
         if self.scoped and len(self._all) != total:
-            elsewhere = sum(1 for f in self._all if matches(f, cat, sev, words)) - shown
-            if elsewhere > 0:
-                count.append(f" · {elsewhere} more in all (a)", style="dim")
+            in_all = sum(1 for f in self._all if matches(f, cat, sev, words))
+            if in_all > shown:
+                count.append(f" · {in_all} in all (a)", style="dim")
         self.query_one("#filter-count", Label).update(count)
         title = Text()
         title.append("Findings", style="bold")
