@@ -81,6 +81,9 @@ class CompatTable(FitTable):
                 tooltip="Show the changed schema in the browse tree"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.row_count > 0 if action == "select_cursor" else True
+
 
 class AgainstScreen(FormScreen[str | None]):
     """Result: the git ref (or `./folder`) to compare with, or None."""

@@ -116,6 +116,12 @@ class LocationList(OptionList):
                 tooltip="Show the highlighted location's schema or family in the browse tree"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select":  # a location in no tree node (a doc, a workspace file): not offered
+            target = getattr(self.screen, "target", None)
+            return target() is not None if callable(target) else True
+        return True
+
 
 class FindingScreen(ModalScreen[NodeRef | None]):
     """Result: the tree node to go to (enter), or None (escape)."""

@@ -38,9 +38,10 @@ class MainScreen(WorkbenchScreen):
                 tooltip="Open the selected finding's file at its line in $VISUAL / $EDITOR"),
         Binding("o", "open_file('node')", "Open", id="browse.open_node", show=False,
                 tooltip="Open the selected schema or family record in $VISUAL / $EDITOR"),
-        Binding("plus", "assign", "Add to family", id="browse.assign", key_display="+",
+        # + and n: the detail pane of an undecided schema names them (the footer has no room at 80 columns)
+        Binding("plus", "assign", "Add to family", id="browse.assign", key_display="+", show=False,
                 tooltip="Add the selected undecided schema to an existing family"),
-        Binding("n", "new_family", "New family", id="browse.new_family",
+        Binding("n", "new_family", "New family", id="browse.new_family", show=False,
                 tooltip="Make the selected undecided schema a new family (prefilled form)"),
         Binding("w", "waive", "Waive", id="browse.waive", show=False,
                 tooltip="Waive the selected finding (rule, subject, reason, expiry)"),
@@ -178,8 +179,6 @@ class MainScreen(WorkbenchScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides a key from the footer where it would do nothing
-        from .triage import can_baseline, can_waive
-
         if action == "edit":
             return self._family() is not None
         if action == "focus_findings":
@@ -189,12 +188,9 @@ class MainScreen(WorkbenchScreen):
         if action == "open_file":
             in_table = isinstance(self.focused, FindingsTable)
             return self._file() is not None and (not parameters or (parameters[0] == "finding") == in_table)
-        if action in ("assign", "new_family"):
-            return self._undecided() is not None
-        if action in ("waive", "baseline"):
-            finding, snap = self._finding(), self.snap
-            can = can_waive if action == "waive" else can_baseline
-            return finding is not None and snap is not None and can(finding, snap.ws) is None
+        if action in ("assign", "new_family", "waive", "baseline"):
+            # not in the footer (show=False): pressed where they do nothing, they say why
+            return not isinstance(self.focused, Input)
         if action == "scope":
             panel = self.query_one(FindingsPanel)
             return (parameters[0] == "all") == panel.scoped if parameters else True
@@ -280,8 +276,7 @@ class MainScreen(WorkbenchScreen):
 
         schema, snap = self._undecided(), self.snap
         if schema is None or snap is None:
-            self.notify("Select an undecided schema (under “undecided”) or one of its findings.", timeout=3,
-                        markup=False)
+            self.notify(self._no_undecided(), timeout=4, markup=False)
             return
         assign_schema(self.app, snap, schema)
 
@@ -290,24 +285,35 @@ class MainScreen(WorkbenchScreen):
 
         schema, snap = self._undecided(), self.snap
         if schema is None or snap is None:
-            self.notify("Select an undecided schema (under “undecided”) or one of its findings.", timeout=3,
-                        markup=False)
+            self.notify(self._no_undecided(), timeout=4, markup=False)
             return
         new_family(self.app, snap, schema)
+
+    def _no_undecided(self) -> str:
+        node = self.query_one(BrowseTree).cursor_node
+        ref = node.data if node is not None else None
+        snap = self.snap
+        if snap is not None and ref is not None and ref.kind == SCHEMA and snap.ws.family_of(ref.key) is not None:
+            return f"{ref.key} is in family {snap.ws.family_of(ref.key).id} already (e edits the family)."
+        return "Select an undecided schema (under “undecided”) or one of its findings first."
 
     def action_waive(self) -> None:
         from .triage import waive
 
         finding, snap = self._finding(), self.snap
-        if finding is not None and snap is not None:
-            waive(self.app, snap, finding)
+        if finding is None or snap is None:
+            self.notify("Select a finding in the findings table (f) to waive it.", timeout=3, markup=False)
+            return
+        waive(self.app, snap, finding)
 
     def action_baseline(self) -> None:
         from .triage import baseline
 
         finding, snap = self._finding(), self.snap
-        if finding is not None and snap is not None:
-            baseline(self.app, snap, finding)
+        if finding is None or snap is None:
+            self.notify("Select a finding in the findings table (f) to baseline it.", timeout=3, markup=False)
+            return
+        baseline(self.app, snap, finding)
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()  # what w, B, o, + and n act on follows the focus

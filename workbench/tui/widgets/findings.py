@@ -38,6 +38,9 @@ class FindingsTable(FitTable):
                 tooltip="The finding's detail view: message, rule, locations; act on it from there"),
     ]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.row_count > 0 if action == "select_cursor" else True  # no row: no "⏎ Details"
+
 
 def matches(f: Finding, category: str | None, severity: str | None, words: list[str]) -> bool:
     if category and f.category != category:
