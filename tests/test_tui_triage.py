@@ -577,3 +577,23 @@ async def test_help_lists_the_triage_keys(root: Path) -> None:
         assert {"finding.goto", "finding.open", "finding.waive", "finding.baseline", "browse.assign",
                 "browse.new_family", "browse.sort", "browse.all_findings", "triage.save", "compat.against",
                 "workbench.compat", "findings.details"} <= ids
+
+
+async def test_the_detail_view_says_when_an_action_fixed_its_finding(root: Path) -> None:
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_finding(pilot, "G001", REVIEW)
+        assert {"plus", "n"} <= set(footer_keys(app))  # its schema is undecided
+        await pilot.press("plus")
+        await pilot.pause()
+        assert isinstance(app.screen, AssignFamilyScreen)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen and screen.gone
+        assert "no longer reports this finding" in detail_text(screen)
+        keys = footer_keys(app)
+        assert not {"plus", "n", "w", "B"} & set(keys)  # nothing left to act on
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
