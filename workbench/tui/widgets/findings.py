@@ -114,11 +114,16 @@ class FindingsPanel(Vertical):
     def set_scope(self, scope: list[Finding] | None, label: str) -> None:
         self._scope = tuple(scope) if scope is not None else None
         self.scope_label = label if scope is not None else "all"
-        self.refilter()
+        self.refilter(keep=self._table_focused())
 
     def toggle_all(self) -> None:
         self.show_all = not self.show_all
-        self.refilter()
+        self.refilter(keep=self._table_focused())
+
+    def _table_focused(self) -> bool:
+        """Another set of findings keeps the cursor's finding only when the user is in the table
+        (else the new set starts at its top)."""
+        return self.query_one(FindingsTable).has_focus
 
     def cycle_sort(self) -> str:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
@@ -137,18 +142,21 @@ class FindingsPanel(Vertical):
         return (cat if isinstance(cat, str) else None, sev if isinstance(sev, str) else None,
                 text.lower().split())
 
-    def refilter(self) -> None:
+    def refilter(self, keep: bool = True) -> None:
+        """Show the findings the scope and filters leave; `keep`: the cursor stays on its finding."""
         table = self.query_one(FindingsTable)
-        keep = None
-        if self._shown and 0 <= table.cursor_row < len(self._shown):
-            keep = finding_key(self._shown[table.cursor_row])
+        key = None
+        if keep and self._shown and 0 <= table.cursor_row < len(self._shown):
+            key = finding_key(self._shown[table.cursor_row])
         cat, sev, words = self.filters()
         pool = self._scope if self.scoped else self._all
         assert pool is not None
         self._shown = sort_findings((f for f in pool if matches(f, cat, sev, words)), self.sort)
         rows = [row_cells(f) for f in self._shown]
-        row = next((i for i, f in enumerate(self._shown) if finding_key(f) == keep), 0) if keep else 0
+        row = next((i for i, f in enumerate(self._shown) if finding_key(f) == key), 0) if key else 0
         table.set_data(COLUMNS, rows, cursor=row)
+        if not keep:
+            table.scroll_to(y=0, animate=False, immediate=True)
         total, shown = len(pool), len(self._shown)
         if self.scoped:
             count = Text(f"{shown}/{total} here" if shown != total else f"{total} here")
