@@ -20,6 +20,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.css.query import NoMatches
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -210,8 +211,10 @@ class FindingScreen(ModalScreen[NodeRef | None]):
     # ------------------------------------------------------------------ what the keys act on
 
     def location(self) -> Location | None:
-        locations = self.query_one("#finding-locations", OptionList)
-        row = locations.highlighted
+        try:
+            row = self.query_one("#finding-locations", OptionList).highlighted
+        except NoMatches:  # asked before the screen is composed
+            row = None
         locs = self.finding.locations
         return locs[row] if row is not None and 0 <= row < len(locs) else (locs[0] if locs else None)
 

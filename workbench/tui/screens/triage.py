@@ -269,6 +269,11 @@ class StoreForm(FormScreen[store.Record | None]):
         self._reload(f"saved {self.label}")
         self.dismiss(rec)
 
+    def latest(self, ws: Workspace) -> Workspace:
+        """The app's newest workspace (a reload may have come in while the dialog was open)."""
+        snap = getattr(self.app, "snapshot", None)
+        return snap.ws if snap is not None else ws
+
     def _reload(self, reason: str) -> None:
         reload = getattr(self.app, "reload", None)
         if reload is not None:
@@ -347,8 +352,15 @@ class AssignFamilyScreen(StoreForm):
 
     def action_save(self) -> None:
         family_id = self.value_of("family")
-        self.show_errors({} if family_id else {"family": "choose the family the schema belongs to"})
-        fam = self.ws.family(family_id) if family_id else None
+        owner = self.latest(self.ws).family_of(self.schema.path)
+        if not family_id:
+            self.show_errors({"family": "choose the family the schema belongs to"})
+            return
+        if owner is not None:
+            self.show_errors({"family": f"{self.schema.path} is in family {owner.id} now (changed meanwhile)"})
+            return
+        self.show_errors({})
+        fam = self.ws.family(family_id)
         if fam is None:
             return
         rec = self._read(family_id)
@@ -420,7 +432,7 @@ class NewFamilyScreen(StoreForm):
     def action_save(self) -> None:
         values = self.values()
         family_id = values.pop("family")
-        errors = triage_store.validate_new_family(self.ws, family_id, values)
+        errors = triage_store.validate_new_family(self.latest(self.ws), family_id, values)
         self.show_errors(errors)
         if errors:
             return
