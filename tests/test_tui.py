@@ -99,6 +99,7 @@ async def test_finding_choice_moves_the_tree_and_filter_narrows(root: Path) -> N
     app = WorkbenchApp(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await pilot.press("a")  # every finding, not only the first node's
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
         await pilot.press(*"V002")
@@ -107,7 +108,10 @@ async def test_finding_choice_moves_the_tree_and_filter_narrows(root: Path) -> N
         assert [f.rule for f in panel.shown] == ["V002"]
         await pilot.press("enter")  # to the table
         assert isinstance(app.focused, FindingsTable)
-        await pilot.press("enter")  # choose: the tree moves to the example's schema
+        await pilot.press("enter")  # the finding's detail view
+        await pilot.pause()
+        assert type(app.screen).__name__ == "FindingScreen"
+        await pilot.press("enter")  # go to its location: the tree moves to the example's schema
         await pilot.pause()
         tree = app.screen.query_one(BrowseTree)
         assert tree.cursor_node.data.ident == ("schema", "ssot/schemas/gate.decision.schema.json")

@@ -274,7 +274,7 @@ async def test_j_k_move_in_the_tree_and_the_tables(root: Path) -> None:
         assert tree.cursor_line == 2
         await pilot.press("k")
         assert tree.cursor_line == 1
-        await pilot.press("f")  # the findings table
+        await pilot.press("a", "f")  # every finding, in the findings table
         table = app.screen.query_one(FindingsTable)
         assert table.has_focus and table.row_count > 1
         await pilot.press("j")
@@ -308,8 +308,8 @@ async def test_enter_opens_and_closes_a_tree_node(root: Path) -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert not node.is_expanded
-        # a finding: enter still jumps to its node
-        await pilot.press("slash", *"V002", "enter", "enter")
+        # a finding: enter opens its detail view, where enter jumps to its node
+        await pilot.press("slash", *"V002", "enter", "enter", "enter")
         await pilot.pause()
         assert tree.cursor_node.data.ident == ("schema", "ssot/schemas/gate.decision.schema.json")
 

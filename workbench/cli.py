@@ -240,7 +240,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         return cmd_status(args)
     from .tui.app import WorkbenchApp
 
-    WorkbenchApp(root).run()
+    WorkbenchApp(root, against=args.against, against_dir=args.against_dir).run()
     return EXIT_OK
 
 

@@ -6,8 +6,8 @@
 `writer.py` replaces files atomically (also for `workbench export`),
 `roundtrip.py` reads and saves records with ruamel (comments, order and quoting
 kept; a stale save is a `Conflict`), `style.py` styles new values like the file,
-`edits.py` holds the edit models (family form, checklist ticks), `baseline.py` writes
-decisions/baseline.yaml. No Textual here.
+`edits.py` holds the edit models (family form, checklist ticks), `baseline.py` writes decisions/baseline.yaml,
+`triage.py` the TUI's triage writes (a schema into a family, a new family, a waiver). No Textual here.
 """
 
 from ..errors import StoreError

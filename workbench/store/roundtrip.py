@@ -216,6 +216,9 @@ def _apply(doc: CommentedMap, changes: Mapping[Any, Any], order: Iterable[str]) 
                 del parent[key]
             continue
         if isinstance(parent, CommentedSeq):
+            if key == len(parent):  # one past the end: append (the list's comments and items stay as they are)
+                parent.append(value if isinstance(value, str) else styled(None, value, col, ""))
+                continue
             parent[key] = styled(parent[key], value, col, "")
             continue
         old = parent.get(key)
@@ -245,7 +248,8 @@ def save_record(
     """Apply `changes` to the file and write it atomically; returns the new record.
 
     `changes` maps a top-level key (or a tuple key path such as `("items", 2, "done")`)
-    to its new value; `None` removes the key. Unchanged keys, comments and unknown
+    to its new value; `None` removes the key; a path one past the end of a list
+    (`("waivers", len(waivers))`) appends to it. Unchanged keys, comments and unknown
     keys are kept. Raises `Conflict` (writing nothing) when the file's bytes no longer
     match `expected_fingerprint`; retry with `Conflict.current_fingerprint` to
     overwrite with these changes on top of the file as it is now.

@@ -6,6 +6,10 @@ the UI thread) and report back with a `WorkspaceChecked` message; a file
 watcher (`watch.py`) on every path the check reads triggers them. Screens watch
 `app.snapshot` and redraw, keeping their selection. The pages are declared in
 `screens/__init__.py`, the keymap is read by `keymap.py`.
+
+With a baseline (`workbench --against REF`, or chosen on the compatibility page)
+every reload runs C001 against it too; the baseline workspace is read once per
+ref (`git archive`, in the worker) and kept until `r` or another ref.
 """
 
 from __future__ import annotations
@@ -90,10 +94,18 @@ class WorkbenchApp(App[None]):
     busy: var[bool] = var(False, init=False)
     last_error: var[str] = var("", init=False)
 
-    def __init__(self, root: str | os.PathLike = ".", *, watch: bool = True, keymap: dict[str, str] | None = None):
-        """`keymap`: binding id -> keys (tests); None reads the user's keymap file."""
+    def __init__(self, root: str | os.PathLike = ".", *, watch: bool = True, keymap: dict[str, str] | None = None,
+                 against: str | None = None, against_dir: str | None = None):
+        """`keymap`: binding id -> keys (tests); None reads the user's keymap file.
+        `against` / `against_dir`: the baseline of C001 and the compatibility page, as
+        `--against REF` / `--against-dir DIR` read it."""
         super().__init__()
         self.root = Path(root).expanduser().resolve()
+        self.against: str = against_dir if against_dir is not None else (against or "")
+        self._against_is_dir = against_dir is not None
+        self._baselines: dict[tuple[str, bool], object] = {}  # (against, is dir) -> Workspace or the error
+        self._baseline_lock = threading.Lock()
+        self._against_reported = ""
         self.watch_files = watch
         self._keymap_override = keymap
         self._cache = LoadCache()
@@ -177,8 +189,14 @@ class WorkbenchApp(App[None]):
 
                 t0 = time.perf_counter()
                 ws = load_workspace(self.root, self._cache)
-                result = check(ws)
-                snapshot = make_snapshot(ws, result, time.perf_counter() - t0, generation)
+                against, baseline, against_error = self.against, None, ""
+                if against:
+                    try:
+                        baseline = self.baseline_workspace(against)
+                    except Exception as exc:  # an unknown ref: check without it, say why
+                        against_error = str(exc) or type(exc).__name__
+                result = check(ws, baseline=baseline, baseline_label=against if baseline is not None else "")
+                snapshot = make_snapshot(ws, result, time.perf_counter() - t0, generation, against, against_error)
                 plan = WatchPlan.of(self.root, watched_paths(ws)) if self.watch_files else None
             except Exception:  # a bug in a rule or the loader must not take the app down
                 self.post_message(CheckFailed(traceback.format_exc(limit=6), generation))
@@ -195,6 +213,10 @@ class WorkbenchApp(App[None]):
             self.first_snapshot_at = time.perf_counter()
         self.last_error = ""
         self.snapshot = snap
+        if snap.against_error and snap.against_error != self._against_reported:
+            self.notify(f"Cannot compare with {snap.against}: {snap.against_error}", title="Compatibility",
+                        severity="warning", markup=False, timeout=10)
+        self._against_reported = snap.against_error
         if snap.generation >= self._generation:
             self.busy = False
         if message.plan is not None and message.plan != self._watch_plan:
@@ -234,7 +256,50 @@ class WorkbenchApp(App[None]):
         if self.current_mode != mode:
             await self.switch_mode(mode)
 
+    def baseline_workspace(self, against: str):
+        """The workspace `against` names (a git ref, or a folder written as a path; the
+        `--against-dir` folder), read once and kept; raises what reading it raised (again).
+        Called from worker threads."""
+        from ..baseline import load_baseline
+
+        key = (against, self._against_is_dir and against == self.against)
+        with self._baseline_lock:
+            if key not in self._baselines:
+                warnings: list[str] = []
+                try:
+                    if key[1]:
+                        value: object = load_baseline(self.root, None, folder=against, warn=warnings.append)
+                    else:
+                        value = load_baseline(self.root, against, warn=warnings.append)
+                except Exception as exc:
+                    value = exc
+                self._baselines = {key: value}  # one ref at a time
+                for line in warnings:
+                    self._notify_from_any_thread(line, title="Compatibility", severity="warning", timeout=10)
+            value = self._baselines[key]
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+    def _notify_from_any_thread(self, message: str, **kwargs) -> None:
+        if threading.get_ident() == getattr(self, "_thread_id", None):
+            self.notify(message, markup=False, **kwargs)
+        else:
+            self.call_from_thread(self.notify, message, markup=False, **kwargs)
+
+    def set_against(self, against: str) -> None:
+        """Compare with another ref (empty: with none) from now on: C001 and the compatibility page."""
+        against = against.strip()
+        if against == self.against and not self._against_is_dir:
+            return
+        self.against, self._against_is_dir = against, False
+        with self._baseline_lock:
+            self._baselines = {}
+        self.reload(f"comparing with {against}" if against else "no baseline")
+
     def action_reload(self) -> None:
+        with self._baseline_lock:
+            self._baselines = {}  # the ref may point elsewhere now (a fetch)
         self.reload("reload")
         self.notify("Reloading…", timeout=1.5, markup=False)
 

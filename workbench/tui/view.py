@@ -9,11 +9,11 @@ swaps in a ready `Snapshot`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from ..engine import CheckResult
-from ..findings import SEVERITIES, Finding
+from ..findings import RANK, SEVERITIES, Finding
 from ..model import Family, SchemaDoc, Workspace
 
 GLYPH = {"error": "●", "warning": "▲", "info": "○"}
@@ -163,6 +163,69 @@ def build_tree(ws: Workspace, index: FindingIndex) -> list[TreeSpec]:
     return out
 
 
+def filter_specs(specs: list[TreeSpec], words: list[str]) -> tuple[list[TreeSpec], list[tuple[str, str]]]:
+    """The tree with only the nodes whose name holds every word (case-insensitive), their
+    ancestors (opened) and their children; and the matching nodes' idents, in tree order."""
+    matched: list[tuple[str, str]] = []
+    words = [w.lower() for w in words if w]
+
+    def named(spec: TreeSpec) -> bool:
+        return all(w in spec.name.lower() for w in words)
+
+    def inside(spec: TreeSpec) -> None:  # matches inside a match count (and get opened) too
+        for child in spec.children:
+            if named(child):
+                matched.append(child.ref.ident)
+            inside(child)
+
+    def keep(spec: TreeSpec) -> TreeSpec | None:
+        if named(spec):
+            matched.append(spec.ref.ident)
+            inside(spec)
+            return spec
+        kids = [k for k in (keep(c) for c in spec.children) if k is not None]
+        return replace(spec, children=kids, expand=True) if kids else None
+
+    if not words:
+        return specs, []
+    out = [k for k in (keep(s) for s in specs) if k is not None]
+    return out, matched
+
+
+SORTS = ("severity", "rule", "file")
+
+
+def sort_findings(findings: Iterable[Finding], by: str) -> list[Finding]:
+    """Findings in the order of `by` (one of SORTS); baselined ones after the others."""
+    if by == "rule":
+        key = lambda f: (f.baselined, f.rule, -RANK[f.severity], f.sort_key())  # noqa: E731
+    elif by == "file":
+        key = lambda f: (f.baselined, f.sort_key())  # noqa: E731
+    else:
+        key = lambda f: (f.baselined, -RANK[f.severity], f.sort_key())  # noqa: E731
+    return sorted(findings, key=key)
+
+
+def node_label_text(ws: Workspace, ref: NodeRef | None) -> str:
+    """How a node is named in the findings panel's title (`schema gate.decision`)."""
+    if ref is None:
+        return "all"
+    if ref.kind == SCHEMA:
+        s = ws.schema(ref.key)
+        return f"schema {s.name if s else ref.key.rsplit('/', 1)[-1]}"
+    if ref.kind == FAMILY:
+        return f"family {ref.key}"
+    if ref.kind == INTENT:
+        return f"intent {ref.key}"
+    return ref.key
+
+
+def undecided_schema(ws: Workspace, path: str | None) -> SchemaDoc | None:
+    """The contract schema at `path` when it is in no family (what can be assigned or become a family)."""
+    s = ws.schema(path) if path else None
+    return s if s is not None and not s.shared and ws.family_of(s.path) is None else None
+
+
 @dataclass(frozen=True, eq=False)
 class Snapshot:
     """One reload's result, ready to show: swapped in whole on the UI thread."""
@@ -174,8 +237,12 @@ class Snapshot:
     checklist: tuple[Any, ...]  # ChecklistRow, as the pipeline derived them
     elapsed: float = 0.0
     generation: int = 0
+    against: str = ""  # the baseline C001 compared with (`--against`, or chosen on the compatibility page)
+    against_error: str = ""  # why that baseline could not be read (the check ran without it)
 
 
-def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, generation: int = 0) -> Snapshot:
+def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, generation: int = 0,
+                  against: str = "", against_error: str = "") -> Snapshot:
     index = FindingIndex(ws, result.findings)
-    return Snapshot(ws, result, index, build_tree(ws, index), result.checklist, elapsed, generation)
+    return Snapshot(ws, result, index, build_tree(ws, index), result.checklist, elapsed, generation,
+                    against, against_error)

@@ -14,15 +14,18 @@ from textual.screen import Screen
 
 from .base import WorkbenchScreen
 from .checklist import ChecklistScreen
+from .compat import AgainstScreen, CompatScreen
 from .confirm import ConfirmScreen
 from .conflict import ConflictScreen
 from .deltas import DeltasScreen
 from .edit_family import EditFamilyScreen
+from .finding import FindingScreen
 from .gates import GatesScreen
 from .help import HelpScreen
 from .main import MainScreen
 from .matrix import MatrixScreen
 from .tick import TickScreen
+from .triage import StoreForm
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -51,8 +54,11 @@ PAGES: tuple[Page, ...] = (
     Page("deltas", DeltasScreen, "d", "Deltas", "The delta register"),
     Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix of the work packages and the downstream handoff"),
     Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
+    Page("compat", CompatScreen, "v", "Compatibility", "Schema changes against a git ref (--against), like `workbench diff`"),
 )
-DIALOGS: tuple[type[Screen], ...] = (EditFamilyScreen, ConflictScreen, ConfirmScreen, TickScreen, HelpScreen)
+# StoreForm stands for its subclasses (add to family, new family, waive, baseline): they share its keys
+DIALOGS: tuple[type[Screen], ...] = (FindingScreen, EditFamilyScreen, StoreForm, AgainstScreen, ConflictScreen,
+                                     ConfirmScreen, TickScreen, HelpScreen)
 SHARED = ("nav.", "item.")  # ids of bindings every page has (base.WorkbenchScreen): listed once
 
 
@@ -87,6 +93,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     """Every binding of the workbench, grouped by where it applies (read from BINDINGS)."""
     from ..widgets.browse import BrowseTree
     from ..widgets.findings import FilterInput, FindingsTable
+    from .compat import CompatTable
+    from .finding import LocationList
 
     everywhere = _bindings(type(app))
     if getattr(app, "ENABLE_COMMAND_PALETTE", False):
@@ -99,6 +107,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     scopes.append(("Browse tree", _bindings(BrowseTree, textual=True)))
     scopes.append(("Findings table", _bindings(FindingsTable, textual=True)))
     scopes.append(("Findings filter", _bindings(FilterInput, inherited=False)))
+    scopes.append(("Locations", _bindings(LocationList, inherited=False)))
+    scopes.append(("Compat table", _bindings(CompatTable, inherited=False)))
     return [(name, bindings) for name, bindings in scopes if bindings]
 
 

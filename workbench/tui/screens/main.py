@@ -1,4 +1,10 @@
-"""Browse: the intent/family/schema tree, the detail pane and the findings panel."""
+"""Browse: the intent/family/schema tree, the detail pane and the findings panel.
+
+The findings panel shows the selected node's findings (`a`: all of them, `s`: the
+sort); enter on one opens its detail view (`screens/finding.py`), where it can be
+acted on. On an undecided schema `+` adds it to a family and `n` makes it a new
+family (`screens/triage.py`); `o` opens the selected file in $EDITOR.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Input, Tree
+from textual.widgets import DataTable, Input, Tree
 
 from ... import store
-from ...model import Family
-from ..view import FAMILY, SCHEMA, NodeRef, Snapshot
+from ...findings import Finding
+from ...model import Family, SchemaDoc
+from ..view import FAMILY, SCHEMA, NodeRef, Snapshot, node_label_text, undecided_schema
 from ..widgets.browse import BrowseTree
 from ..widgets.detail import DetailView
 from ..widgets.findings import FindingsPanel, FindingsTable
@@ -23,8 +30,29 @@ class MainScreen(WorkbenchScreen):
     SCOPE = "Browse"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", id="browse.edit", tooltip="Edit the selected family's decision record (also from one of its schemas)"),
-        Binding("slash", "filter", "Filter", id="browse.filter", key_display="/", tooltip="Filter the findings"),
+        Binding("slash", "filter", "Filter", id="browse.filter", key_display="/",
+                tooltip="Filter the findings and the tree (nodes whose name matches, with their ancestors)"),
         Binding("f", "focus_findings", "Findings", id="browse.findings", tooltip="Focus the findings table"),
+        # o: in the footer for a finding (its line); from the tree too, but not in the footer (room)
+        Binding("o", "open_file('finding')", "Open", id="browse.open",
+                tooltip="Open the selected finding's file at its line in $VISUAL / $EDITOR"),
+        Binding("o", "open_file('node')", "Open", id="browse.open_node", show=False,
+                tooltip="Open the selected schema or family record in $VISUAL / $EDITOR"),
+        # + and n: the detail pane of an undecided schema names them (the footer has no room at 80 columns)
+        Binding("plus", "assign", "Add to family", id="browse.assign", key_display="+", show=False,
+                tooltip="Add the selected undecided schema to an existing family"),
+        Binding("n", "new_family", "New family", id="browse.new_family", show=False,
+                tooltip="Make the selected undecided schema a new family (prefilled form)"),
+        Binding("w", "waive", "Waive", id="browse.waive", show=False,
+                tooltip="Waive the selected finding (rule, subject, reason, expiry)"),
+        Binding("B", "baseline", "Baseline", id="browse.baseline", show=False,
+                tooltip="Accept the selected finding in decisions/baseline.yaml (--check ignores it)"),
+        Binding("a", "scope('all')", "All findings", id="browse.all_findings", show=False,
+                tooltip="Show every finding, not only the selected node's"),
+        Binding("a", "scope('node')", "This node's findings", id="browse.node_findings", show=False,
+                tooltip="Show only the selected tree node's findings"),
+        Binding("s", "sort", "Sort", id="browse.sort", show=False,
+                tooltip="Sort the findings by severity, rule or file (the panel title says which)"),
         Binding("t", "focus_tree", "Tree", id="browse.tree", show=False, tooltip="Focus the browse tree"),
         Binding("z", "toggle_findings", "Toggle findings", id="browse.toggle_findings", show=False,
                 tooltip="Hide or show the findings panel"),
@@ -57,25 +85,46 @@ class MainScreen(WorkbenchScreen):
         node = tree.cursor_node
         self.current = node.data if node is not None else None
         self.query_one(DetailView).show(snap, self.current, keep_scroll=True)
-        self.query_one(FindingsPanel).set_findings(snap.result.findings)
+        self.query_one(FindingsPanel).set_findings(snap.result.findings, *self._scope(snap, self.current))
+        self.refresh_bindings()
+
+    @staticmethod
+    def _scope(snap: Snapshot, ref: NodeRef | None) -> tuple[list[Finding] | None, str]:
+        if ref is None:
+            return None, "all"
+        return snap.index.of_node(ref), node_label_text(snap.ws, ref)
+
+    def _show_node(self, ref: NodeRef | None, keep_scroll: bool) -> None:
+        self.current = ref
+        self.query_one(DetailView).show(self.snap, ref, keep_scroll=keep_scroll)
+        if self.snap is not None:
+            self.query_one(FindingsPanel).set_scope(*self._scope(self.snap, ref))
         self.refresh_bindings()
 
     @on(Tree.NodeHighlighted, "#browse")
     def _highlighted(self, event: Tree.NodeHighlighted) -> None:
         ref = event.node.data
         same = ref is not None and self.current is not None and ref.ident == self.current.ident
-        self.current = ref
-        self.query_one(DetailView).show(self.snap, ref, keep_scroll=same)
-        self.refresh_bindings()
+        self._show_node(ref, keep_scroll=same)
 
     @on(FindingsPanel.Chosen)
     def _finding_chosen(self, event: FindingsPanel.Chosen) -> None:
-        snap = self.snap
-        if snap is None:
-            return
-        ref = snap.index.target.get(event.finding)
-        if ref is None or not self.select_ref(ref):
-            self.notify(f"{event.finding.path} is not in the browse tree", markup=False, timeout=3)
+        self.open_finding(event.finding)
+
+    def open_finding(self, finding: Finding) -> None:
+        """The finding's detail view; what it returns (a tree node) is selected here."""
+        from .finding import FindingScreen
+
+        def chosen(ref: NodeRef | None) -> None:
+            if ref is not None and not self.select_ref(ref, focus_tree=True):
+                self.notify(f"{finding.path} is not in the browse tree", markup=False, timeout=3)
+
+        self.app.push_screen(FindingScreen(finding), chosen)
+
+    @on(Input.Changed, "#filter-text")
+    def _filter_text(self, event: Input.Changed) -> None:
+        self.query_one(BrowseTree).set_filter(event.value.split())
+        self.call_after_refresh(self._follow_cursor)
 
     def select_ref(self, ref: NodeRef, focus_tree: bool = False) -> bool:
         tree = self.query_one(BrowseTree)
@@ -97,6 +146,37 @@ class MainScreen(WorkbenchScreen):
             return snap.ws.family(ref.family) if ref.family else snap.ws.family_of(ref.key)
         return None
 
+    def _finding(self) -> Finding | None:
+        """The finding under the findings table's cursor, when the table has the focus."""
+        if not isinstance(self.focused, FindingsTable):
+            return None
+        return self.query_one(FindingsPanel).selected()
+
+    def _undecided(self) -> SchemaDoc | None:
+        """The undecided schema the keys `+` / `n` act on: the tree's node, or the selected finding's."""
+        snap = self.snap
+        if snap is None:
+            return None
+        finding = self._finding()
+        if finding is not None:
+            return next((s for p in finding.schemas if (s := undecided_schema(snap.ws, p)) is not None), None)
+        if isinstance(self.focused, Input):
+            return None
+        node = self.query_one(BrowseTree).cursor_node
+        ref = node.data if node is not None else None
+        return undecided_schema(snap.ws, ref.key) if ref is not None and ref.kind == SCHEMA else None
+
+    def _file(self) -> tuple[str, int | None] | None:
+        """The file (and line) `o` opens: the selected finding's, else the tree node's."""
+        snap = self.snap
+        if snap is None or isinstance(self.focused, Input):
+            return None
+        finding = self._finding()
+        if isinstance(self.focused, FindingsTable):
+            return (finding.file, finding.line) if finding is not None and finding.file not in ("", ".") else None
+        path = self.selected_path()
+        return (path, None) if path else None
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # False hides a key from the footer where it would do nothing
         if action == "edit":
@@ -105,6 +185,15 @@ class MainScreen(WorkbenchScreen):
             return not isinstance(self.focused, FindingsTable)
         if action == "quit":
             return not isinstance(self.focused, Input)  # the filter takes the letter; ctrl+q still quits
+        if action == "open_file":
+            in_table = isinstance(self.focused, FindingsTable)
+            return self._file() is not None and (not parameters or (parameters[0] == "finding") == in_table)
+        if action in ("assign", "new_family", "waive", "baseline"):
+            # not in the footer (show=False): pressed where they do nothing, they say why
+            return not isinstance(self.focused, Input)
+        if action == "scope":
+            panel = self.query_one(FindingsPanel)
+            return (parameters[0] == "all") == panel.scoped if parameters else True
         return True
 
     def selected_path(self) -> str | None:
@@ -144,9 +233,7 @@ class MainScreen(WorkbenchScreen):
         node = self.query_one(BrowseTree).cursor_node
         ref = node.data if node is not None else None
         if (ref.ident if ref else None) != (self.current.ident if self.current else None):
-            self.current = ref
-            self.query_one(DetailView).show(self.snap, ref, keep_scroll=False)
-            self.refresh_bindings()
+            self._show_node(ref, keep_scroll=False)
 
     def action_filter(self) -> None:
         panel = self.query_one(FindingsPanel)
@@ -160,6 +247,80 @@ class MainScreen(WorkbenchScreen):
 
     def action_focus_tree(self) -> None:
         self.query_one(BrowseTree).focus()
+
+    def action_scope(self, which: str) -> None:
+        panel = self.query_one(FindingsPanel)
+        if (which == "all") != panel.scoped:
+            return
+        panel.display = True
+        panel.toggle_all()
+        self.refresh_bindings()
+
+    def action_sort(self) -> None:
+        panel = self.query_one(FindingsPanel)
+        panel.display = True
+        by = panel.cycle_sort()
+        self.notify(f"Findings sorted by {by}", timeout=1.5, markup=False)
+
+    def action_open_file(self, _where: str = "") -> None:
+        from ..editor import open_in_editor
+
+        target = self._file()
+        if target is None:
+            self.notify("Nothing to open here: select a schema, a family or a finding.", timeout=3, markup=False)
+            return
+        open_in_editor(self.app, *target)
+
+    def action_assign(self) -> None:
+        from .triage import assign_schema
+
+        schema, snap = self._undecided(), self.snap
+        if schema is None or snap is None:
+            self.notify(self._no_undecided(), timeout=4, markup=False)
+            return
+        assign_schema(self.app, snap, schema)
+
+    def action_new_family(self) -> None:
+        from .triage import new_family
+
+        schema, snap = self._undecided(), self.snap
+        if schema is None or snap is None:
+            self.notify(self._no_undecided(), timeout=4, markup=False)
+            return
+        new_family(self.app, snap, schema)
+
+    def _no_undecided(self) -> str:
+        node = self.query_one(BrowseTree).cursor_node
+        ref = node.data if node is not None else None
+        snap = self.snap
+        if snap is not None and ref is not None and ref.kind == SCHEMA and snap.ws.family_of(ref.key) is not None:
+            return f"{ref.key} is in family {snap.ws.family_of(ref.key).id} already (e edits the family)."
+        return "Select an undecided schema (under “undecided”) or one of its findings first."
+
+    def action_waive(self) -> None:
+        from .triage import waive
+
+        finding, snap = self._finding(), self.snap
+        if finding is None or snap is None:
+            self.notify("Select a finding in the findings table (f) to waive it.", timeout=3, markup=False)
+            return
+        waive(self.app, snap, finding)
+
+    def action_baseline(self) -> None:
+        from .triage import baseline
+
+        finding, snap = self._finding(), self.snap
+        if finding is None or snap is None:
+            self.notify("Select a finding in the findings table (f) to baseline it.", timeout=3, markup=False)
+            return
+        baseline(self.app, snap, finding)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()  # what w, B, o, + and n act on follows the focus
+
+    @on(DataTable.RowHighlighted, "#findings-table")
+    def _finding_highlighted(self) -> None:
+        self.refresh_bindings()
 
     def action_toggle_findings(self) -> None:
         panel = self.query_one(FindingsPanel)

@@ -1,4 +1,6 @@
-"""The browse tree: intent classes -> families -> schemas, with finding counts."""
+"""The browse tree: intent classes -> families -> schemas, with finding counts, filtered
+by the findings filter's words (`set_filter`: nodes whose name matches, their ancestors
+and children)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..view import GLYPH, SEVERITY_STYLE, FAMILY, GROUP, INTENT, NodeRef, TreeSpec
+from ..view import GLYPH, SEVERITY_STYLE, FAMILY, GROUP, INTENT, NodeRef, TreeSpec, filter_specs
 
 
 def count_badges(counts: dict[str, int]) -> Text:
@@ -47,6 +49,12 @@ class BrowseTree(Tree[NodeRef]):
         self.show_root = False
         self.guide_depth = 2
         self.auto_expand = False
+        self._specs: list[TreeSpec] = []  # the whole tree, as last given
+        self.words: list[str] = []  # the filter
+        self.matches: list[tuple[str, str]] = []  # idents of the nodes the filter matched
+        self._expanded_before: set[tuple[str, str]] | None = None  # expansion before filtering
+        self._cursor_before: tuple[str, str] | None = None  # the node selected before filtering
+        self._auto_cursor: tuple[str, str] | None = None  # the node the filter moved the cursor to
 
     # ------------------------------------------------------------------ rendering
 
@@ -75,6 +83,93 @@ class BrowseTree(Tree[NodeRef]):
     # ------------------------------------------------------------------ data
 
     def show_specs(self, specs: list[TreeSpec]) -> None:
+        """Show `specs` (the whole tree), filtered by the current filter words."""
+        self._specs = list(specs)
+        self._show_filtered()
+
+    def set_filter(self, words: list[str]) -> None:
+        """Hide the nodes whose name does not hold every word (their ancestors and children of a
+        match stay); no match at all leaves the tree whole. Clearing restores the expansion."""
+        words = [w.lower() for w in words if w]
+        if words == self.words:
+            return
+        if words and not self.words:
+            self._expanded_before = {n.data.ident for n in _walk(self.root) if n.data and n.is_expanded}
+            cursor = self.cursor_node
+            self._cursor_before = cursor.data.ident if cursor is not None and cursor.data else None
+            self._auto_cursor = None
+        self.words = words
+        self._show_filtered()
+        if not self.filtered:
+            self._restore_cursor()
+        if not words and self._expanded_before is not None:
+            for node in _walk(self.root):
+                if node.data is not None and node.allow_expand:
+                    (node.expand if node.data.ident in self._expanded_before else node.collapse)()
+            self._expanded_before = None
+            cursor = self.cursor_node
+            if cursor is not None:
+                for parent in _collapsed_ancestors(cursor):
+                    parent.expand()
+                _ = self.last_line
+                self.cursor_line = cursor.line
+                self.scroll_to_node(cursor, animate=False)
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the filter hides nodes now (it matched something)."""
+        return bool(self.words and self.matches)
+
+    def _show_filtered(self) -> None:
+        was = self.cursor_node.data.ident if self.cursor_node is not None and self.cursor_node.data else None
+        specs, self.matches = filter_specs(self._specs, self.words)
+        if self.words and not self.matches:
+            specs = self._specs  # nothing is named so: the whole tree, and the title says so
+        self._apply(specs)
+        if self.filtered:
+            for ident in self.matches:  # open the way to every match
+                node = self.find(ident)
+                for parent in _collapsed_ancestors(node) if node is not None else ():
+                    parent.expand()
+            _ = self.last_line
+            cursor = self.cursor_node
+            kept = was is not None and cursor is not None and cursor.data is not None and cursor.data.ident == was
+            if not kept or not self._near_match(cursor):
+                first = self.find(self.matches[0])
+                if first is not None:
+                    self.cursor_line = first.line
+                    self.scroll_to_node(first, animate=False)
+            now = self.cursor_node.data.ident if self.cursor_node is not None and self.cursor_node.data else None
+            if now != was:
+                self._auto_cursor = now  # the filter moved it (its node was hidden)
+        shown = " ".join(self.words)
+        if self.filtered:
+            n = len(self.matches)
+            self.border_title = Text(f"tree: {n} named “{shown}”")
+        elif self.words:
+            self.border_title = Text(f"tree: none named “{shown}”")
+        else:
+            self.border_title = None
+
+    def _restore_cursor(self) -> None:
+        """The filter matches nothing (or was cleared): back to the node selected before it,
+        unless the user chose another one meanwhile."""
+        cursor = self.cursor_node
+        here = cursor.data.ident if cursor is not None and cursor.data else None
+        if self._auto_cursor is not None and here == self._auto_cursor and self._cursor_before is not None:
+            self.select_ref(NodeRef(self._cursor_before[0], self._cursor_before[1]))
+        self._auto_cursor = None
+
+    def _near_match(self, node: TreeNode[NodeRef]) -> bool:
+        """A match, or inside one (a schema of a matching family)."""
+        matches = set(self.matches)
+        while node is not None and node is not self.root:
+            if node.data is not None and node.data.ident in matches:
+                return True
+            node = node.parent
+        return False
+
+    def _apply(self, specs: list[TreeSpec]) -> None:
         """Bring the tree to `specs` in place; nodes whose key survives keep their state."""
         keep = self.cursor_node.data.ident if self.cursor_node and self.cursor_node.data else None
         scroll_y = self.scroll_y

@@ -268,6 +268,7 @@ def schema_detail(snap: Snapshot, schema: SchemaDoc) -> RenderableType:
         sub.append("  · shared $defs library (no family)", style="dim")
     elif fam is None:
         sub.append("  · undecided: in no family", style="yellow")
+        sub.append("  (+ add it to a family · n make it a new family)", style="dim")
     else:
         sub.append(f"  · family {fam.id} ({fam.decision or 'no decision'})", style="dim")
     parts: list[RenderableType] = [title, sub]

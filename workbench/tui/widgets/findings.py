@@ -1,4 +1,6 @@
-"""The findings panel: every finding in a DataTable, filtered by category, severity, text."""
+"""The findings panel: the findings of the selected tree node (or all of them) in a DataTable,
+filtered by category, severity and text, sorted by severity, rule or file; findings
+decisions/baseline.yaml accepts are dimmed."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from textual.widgets import DataTable, Input, Label, Select
 
 from ...findings import CATEGORIES, SEVERITIES, Finding
 from .table import FitTable
-from ..view import GLYPH, SEVERITY_STYLE, finding_key
+from ..view import GLYPH, SEVERITY_STYLE, SORTS, finding_key, sort_findings
 
 
 class FilterInput(Input):
@@ -32,9 +34,12 @@ COLUMNS = [("", 1), ("rule", 4), ("category", 12), ("where", 0.5, "left"), ("mes
 
 class FindingsTable(FitTable):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select_cursor", "Go to subject", id="findings.goto", show=False,
-                tooltip="Move the browse tree to the finding's family or schema"),
+        Binding("enter", "select_cursor", "Details", id="findings.details",
+                tooltip="The finding's detail view: message, rule, locations; act on it from there"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.row_count > 0 if action == "select_cursor" else True  # no row: no "⏎ Details"
 
 
 def matches(f: Finding, category: str | None, severity: str | None, words: list[str]) -> bool:
@@ -48,8 +53,31 @@ def matches(f: Finding, category: str | None, severity: str | None, words: list[
     return True
 
 
+def row_cells(f: Finding) -> list[Text]:
+    """A finding's table row; a baselined one is dimmed and says so."""
+    dim = f.baselined
+    message = Text()
+    if dim:
+        message.append("baselined · ", style="italic")  # first: a long message is cut at the end
+    message.append(f.message.split("\n", 1)[0])  # the table shows the first line; the detail view the rest
+    if f.note:
+        message.append(f"  ({f.note})", style="italic")
+    cells = [
+        Text(GLYPH[f.severity], style="dim" if dim else SEVERITY_STYLE[f.severity]),
+        Text(f.rule, style="dim" if dim else "bold"),
+        Text(f.category, style="dim"),
+        Text(f.where),
+        message,
+    ]
+    if dim:
+        for cell in cells[3:]:
+            cell.stylize("dim")
+    return cells
+
+
 class FindingsPanel(Vertical):
-    """Filter bar + table. Posts `Chosen` when the user picks a finding."""
+    """Filter bar + table. Shows the findings of one tree node (`set_scope`) unless `show_all`;
+    posts `Chosen` when the user picks a finding."""
 
     class Chosen(Message):
         def __init__(self, finding: Finding) -> None:
@@ -59,11 +87,15 @@ class FindingsPanel(Vertical):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._all: tuple[Finding, ...] = ()
+        self._scope: tuple[Finding, ...] | None = None  # the node's findings; None: no node selected
+        self.scope_label = "all"
+        self.show_all = False
+        self.sort = SORTS[0]
         self._shown: list[Finding] = []
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="findings-filters"):
-            yield FilterInput(placeholder="filter findings…  (/)", id="filter-text", compact=True)
+            yield FilterInput(placeholder="/ filter findings + tree", id="filter-text", compact=True)
             yield Select([(c, c) for c in CATEGORIES], prompt="any category", id="filter-category", compact=True)
             yield Select([(s, s) for s in SEVERITIES], prompt="any severity", id="filter-severity", compact=True)
             yield Label("", id="filter-count")
@@ -71,9 +103,37 @@ class FindingsPanel(Vertical):
 
     # ------------------------------------------------------------------ data
 
-    def set_findings(self, findings: tuple[Finding, ...]) -> None:
-        self._all = findings
+    def set_findings(self, findings: tuple[Finding, ...], scope: list[Finding] | None = None,
+                     label: str = "all") -> None:
+        """Every finding, and those of the selected node (None: no node, show all)."""
+        self._all = tuple(findings)
+        self._scope = tuple(scope) if scope is not None else None
+        self.scope_label = label if scope is not None else "all"
         self.refilter()
+
+    def set_scope(self, scope: list[Finding] | None, label: str) -> None:
+        self._scope = tuple(scope) if scope is not None else None
+        self.scope_label = label if scope is not None else "all"
+        self.refilter(keep=self._table_focused())
+
+    def toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self.refilter(keep=self._table_focused())
+
+    def _table_focused(self) -> bool:
+        """Another set of findings keeps the cursor's finding only when the user is in the table
+        (else the new set starts at its top)."""
+        return self.query_one(FindingsTable).has_focus
+
+    def cycle_sort(self) -> str:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.refilter()
+        return self.sort
+
+    @property
+    def scoped(self) -> bool:
+        """Whether the table shows one node's findings (not all of them)."""
+        return not self.show_all and self._scope is not None
 
     def filters(self) -> tuple[str | None, str | None, list[str]]:
         cat = self.query_one("#filter-category", Select).value
@@ -82,29 +142,44 @@ class FindingsPanel(Vertical):
         return (cat if isinstance(cat, str) else None, sev if isinstance(sev, str) else None,
                 text.lower().split())
 
-    def refilter(self) -> None:
+    def refilter(self, keep: bool = True) -> None:
+        """Show the findings the scope and filters leave; `keep`: the cursor stays on its finding."""
         table = self.query_one(FindingsTable)
-        keep = None
-        if self._shown and 0 <= table.cursor_row < len(self._shown):
-            keep = finding_key(self._shown[table.cursor_row])
+        key = None
+        if keep and self._shown and 0 <= table.cursor_row < len(self._shown):
+            key = finding_key(self._shown[table.cursor_row])
         cat, sev, words = self.filters()
-        self._shown = [f for f in self._all if matches(f, cat, sev, words)]
-        rows = [[
-            Text(GLYPH[f.severity], style=SEVERITY_STYLE[f.severity]),
-            Text(f.rule, style="bold"),
-            Text(f.category, style="dim"),
-            Text(f.where),
-            Text(f.message + (f"  ({f.note})" if f.note else "")),
-        ] for f in self._shown]
-        row = next((i for i, f in enumerate(self._shown) if finding_key(f) == keep), 0) if keep else 0
+        pool = self._scope if self.scoped else self._all
+        assert pool is not None
+        self._shown = sort_findings((f for f in pool if matches(f, cat, sev, words)), self.sort)
+        rows = [row_cells(f) for f in self._shown]
+        row = next((i for i, f in enumerate(self._shown) if finding_key(f) == key), 0) if key else 0
         table.set_data(COLUMNS, rows, cursor=row)
-        total, shown = len(self._all), len(self._shown)
-        self.query_one("#filter-count", Label).update(
-            Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}"))
+        if not keep:
+            table.scroll_to(y=0, animate=False, immediate=True)
+        total, shown = len(pool), len(self._shown)
+        if self.scoped:
+            count = Text(f"{shown}/{total} here" if shown != total else f"{total} here")
+        else:
+            count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
+        if self.scoped and len(self._all) != total:
+            in_all = sum(1 for f in self._all if matches(f, cat, sev, words))
+            if in_all > shown:
+                count.append(f" · {in_all} in all (a)", style="dim")
+        self.query_one("#filter-count", Label).update(count)
+        title = Text()
+        title.append("Findings", style="bold")
+        title.append(f" · {self.scope_label if self.scoped else 'all'} · by {self.sort}")
+        self.border_title = title
+        self.border_subtitle = Text(("a: all" if self.scoped else "a: this node") + " · s: sort · enter: details")
 
     @property
     def shown(self) -> list[Finding]:
         return list(self._shown)
+
+    def selected(self) -> Finding | None:
+        row = self.query_one(FindingsTable).cursor_row
+        return self._shown[row] if 0 <= row < len(self._shown) else None
 
     # ------------------------------------------------------------------ events
 

@@ -19,6 +19,10 @@ def summary_text(snap: Snapshot | None, busy: bool, error: str = "") -> Text:
     s = result.summary
     for sev in ("error", "warning", "info"):
         out.append(f"{GLYPH[sev]}{s[sev]} ", style=SEVERITY_STYLE[sev] if s[sev] else "dim")
+    if s.get("baselined"):
+        out.append(f"· {s['baselined']} baselined ", style="dim")
+    if snap.against:
+        out.append(f"· against {snap.against} ", style="red" if snap.against_error else "dim")
     if not ws.decisions.present:
         out.append("· no decisions/ ", style="yellow")
     if error:

@@ -1,0 +1,562 @@
+"""Acting on a finding or an undecided schema: the dialogs that write the decision.
+
+- `AssignFamilyScreen`: add the schema to an existing family's `schemas`;
+- `NewFamilyScreen`: a new decisions/families/ID.yaml, prefilled (id from the schema
+  name, intent class guessed like `workbench init`, the families it overlaps as
+  alternatives considered); an existing id is refused;
+- `WaiverScreen`: rule, subject (one of the finding's names), reason, expiry: written
+  to the finding's family record, else to decisions/waivers.yaml;
+- `BaselineScreen`: the finding's entry added to decisions/baseline.yaml.
+
+Every dialog writes through `workbench.store` and closes only once the write
+happened: a file changed on disk since the dialog read it opens the conflict
+dialog (o: add to the file as it is now, r: keep theirs, esc: back); a failed
+write keeps the dialog open with the values and says why. The reload after a
+write brings the new state; the selection stays.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Button, Footer, Input, Label, Select, Static
+
+from ... import store
+from ...config import DECISION_VALUES
+from ...findings import Finding
+from ...model import SchemaDoc, Workspace
+from ...store import triage as triage_store
+from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
+from ..view import Snapshot
+from .base import FormScreen
+from .confirm import ConfirmScreen
+from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
+from .edit_family import field_help
+
+
+# ---------------------------------------------------------------------- what can be done
+
+
+def can_waive(f: Finding, ws: Workspace) -> str | None:
+    """Why the finding cannot be waived (None: it can)."""
+    if not ws.decisions.present:
+        return "there is no decisions/ folder yet (`workbench init` writes one)"
+    if f.note.startswith("waived"):
+        return "it is waived already"
+    if f.severity == "info":
+        return "it is info already: a waiver changes nothing"
+    if not triage_store.RULE_ID.match(f.rule):
+        return f"{f.rule} is not a rule id a waiver can name"
+    return None
+
+
+def can_baseline(f: Finding, ws: Workspace) -> str | None:
+    """Why the finding cannot be baselined (None: it can)."""
+    if not ws.decisions.present:
+        return "there is no decisions/ folder yet (`workbench init` writes one)"
+    if f.baselined:
+        return "decisions/baseline.yaml accepts it already"
+    if f.severity == "info":
+        return "info findings never fail `--check`: nothing to accept"
+    return None
+
+
+def waiver_target(ws: Workspace, f: Finding) -> str:
+    """Where a waiver of `f` is written: its family's record, else decisions/waivers.yaml."""
+    fam = ws.family(f.family) if f.family else None
+    return fam.path if fam is not None else triage_store.WAIVERS
+
+
+def waiver_names(f: Finding) -> list[tuple[str, str]]:
+    """(name, what it is) a waiver of `f` may name: its subjects first, then its schemas,
+    families and files."""
+    out: dict[str, str] = {}
+    for s in f.subjects:
+        out.setdefault(s, "subject")
+    for s in f.schemas:
+        out.setdefault(s, "schema")
+    for fam in f.families:
+        out.setdefault(fam, "family")
+    for loc in f.locations:
+        if loc.file not in ("", "."):
+            out.setdefault(loc.file, "file")
+    return list(out.items())
+
+
+def default_subject(f: Finding, snap: Snapshot) -> str:
+    """The subject to preselect: the finding's most specific subject (named by the fewest
+    findings of its rule), preferring one that is not the finding's own schema or family."""
+    names = [n for n, _what in waiver_names(f)]
+    if not names:
+        return ""
+    subjects = list(f.subjects) or names
+    same_rule = [g for g in snap.result.findings if g.rule == f.rule]
+    own = {f.family or ""}
+    if f.schema:
+        s = snap.ws.schema(f.schema)
+        own |= {f.schema, s.name if s else ""}
+
+    def rank(item: tuple[int, str]) -> tuple[int, bool, int]:
+        i, name = item
+        return (sum(1 for g in same_rule if name in g.names), name in own, i)
+
+    return min(enumerate(subjects), key=rank)[1]
+
+
+def new_family_values(snap: Snapshot, schema: SchemaDoc) -> tuple[str, dict[str, Any]]:
+    """(family id, values) a new family made from `schema` starts with."""
+    from ...init import family_id_for, guess_intent_class
+
+    ws = snap.ws
+    base = family_id_for(schema.name)
+    family_id, n = base, 2
+    while ws.family(family_id) is not None or triage_store.family_path(ws.root, family_id).exists():
+        family_id, n = f"{base}_{n}", n + 1
+    overlapping = [fam for f in snap.index.overlaps_of(None, schema) for fam in f.families]
+    alternatives = [fam for fam in dict.fromkeys(overlapping) if fam != family_id and ws.family(fam) is not None]
+    title = schema.title.strip() if schema.title.strip() and schema.title.strip() != schema.name else (
+        family_id.replace("_", " ").capitalize())
+    return family_id, {
+        "title": title,
+        "intent_class": guess_intent_class([schema], ws.config.intent_classes),
+        "schemas": [schema.path],
+        "alternatives_considered": alternatives,
+    }
+
+
+# ---------------------------------------------------------------------- entry points
+
+
+def assign_schema(app, snap: Snapshot, schema: SchemaDoc) -> None:
+    if not snap.ws.families:
+        app.notify("There is no family yet: n makes this schema a new family.", timeout=4, markup=False)
+        return
+    app.push_screen(AssignFamilyScreen(snap, schema))
+
+
+def new_family(app, snap: Snapshot, schema: SchemaDoc) -> None:
+    family_id, values = new_family_values(snap, schema)
+    app.push_screen(NewFamilyScreen(snap.ws, family_id, values))
+
+
+def waive(app, snap: Snapshot, f: Finding) -> None:
+    why = can_waive(f, snap.ws)
+    if why is not None:
+        app.notify(f"Cannot waive this finding: {why}.", timeout=4, markup=False)
+        return
+    app.push_screen(WaiverScreen(snap, f))
+
+
+def baseline(app, snap: Snapshot, f: Finding) -> None:
+    why = can_baseline(f, snap.ws)
+    if why is not None:
+        app.notify(f"Cannot baseline this finding: {why}.", timeout=4, markup=False)
+        return
+    app.push_screen(BaselineScreen(snap, f))
+
+
+# ---------------------------------------------------------------------- the dialogs
+
+
+def field_row(key: str, label: str, widget: Widget, help_text: str = "") -> Horizontal:
+    """A labelled field with its error line and help, like the edit form."""
+    body = [widget, Static("", classes="field-error", id=f"error-{key}", markup=False)]
+    if help_text:
+        body.append(Static(Text(help_text), classes="field-help", markup=False))
+    return Horizontal(Label(Text(label), classes="field-label"), Vertical(*body, classes="field-body"),
+                      classes="field-row", id=f"row-{key}")
+
+
+class StoreForm(FormScreen[store.Record | None]):
+    """A triage dialog: ctrl+s writes, esc cancels (asking when values were changed)."""
+
+    SCOPE = "Triage dialogs"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="triage.save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="triage.cancel"),
+    ]
+    FIELDS: ClassVar[tuple[str, ...]] = ()
+    label = ""  # the root-relative file written
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._pristine: dict[str, Any] | None = None
+
+    def on_mount(self) -> None:
+        self._pristine = self.values()
+
+    def values(self) -> dict[str, Any]:
+        return {}
+
+    def unsaved(self) -> bool:
+        return self.is_attached and self._pristine is not None and self.values() != self._pristine
+
+    def value_of(self, key: str) -> str:
+        widget = self.query_one(f"#field-{key}")
+        if isinstance(widget, Select):
+            return widget.value if isinstance(widget.value, str) else ""
+        assert isinstance(widget, Input)
+        return widget.value.strip()
+
+    def buttons(self, save: str = "Save (ctrl+s)") -> Horizontal:
+        return Horizontal(Button(save, id="save", variant="primary", compact=True),
+                          Button("Cancel (esc)", id="cancel", compact=True), classes="dialog-buttons")
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for key in self.FIELDS:
+            box = self.query_one(f"#error-{key}", Static)
+            msg = errors.get(key, "")
+            box.update(Text(msg, style="bold red") if msg else "")
+            box.set_class(bool(msg), "-shown")
+            self.query_one(f"#row-{key}").set_class(bool(msg), "-invalid")
+        other = [f"{k}: {v}" for k, v in errors.items() if k not in self.FIELDS]
+        failure = self.query_one("#form-failure", Static)
+        failure.update(Text("\n".join(other), style="bold red") if other else "")
+        failure.set_class(bool(other), "-shown")
+        first = next((k for k in self.FIELDS if k in errors), None)
+        if first is not None:
+            self.query_one(f"#field-{first}").focus()
+
+    def show_failure(self, message: str) -> None:
+        failure = self.query_one("#form-failure", Static)
+        failure.update(Text(message + "\nYour values are kept: fix the cause and save again, or esc.",
+                            style="bold red"))
+        failure.set_class(True, "-shown")
+        self.notify(message, title="Not saved", severity="error", markup=False, timeout=10)
+
+    def action_cancel(self) -> None:
+        if not self.unsaved():
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing",
+                                           purpose="discard"), answered)
+
+    def write(self, save: Callable[[str], store.Record], expected: str, done: str) -> None:
+        """`save(expected_fingerprint)`; close on success, ask on a conflict, stay on a failure."""
+        try:
+            rec = save(expected)
+        except store.Conflict as exc:
+            conflict = exc
+
+            def chosen(choice: str | None) -> None:
+                if choice == OVERWRITE:
+                    self.write(save, conflict.current_fingerprint, done)
+                elif choice == THEIRS:
+                    self.app.notify(discarded_text(conflict, self.label), markup=False, timeout=5)
+                    self._reload("discarded edit")
+                    self.dismiss(None)
+                # cancel (or escape): back to the dialog, the values as typed
+
+            self.app.push_screen(ConflictScreen(conflict, self.label), chosen)
+            return
+        except (store.StoreError, OSError) as exc:
+            self.show_failure(f"Not saved: {exc}")
+            return
+        self.app.notify(done, markup=False, timeout=5)
+        self._reload(f"saved {self.label}")
+        self.dismiss(rec)
+
+    def latest(self, ws: Workspace) -> Workspace:
+        """The app's newest workspace (a reload may have come in while the dialog was open)."""
+        snap = getattr(self.app, "snapshot", None)
+        return snap.ws if snap is not None else ws
+
+    def _reload(self, reason: str) -> None:
+        reload = getattr(self.app, "reload", None)
+        if reload is not None:
+            reload(reason)
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        """Enter moves to the next field; in the last one it saves."""
+        inputs = [w for w in self.query(Input)]
+        if inputs and event.input is inputs[-1]:
+            self.action_save()
+        else:
+            self.focus_next()
+
+
+class AssignFamilyScreen(StoreForm):
+    """Add an undecided schema to an existing family's `schemas` list."""
+
+    SCOPE = "Add to family"
+    FIELDS = ("family",)
+
+    def __init__(self, snap: Snapshot, schema: SchemaDoc) -> None:
+        super().__init__()
+        self.ws = snap.ws
+        self.schema = schema
+        overlapping = [fam for f in snap.index.overlaps_of(None, schema) for fam in f.families]
+        self.suggested = next((fam for fam in overlapping if self.ws.family(fam) is not None), None)
+        self._records: dict[str, store.Record] = {}  # family id -> the record as read when chosen
+
+    def compose(self) -> ComposeResult:
+        fams = sorted(self.ws.families, key=lambda f: f.id)
+        options = []
+        for fam in fams:
+            label = Text(fam.id, style="bold")
+            label.append(f"  {fam.intent_class or '—'} · {fam.decision or 'undecided'}", style="dim")
+            if fam.id == self.suggested:
+                label.append("  overlaps", style="yellow")
+            options.append((label, fam.id))
+        with Vertical(id="assign-dialog", classes="dialog"):
+            title = Text("Add ", style="bold")
+            title.append(self.schema.path, style="bold")
+            title.append(" to a family", style="bold")
+            yield Label(title, classes="dialog-title")
+            yield field_row("family", "Family", Select(options, value=self.suggested or Select.NULL,
+                                                       prompt="choose a family", id="field-family", compact=True),
+                            "The schema is appended to the family record's `schemas` list.")
+            yield Static("", id="form-failure", classes="form-failure", markup=False)
+            yield self.buttons("Add (ctrl+s)")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#field-family").focus()
+        if self.suggested:
+            self._read(self.suggested)
+
+    def values(self) -> dict[str, Any]:
+        return {"family": self.value_of("family")}
+
+    def _read(self, family_id: str) -> store.Record | None:
+        fam = self.ws.family(family_id)
+        if fam is None:
+            return None
+        if family_id not in self._records:
+            try:
+                self._records[family_id] = store.read_record(self.ws.root / fam.path)
+            except store.StoreError as exc:
+                self.show_failure(str(exc))
+                return None
+        return self._records[family_id]
+
+    @on(Select.Changed, "#field-family")
+    def _chosen(self, event: Select.Changed) -> None:
+        if isinstance(event.value, str):
+            self._read(event.value)
+
+    def action_save(self) -> None:
+        family_id = self.value_of("family")
+        owner = self.latest(self.ws).family_of(self.schema.path)
+        if not family_id:
+            self.show_errors({"family": "choose the family the schema belongs to"})
+            return
+        if owner is not None:
+            self.show_errors({"family": f"{self.schema.path} is in family {owner.id} now (changed meanwhile)"})
+            return
+        self.show_errors({})
+        fam = self.ws.family(family_id)
+        if fam is None:
+            return
+        rec = self._read(family_id)
+        if rec is None:
+            return
+        self.label = fam.path
+        path = self.ws.root / fam.path
+        self.write(lambda expected: triage_store.add_schema_to_family(path, self.schema.path, expected),
+                   rec.fingerprint, f"Added {self.schema.path} to {fam.id} ({fam.path})")
+
+
+class NewFamilyScreen(StoreForm):
+    """Create decisions/families/ID.yaml from an undecided schema (prefilled)."""
+
+    SCOPE = "New family"
+    FIELDS = ("family", "title", "intent_class", "schemas", "alternatives_considered", "owner",
+              "stability_tier", "decision")
+
+    def __init__(self, ws: Workspace, family_id: str, values: dict[str, Any]) -> None:
+        super().__init__()
+        self.ws = ws
+        self.family_id = family_id
+        self.initial = values
+
+    def _select(self, key: str, choices, value: str, prompt: str = "(not set)") -> Select:
+        return Select([(Text(c), c) for c in choices], value=value or Select.NULL, prompt=prompt,
+                      id=f"field-{key}", compact=True)
+
+    def compose(self) -> ComposeResult:
+        v = self.initial
+        with Vertical(id="new-family-dialog", classes="dialog"):
+            yield Label(Text("New family", style="bold"), classes="dialog-title")
+            with VerticalScroll(id="new-family-fields"):
+                yield field_row("family", "Family id", Input(self.family_id, id="field-family", compact=True),
+                                f"lower snake case; written to {triage_store.FAMILIES_DIR}/ID.yaml (an existing id "
+                                "is refused)")
+                yield field_row("title", "Title", Input(v.get("title", ""), id="field-title", compact=True),
+                                field_help("title"))
+                yield field_row("intent_class", "Intent class",
+                                self._select("intent_class", self.ws.config.intent_classes, v.get("intent_class", "")),
+                                "Guessed from the schema's name and fields, like `workbench init`: check it.")
+                yield field_row("schemas", "Schemas", Input(", ".join(v.get("schemas", ())), id="field-schemas",
+                                                            compact=True), field_help("schemas"))
+                yield field_row("alternatives_considered", "Alternatives",
+                                Input(", ".join(v.get("alternatives_considered", ())), compact=True,
+                                      id="field-alternatives_considered", placeholder="comma-separated"),
+                                "Families it overlaps (O001/O002) are filled in. " + field_help("alternatives_considered"))
+                yield field_row("owner", "Owner", Input(v.get("owner", ""), id="field-owner", compact=True,
+                                                        placeholder="(not set)"), field_help("owner"))
+                yield field_row("stability_tier", "Stability tier",
+                                self._select("stability_tier", self.ws.config.stability_tiers, v.get("stability_tier", "")),
+                                field_help("stability_tier"))
+                yield field_row("decision", "Decision", self._select("decision", DECISION_VALUES, v.get("decision", "")),
+                                field_help("decision") + " The rest of the record: e on the family once created.")
+            yield Static("", id="form-failure", classes="form-failure", markup=False)
+            yield self.buttons("Create (ctrl+s)")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#field-family").focus()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: self.value_of(k) for k in self.FIELDS}
+        for key in ("schemas", "alternatives_considered"):
+            out[key] = list(store.split_list(out[key]))
+        return out
+
+    def action_save(self) -> None:
+        values = self.values()
+        family_id = values.pop("family")
+        errors = triage_store.validate_new_family(self.latest(self.ws), family_id, values)
+        self.show_errors(errors)
+        if errors:
+            return
+        self.family_id = family_id
+        self.label = f"{triage_store.FAMILIES_DIR}/{family_id}.yaml"
+        root = self.ws.root
+        self.write(lambda _expected: triage_store.create_family(root, family_id, values), store.ABSENT,
+                   f"Created {self.label}: e on the family fills in the rest of the record")
+
+
+class WaiverScreen(StoreForm):
+    """A waiver for one finding: its rule, one of its names, a reason and an optional expiry."""
+
+    SCOPE = "Waive"
+    FIELDS = ("subject", "reason", "expires")
+
+    def __init__(self, snap: Snapshot, finding: Finding) -> None:
+        super().__init__()
+        self.ws = snap.ws
+        self.finding = finding
+        self.names = waiver_names(finding)
+        self.subject = default_subject(finding, snap)
+        self.label = waiver_target(snap.ws, finding)
+        self.record: store.Record | None = None
+
+    def compose(self) -> ComposeResult:
+        f = self.finding
+        with Vertical(id="waiver-dialog", classes="dialog"):
+            title = Text(f"Waive {f.rule}", style="bold")
+            title.append(f"   written to {self.label}", style="dim")
+            yield Label(title, classes="dialog-title")
+            yield Static(Text(f.message.split("\n", 1)[0]), id="waiver-message", markup=False)
+            options = [(Text(name) + Text(f"  {what}", style="dim"), name) for name, what in self.names]
+            yield field_row("subject", "Subject", Select(options, value=self.subject or Select.NULL,
+                                                         prompt="what the waiver names", id="field-subject",
+                                                         compact=True),
+                            f"The waiver applies to every {f.rule} finding naming it.")
+            yield field_row("reason", "Reason", Input("", id="field-reason", compact=True,
+                                                      placeholder="why this finding is acceptable (required)"),
+                            "Shown with the finding, which stays, as info.")
+            yield field_row("expires", "Expires", Input("", id="field-expires", compact=True,
+                                                        placeholder="YYYY-MM-DD (optional)"),
+                            "The last day it applies; after it the finding is back and G012 names the waiver.")
+            yield Static("", id="form-failure", classes="form-failure", markup=False)
+            yield self.buttons("Waive (ctrl+s)")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#field-reason").focus()
+        try:
+            self.record = store.read_record(self.ws.root / self.label)
+        except store.StoreError as exc:
+            self.show_failure(str(exc))
+
+    def values(self) -> dict[str, Any]:
+        return {k: self.value_of(k) for k in self.FIELDS}
+
+    def action_save(self) -> None:
+        from ...policy import today
+
+        v = self.values()
+        errors = triage_store.validate_waiver(self.finding.rule, v["subject"], v["reason"], v["expires"],
+                                              names=[n for n, _w in self.names], today=today())
+        self.show_errors(errors)
+        if errors:
+            return
+        if self.record is None:
+            try:
+                self.record = store.read_record(self.ws.root / self.label)
+            except store.StoreError as exc:
+                self.show_failure(f"Not saved: {exc}")
+                return
+        entry = triage_store.waiver_entry(self.finding.rule, v["subject"], v["reason"], v["expires"])
+        path = self.ws.root / self.label
+        self.write(lambda expected: triage_store.add_waiver(path, entry, expected), self.record.fingerprint,
+                   f"Waived {self.finding.rule} {entry['subject']} in {self.label}")
+
+
+class BaselineScreen(StoreForm):
+    """Accept one finding in decisions/baseline.yaml (the entry shown before it is written)."""
+
+    SCOPE = "Baseline"
+
+    def __init__(self, snap: Snapshot, finding: Finding) -> None:
+        super().__init__()
+        self.ws = snap.ws
+        self.finding = finding
+        self.label = BASELINE
+        self.record: store.Record | None = None
+
+    def compose(self) -> ComposeResult:
+        f = self.finding
+        entry = baseline_entries([f])[0]
+        with Vertical(id="baseline-dialog", classes="dialog"):
+            yield Label(Text(f"Accept {f.rule} in {BASELINE}?", style="bold"), classes="dialog-title")
+            text = Text()
+            for key, value in entry.items():
+                text.append(f"{key}: ", style="dim")
+                text.append(", ".join(value) if isinstance(value, list) else str(value))
+                text.append("\n")
+            text.append("\n`--check` stops failing on it; the TUI keeps showing it, dimmed. It matches by rule, "
+                        "subjects and pointer, so edits elsewhere keep it; once the finding is gone G013 "
+                        "reports the entry.", style="dim")
+            yield Static(text, id="baseline-entry", markup=False)
+            yield Static("", id="form-failure", classes="form-failure", markup=False)
+            yield self.buttons("Baseline (ctrl+s)")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#save", Button).focus()
+        try:
+            self.record = store.read_record(self.ws.root / BASELINE)
+        except store.StoreError as exc:
+            self.show_failure(str(exc))
+
+    def action_save(self) -> None:
+        if self.record is None:
+            try:
+                self.record = store.read_record(self.ws.root / BASELINE)
+            except store.StoreError as exc:
+                self.show_failure(f"Not saved: {exc}")
+                return
+        root: Path = self.ws.root
+        self.write(lambda expected: add_to_baseline(root, [self.finding], expected)[0], self.record.fingerprint,
+                   f"Baselined {self.finding.rule} in {BASELINE}")
