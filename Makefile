@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check export bench clean
+.PHONY: run test test-lowest check export bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,11 +12,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# A separate venv holding the OLDEST versions that pyproject.toml allows for every
+# direct dependency (uv's lowest-direct resolution); rebuilt from scratch whenever
+# pyproject.toml changes, so an old install can never mask a false lower bound.
+LOWEST       := .venv-lowest
+LOWEST_STAMP := $(LOWEST)/.installed
+
+$(LOWEST_STAMP): pyproject.toml
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet uv
+	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
+	touch $(LOWEST_STAMP)
+
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
 
 test: $(STAMP)  ## install and run the whole test suite
 	$(BIN)/python -m pytest -q
+
+test-lowest: $(LOWEST_STAMP)  ## the whole test suite against the lower bounds in pyproject.toml
+	$(LOWEST)/bin/python -m pytest -q
 
 check: $(STAMP)  ## the headless CI check on this repo
 	$(BIN)/workbench --check --root .
@@ -28,4 +44,4 @@ bench: $(STAMP)  ## print benchmark figures (not a test)
 	$(BIN)/python bench/bench_check.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(LOWEST) .pytest_cache

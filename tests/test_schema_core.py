@@ -109,6 +109,7 @@ def test_validation_matches_python_jsonschema(adversarial_ws, path, instance):
     refs = RefIndex.of(ws)
     validator, failure = validity._validator(refs, schema, refs.closure(schema))
     assert failure is None
+    assert type(validator).__module__.startswith("jsonschema_rs")  # not the python-jsonschema fallback
     ours = not list(validity._errors(validator, instance))
     assert ours == _reference_verdict(ws, schema, instance)
 
