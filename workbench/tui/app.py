@@ -19,8 +19,9 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -310,7 +311,8 @@ class WorkbenchApp(App[None]):
             lines.append("still loading…")
         else:
             ws = snap.ws
-            lines.append(f"{len(ws.contract_schemas)} contract schemas, {len(ws.schemas) - len(ws.contract_schemas)} shared, "
+            shared = len(ws.schemas) - len(ws.contract_schemas)
+            lines.append(f"{len(ws.contract_schemas)} contract schemas, {shared} shared, "
                          f"{len(ws.examples)} examples, {len(ws.families)} families")
             lines.append(f"last load + check: {snap.elapsed * 1000:.0f} ms ({len(snap.result.rules)} rules)")
         if self.first_snapshot_at is not None:

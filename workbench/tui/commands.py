@@ -7,14 +7,20 @@ palette never drifts from the keys. Text from workspace files is passed as
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.binding import Binding
+    from textual.dom import DOMNode
+    from textual.screen import Screen
+
     from .app import WorkbenchApp
 
 
@@ -78,12 +84,14 @@ class WorkbenchCommands(Provider):
                 yield Hit(score, label, cmd.run, text=cmd.title, help=cmd.help)
 
 
-def _action_sources(app, screen) -> list[tuple[str, list, object]]:
+def _action_sources(app: App[Any], screen: Screen[Any] | None) -> list[tuple[str, list[Binding], DOMNode]]:
+    """(scope, bindings, the node they act on): the screen's first, then the app's."""
     from textual.binding import Binding
 
-    sources = [("workbench", list(Binding.make_bindings(app.BINDINGS)), app)]
+    sources: list[tuple[str, list[Binding], DOMNode]] = [("workbench", list(Binding.make_bindings(app.BINDINGS)), app)]
     if screen is not None and not screen.__class__.__module__.startswith("textual."):
-        sources.insert(0, (getattr(screen, "SCOPE", "this screen"), list(Binding.make_bindings(screen.BINDINGS)), screen))
+        scope = getattr(screen, "SCOPE", "this screen")
+        sources.insert(0, (scope, list(Binding.make_bindings(screen.BINDINGS)), screen))
     return sources
 
 

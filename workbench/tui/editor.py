@@ -11,16 +11,17 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 DEFAULT_EDITOR = "vi"
 
 
-def editor_argv(path: Path, line: int | None = None, env: dict[str, str] | None = None) -> list[str]:
+def editor_argv(path: Path, line: int | None = None, env: Mapping[str, str] | None = None) -> list[str]:
     """The command that opens `path` at `line`: [$VISUAL or $EDITOR or vi, (+LINE), path]."""
-    env = os.environ if env is None else env
-    raw = env.get("VISUAL") or env.get("EDITOR") or DEFAULT_EDITOR
+    environ: Mapping[str, str] = os.environ if env is None else env
+    raw = environ.get("VISUAL") or environ.get("EDITOR") or DEFAULT_EDITOR
     try:
         argv = shlex.split(raw)
     except ValueError:  # an unbalanced quote: take it as one program name

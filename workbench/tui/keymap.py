@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 KEYMAP_ENV = "WORKBENCH_KEYMAP"
 
@@ -66,5 +66,6 @@ def load_keymap(path: str | os.PathLike | None = None) -> Keymap:
         return Keymap(problems=(f"{file}: [keymap] must be a table of binding id = keys",), path=file)
     keys = {str(k): v.strip() for k, v in table.items() if isinstance(v, str) and v.strip()}
     bad = sorted(str(k) for k, v in table.items() if not (isinstance(v, str) and v.strip()))
-    problems = (f"{file}: {', '.join(bad)}: the keys must be a non-empty string such as \"E\" or \"ctrl+e\"",) if bad else ()
+    why = "the keys must be a non-empty string such as \"E\" or \"ctrl+e\""
+    problems = (f"{file}: {', '.join(bad)}: {why}",) if bad else ()
     return Keymap(keys, problems, file)

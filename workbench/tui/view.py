@@ -9,8 +9,9 @@ swaps in a ready `Snapshot`.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable
+from typing import Any
 
 from ..engine import CheckResult
 from ..findings import RANK, SEVERITIES, Finding
@@ -45,7 +46,7 @@ class TreeSpec:
     ref: NodeRef
     name: str
     counts: dict[str, int]
-    children: list["TreeSpec"] = field(default_factory=list)
+    children: list[TreeSpec] = field(default_factory=list)
     expand: bool = False
 
 
@@ -152,7 +153,8 @@ def build_tree(ws: Workspace, index: FindingIndex) -> list[TreeSpec]:
     odd = unclassified_families(ws)
     if odd:
         ref = NodeRef(GROUP, UNCLASSIFIED)
-        out.append(TreeSpec(ref, "unclassified", counts(index.of_node(ref)), [family_spec(f) for f in odd], expand=True))
+        kids = [family_spec(f) for f in odd]
+        out.append(TreeSpec(ref, "unclassified", counts(index.of_node(ref)), kids, expand=True))
     for group in (UNDECIDED, SHARED):
         schemas = group_schemas(ws, group)
         if not schemas and group == SHARED:
@@ -197,13 +199,12 @@ SORTS = ("severity", "rule", "file")
 
 def sort_findings(findings: Iterable[Finding], by: str) -> list[Finding]:
     """Findings in the order of `by` (one of SORTS); baselined ones after the others."""
-    if by == "rule":
-        key = lambda f: (f.baselined, f.rule, -RANK[f.severity], f.sort_key())  # noqa: E731
-    elif by == "file":
-        key = lambda f: (f.baselined, f.sort_key())  # noqa: E731
-    else:
-        key = lambda f: (f.baselined, -RANK[f.severity], f.sort_key())  # noqa: E731
-    return sorted(findings, key=key)
+    keys: dict[str, Callable[[Finding], tuple[Any, ...]]] = {
+        "rule": lambda f: (f.baselined, f.rule, -RANK[f.severity], f.sort_key()),
+        "file": lambda f: (f.baselined, f.sort_key()),
+        "severity": lambda f: (f.baselined, -RANK[f.severity], f.sort_key()),
+    }
+    return sorted(findings, key=keys.get(by, keys["severity"]))
 
 
 def node_label_text(ws: Workspace, ref: NodeRef | None) -> str:

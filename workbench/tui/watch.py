@@ -11,9 +11,9 @@ that does not exist yet is watched through its nearest existing folder.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 from ..store import TEMP_PREFIX
 
@@ -31,7 +31,7 @@ class WatchPlan:
     names: frozenset[str]  # top-level names (files or folders) that matter
 
     @classmethod
-    def of(cls, root: Path, rel_paths: Iterable[str]) -> "WatchPlan":
+    def of(cls, root: Path, rel_paths: Iterable[str]) -> WatchPlan:
         root = Path(root)
         trees: set[Path] = set()
         names: set[str] = set()

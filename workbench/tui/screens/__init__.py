@@ -6,6 +6,7 @@ but help: `binding_scopes` (help and the command palette) lists both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,8 @@ PAGES: tuple[Page, ...] = (
     Page("deltas", DeltasScreen, "d", "Deltas", "The delta register"),
     Page("matrix", MatrixScreen, "m", "Matrix", "Dependency matrix of the work packages and the downstream handoff"),
     Page("gates", GatesScreen, "g", "Gates", "CI gates and change classes"),
-    Page("compat", CompatScreen, "v", "Compatibility", "Schema changes against a git ref (--against), like `workbench diff`"),
+    Page("compat", CompatScreen, "v", "Compatibility",
+         "Schema changes against a git ref (--against), like `workbench diff`"),
 )
 # StoreForm stands for its subclasses (add to family, new family, waive, baseline): they share its keys
 DIALOGS: tuple[type[Screen], ...] = (FindingScreen, EditFamilyScreen, StoreForm, AgainstScreen, ConflictScreen,
@@ -62,7 +64,7 @@ DIALOGS: tuple[type[Screen], ...] = (FindingScreen, EditFamilyScreen, StoreForm,
 SHARED = ("nav.", "item.")  # ids of bindings every page has (base.WorkbenchScreen): listed once
 
 
-def modes() -> dict[str, type[Screen]]:
+def modes() -> dict[str, str | Callable[[], Screen]]:
     return {page.mode: page.screen for page in PAGES}
 
 
@@ -89,7 +91,7 @@ def _bindings(cls, inherited: bool = True, textual: bool = False) -> list[Bindin
     return out
 
 
-def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
+def binding_scopes(app: App) -> list[tuple[str, list[Binding]]]:
     """Every binding of the workbench, grouped by where it applies (read from BINDINGS)."""
     from ..widgets.browse import BrowseTree
     from ..widgets.findings import FilterInput, FindingsTable
@@ -98,7 +100,8 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
 
     everywhere = _bindings(type(app))
     if getattr(app, "ENABLE_COMMAND_PALETTE", False):
-        everywhere.append(Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "Command palette (every action, themes)"))
+        everywhere.append(Binding(app.COMMAND_PALETTE_BINDING, "command_palette",
+                                  "Command palette (every action, themes)"))
     scopes = [("Everywhere", everywhere), ("Focus", _bindings(Screen, textual=True)),
               ("Every page", _bindings(WorkbenchScreen, inherited=False))]
     for cls in (*(page.screen for page in PAGES), *DIALOGS):
@@ -112,6 +115,6 @@ def binding_scopes(app: "App") -> list[tuple[str, list[Binding]]]:
     return [(name, bindings) for name, bindings in scopes if bindings]
 
 
-def binding_ids(app: "App") -> set[str]:
+def binding_ids(app: App) -> set[str]:
     """Every binding id a keymap may name."""
     return {b.id for _scope, bindings in binding_scopes(app) for b in bindings if b.id}

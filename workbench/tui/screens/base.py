@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +12,16 @@ from textual.widgets import Button, DataTable, Footer, Header, Tree
 
 from ..view import Snapshot
 from ..widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from textual.dom import DOMNode
+
+    from ..app import WorkbenchApp
+
+
+def workbench(node: DOMNode) -> WorkbenchApp:
+    """The running `WorkbenchApp` of a screen or widget (typed: `node.app` is a plain `App`)."""
+    return cast("WorkbenchApp", node.app)
 
 # j/k like the arrows in the tree and every table; listed once in help ("Tree and tables")
 NAV_BINDINGS: list[BindingType] = [

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from ..view import SCHEMA, NodeRef, Snapshot
 from ..widgets.table import FitTable
-from .base import FormScreen, PageScreen
+from .base import FormScreen, PageScreen, workbench
 
 if TYPE_CHECKING:
     from ...model import Workspace
@@ -100,7 +100,8 @@ class AgainstScreen(FormScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="against-dialog", classes="dialog"):
             yield Label(Text("Compare the schemas with…", style="bold"), classes="dialog-title")
-            yield Input(self.current, id="against-ref", compact=True, placeholder="a git ref: origin/main, HEAD~1, v1.2")
+            yield Input(self.current, id="against-ref", compact=True,
+                        placeholder="a git ref: origin/main, HEAD~1, v1.2")
             yield Static("", id="against-error", classes="field-error", markup=False)
             yield Static(Text("Read with `git archive` (the work tree is not touched). A folder only when written "
                               "as a path: ./old, /abs/old. Empty: no comparison.", style="dim"),
@@ -186,7 +187,7 @@ class CompatScreen(PageScreen):
         try:
             from ...rules.compatibility import judge
 
-            baseline = self.app.baseline_workspace(against)
+            baseline = workbench(self).baseline_workspace(against)
             rows = rows_of(ws, judge(ws, baseline))
         except Exception as exc:  # an unknown ref, git missing, a bug: said on the page
             if not worker.is_cancelled:
@@ -315,7 +316,8 @@ class CompatScreen(PageScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_file":
             row = self.selected()
-            return row is not None and (self.app.snapshot is None or self.app.snapshot.ws.schema(row.schema) is not None)
+            snap = workbench(self).snapshot
+            return row is not None and (snap is None or snap.ws.schema(row.schema) is not None)
         return True
 
     def action_against(self) -> None:
@@ -329,7 +331,7 @@ class CompatScreen(PageScreen):
         row = self.selected()
         if row is None:
             return
-        await self.app.action_mode("browse")
+        await workbench(self).action_mode("browse")
         main: Any = self.app.screen
         if hasattr(main, "select_ref") and not main.select_ref(NodeRef(SCHEMA, row.schema), focus_tree=True):
             self.app.notify(f"{row.schema} is not in the browse tree (removed?)", markup=False, timeout=3)

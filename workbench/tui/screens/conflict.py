@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, ClassVar
+from collections.abc import Callable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -13,6 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
 from ... import store
+from .base import workbench
 
 OVERWRITE, THEIRS, CANCEL = "overwrite", "theirs", "cancel"
 
@@ -135,7 +137,7 @@ def save_checked(
 
     On success the workspace is reloaded (the watcher would too; reloads coalesce).
     """
-    app = screen.app
+    app = workbench(screen)
     try:
         save(expected)
     except store.Conflict as exc:

@@ -19,8 +19,9 @@ Help texts are the schema's property descriptions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
-from typing import ClassVar, Iterable
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -31,14 +32,14 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
 
 from ... import store
-from .base import FormScreen
-from .confirm import ConfirmScreen
-from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
 from ...config import DECISION_VALUES
 from ...findings import Finding
 from ...model import Workspace
 from ...pipeline import check_family_edit
 from ..view import GLYPH, SEVERITY_STYLE
+from .base import FormScreen
+from .confirm import ConfirmScreen
+from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
 
 # (key, label, kind): kind is input | area | select-intent | select-tier | select-decision | list
 FIELDS = (

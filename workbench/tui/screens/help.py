@@ -54,7 +54,8 @@ class HelpScreen(NavKeys, ModalScreen[None]):
         table = self.query_one(FitTable)
         app = self.app
         scopes = app.all_binding_sources() if hasattr(app, "all_binding_sources") else []
-        rows, first_row = [], 0
+        rows: list[list[Text]] = []
+        first_row = 0
         self.does: list[Text] = []
         for scope, bindings in scopes:
             if scope == self.origin_scope:

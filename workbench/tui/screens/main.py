@@ -29,7 +29,8 @@ from .base import WorkbenchScreen
 class MainScreen(WorkbenchScreen):
     SCOPE = "Browse"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "edit", "Edit", id="browse.edit", tooltip="Edit the selected family's decision record (also from one of its schemas)"),
+        Binding("e", "edit", "Edit", id="browse.edit",
+                tooltip="Edit the selected family's decision record (also from one of its schemas)"),
         Binding("slash", "filter", "Filter", id="browse.filter", key_display="/",
                 tooltip="Filter the findings and the tree (nodes whose name matches, with their ancestors)"),
         Binding("f", "focus_findings", "Findings", id="browse.findings", tooltip="Focus the findings table"),
@@ -293,8 +294,9 @@ class MainScreen(WorkbenchScreen):
         node = self.query_one(BrowseTree).cursor_node
         ref = node.data if node is not None else None
         snap = self.snap
-        if snap is not None and ref is not None and ref.kind == SCHEMA and snap.ws.family_of(ref.key) is not None:
-            return f"{ref.key} is in family {snap.ws.family_of(ref.key).id} already (e edits the family)."
+        fam = snap.ws.family_of(ref.key) if snap is not None and ref is not None and ref.kind == SCHEMA else None
+        if ref is not None and fam is not None:
+            return f"{ref.key} is in family {fam.id} already (e edits the family)."
         return "Select an undecided schema (under “undecided”) or one of its findings first."
 
     def action_waive(self) -> None:

@@ -25,8 +25,8 @@ class MatrixScreen(RecordsScreen):
         d = snap.ws.decisions
         wps = d.work_packages
         packages = TableSpec("packages-table", "Work packages", [
-            ("id", 4), ("depends on", 0.35), ("enables", 0.35), ("title", 1.0)], empty="no decisions/work_packages.yaml",
-            path=WORK_PACKAGES_FILE)
+            ("id", 4), ("depends on", 0.35), ("enables", 0.35), ("title", 1.0)],
+            empty="no decisions/work_packages.yaml", path=WORK_PACKAGES_FILE)
         for wp in wps:
             packages.rows.append([Text(wp.id, style="bold"), t(wp.depends_on), t(wp.enables), t(wp.title)])
             packages.keys.append(wp.id)

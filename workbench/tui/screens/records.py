@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -49,7 +51,7 @@ def fit(label: str, cells: list[object], cap: int, floor: int = 0) -> int:
     return max(len(label), floor, min(cap, max((t(c).cell_len for c in cells), default=0)))
 
 
-def detail_text(title: str, pairs: list[tuple[str, object]], findings: list[Finding] = ()) -> Text:
+def detail_text(title: str, pairs: list[tuple[str, object]], findings: Sequence[Finding] = ()) -> Text:
     out = Text()
     out.append(title + "\n", style="bold")
     for key, value in pairs:
@@ -65,7 +67,7 @@ def detail_text(title: str, pairs: list[tuple[str, object]], findings: list[Find
 
 class RecordsScreen(PageScreen):
     TITLE_TEXT = ""
-    TABLE_IDS: tuple[str, ...] = ()
+    TABLE_IDS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         super().__init__()
@@ -111,7 +113,9 @@ class RecordsScreen(PageScreen):
 
     def selected_path(self) -> str | None:
         table = self.focused if isinstance(self.focused, DataTable) else None
-        spec = self.specs.get(table.id or "") if table is not None else None
+        if table is None:
+            return None
+        spec = self.specs.get(table.id or "")
         return spec.path_of(table.cursor_row) if spec is not None else None
 
     def _show_detail(self, table: DataTable) -> None:

@@ -13,8 +13,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Footer, Input, Label, Static, Switch
 
 from ... import store
-from .base import FormScreen
 from ...model import ChecklistItem
+from .base import FormScreen
 
 
 class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):

@@ -17,8 +17,9 @@ write brings the new state; the selection stays.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -39,7 +40,6 @@ from .base import FormScreen
 from .confirm import ConfirmScreen
 from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
 from .edit_family import field_help
-
 
 # ---------------------------------------------------------------------- what can be done
 
@@ -407,13 +407,16 @@ class NewFamilyScreen(StoreForm):
                 yield field_row("alternatives_considered", "Alternatives",
                                 Input(", ".join(v.get("alternatives_considered", ())), compact=True,
                                       id="field-alternatives_considered", placeholder="comma-separated"),
-                                "Families it overlaps (O001/O002) are filled in. " + field_help("alternatives_considered"))
+                                "Families it overlaps (O001/O002) are filled in. "
+                                + field_help("alternatives_considered"))
                 yield field_row("owner", "Owner", Input(v.get("owner", ""), id="field-owner", compact=True,
                                                         placeholder="(not set)"), field_help("owner"))
                 yield field_row("stability_tier", "Stability tier",
-                                self._select("stability_tier", self.ws.config.stability_tiers, v.get("stability_tier", "")),
+                                self._select("stability_tier", self.ws.config.stability_tiers,
+                                             v.get("stability_tier", "")),
                                 field_help("stability_tier"))
-                yield field_row("decision", "Decision", self._select("decision", DECISION_VALUES, v.get("decision", "")),
+                yield field_row("decision", "Decision",
+                                self._select("decision", DECISION_VALUES, v.get("decision", "")),
                                 field_help("decision") + " The rest of the record: e on the family once created.")
             yield Static("", id="form-failure", classes="form-failure", markup=False)
             yield self.buttons("Create (ctrl+s)")

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from ..view import GLYPH, SEVERITY_STYLE, FAMILY, GROUP, INTENT, NodeRef, TreeSpec, filter_specs
+from ..view import FAMILY, GLYPH, GROUP, INTENT, SEVERITY_STYLE, NodeRef, TreeSpec, filter_specs
 
 
 def count_badges(counts: dict[str, int]) -> Text:
@@ -160,7 +160,7 @@ class BrowseTree(Tree[NodeRef]):
             self.select_ref(NodeRef(self._cursor_before[0], self._cursor_before[1]))
         self._auto_cursor = None
 
-    def _near_match(self, node: TreeNode[NodeRef]) -> bool:
+    def _near_match(self, node: TreeNode[NodeRef] | None) -> bool:
         """A match, or inside one (a schema of a matching family)."""
         matches = set(self.matches)
         while node is not None and node is not self.root:
@@ -192,7 +192,7 @@ class BrowseTree(Tree[NodeRef]):
     def _sync(self, parent: TreeNode[NodeRef], specs: list[TreeSpec]) -> None:
         kids = list(parent.children)
         if [k.data.ident if k.data else None for k in kids] == [s.ref.ident for s in specs]:
-            for node, spec in zip(kids, specs):
+            for node, spec in zip(kids, specs, strict=True):
                 node.data = spec.ref
                 node.set_label(node_label(spec))
                 was_leaf = not node.allow_expand

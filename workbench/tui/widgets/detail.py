@@ -14,12 +14,24 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...analysis.outline import schema_fields
 from ...findings import Finding
 from ...model import Family, SchemaDoc
-from ...analysis.outline import schema_fields
 from ..view import (
-    FAMILY, GLYPH, GROUP, INTENT, SCHEMA, SEVERITY_STYLE, SHARED, UNCLASSIFIED, UNDECIDED,
-    NodeRef, Snapshot, counts, group_schemas, unclassified_families,
+    FAMILY,
+    GLYPH,
+    GROUP,
+    INTENT,
+    SCHEMA,
+    SEVERITY_STYLE,
+    SHARED,
+    UNCLASSIFIED,
+    UNDECIDED,
+    NodeRef,
+    Snapshot,
+    counts,
+    group_schemas,
+    unclassified_families,
 )
 from .browse import count_badges
 

@@ -15,8 +15,8 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Select
 
 from ...findings import CATEGORIES, SEVERITIES, Finding
-from .table import FitTable
 from ..view import GLYPH, SEVERITY_STYLE, SORTS, finding_key, sort_findings
+from .table import FitTable
 
 
 class FilterInput(Input):

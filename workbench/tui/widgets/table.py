@@ -4,6 +4,7 @@ long cells end in "…" (no sideways scrolling), rows keep the cursor on resize.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.widget import Widget
 from textual.widgets import DataTable
 
 # (label, width[, "left"]): an int width is fixed; None (weight 1.0) or a float weight shares
@@ -36,7 +37,8 @@ class FitTable(DataTable):
 
     def _fit(self) -> list[int]:
         """Column widths: ints are fixed; None (weight 1) or a float weight share the rest."""
-        width = self.size.width or (self.parent.size.width if self.parent else 0) or 100
+        parent = self.parent
+        width = self.size.width or (parent.size.width if isinstance(parent, Widget) else 0) or 100
         scrollbar = self.styles.scrollbar_size_vertical or 0
         pad = 2 * self.cell_padding
         widths = [col[1] if isinstance(col[1], int) else 0 for col in self._fit_spec]
@@ -55,12 +57,12 @@ class FitTable(DataTable):
         widths = self._fit()
         self._fit_widths = widths
         self.clear(columns=True)
-        for col, width in zip(self._fit_spec, widths):
+        for col, width in zip(self._fit_spec, widths, strict=True):
             self.add_column(Text(col[0]), width=width)
         left = [len(col) > 2 and col[2] == "left" for col in self._fit_spec]
         for i, row in enumerate(self._fit_rows):
             cells = []
-            for cell, width, cut_left in zip(row, widths, left):
+            for cell, width, cut_left in zip(row, widths, left, strict=False):  # a short row: its cells
                 if cell.cell_len > width:
                     if cut_left:
                         cell = Text("…") + cell[len(cell) - width + 1:]
