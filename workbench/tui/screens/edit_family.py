@@ -37,6 +37,7 @@ from ...findings import Finding
 from ...model import Workspace
 from ...pipeline import check_family_edit
 from ..view import GLYPH, SEVERITY_STYLE
+from ..widgets import NO_SELECTION
 from .base import FormScreen
 from .confirm import ConfirmScreen
 from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
@@ -111,7 +112,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
             }[kind])
             if value and value not in choices:
                 choices.append(value)  # keep an out-of-vocabulary value visible (G002 reports it)
-            return Select([(Text(c), c) for c in choices], value=value if value else Select.NULL,
+            return Select([(Text(c), c) for c in choices], value=value if value else NO_SELECTION,
                           prompt="(not set)", id=wid, compact=True)
         if kind == "area":
             area = TextArea(value, id=wid, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)

@@ -36,6 +36,7 @@ from ...model import SchemaDoc, Workspace
 from ...store import triage as triage_store
 from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
 from ..view import Snapshot
+from ..widgets import NO_SELECTION
 from .base import FormScreen
 from .confirm import ConfirmScreen
 from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
@@ -317,7 +318,7 @@ class AssignFamilyScreen(StoreForm):
             title.append(self.schema.path, style="bold")
             title.append(" to a family", style="bold")
             yield Label(title, classes="dialog-title")
-            yield field_row("family", "Family", Select(options, value=self.suggested or Select.NULL,
+            yield field_row("family", "Family", Select(options, value=self.suggested or NO_SELECTION,
                                                        prompt="choose a family", id="field-family", compact=True),
                             "The schema is appended to the family record's `schemas` list.")
             yield Static("", id="form-failure", classes="form-failure", markup=False)
@@ -386,7 +387,7 @@ class NewFamilyScreen(StoreForm):
         self.initial = values
 
     def _select(self, key: str, choices, value: str, prompt: str = "(not set)") -> Select:
-        return Select([(Text(c), c) for c in choices], value=value or Select.NULL, prompt=prompt,
+        return Select([(Text(c), c) for c in choices], value=value or NO_SELECTION, prompt=prompt,
                       id=f"field-{key}", compact=True)
 
     def compose(self) -> ComposeResult:
@@ -469,7 +470,7 @@ class WaiverScreen(StoreForm):
             yield Label(title, classes="dialog-title")
             yield Static(Text(f.message.split("\n", 1)[0]), id="waiver-message", markup=False)
             options = [(Text(name) + Text(f"  {what}", style="dim"), name) for name, what in self.names]
-            yield field_row("subject", "Subject", Select(options, value=self.subject or Select.NULL,
+            yield field_row("subject", "Subject", Select(options, value=self.subject or NO_SELECTION,
                                                          prompt="what the waiver names", id="field-subject",
                                                          compact=True),
                             f"The waiver applies to every {f.rule} finding naming it.")
