@@ -49,7 +49,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 from workbench.analysis import fields  # noqa: E402
-from workbench.engine import check  # noqa: E402
+from workbench.pipeline import check  # noqa: E402
 from workbench.loader import LoadCache, load_workspace  # noqa: E402
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
