@@ -18,14 +18,15 @@ and removing one declared `false` changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urljoin
 
-from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..config import WorkspaceConfig
+from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..schema import dialect_of
 from ..schema.dialect import ANNOTATIONS
 from .fields import paused_gc

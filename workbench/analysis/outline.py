@@ -135,7 +135,8 @@ def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
                     desc = candidate["description"]
                     break
             path = f"{prefix}.{name}" if prefix else name
-            items = refs.deref(sbase, shown["items"])[1] if isinstance(shown, dict) and isinstance(shown.get("items"), dict) else None
+            has_items = isinstance(shown, dict) and isinstance(shown.get("items"), dict)
+            items = refs.deref(sbase, shown["items"])[1] if has_items else None
             rows.append(FieldRow(path, _type(shown, ref, items), name in required,
                                  _constraints(shown) if isinstance(shown, dict) else "", " ".join(desc.split())))
             if isinstance(target, dict):

@@ -10,14 +10,9 @@ classes, different shapes) is undecided and the caller says so.
 from __future__ import annotations
 
 import re
-import sys
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser as P
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    from re import _constants as C, _parser as P  # type: ignore[attr-defined]
-else:  # pragma: no cover
-    import sre_constants as C
-    import sre_parse as P
 
 MAXCODE = 0x10FFFF
 # the ASCII part of the class escapes: ECMA-262 means only these, but Python's and Rust's validators match
@@ -79,7 +74,7 @@ def _seq(a: list, b: list) -> str | None:
     if len(a) != len(b):
         return None
     rel: str | None = EQ
-    for pa, pb in zip(a, b):
+    for pa, pb in zip(a, b, strict=True):  # same length: checked above
         rel = _join(rel, _piece(pa, pb))
         if rel is None:
             return None

@@ -20,7 +20,6 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, dialect_of  # noqa: F401  (re-exported)
-from ..schema.nodes import subschemas, walk
 from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
 
 
@@ -102,7 +101,7 @@ class RefIndex:
             self._index(s)
 
     @classmethod
-    def of(cls, ws: Workspace) -> "RefIndex":
+    def of(cls, ws: Workspace) -> RefIndex:
         index = ws.__dict__.get("_ref_index")
         if index is None:
             index = cls(ws)

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Iterable, Sequence
 
 from ..model import SchemaDoc
 from .fields import Leaf, Structure
@@ -183,7 +183,7 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     anchors = Counter((la[i].parent, lb[j].parent) for i, j, _ in strong)
     queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
     queue.extend(pair for i, j, q in strong if q >= RENAMED
-                 for pair in zip(_containers(la[i].path), _containers(lb[j].path)))
+                 for pair in zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
     seen: set = set()
     while queue:
         pa, pb = queue.popleft()
@@ -203,7 +203,7 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
         _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in A.by_parent.get(pa, ()) if not la[i].generic),
                 STRUCTURAL, out)
         for i, j, _ in out[before:]:
-            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path)))
+            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
     return out
 
 

@@ -7,8 +7,9 @@ property called `description` is never mistaken for an annotation.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
-from typing import Any, Callable
+from typing import Any
 
 from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
 from .refs import absolute

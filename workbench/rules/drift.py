@@ -8,9 +8,9 @@ from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
 from ..analysis.refs import pointer_str
-from ..schema.uri import path_of
 from ..findings import Location
-from ..model import SchemaDoc, Workspace
+from ..model import SchemaDoc
+from ..schema.uri import path_of
 from .registry import Hit, rule
 
 # fields whose enum is a family-local vocabulary: compared only within one intent class
@@ -125,7 +125,8 @@ def _partitions(ctx, name: str, defs: list[Definition]) -> list[list[Definition]
 
 def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
     """The other definitions of the field, as locations (at most MAX_PLACES)."""
-    return tuple(Location(d.schema.path, pointer=pointer_str(d.field.pointer)) for d in defs if d is not but)[:MAX_PLACES]
+    others = (Location(d.schema.path, pointer=pointer_str(d.field.pointer)) for d in defs if d is not but)
+    return tuple(others)[:MAX_PLACES]
 
 
 @rule("R001", "field-drift", "drift", "warning")

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from ..analysis.fields import paused_gc, structure
 from ..analysis.similarity import Overlap, Scorer
-from ..model import Family, SchemaDoc, Workspace
 from ..findings import Location
+from ..model import Family, SchemaDoc, Workspace
 from .registry import Hit, rule
 
 MAX_LISTED = 10

@@ -17,7 +17,6 @@ from ..schema.dialect import by_uri, dialect_of
 from ..schema.uri import pointer_str
 from .registry import Hit, rule
 
-
 _META: dict[str, tuple[tuple[str, tuple], ...]] = {}
 
 

@@ -39,7 +39,8 @@ class Dialect:
     uri: str  # canonical `$schema` value, without a trailing "#"
     one: frozenset[str]  # value is one subschema
     lists: frozenset[str]  # value is a list of subschemas
-    maps: frozenset[str]  # value maps names to subschemas (non-schema values, e.g. draft-07 `dependencies` arrays, are skipped)
+    # value maps names to subschemas (non-schema values, e.g. draft-07 `dependencies` arrays, are skipped)
+    maps: frozenset[str]
     one_or_list: frozenset[str]  # one subschema or a list (pre-2020 `items`)
     id_keyword: str  # "$id", or "id" in draft-04
     specification: Any  # `referencing` Specification

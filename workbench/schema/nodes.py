@@ -7,7 +7,8 @@ schema, is never mistaken for one. A nested `$schema` switches the dialect.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .dialect import REF_KEYWORDS, Dialect, dialect_of
 
