@@ -207,6 +207,13 @@ def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
         return None, first
 
 
+def _first_line(exc: Exception | None) -> str:
+    """An exception's message for a finding: its first line (at most 200 characters), or its repr
+    when it has no message (`ValueError()`)."""
+    lines = str(exc).splitlines()
+    return lines[0][:200] if lines and lines[0] else repr(exc)
+
+
 def _errors(validator: AnyValidator, body: Any) -> Iterator[tuple[Tokens, str]]:
     """(instance pointer, message) of each error, from either library."""
     for err in validator.iter_errors(body):
@@ -221,14 +228,13 @@ def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examp
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
     validator, failure = _validator(refs, s, docs, registries)
     if validator is None:
-        yield Hit(f"cannot build a validator: {str(failure).splitlines()[0][:200] if str(failure) else failure!r}",
-                  s.path, 1, (s.name,), "warning")
+        yield Hit(f"cannot build a validator: {_first_line(failure)}", s.path, 1, (s.name,), "warning")
         return
     for ex in examples:
         try:
             errors = sorted(_errors(validator, ex.body), key=lambda e: list(map(str, e[0])))[:20]
         except Exception as exc:  # a reference only evaluation reaches
-            yield Hit(f"cannot validate: {str(exc).splitlines()[0][:200]}", ex.path, 1, (s.name, ex.path), "warning")
+            yield Hit(f"cannot validate: {_first_line(exc)}", ex.path, 1, (s.name, ex.path), "warning")
             continue
         for ptr, message in errors:
             yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path})", ex.path,
