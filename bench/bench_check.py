@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,9 +49,10 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
+
 from workbench.analysis import fields  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
 from workbench.loader import LoadCache, load_workspace  # noqa: E402
+from workbench.pipeline import check  # noqa: E402
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 WORDS = ("amount account address batch bucket cluster commit cost count currency device digest domain email "
@@ -229,9 +231,9 @@ def measure(size: int | str, repeat: int = 3, given: Path | None = None) -> dict
             nfiles = best("parse", lambda: parse_all(root))
             ws = best("load", lambda: load_workspace(root, LoadCache()))
             cold(ws)
-            result = best("check", lambda: check(ws))
+            result = best("check", lambda ws=ws: check(ws))
             cold(ws)
-            best("structural", lambda: check(ws, ("overlap", "duplication", "drift")))
+            best("structural", lambda ws=ws: check(ws, ("overlap", "duplication", "drift")))
         cache = LoadCache()
         ws = load_workspace(root, cache)
         check(ws)  # warm
@@ -319,15 +321,17 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['restruct']:>15.3f} {r['recomputed']:>10} {r['cli']:>6.2f} {r['cli_mb']:>6.0f}  "
               f"{s['error']}E {s['warning']}W {s['info']}I  {r['rules']}", flush=True)
     sizes = sorted(int(k) for k in rows if k.isdigit())
-    for lo, hi in zip(sizes, sizes[1:]):
+    for lo, hi in pairwise(sizes):
         a, b = rows[str(lo)], rows[str(hi)]
         print(f"\n{lo} -> {hi} schemas (x{hi / lo:g}): parse x{b['parse'] / a['parse']:.1f}, "
               f"load x{b['load'] / a['load']:.1f}, check x{b['check'] / a['check']:.1f} "
-              f"(CPU: parse x{b['cpu']['parse'] / a['cpu']['parse']:.1f}, check x{b['cpu']['check'] / a['cpu']['check']:.1f})",
+              f"(CPU: parse x{b['cpu']['parse'] / a['cpu']['parse']:.1f}, "
+              f"check x{b['cpu']['check'] / a['cpu']['check']:.1f})",
               end="")
     print(f"\n\nTimes are the best of {args.repeat} interleaved runs (wall clock). parse = read + json.loads of every"
           " JSON file (the floor). check = every rule, caches cleared; check/parse its ratio, cpu the same ratio of"
-          " process CPU times (less sensitive to other processes on the machine). structural = overlap + duplication + drift alone,"
+          " process CPU times (less sensitive to other processes on the machine). structural = overlap + duplication"
+          " + drift alone,"
           " cold. After editing one schema file: re-load+check = reload with the LoadCache + every rule;"
           " re-structural = the structural rules alone; recomputed = schemas whose structural facts were extracted"
           " again (content-hash cache). cli s / cli MB = `workbench --check --format json` run as a user runs it"

@@ -118,6 +118,27 @@ def test_v002_quiet(make_ws):
     assert findings(root, "V002") == []
 
 
+def test_v002_validation_failing_without_a_message_is_a_warning(make_ws, monkeypatch):
+    """An example whose validation raises an exception with an empty message is reported as
+    "cannot validate" (a warning naming the exception), like any other failure: the rule does
+    not crash on `str(exc).splitlines()[0]`, and the other examples are still judged."""
+    from workbench.rules import validity
+
+    class Failing:
+        def iter_errors(self, body):
+            if body.get("id") == "boom":
+                raise ValueError()
+            return iter(())
+
+    monkeypatch.setattr(validity, "_EXAMPLES", {})
+    monkeypatch.setattr(validity, "_validator", lambda *args: (Failing(), None))
+    root = make_ws({"ssot/schemas/demo.schema.json": OBJ, "ssot/examples/demo.json": {"id": "boom"},
+                    "ssot/examples/demo/ok.json": {"id": "ok"}})
+    [hit] = findings(root, "V002")
+    assert hit.severity == "warning" and hit.path == "ssot/examples/demo.json"
+    assert hit.message == "cannot validate: ValueError()"
+
+
 # --- V003 -----------------------------------------------------------------------------------
 
 

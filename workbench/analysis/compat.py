@@ -18,21 +18,23 @@ and removing one declared `false` changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import urljoin
 
-from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..config import WorkspaceConfig
+from ..jsontext import Tokens
+from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..schema import dialect_of
-from ..schema.dialect import ANNOTATIONS
+from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS
+from ..schema.uri import pointer_str
 from .fields import paused_gc
 from .patterns import pattern_relation
-from .refs import pointer_str
 from .resolve import Resolver
-from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, SET_KEYWORDS, required_names, schema_map
+from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, required_names, schema_list, schema_map
 
 NARROWED, WIDENED, BOTH, NONE = "narrowed", "widened", "both", "none"
 EFFECTS = (NARROWED, WIDENED, BOTH, NONE)
@@ -158,42 +160,49 @@ TRIVIAL = ("true", "{}")
 MAX_DEPTH = 48
 _ABSENT = object()
 
+Schema = dict[str, Any]  # a schema object (boolean schemas and non-schemas are `Any`)
+Active = set[tuple[int, int]]  # (id(old node), id(new node)) pairs being compared: a `$ref` cycle stops there
+Branches = list[tuple[int, Any]]  # (index as written, branch) of a union keyword's branches
+
 
 # --- dialects: older drafts' keywords spelled as 2020-12's (vocabulary from workbench.schema) ---------------
 SPELLED = "\x00spelled"  # the keyword a normalised key was written as (for pointers into the file)
 
 
-def as_2020(node: dict, root: Any) -> dict:
+def as_2020(node: Schema, root: Any) -> Schema:
     """`node` (a schema object of the document `root`) with older drafts' keywords spelled as 2020-12's:
     tuple `items: [...]` + `additionalItems` -> `prefixItems` + `items`; `dependencies` ->
     `dependentRequired` / `dependentSchemas`."""
     vocab = dialect_of(root)
     items, deps = node.get("items"), node.get("dependencies")
     tuple_items = isinstance(items, list) and "items" in vocab.one_or_list
-    legacy_deps = isinstance(deps, dict) and "dependencies" in vocab.maps
-    if not (tuple_items or legacy_deps or "additionalItems" in node):
+    legacy_deps = deps if isinstance(deps, dict) and "dependencies" in vocab.maps else None
+    if not (tuple_items or legacy_deps is not None or "additionalItems" in node):
         return node
-    out, spelled = dict(node), {}
+    out: Schema = dict(node)
+    spelled: dict[str, str] = {}
     out.pop("additionalItems", None)  # meaningful only beside a tuple `items`
     if tuple_items:
         out["prefixItems"], spelled["prefixItems"] = items, "items"
         out.pop("items")
         if "additionalItems" in node and "additionalItems" in vocab.one:
             out["items"], spelled["items"] = node["additionalItems"], "additionalItems"
-    if legacy_deps:
+    if legacy_deps is not None:
         out.pop("dependencies")
-        req = {k: v for k, v in deps.items() if isinstance(v, list)}
-        sch = {k: v for k, v in deps.items() if not isinstance(v, list)}
+        req = {k: v for k, v in legacy_deps.items() if isinstance(v, list)}
+        sch = {k: v for k, v in legacy_deps.items() if not isinstance(v, list)}
         for key, part in (("dependentRequired", req), ("dependentSchemas", sch)):
             if part:
-                out[key], spelled[key] = part | (out.get(key) if isinstance(out.get(key), dict) else {}), "dependencies"
+                written = out.get(key)
+                out[key], spelled[key] = part | (written if isinstance(written, dict) else {}), "dependencies"
     out[SPELLED] = spelled
     return out
 
 
-def original_key(node: dict, key: str) -> str:
+def original_key(node: Schema, key: str) -> str:
     """How `node`'s file spells the (2020-12) keyword `key`."""
-    return node.get(SPELLED, {}).get(key, key)
+    spelled: dict[str, str] = node.get(SPELLED, {})
+    return spelled.get(key, key)
 
 
 def combine(effects: Iterable[str]) -> str:
@@ -226,7 +235,7 @@ class Change:
     def effect_under(self, additive: bool) -> str:
         return self.lenient if additive and self.lenient is not None else self.effect
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"breaks": self.breaks}
 
     @property
@@ -248,7 +257,7 @@ def short(value: Any, limit: int = 100) -> str:
 
 
 # --- value-level helpers ------------------------------------------------------------------------
-def _types(node: dict) -> set[str] | None:
+def _types(node: Schema) -> set[str] | None:
     t = node.get("type")
     if t is None:
         return None
@@ -280,19 +289,19 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _values(node: dict) -> dict[str, Any] | None:
+def _values(node: Schema) -> dict[str, Any] | None:
     """The finite set of values a schema admits through `enum`/`const` (filtered by `type`), or None."""
+    types = _types(node)
     if "const" in node:
         vals = [node["const"]]
         if isinstance(node.get("enum"), list) and _key(node["const"]) not in {_key(v) for v in node["enum"]}:
             vals = []
     elif isinstance(node.get("enum"), list):
         vals = node["enum"]
-    elif _types(node) and _types(node) <= {"null", "boolean"}:  # types with finitely many values
+    elif types and types <= {"null", "boolean"}:  # types with finitely many values
         vals = [None, True, False]
     else:
         return None
-    types = _types(node)
     return {_key(v): v for v in vals if _accepts(types, _type_of(v))}
 
 
@@ -319,15 +328,16 @@ class Differ:
 
     def __init__(self, old: Workspace, new: Workspace):
         self.old, self.new = Resolver(old), Resolver(new)
-        self._canon: dict[tuple, tuple[Any, str]] = {}
-        self._norm: dict[tuple, tuple[Any, dict]] = {}
+        # (id(resolver), base, id(node), deep) -> (node, canonical text); (id(resolver), id(node)) -> (node, 2020 form)
+        self._canon: dict[tuple[int, str, int, bool], tuple[Any, str]] = {}
+        self._norm: dict[tuple[int, int], tuple[Any, Schema]] = {}
 
     # --- resolution -------------------------------------------------------------------------
     def effective(self, res: Resolver, base: str, node: Any) -> tuple[str, Any, str | None]:
         """Follow `$ref`s (keywords written beside a `$ref` are kept), spell the result as 2020-12.
         Returns (base, node, ref target)."""
         target = None
-        extra: dict = {}
+        extra: Schema = {}
         for _ in range(32):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 break
@@ -343,7 +353,7 @@ class Differ:
                 node = {"allOf": [node, self.norm(res, base, extra)]} if set(extra) & set(node) else {**node, **extra}
         return base, node, target
 
-    def norm(self, res: Resolver, base: str, node: dict) -> dict:
+    def norm(self, res: Resolver, base: str, node: Schema) -> Schema:
         key = (id(res), id(node))
         hit = self._norm.get(key)
         if hit is None or hit[0] is not node:
@@ -398,7 +408,7 @@ class Differ:
                 del out[key]
         return out
 
-    def relation(self, path: str, ob: str, o: Any, nb: str, n: Any, ptr: tuple, active: set) -> tuple[str, str]:
+    def relation(self, path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> tuple[str, str]:
         """(strict, additive) effect of replacing `o` by `n`."""
         inner: list[Change] = []
         self.node(inner, path, ob, o, nb, n, ptr, active)
@@ -432,7 +442,7 @@ class Differ:
         self.node(out, new.path, old.uri, old.body, new.uri, new.body, (), set())
         return out
 
-    def node(self, out: list, path: str, ob: str, o: Any, nb: str, n: Any, ptr: tuple, active: set) -> None:
+    def node(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> None:
         ob, o, o_ref = self.effective(self.old, ob, o)
         nb, n, n_ref = self.effective(self.new, nb, n)
         key = (id(o), id(n))
@@ -455,7 +465,7 @@ class Differ:
         self.compare(out, path, ob, o, nb, n, ptr, active)
         active.discard(key)
 
-    def emit(self, out: list, path: str, ptr: tuple, kind: str, old: Any, new: Any, effect: str,
+    def emit(self, out: list[Change], path: str, ptr: Tokens, kind: str, old: Any, new: Any, effect: str,
              lenient: str | None = None) -> None:
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
@@ -463,7 +473,8 @@ class Differ:
                               lenient))
 
     # --- comparison -------------------------------------------------------------------------
-    def compare(self, out: list, path: str, ob: str, o: Any, nb: str, n: Any, ptr: tuple, active: set) -> None:
+    def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
+                active: Active) -> None:
         oc, nc = self.canon(self.old, ob, o), self.canon(self.new, nb, n)
         if oc == nc:
             return
@@ -481,7 +492,7 @@ class Differ:
         self.unions(out, path, ob, o, nb, n, ptr, active)
         self.applicators(out, path, ob, o, nb, n, ptr, active)
 
-    def types(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> None:
+    def types(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> None:
         ot, nt = _types(o), _types(n)
         if ot == nt:
             return
@@ -492,7 +503,7 @@ class Differ:
             effect = BOTH if lost and gained else NARROWED if lost else WIDENED
             self.emit(out, path, ptr + ("type",), kind, o.get("type", _ABSENT), n.get("type", _ABSENT), effect)
 
-    def values(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> bool:
+    def values(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> bool:
         """enum and const as one finite value set; True when either side has one (then `type` is moot)."""
         if not any(k in x for x in (o, n) for k in ("enum", "const")):
             return False
@@ -512,16 +523,16 @@ class Differ:
                 self.emit(out, path, here, "enum value removed", *_enum_delta(old_list, new_list), NARROWED)
             if gained:
                 self.emit(out, path, here, "enum widened", *_enum_delta(old_list, new_list), WIDENED)
-        elif ov is None:  # now a finite set; values the old type rejected widen
+        elif nv is not None:  # only the new version has a finite set; values the old type rejected widen
             extra = any(not _accepts(_types(o), _type_of(v)) for v in nv.values())
             self.emit(out, path, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
-        else:
+        elif ov is not None:  # only the old version had one
             lost_type = any(not _accepts(_types(n), _type_of(v)) for v in ov.values())
             word = "const" if "const" in o else "enum"
             self.emit(out, path, ptr + (word,), f"{word} removed", o.get(word), _ABSENT, BOTH if lost_type else WIDENED)
         return True
 
-    def bounds(self, out: list, path: str, o: dict, n: dict, ptr: tuple) -> None:
+    def bounds(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> None:
         """pattern, format, numeric ranges, lengths, counts, multipleOf, uniqueItems."""
         op, np_ = o.get("pattern", _ABSENT), n.get("pattern", _ABSENT)
         if op != np_:
@@ -539,17 +550,18 @@ class Differ:
             if ol[:2] != nl[:2]:
                 tighter = nl[:2] > ol[:2] if lower else nl[:2] < ol[:2]
                 key = nl[2] or ol[2]
+                assert key is not None  # the ends differ: at least one of them is a written bound
                 self.emit(out, path, ptr + (key,), f"range {'tightened' if tighter else 'relaxed'}",
                           o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if tighter else WIDENED)
         contains = "contains" in o or "contains" in n
-        for table, default, tighter in ((LOWER, 0, lambda a, b: b > a), (UPPER, float("inf"), lambda a, b: b < a)):
+        for table, default, is_tighter in ((LOWER, 0, _grows), (UPPER, float("inf"), _shrinks)):
             for key, family in table.items():
                 if key.endswith("Contains") and not contains:
                     continue
                 dflt = 1 if key == "minContains" else default
                 ov, nv = _num(o.get(key), dflt), _num(n.get(key), dflt)
                 if ov != nv:
-                    effect = NARROWED if tighter(ov, nv) else WIDENED
+                    effect = NARROWED if is_tighter(ov, nv) else WIDENED
                     self.emit(out, path, ptr + (key,), f"{family} {'tightened' if effect == NARROWED else 'relaxed'}",
                               o.get(key, _ABSENT), n.get(key, _ABSENT), effect)
         om, nm = _positive(o.get("multipleOf")), _positive(n.get("multipleOf"))
@@ -565,7 +577,7 @@ class Differ:
                       o.get("uniqueItems", _ABSENT), n.get("uniqueItems", _ABSENT), NARROWED if tight else WIDENED)
 
     # --- objects ----------------------------------------------------------------------------
-    def fallback(self, node: dict, name: str) -> Any:
+    def fallback(self, node: Schema, name: str) -> Any:
         """The schema a version applies to a property name it does not declare."""
         matching = [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
         if matching:
@@ -574,11 +586,12 @@ class Differ:
             return node["additionalProperties"]
         if "unevaluatedProperties" in node and not any(
                 isinstance(b, dict) and name in schema_map(b, "properties")
-                for key in UNIONS for b in (node.get(key) if isinstance(node.get(key), list) else ())):
+                for key in UNIONS for b in schema_list(node, key)):
             return node["unevaluatedProperties"]
         return True
 
-    def objects(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+    def objects(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
+                active: Active) -> None:
         """properties, required, patternProperties and the content model."""
         op, np_ = schema_map(o, "properties"), schema_map(n, "properties")
         oreq, nreq = required_names(o), required_names(n)
@@ -640,8 +653,8 @@ class Differ:
             self.subschema(out, path, "dependentSchemas", ob, ods, nb, nds, ptr, active, name,
                            original_key(n if name in nds else o, "dependentSchemas"))
 
-    def subschema(self, out: list, path: str, key: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set,
-                  name: str | None = None, spelled: str | None = None) -> None:
+    def subschema(self, out: list[Change], path: str, key: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
+                  active: Active, name: str | None = None, spelled: str | None = None) -> None:
         """A keyword whose absence means `true`: compared as schemas, or named by how it opened/closed."""
         k = name if name is not None else key
         ov, nv = o.get(k, True), n.get(k, True)
@@ -660,10 +673,10 @@ class Differ:
         self.emit(out, path, here, f"{key} {kind}", o.get(k, _ABSENT), n.get(k, _ABSENT), effect)
 
     # --- arrays -----------------------------------------------------------------------------
-    def arrays(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+    def arrays(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
+               active: Active) -> None:
         """prefixItems (draft-07: items [...]) position by position, then items (draft-07: additionalItems)."""
-        opi = o.get("prefixItems") if isinstance(o.get("prefixItems"), list) else []
-        npi = n.get("prefixItems") if isinstance(n.get("prefixItems"), list) else []
+        opi, npi = schema_list(o, "prefixItems"), schema_list(n, "prefixItems")
         orest, nrest = o.get("items", True), n.get("items", True)
         for i in range(max(len(opi), len(npi))):
             here = ptr + (original_key(n if i < len(npi) else o, "prefixItems"), i)
@@ -686,7 +699,8 @@ class Differ:
                       NARROWED if added else WIDENED)
 
     # --- unions and other applicators ---------------------------------------------------------
-    def unions(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+    def unions(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
+               active: Active) -> None:
         ou = {k: self.distinct(self.old, ob, k, o[k]) for k in UNIONS if isinstance(o.get(k), list)}
         nu = {k: self.distinct(self.new, nb, k, n[k]) for k in UNIONS if isinstance(n.get(k), list)}
         if len(ou) == 1 and len(nu) == 1 and ou.keys() != nu.keys():
@@ -709,7 +723,7 @@ class Differ:
                 self.emit(out, path, ptr + (key,), f"{key} {'added' if added else 'removed'}",
                           o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if added else WIDENED)
 
-    def distinct(self, res: Resolver, base: str, key: str, branches: list) -> list[tuple[int, Any]]:
+    def distinct(self, res: Resolver, base: str, key: str, branches: list[Any]) -> Branches:
         """(index, branch) pairs; duplicates dropped where they change nothing (allOf, anyOf)."""
         if key == "oneOf":
             return list(enumerate(branches))
@@ -718,7 +732,7 @@ class Differ:
             seen.setdefault(self.canon(res, base, b), (i, b))
         return sorted(seen.values(), key=lambda p: p[0])
 
-    def union_relation(self, ko: str, kn: str, nb: str, branches: list) -> str:
+    def union_relation(self, ko: str, kn: str, nb: str, branches: list[Any]) -> str:
         """Effect of switching a union keyword over the same branches."""
         disjoint = all(self.disjoint(nb, a, nb, b) for i, a in enumerate(branches) for b in branches[i + 1:])
         table = {("allOf", "anyOf"): WIDENED, ("anyOf", "allOf"): NARROWED,
@@ -726,8 +740,8 @@ class Differ:
                  ("allOf", "oneOf"): WIDENED if disjoint else BOTH, ("oneOf", "allOf"): NARROWED if disjoint else BOTH}
         return table[(ko, kn)]
 
-    def branches(self, out: list, path: str, key: str, ob: str, ol: list, nb: str, nl: list, ptr: tuple,
-                 active: set, old_key: str | None = None) -> None:
+    def branches(self, out: list[Change], path: str, key: str, ob: str, ol: Branches, nb: str, nl: Branches,
+                 ptr: Tokens, active: Active, old_key: str | None = None) -> None:
         """Pair branches by content (exact first, then most similar), never by position; `old_key` is the
         union keyword the old branches were under (when it changed)."""
         old_key = old_key or key
@@ -753,15 +767,17 @@ class Differ:
                     effect = NARROWED
             self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
 
-    def _duplicate(self, res: Resolver, base: str, branches: list, i: int) -> bool:
+    def _duplicate(self, res: Resolver, base: str, branches: Branches, i: int) -> bool:
         mine = self.canon(res, base, branches[i][1])
         return any(self.canon(res, base, b) == mine for k, (_, b) in enumerate(branches) if k != i)
 
-    def pair(self, ob: str, ol: list, nb: str, nl: list) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+    def pair(self, ob: str, ol: list[Any], nb: str,
+             nl: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
         """(paired indexes, unpaired old, unpaired new): identical content first, then the most alike."""
         oc = [self.canon(self.old, ob, b) for b in ol]
         nc = [self.canon(self.new, nb, b) for b in nl]
-        pairs, free_o, free_n = [], list(range(len(ol))), list(range(len(nl)))
+        pairs: list[tuple[int, int]] = []
+        free_o, free_n = list(range(len(ol))), list(range(len(nl)))
         for i in list(free_o):
             j = next((j for j in free_n if nc[j] == oc[i]), None)
             if j is not None:
@@ -777,7 +793,8 @@ class Differ:
                 free_n.remove(j)
         return sorted(pairs), free_o, free_n
 
-    def applicators(self, out: list, path: str, ob: str, o: dict, nb: str, n: dict, ptr: tuple, active: set) -> None:
+    def applicators(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
+                    active: Active) -> None:
         """not (direction inverted), if/then/else, and keywords compared only for equality."""
         on, nn = o.get("not", _ABSENT), n.get("not", _ABSENT)
         if on is not _ABSENT and nn is not _ABSENT:
@@ -809,10 +826,10 @@ class Differ:
                 self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
 
 
-def _lift(o: dict, n: dict) -> tuple[dict, dict]:
+def _lift(o: Schema, n: Schema) -> tuple[Schema, Schema]:
     """A plain schema against an `anyOf`/`oneOf`: the plain one becomes a one-branch union of itself (the
     keywords both share stay outside), so `{type: string}` -> `oneOf: [{type: string}, ...]` is a branch added."""
-    def unions(node):
+    def unions(node: Schema) -> list[str]:
         found = [k for k in UNIONS if isinstance(node.get(k), list)]
         return [] if found == ["allOf"] and len(node["allOf"]) > 1 else found
 
@@ -828,7 +845,7 @@ def _lift(o: dict, n: dict) -> tuple[dict, dict]:
     return o, n
 
 
-def _bound(node: dict, lower: bool) -> tuple[float, int, str | None]:
+def _bound(node: Schema, lower: bool) -> tuple[float, int, str | None]:
     """(value, strictness, keyword) of the numeric range's lower or upper end; strictness grows tighter."""
     keys = (("minimum", 0), ("exclusiveMinimum", 1)) if lower else (("maximum", 0), ("exclusiveMaximum", 1))
     sign = 1 if lower else -1
@@ -841,6 +858,14 @@ def _bound(node: dict, lower: bool) -> tuple[float, int, str | None]:
     return (sign * best[0], best[1], best[2]) if lower else (sign * best[0], -best[1], best[2])
 
 
+def _grows(old: float, new: float) -> bool:
+    return new > old
+
+
+def _shrinks(old: float, new: float) -> bool:
+    return new < old
+
+
 def _num(value: Any, default: float) -> float:
     return value if isinstance(value, (int, float)) and not isinstance(value, bool) else default
 
@@ -851,7 +876,7 @@ def _positive(value: Any) -> Fraction | None:
     return None
 
 
-def _dep_required(node: dict) -> dict[str, set[str]]:
+def _dep_required(node: Schema) -> dict[str, set[str]]:
     deps = node.get("dependentRequired")
     if not isinstance(deps, dict):
         return {}
@@ -877,7 +902,7 @@ def _likeness(a: Any, b: Any) -> float:
     return score
 
 
-def _enum_delta(old: list, new: list) -> tuple[Any, Any]:
+def _enum_delta(old: list[Any], new: list[Any]) -> tuple[Any, Any]:
     """Full lists when short; otherwise only what differs."""
     if len(short(old, 1000)) + len(short(new, 1000)) <= 160:
         return old, new

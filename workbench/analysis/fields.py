@@ -25,17 +25,20 @@ from __future__ import annotations
 import gc
 import json
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from ..config import Budgets
+from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
+from ..schema.dialect import ANNOTATIONS
 from ..schema.nodes import json_type  # noqa: F401  (re-exported)
 from . import walk
 from .resolve import Resolver
-from .walk import ANNOTATIONS, required_names, structural_digests
+from .walk import Block, required_names, structural_digests
 
 GENERIC_NAMES = frozenset({
     "id", "uuid", "name", "title", "description", "summary", "status", "state", "version", "schema_version",
@@ -70,7 +73,7 @@ class FieldDef(NamedTuple):
     """One `properties/NAME` entry written in a file (drift)."""
 
     name: str
-    pointer: tuple
+    pointer: Tokens
     core: str  # type/format/pattern/enum/const
     enum: frozenset[str] | None = None  # JSON of each enum value, when the field is an enum
 
@@ -80,13 +83,19 @@ class FieldDef(NamedTuple):
         return self.core.replace(f" enum=[{','.join(sorted(self.enum))}]", "") if self.enum is not None else self.core
 
 
+# an overlap candidate feature: ("f", name, signature), ("s", distinctive core) or ("o", object shape)
+Feature = tuple[str, ...]
+# the budgets an extraction exceeded: ((budget, instance path where), ...)
+Exceeded = tuple[tuple[str, str], ...]
+
+
 @dataclass(frozen=True)
 class Facts:
     leaves: tuple[Leaf, ...]
     fields: tuple[FieldDef, ...]
-    blocks: tuple[tuple[int, tuple, int], ...]  # (interned digest, pointer, property count)
-    features: frozenset[tuple] = frozenset()  # overlap candidate features of the leaves
-    exceeded: tuple[tuple[str, str], ...] = ()  # (budget, where) of each budget the extraction ran into
+    blocks: tuple[Block, ...]  # (interned digest, pointer, property count)
+    features: frozenset[Feature] = frozenset()  # overlap candidate features of the leaves
+    exceeded: Exceeded = ()  # (budget, where) of each budget the extraction ran into
 
 
 def is_generic(name: str, core: str) -> bool:
@@ -105,11 +114,11 @@ def is_distinctive(name: str, core: str) -> bool:
         "format=" in core and not core.endswith(TIMESTAMP_FORMATS))
 
 
-def leaf_features(leaves: tuple[Leaf, ...]) -> frozenset[tuple]:
+def leaf_features(leaves: tuple[Leaf, ...]) -> frozenset[Feature]:
     """Inverted-index features: exact non-generic fields, distinctive signatures, and the
     shape (multiset of child signatures) of objects with three or more fields."""
-    out: set[tuple] = set()
-    children: dict[tuple, list[str]] = {}
+    out: set[Feature] = set()
+    children: dict[tuple[str, ...], list[str]] = {}
     for path, sig, core, _, _, parent, generic, distinctive in leaves:
         sigs = children.get(parent)
         if sigs is None:
@@ -128,7 +137,7 @@ def leaf_features(leaves: tuple[Leaf, ...]) -> frozenset[tuple]:
 _MERGE_SKIP = ANNOTATIONS | {"$ref", "allOf", "$defs", "definitions"}
 
 
-def _merge(res: Resolver, values: dict, bases: dict, base: str, node: Any, depth: int) -> None:
+def _merge(res: Resolver, values: dict[str, Any], bases: dict[str, str], base: str, node: Any, depth: int) -> None:
     """Effective keywords of `node` into `values` (and the base URI of each into `bases`); the first wins."""
     if not isinstance(node, dict) or depth > 8:
         return
@@ -150,8 +159,8 @@ def _merge(res: Resolver, values: dict, bases: dict, base: str, node: Any, depth
 def keywords(res: Resolver, base: str, node: Any) -> dict[str, tuple[str, Any]]:
     """Effective keywords of `node`: its own, then its `$ref` chain's and `allOf`
     branches' (the outer definition wins); each value comes with its base URI."""
-    values: dict = {}
-    bases: dict = {}
+    values: dict[str, Any] = {}
+    bases: dict[str, str] = {}
     _merge(res, values, bases, base, node, 0)
     return {key: (bases[key], value) for key, value in values.items()}
 
@@ -166,7 +175,7 @@ _ARRAY_KEYS = frozenset({"items", "prefixItems"})
 _BOUNDS_SET = frozenset(BOUNDS)
 
 
-def _types(kw: dict) -> tuple[str, ...]:
+def _types(kw: dict[str, Any]) -> tuple[str, ...]:
     """`types_of` over plain keyword values."""
     if "type" in kw:
         value = kw["type"]
@@ -207,9 +216,10 @@ def describe(res: Resolver, base: str, node: Any, depth: int = 0) -> Sig:
     """The signature of a (sub)schema after `$ref` resolution, e.g. `string pattern="^run_"`,
     `array items=(integer)`; memoised per node while one schema is extracted."""
     key = (base, id(node))
-    found = res.memo.get(key)
+    memo: dict[tuple[str, int], Sig] = res.memo
+    found = memo.get(key)
     if found is None:
-        found = res.memo[key] = _describe(res, base, node, depth)
+        found = memo[key] = _describe(res, base, node, depth)
     return found
 
 
@@ -227,8 +237,8 @@ def _describe(res: Resolver, base: str, node: Any, depth: int) -> Sig:
                 return _via_ref(res, base, ref, depth)
         elif not isinstance(node.get("allOf"), list):  # nothing to follow: its own keywords are the effective ones
             return _signature(res, base, node, None, depth)[0]
-        kw: dict = {}
-        bases: dict = {}
+        kw: dict[str, Any] = {}
+        bases: dict[str, str] = {}
         _merge(res, kw, bases, base, node, 0)
         return _signature(res, base, kw, bases, depth)[0]
     return _signature(res, base, {}, None, depth)[0]
@@ -242,7 +252,8 @@ def _via_ref(res: Resolver, base: str, ref: str, depth: int) -> Sig:
     if hit is None:
         return _signature(res, base, {}, {}, depth)[0]
     key = (hit[0], id(hit[2]), depth)
-    cache = res.__dict__.get("_by_target")
+    # (target base, id(target), depth) -> (signature, documents its resolution read)
+    cache: dict[tuple[str, int, int], tuple[Sig, frozenset[str]]] | None = res.__dict__.get("_by_target")
     if cache is None:
         cache = res.__dict__["_by_target"] = {}
     found = cache.get(key)
@@ -250,11 +261,12 @@ def _via_ref(res: Resolver, base: str, ref: str, depth: int) -> Sig:
         if res.touched is not None:
             res.touched.update(found[1])
         return found[0]
-    outer, inner = res.touched, set()
+    outer = res.touched
+    inner: set[str] = set()
     res.touched = inner
     try:
-        kw: dict = {}
-        bases: dict = {}
+        kw: dict[str, Any] = {}
+        bases: dict[str, str] = {}
         _merge(res, kw, bases, hit[0], hit[2], 1)
         sig, nested = _signature(res, base, kw, bases, depth)
     finally:
@@ -266,12 +278,13 @@ def _via_ref(res: Resolver, base: str, ref: str, depth: int) -> Sig:
     return sig
 
 
-def _signature(res: Resolver, base: str, kw: dict, bases: dict | None, depth: int) -> tuple[Sig, bool]:
+def _signature(res: Resolver, base: str, kw: dict[str, Any], bases: dict[str, str] | None,
+               depth: int) -> tuple[Sig, bool]:
     """(signature, whether sub-schemas were described) from effective keyword values `kw`
     (`bases`: the base URI of each, None when they are all `base`)."""
     declared = kw.get("type") if "type" in kw else None
     if type(declared) is str:  # the common case of `_types`
-        types: tuple | bool = True
+        types: tuple[str, ...] | bool = True
         parts = [declared or "any"]
     else:
         types = _types(kw)
@@ -286,7 +299,8 @@ def _signature(res: Resolver, base: str, kw: dict, bases: dict | None, depth: in
         parts.append("enum=[" + ",".join(sorted(values)) + "]")
     if "const" in kw:
         parts.append(f"const={_jv(kw['const'])}")
-    core = full = None
+    core: list[str] | None = None  # set together with `full` when sub-schemas add to the signature
+    full = parts
     nested = False
     if depth < 3:
         items = kw.get("items")
@@ -327,7 +341,8 @@ def _deref(res: Resolver, base: str, node: Any) -> tuple[str, Any]:
     return base, node
 
 
-def _object_parts(res: Resolver, base: str, node: dict, out: list, depth: int = 0) -> list:
+def _object_parts(res: Resolver, base: str, node: dict[str, Any], out: list[tuple[str, Any, bool]],
+                  depth: int = 0) -> list[tuple[str, Any, bool]]:
     """(name, subschema, required) of `node`'s properties, with those of its
     allOf/anyOf/oneOf branches (in the same document, so with the same base)."""
     props = node.get("properties")
@@ -379,18 +394,18 @@ class _Walk:
 
     def __init__(self, res: Resolver, schema: SchemaDoc, budgets: Budgets):
         self.res, self.uri, self.budgets = res, schema.uri, budgets
-        self.memo: dict[tuple[str, int], list] = {}
+        self.memo: dict[tuple[str, int], list[Leaf]] = {}
         self.active: set[int] = set()
         self.exceeded: dict[str, str] = {}
         self.deadline = time.perf_counter() + budgets.seconds
         self.steps = 0
 
-    def over(self, budget: str, where: tuple) -> None:
+    def over(self, budget: str, where: tuple[str, ...]) -> None:
         if budget not in self.exceeded:
             shown = where if len(where) <= 8 else where[:4] + ("...",) + where[-3:]
             self.exceeded[budget] = "/" + "/".join(shown) + (f" ({len(where)} levels)" if len(where) > 8 else "")
 
-    def expand(self, base: str, node: Any, where: tuple) -> list:
+    def expand(self, base: str, node: Any, where: tuple[str, ...]) -> list[Leaf]:
         """Leaves under `node` (already dereferenced) relative to it; `where` is the first path it was met at."""
         if not isinstance(node, dict) or _NESTING.isdisjoint(node) or id(node) in self.active:
             return []
@@ -406,7 +421,7 @@ class _Walk:
         if "seconds" in self.exceeded:
             return []
         self.active.add(id(node))
-        out: list = []
+        out: list[Leaf] = []
         try:
             self._fill(base, node, where, out)
         finally:
@@ -414,7 +429,7 @@ class _Walk:
         self.memo[key] = out
         return out
 
-    def _add(self, out: list, prefix: tuple, children: list, where: tuple) -> None:
+    def _add(self, out: list[Leaf], prefix: tuple[str, ...], children: list[Leaf], where: tuple[str, ...]) -> None:
         """Append `children` (relative leaves) under `prefix`, within the leaf and depth budgets."""
         room = self.budgets.leaves - len(out)
         depth = self.budgets.depth
@@ -430,9 +445,9 @@ class _Walk:
             out.append(new(Leaf, (path, leaf[1], leaf[2], leaf[3], leaf[4], prefix + leaf[5], leaf[6], leaf[7])))
             room -= 1
 
-    def _fill(self, base: str, node: dict, where: tuple, out: list) -> None:
+    def _fill(self, base: str, node: dict[str, Any], where: tuple[str, ...], out: list[Leaf]) -> None:
         res = self.res
-        memo = res.memo
+        memo: dict[tuple[str, int], Sig] = res.memo
         is_shared = res.is_shared
         for name, sub, required in _object_parts(res, base, node, []):
             if len(out) >= self.budgets.leaves:
@@ -465,35 +480,36 @@ class _Walk:
                 children = self.expand(res.index.enter(rbase, rnode), rnode, where + here)
                 if children:
                     self._add(out, here, children, where)
-        for key, step in (("items", "[]"), ("additionalProperties", "*"), ("additionalItems", "[]")):
-            sub = node.get(key)
+        for keyword, step in (("items", "[]"), ("additionalProperties", "*"), ("additionalItems", "[]")):
+            sub = node.get(keyword)
             if isinstance(sub, dict):
                 rbase, rnode = _deref(res, base, sub)
                 self._add(out, (step,), self.expand(res.index.enter(rbase, rnode), rnode, where + (step,)), where)
-        for key, step in (("prefixItems", "[]"), ("items", "[]"), ("patternProperties", "*")):
-            subs = node.get(key)
+        for keyword, step in (("prefixItems", "[]"), ("items", "[]"), ("patternProperties", "*")):
+            subs = node.get(keyword)
             for sub in (subs.values() if isinstance(subs, dict) else subs if isinstance(subs, list) else ()):
                 rbase, rnode = _deref(res, base, sub)
                 self._add(out, (step,), self.expand(res.index.enter(rbase, rnode), rnode, where + (step,)), where)
 
 
-def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> tuple[tuple[Leaf, ...], tuple]:
+def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> tuple[tuple[Leaf, ...], Exceeded]:
     """The instance structure a schema writes itself (refs into other files are reuse, not copied
     structure), and the budgets it exceeded: ((budget, instance path where), ...)."""
     w = _Walk(res, schema, budgets or Budgets())
     base, node = _deref(res, res.index.base_of(schema), schema.body)
-    out: list = []
+    out: list[Leaf] = []
     w._add(out, (), w.expand(res.index.enter(base, node), node, ()), ())
     return tuple(out), tuple(sorted(w.exceeded.items()))
 
 
-def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple]:
+def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple[Block, ...]]:
     """Field definitions (every `properties/NAME` written in the file, with its resolved
     signature) and structural digests, in one pass over the file."""
-    entries: list[tuple[tuple, dict]] = []
-    uri, memo = res.index.base_of(schema), res.memo
+    entries: list[tuple[Tokens, dict[str, Any]]] = []
+    uri = res.index.base_of(schema)
+    memo: dict[tuple[str, int], Sig] = res.memo
     blocks = structural_digests(schema.body, uri, 1, lambda ptr, props: entries.append((ptr, props)))
-    fields = []
+    fields: list[FieldDef] = []
     for ptr, props in entries:
         for name, sub in props.items():
             key = (uri, id(sub))
@@ -504,16 +520,19 @@ def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tup
     return tuple(fields), tuple(blocks)
 
 
-_CACHE: dict[tuple, tuple[dict[str, tuple | None], Facts]] = {}
+# what a cached extraction depends on in another file: (content hash, shared), None when it is gone
+Stamp = tuple[str, bool] | None
+# (path, content hash, shared, budgets) -> (stamps of the files it read, facts)
+_CACHE: dict[tuple[str, str, bool, Budgets], tuple[dict[str, Stamp], Facts]] = {}
 STATS = {"hits": 0, "misses": 0}
 
 
-def _stamp(res: Resolver, uri: str) -> tuple | None:
+def _stamp(res: Resolver, uri: str) -> Stamp:
     doc = res.docs.get(uri)
     return (doc.source.sha, doc.shared) if doc else None
 
 
-def _current(res: Resolver, deps: dict[str, tuple | None]) -> bool:
+def _current(res: Resolver, deps: dict[str, Stamp]) -> bool:
     return all(_stamp(res, uri) == stamp for uri, stamp in deps.items())
 
 
@@ -542,7 +561,7 @@ def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -
 
 
 @contextmanager
-def paused_gc():
+def paused_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector around an allocation-heavy pass: it would
     otherwise rescan the whole (large, acyclic) workspace many times over."""
     enabled = gc.isenabled()
@@ -580,9 +599,19 @@ class Structure:
         return self._facts[schema.path]
 
 
-def structure(ctx) -> Structure:
+class StructureContext(Protocol):
+    """What `structure` reads of a check context: its snapshot, and its `__dict__` for the
+    per-check cache (`rules.registry.RuleContext` satisfies it; analysis sits below the rules)."""
+
+    __dict__: dict[str, Any]
+
+    @property
+    def ws(self) -> Workspace: ...
+
+
+def structure(ctx: StructureContext) -> Structure:
     """The `Structure` of a check context, built once and shared by the structural rules."""
-    found = ctx.__dict__.get("_structure")
+    found: Structure | None = ctx.__dict__.get("_structure")
     if found is None or found.ws is not ctx.ws:
         found = ctx.__dict__["_structure"] = Structure(ctx.ws)
     return found

@@ -39,7 +39,7 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _constraints(node: dict) -> str:
+def _constraints(node: dict[str, Any]) -> str:
     parts = []
     for key in CONSTRAINT_KEYS:
         if key not in node:
@@ -93,7 +93,7 @@ def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
     refs = RefIndex.of(ws)
     rows: list[FieldRow] = []
 
-    def merged(base: str, node: Any, depth: int) -> tuple[str, Any, dict, set]:
+    def merged(base: str, node: Any, depth: int) -> tuple[str, Any, dict[str, tuple[str, Any]], set[str]]:
         """The node after $ref, with properties/required gathered from allOf parts."""
         base, node = refs.deref(base, node)
         props: dict[str, tuple[str, Any]] = {}
@@ -112,7 +112,7 @@ def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
                 required |= r2
         return base, node, props, required
 
-    def walk(base: str, node: Any, prefix: str, depth: int, trail: frozenset) -> None:
+    def walk(base: str, node: Any, prefix: str, depth: int, trail: frozenset[tuple[str, int]]) -> None:
         if depth > MAX_DEPTH or len(rows) >= MAX_ROWS:
             return
         base, node, props, required = merged(base, node, depth)
@@ -135,7 +135,8 @@ def _flatten(ws: Workspace, schema: SchemaDoc) -> list[FieldRow]:
                     desc = candidate["description"]
                     break
             path = f"{prefix}.{name}" if prefix else name
-            items = refs.deref(sbase, shown["items"])[1] if isinstance(shown, dict) and isinstance(shown.get("items"), dict) else None
+            has_items = isinstance(shown, dict) and isinstance(shown.get("items"), dict)
+            items = refs.deref(sbase, shown["items"])[1] if has_items else None
             rows.append(FieldRow(path, _type(shown, ref, items), name in required,
                                  _constraints(shown) if isinstance(shown, dict) else "", " ".join(desc.split())))
             if isinstance(target, dict):

@@ -10,14 +10,14 @@ classes, different shapes) is undecided and the caller says so.
 from __future__ import annotations
 
 import re
-import sys
+from re import _constants as C  # type: ignore[attr-defined]  # private module typeshed does not describe
+from re import _parser as P  # type: ignore[attr-defined]  # same (its sre_parse stubs miss literal pieces)
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    from re import _constants as C, _parser as P  # type: ignore[attr-defined]
-else:  # pragma: no cover
-    import sre_constants as C
-    import sre_parse as P
+# one parsed piece: (opcode, argument); the argument's shape depends on the opcode
+Piece = tuple[Any, Any]
+# what one single-character piece matches: (code point intervals, class escapes)
+CharSet = tuple[list[tuple[int, int]], frozenset[Any]]
 
 MAXCODE = 0x10FFFF
 # the ASCII part of the class escapes: ECMA-262 means only these, but Python's and Rust's validators match
@@ -50,9 +50,9 @@ def pattern_relation(old: str, new: str) -> str | None:
     return {EQ: "none", SUB: "narrowed", SUP: "widened"}.get(out or "")
 
 
-def _ends(a: list, b: list) -> str | None:
+def _ends(a: list[Piece], b: list[Piece]) -> str | None:
     """Strip the anchors one side has and the other lacks (in place); dropping one widens."""
-    rel = EQ
+    rel: str | None = EQ
     for index, anchors in ((0, (C.AT_BEGINNING, C.AT_BEGINNING_STRING)), (-1, (C.AT_END, C.AT_END_STRING))):
         ha = bool(a) and a[index][0] is C.AT and a[index][1] in anchors
         hb = bool(b) and b[index][0] is C.AT and b[index][1] in anchors
@@ -75,18 +75,18 @@ def _join(x: str | None, y: str | None) -> str | None:
     return x if y in (EQ, x) else None
 
 
-def _seq(a: list, b: list) -> str | None:
+def _seq(a: list[Piece], b: list[Piece]) -> str | None:
     if len(a) != len(b):
         return None
     rel: str | None = EQ
-    for pa, pb in zip(a, b):
+    for pa, pb in zip(a, b, strict=True):  # same length: checked above
         rel = _join(rel, _piece(pa, pb))
         if rel is None:
             return None
     return rel
 
 
-def _piece(pa: tuple, pb: tuple) -> str | None:
+def _piece(pa: Piece, pb: Piece) -> str | None:
     (oa, va), (ob, vb) = pa, pb
     sa, sb = _charset(oa, va), _charset(ob, vb)
     if sa is not None and sb is not None:
@@ -110,7 +110,7 @@ def _piece(pa: tuple, pb: tuple) -> str | None:
     return EQ if va == vb and oa in (C.AT, C.LITERAL) else None
 
 
-def _charset(op: Any, value: Any) -> tuple[list[tuple[int, int]], frozenset] | None:
+def _charset(op: Any, value: Any) -> CharSet | None:
     """(code point intervals, class escapes) one piece matches; None if it is not a single character."""
     if op is C.LITERAL:
         return [(value, value)], frozenset()
@@ -118,7 +118,7 @@ def _charset(op: Any, value: Any) -> tuple[list[tuple[int, int]], frozenset] | N
         return [(0, 9), (11, MAXCODE)], frozenset()
     if op is C.IN:
         out: list[tuple[int, int]] = []
-        cats: set = set()
+        cats: set[Any] = set()
         for kind, av in value:
             if kind is C.LITERAL:
                 out.append((av, av))
@@ -146,12 +146,12 @@ def _covers(outer: list[tuple[int, int]], inner: list[tuple[int, int]]) -> bool:
     return all(any(lo >= a and hi <= b for a, b in outer) for lo, hi in inner)
 
 
-def _within(a: tuple, b: tuple) -> bool:
+def _within(a: CharSet, b: CharSet) -> bool:
     """Every character of `a` is one of `b` (whatever a class escape means to the validator)."""
     spans, cats = a
     return cats <= b[1] and _covers(_merge(b[0] + [r for c in b[1] for r in CATEGORIES[c]]), spans)
 
 
-def _sets(a: tuple, b: tuple) -> str | None:
+def _sets(a: CharSet, b: CharSet) -> str | None:
     sub, sup = _within(b, a), _within(a, b)
     return EQ if sub and sup else SUB if sub else SUP if sup else None

@@ -18,14 +18,10 @@ from urllib.parse import urljoin
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
+from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, dialect_of  # noqa: F401  (re-exported)
-from ..schema.nodes import subschemas, walk
+from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, dialect_of  # noqa: F401  (re-exported)
 from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
-
-
-def _no_network(uri: str):
-    raise NoSuchResource(ref=uri)
 
 
 @lru_cache(maxsize=65536)
@@ -59,7 +55,7 @@ _ONE, _MAP, _LIST, _ONE_OR_LIST = "one", "map", "list", "one_or_list"
 _KINDS: dict[str, dict[str, str]] = {}
 
 
-def _kinds(dialect) -> dict[str, str]:
+def _kinds(dialect: Dialect) -> dict[str, str]:
     """keyword -> how it holds subschemas in `dialect` (the precedence of `schema.nodes.subschemas`)."""
     found = _KINDS.get(dialect.name)
     if found is None:
@@ -72,10 +68,10 @@ def _kinds(dialect) -> dict[str, str]:
 
 
 class Ref(NamedTuple):
-    ptr: tuple  # pointer of the object holding the reference
+    ptr: Tokens  # pointer of the object holding the reference
     ref: str
     base: str  # the base URI it resolves against
-    node: dict  # the object holding it
+    node: dict[str, Any]  # the object holding it
 
 
 class Target(NamedTuple):
@@ -84,6 +80,10 @@ class Target(NamedTuple):
     contents: Any = None
     doc: str = ""  # file URI of the workspace schema holding the target ("" outside the workspace)
     base: str = ""  # base URI for references inside the target
+
+
+# a reference cycle: (schema where it is written, pointer of the ref there, the URIs around the cycle)
+Cycle = tuple[SchemaDoc, Tokens, list[str]]
 
 
 class RefIndex:
@@ -102,8 +102,8 @@ class RefIndex:
             self._index(s)
 
     @classmethod
-    def of(cls, ws: Workspace) -> "RefIndex":
-        index = ws.__dict__.get("_ref_index")
+    def of(cls, ws: Workspace) -> RefIndex:
+        index: RefIndex | None = ws.__dict__.get("_ref_index")
         if index is None:
             index = cls(ws)
             object.__setattr__(ws, "_ref_index", index)
@@ -124,7 +124,7 @@ class RefIndex:
         if root != uri:
             self.roots.setdefault(root, (uri, schema.body))
         roots, node_base = self.roots, self.node_base
-        stack = [((), schema.body, top, root)]
+        stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), schema.body, top, root)]
         pop, push = stack.pop, stack.append
         while stack:
             ptr, node, dialect, base = pop()
@@ -179,15 +179,16 @@ class RefIndex:
         return hit[0] if hit else ""
 
     @cached_property
-    def registry(self) -> Registry:
+    def registry(self) -> Registry[Any]:
         """Every workspace resource under its file URI (and, crawled, its ids and anchors) + the meta-schemas."""
-        from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+        from jsonschema_specifications import REGISTRY
 
+        specifications: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
         resources = []
         for s in self.ws.schemas:
             spec = dialect_of(s.body).specification
             resources.append((s.uri, spec.create_resource(s.body)))
-        return (SPECIFICATIONS.with_resources(resources)).crawl() if resources else SPECIFICATIONS
+        return specifications.with_resources(resources).crawl() if resources else specifications
 
     def refs_of(self, schema: SchemaDoc) -> list[Ref]:
         """Every reference in a schema (`$ref`, `$dynamicRef`, `$recursiveRef`), subschemas only."""
@@ -255,21 +256,21 @@ class RefIndex:
             base_uri, node = target.base, target.contents
         return base_uri, node
 
-    def cycles(self) -> list[tuple[SchemaDoc, tuple, list[str]]]:
+    def cycles(self) -> list[Cycle]:
         """Reference cycles that never consume instance structure: every hop goes through `$ref`
         and in-place keywords (allOf/anyOf/oneOf/not/if/then/else) only. Each cycle once."""
-        locate: dict[int, tuple[SchemaDoc, tuple]] = {}  # id(ref-holding node) -> where it is written
+        locate: dict[int, tuple[SchemaDoc, Tokens]] = {}  # id(ref-holding node) -> where it is written
         for s in self.ws.schemas:
             for r in self.refs_of(s):
                 locate.setdefault(id(r.node), (s, r.ptr))
         succ_memo: dict[int, list[tuple[int, Any, str, str]]] = {}
 
-        def successors(base: str, node: dict) -> list[tuple[int, Any, str, str]]:
+        def successors(base: str, node: dict[str, Any]) -> list[tuple[int, Any, str, str]]:
             """(id, target node, its base, its URI) of every ref target evaluated in place at `node`."""
             found = succ_memo.get(id(node))
             if found is None:
                 found = succ_memo[id(node)] = []
-                stack = [(base, node)]
+                stack: list[tuple[str, dict[str, Any]]] = [(base, node)]
                 while stack:
                     b, n = stack.pop()
                     if _IN_PLACE_OR_REF.isdisjoint(n):
@@ -289,7 +290,8 @@ class RefIndex:
                                     stack.append((self.enter(b, sub), sub))
             return found
 
-        out, reported = [], set()
+        out: list[Cycle] = []
+        reported: set[frozenset[int]] = set()
         done: set[int] = set()
         for s in self.ws.schemas:
             for r in self.refs_of(s):
@@ -300,8 +302,9 @@ class RefIndex:
                 if all(_IN_PLACE_OR_REF.isdisjoint(step[1]) for step in first):  # only leaves: the common case
                     done.add(id(start))
                     continue
-                # iterative DFS; `path` holds the current chain of (id, uri)
-                path: list[tuple[int, Any]] = [(id(start), (s.uri, r.ptr))]  # URI text only when reported
+                # iterative DFS; `path` holds the current chain of (id, uri): the start's URI is
+                # (file URI, pointer), made text only when a cycle is reported
+                path: list[tuple[int, str | tuple[str, Tokens]]] = [(id(start), (s.uri, r.ptr))]
                 on_path = {id(start): 0}
                 iters = [iter(first)]
                 while iters:
@@ -319,9 +322,9 @@ class RefIndex:
                         cycle = frozenset(i for i, _ in path[on_path[tid]:])
                         if cycle not in reported:
                             reported.add(cycle)
-                            first = min((locate[i] for i in cycle if i in locate), key=lambda x: (x[0].path, x[1]),
+                            where = min((locate[i] for i in cycle if i in locate), key=lambda x: (x[0].path, x[1]),
                                         default=(s, r.ptr))
-                            out.append((first[0], first[1], chain))
+                            out.append((where[0], where[1], chain))
                         continue
                     if tid in done:
                         continue

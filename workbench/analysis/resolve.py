@@ -21,7 +21,8 @@ class Resolver:
         self.index = RefIndex.of(ws)
         self.docs = self.index.by_uri
         self.touched: set[str] | None = None  # document URIs used while recording
-        self.memo: dict = {}  # per-recording memo for callers (cleared by `record`)
+        # per-recording memo for callers (cleared by `record`): fields keeps (base, id(node)) -> Sig
+        self.memo: dict[tuple[str, int], Any] = {}
         self._shared: dict[str, bool] = {}
 
     def resolve(self, base: str, ref: str) -> tuple[str, str, Any] | None:

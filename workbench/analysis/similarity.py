@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Iterable, Sequence
+from typing import Any
 
 from ..model import SchemaDoc
-from .fields import Leaf, Structure
+from .fields import Feature, Leaf, Structure
 
 GENERIC_WEIGHT, SHARED_WEIGHT = 0.1, 0.3
 EXACT, RENAMED, DRIFTED, STRUCTURAL = 1.0, 0.9, 0.5, 0.7
@@ -46,11 +47,12 @@ class Prepared:
     leaves: tuple[Leaf, ...]
     weights: list[float]
     total: float
-    by_exact: dict = field(default_factory=lambda: defaultdict(list))
-    by_core: dict = field(default_factory=lambda: defaultdict(list))
-    by_name: dict = field(default_factory=lambda: defaultdict(list))
-    by_parent: dict = field(default_factory=lambda: defaultdict(list))
-    by_path: dict = field(default_factory=dict)
+    # leaf indexes by (name, signature), distinctive core, non-generic name, parent path; first leaf per path
+    by_exact: dict[tuple[str, str], list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_core: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_name: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_parent: dict[tuple[str, ...], list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_path: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for i, leaf in enumerate(self.leaves):
@@ -93,8 +95,8 @@ class Scorer:
         self.units = {key: list(schemas) for key, schemas in units}
         facts = {s.path: st.facts(s) for schemas in self.units.values() for s in schemas}
         self.leaves = {path: f.leaves for path, f in facts.items()}
-        df: Counter = Counter()
-        self.features: dict[str, frozenset[tuple]] = {}
+        df: Counter[Feature] = Counter()
+        self.features: dict[str, frozenset[Feature]] = {}
         for key, schemas in self.units.items():
             feats = facts[schemas[0].path].features if len(schemas) == 1 else frozenset().union(
                 *(facts[s.path].features for s in schemas))
@@ -120,11 +122,11 @@ class Scorer:
     def candidates(self) -> list[tuple[str, str]]:
         """Unit pairs sharing at least two rare features (inverted index; never all pairs)."""
         cap = max(MIN_CAP, int(2 * math.sqrt(self.n)))
-        postings: dict[tuple, list[str]] = defaultdict(list)
+        postings: dict[Feature, list[str]] = defaultdict(list)
         for key in sorted(self.units):
             for feat in self.features[key]:
                 postings[feat].append(key)
-        pairs: Counter = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
         for keys in postings.values():
             if 1 < len(keys) <= cap:
                 pairs.update(combinations(keys, 2))
@@ -141,13 +143,15 @@ class Scorer:
         return best
 
 
-def _greedy(used_a: set, used_b: set, pairs: Iterable[tuple[int, list[int]]], quality: float, out: list) -> None:
+def _greedy(used_a: set[int], used_b: set[int], pairs: Iterable[tuple[int, list[int]]], quality: float,
+            out: list[tuple[int, int, float]]) -> None:
     """Match each `i` with its first still-free option.
 
     Many `i` share one options list (every `text` leaf of a large schema has the same
     `by_exact` entry): a cursor per list skips the options already found taken (`used_b`
     only grows), so a list is scanned once per pass, not once per `i`."""
-    cursors: dict[int, list] = {}  # id(options) -> [options (kept alive: ids stay unique), first maybe-free index]
+    # id(options) -> [options (kept alive: ids stay unique), first maybe-free index]
+    cursors: dict[int, list[Any]] = {}
     for i, options in pairs:
         if i in used_a or not options:
             continue
@@ -165,7 +169,7 @@ def _greedy(used_a: set, used_b: set, pairs: Iterable[tuple[int, list[int]]], qu
             out.append((i, j, quality))
 
 
-def _containers(path: tuple) -> list[tuple]:
+def _containers(path: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [path, path + ("[]",), path + ("*",)]
 
 
@@ -183,8 +187,8 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     anchors = Counter((la[i].parent, lb[j].parent) for i, j, _ in strong)
     queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
     queue.extend(pair for i, j, q in strong if q >= RENAMED
-                 for pair in zip(_containers(la[i].path), _containers(lb[j].path)))
-    seen: set = set()
+                 for pair in zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
+    seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     while queue:
         pa, pb = queue.popleft()
         if (pa, pb) in seen:
@@ -203,11 +207,11 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
         _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in A.by_parent.get(pa, ()) if not la[i].generic),
                 STRUCTURAL, out)
         for i, j, _ in out[before:]:
-            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path)))
+            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
     return out
 
 
-def _owner(P: Prepared, parent: tuple) -> int | None:
+def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:
     """Index of the field whose value holds the leaves under `parent`."""
     while parent and parent[-1] in ("[]", "*"):
         parent = parent[:-1]

@@ -7,9 +7,11 @@ property called `description` is never mistaken for an annotation.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
-from typing import Any, Callable
+from typing import Any
 
+from ..jsontext import Tokens
 from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
 from .refs import absolute
 
@@ -18,29 +20,34 @@ SCHEMA_MAPS = tuple(sorted(ALL_MAPS))
 SCHEMA_ONE = tuple(sorted(ALL_ONE))
 SCHEMA_LISTS = tuple(sorted(ALL_LISTS))
 
+# a written-out object subschema: (interned digest, pointer, property count)
+Block = tuple[int, Tokens, int]
+# called with (pointer, properties) of every object subschema a digest pass meets
+OnProperties = Callable[[Tokens, dict[str, Any]], None]
 
-def required_names(node: dict) -> set[str]:
+
+def required_names(node: dict[str, Any]) -> set[str]:
     """`required` as a set, tolerating a malformed value (validity reports it)."""
     value = node.get("required")
     return {x for x in value if isinstance(x, str)} if isinstance(value, list) else set()
 
 
-def schema_map(node: dict, key: str) -> dict:
+def schema_map(node: dict[str, Any], key: str) -> dict[str, Any]:
     """A name -> subschema keyword (`properties`, ...) or {} when absent or malformed."""
     value = node.get(key)
     return value if isinstance(value, dict) else {}
 
 
-def schema_list(node: dict, key: str) -> list:
+def schema_list(node: dict[str, Any], key: str) -> list[Any]:
     """A list-of-subschemas keyword (`allOf`, ...) or [] when absent or malformed."""
     value = node.get(key)
     return value if isinstance(value, list) else []
 
 
-_INTERN: dict[tuple, int] = {}
+_INTERN: dict[tuple[Any, ...], int] = {}
 
 
-def intern(key: tuple) -> int:
+def intern(key: tuple[Any, ...]) -> int:
     """Hash-consing: equal canonical forms get the same small integer (exact, no collisions)."""
     found = _INTERN.get(key)
     if found is None:
@@ -77,7 +84,7 @@ _KIND.update({key: _SKIP for key in ANNOTATIONS})
 
 
 def structural_digests(body: Any, base_uri: str, min_properties: int,
-                       on_properties: Callable[[tuple, dict], None] | None = None) -> list[tuple[int, tuple, int]]:
+                       on_properties: OnProperties | None = None) -> list[Block]:
     """(digest, pointer, property count) of every object subschema with at least
     `min_properties` properties, written out in this body (refs are not followed).
 
@@ -87,16 +94,17 @@ def structural_digests(body: Any, base_uri: str, min_properties: int,
     comparing two sub-schemas of any size is comparing two integers. `on_properties`
     is called with (pointer, properties) of every object subschema on the way.
     """
-    found: list[tuple[int, tuple, int]] = []
+    found: list[Block] = []
     _digest(body, (), base_uri, min_properties, on_properties, found)
     return found
 
 
-def _digest(node: Any, ptr: tuple, base_uri: str, least: int, on_properties, found: list) -> int:
+def _digest(node: Any, ptr: Tokens, base_uri: str, least: int, on_properties: OnProperties | None,
+            found: list[Block]) -> int:
     """Interned canonical form of `node` (at `ptr`); see `structural_digests`."""
     if not isinstance(node, dict):
         return intern(("value", _data(node)))
-    parts = []
+    parts: list[tuple[str, Any]] = []
     kinds = _KIND
     for key in sorted(node):
         kind = kinds.get(key)

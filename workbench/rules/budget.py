@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from ..analysis.fields import paused_gc, structure
-from .registry import Hit, rule
+from .registry import Hit, RuleContext, rule
 
 WHAT = {"leaves": "instance-path leaves", "depth": "instance nesting depth", "seconds": "extraction time"}
 
 
 @rule("L002", "analysis-budget", "load", "info")
-def analysis_budget(ctx):
+def analysis_budget(ctx: RuleContext) -> Iterator[Hit]:
     """The structural analysis of a schema (overlap, duplication, drift facts) ran into
     one of the per-schema budgets of `decisions/workspace.yaml` `budgets` (leaves,
     depth, seconds): it was analysed up to that limit, from the instance path named,

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import combinations
 from typing import NamedTuple
 
 from ..analysis.fields import FieldDef, paused_gc, signature, structure
-from ..analysis.refs import pointer_str
-from ..schema.uri import path_of
 from ..findings import Location
-from ..model import SchemaDoc, Workspace
-from .registry import Hit, rule
+from ..model import SchemaDoc
+from ..schema.uri import path_of, pointer_str
+from .registry import Hit, RuleContext, rule
 
 # fields whose enum is a family-local vocabulary: compared only within one intent class
 LOCAL_VOCABULARY = frozenset({"status", "state"})
@@ -27,7 +27,7 @@ class Definition(NamedTuple):
         return f"{self.schema.path}#{pointer_str(self.field.pointer)}"
 
 
-def _definitions(ctx) -> dict[str, list[Definition]]:
+def _definitions(ctx: RuleContext) -> dict[str, list[Definition]]:
     """Field definitions by name, keeping only names defined in more than one way."""
     st = structure(ctx)
     by_name: dict[str, list[tuple[SchemaDoc, FieldDef]]] = defaultdict(list)
@@ -39,7 +39,7 @@ def _definitions(ctx) -> dict[str, list[Definition]]:
             if name in names or len({fd.core for _, fd in defs}) > 1}
 
 
-def _canonical(ctx, definition: str) -> str | None:
+def _canonical(ctx: RuleContext, definition: str) -> str | None:
     """Signature of an identifiers.yaml definition (`path#/pointer`), None if it does not resolve."""
     res = structure(ctx).resolver
     hit = res.resolve("file:///", definition) if definition else None
@@ -69,12 +69,12 @@ def _vocabularies_only(groups: dict[str, list[Definition]]) -> bool:
                and not (a.enum & b.enum) for a, b in combinations(reps, 2))
 
 
-def related_groups(ctx) -> dict[str, str]:
+def related_groups(ctx: RuleContext) -> dict[str, str]:
     """Schema path -> a representative of its group of related schemas: those linked by a `$ref` (either
     way, transitively: two contracts that use one shared library are related), and those of families of
     one intent class (a confirmed decision, not an `init` guess). Unrelated schemas (a catalog of
     independent tool configurations) are different vocabularies."""
-    found = ctx.__dict__.get("_related_groups")
+    found: dict[str, str] | None = ctx.__dict__.get("_related_groups")
     if found is not None:
         return found
     ws = ctx.ws
@@ -106,7 +106,7 @@ def related_groups(ctx) -> dict[str, str]:
     return found
 
 
-def _partitions(ctx, name: str, defs: list[Definition]) -> list[list[Definition]]:
+def _partitions(ctx: RuleContext, name: str, defs: list[Definition]) -> list[list[Definition]]:
     """Definitions that can drift apart: within one group of related schemas (`related_groups`); local
     vocabularies (`status`) only between families of one intent class within it."""
     groups = related_groups(ctx)
@@ -125,11 +125,12 @@ def _partitions(ctx, name: str, defs: list[Definition]) -> list[list[Definition]
 
 def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
     """The other definitions of the field, as locations (at most MAX_PLACES)."""
-    return tuple(Location(d.schema.path, pointer=pointer_str(d.field.pointer)) for d in defs if d is not but)[:MAX_PLACES]
+    others = (Location(d.schema.path, pointer=pointer_str(d.field.pointer)) for d in defs if d is not but)
+    return tuple(others)[:MAX_PLACES]
 
 
 @rule("R001", "field-drift", "drift", "warning")
-def field_drift(ctx):
+def field_drift(ctx: RuleContext) -> list[Hit]:
     """The same field name is defined in conflicting ways across schemas: different
     types, patterns, formats or enums, compared after resolving `$ref` (two refs to
     one definition, or an inline copy identical to it, never conflict).
@@ -152,7 +153,7 @@ def field_drift(ctx):
         return list(_drift(ctx))
 
 
-def _drift(ctx):
+def _drift(ctx: RuleContext) -> Iterator[Hit]:
     ws = ctx.ws
     identifiers = {i.name: i for i in ws.decisions.identifiers}
     for name, defs in sorted(_definitions(ctx).items()):
@@ -160,7 +161,7 @@ def _drift(ctx):
         canonical = _canonical(ctx, ident.definition) if ident else None
         if len({d.field.core for d in defs} | ({canonical} if canonical else set())) < 2:
             continue  # every definition agrees (with the canonical one)
-        if canonical is not None:
+        if ident is not None and canonical is not None:  # (a canonical signature comes from an identifier)
             groups = _group(defs)
             for d in (d for d in defs if d.field.core != canonical):
                 yield Hit(f"identifier {name} at {pointer_str(d.field.pointer)} is `{d.field.core}`, but "

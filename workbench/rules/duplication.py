@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from typing import Any
 
 from ..analysis.fields import paused_gc, structure
-from ..analysis.refs import pointer_str
 from ..findings import Location
-from .registry import Hit, rule
+from ..jsontext import Tokens
+from ..model import Workspace
+from ..schema.uri import pointer_str
+from .registry import Hit, RuleContext, rule
 
 MAX_NAMES = 8
 
 
-def _groups(ctx) -> list[list[tuple[str, tuple]]]:
+# where a sub-schema is written: (file, pointer)
+Place = tuple[str, Tokens]
+
+
+def _groups(ctx: RuleContext) -> list[list[Place]]:
     """Places (file, pointer) of each sub-schema written out in two or more files, outermost only."""
     st, ws = structure(ctx), ctx.ws
     least = ws.config.thresholds.duplication_min_properties
-    by_digest: dict[str, list[tuple[str, tuple]]] = defaultdict(list)
+    by_digest: dict[int, list[Place]] = defaultdict(list)
     for s in ws.schemas:
         for digest, ptr, count in st.facts(s).blocks:
             if ptr and count >= least:  # a whole schema equal to another is overlap's business
@@ -24,7 +32,7 @@ def _groups(ctx) -> list[list[tuple[str, tuple]]]:
     groups = [sorted(places) for places in by_digest.values() if len({p for p, _ in places}) > 1]
     placed = {place for g in groups for place in g}
 
-    def nested(place: tuple[str, tuple]) -> bool:
+    def nested(place: Place) -> bool:
         path, ptr = place
         return any((path, ptr[:k]) in placed for k in range(1, len(ptr)))
 
@@ -32,7 +40,7 @@ def _groups(ctx) -> list[list[tuple[str, tuple]]]:
 
 
 @rule("D001", "duplicated-subschema", "duplication", "warning")
-def duplicated_subschema(ctx):
+def duplicated_subschema(ctx: RuleContext) -> Iterator[Hit]:
     """The same object sub-schema (at least `thresholds.duplication_min_properties`
     properties) is written out in several files. Compared canonically: descriptions,
     titles, examples and key order do not matter, and `$ref`s are compared by target.
@@ -43,15 +51,23 @@ def duplicated_subschema(ctx):
         groups = _groups(ctx)
     for places in groups:
         first_path, first_ptr = places[0]
-        node = ws.schema(first_path).body
+        first = ws.schema(first_path)
+        assert first is not None  # every place is in a schema of `ws` (`_groups` read them from ws.schemas)
+        node: Any = first.body
         for step in first_ptr:  # the pointer came from walking this very body
             node = node[step]
         props = sorted(node.get("properties") or {})
         shown = ", ".join(props[:MAX_NAMES]) + (", ..." if len(props) > MAX_NAMES else "")
         # point at a contract copy rather than at a shared library definition
-        path, ptr = next(((p, q) for p, q in places if not ws.schema(p).shared), places[0])
+        path, ptr = next(((p, q) for p, q in places if not _shared(ws, p)), places[0])
         subjects = tuple(f"{p}#{pointer_str(q)}" for p, q in places)
         yield Hit(f"the same sub-schema ({len(props)} properties: {shown}) is written out in {len(places)} places: "
                   f"{', '.join(subjects)}; define it once in a shared $defs and $ref it",
                   path, None, subjects, pointer=pointer_str(ptr),
                   related=tuple(Location(p, pointer=pointer_str(q)) for p, q in places if (p, q) != (path, ptr)))
+
+
+def _shared(ws: Workspace, path: str) -> bool:
+    """Is the schema at `path` a shared library (not a contract)?"""
+    schema = ws.schema(path)
+    return schema is not None and schema.shared

@@ -7,13 +7,14 @@ into findings and applies the seed's reuse-only guard (O002).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..analysis.fields import paused_gc, structure
 from ..analysis.similarity import Overlap, Scorer
-from ..model import Family, SchemaDoc, Workspace
 from ..findings import Location
-from .registry import Hit, rule
+from ..model import Family, SchemaDoc, Workspace
+from .registry import Hit, RuleContext, rule
 
 MAX_LISTED = 10
 
@@ -74,26 +75,29 @@ def _judge(ov: Overlap, a: Unit, b: Unit) -> Verdict:
     A schema no family claims yet is not something a decision could have reused:
     the overlap is reported on that newcomer (O001), which is what needs deciding.
     """
-    new = [(u, o) for u, o in ((a, b), (b, a)) if u.decision == "new" and o.family is not None]
+    # (unit, its family, the other unit) for each side decided `new` (`Unit.decision`) facing a family
+    new = [(u, fam, o) for u, o in ((a, b), (b, a))
+           if (fam := u.family) is not None and fam.decision == "new" and o.family is not None]
     if not new:
         return Verdict("O001", ov, *_order(a, b), "")
-    naming = [(u, o) for u, o in new if names(u.family, o)]
+    naming = [(u, o) for u, fam, o in new if names(fam, o)]
     if naming:
         u, o = naming[0]
         return Verdict("O001", ov, u, o, f"the rationale of {u.label} names {o.label}")
     # with two `new` families, report the one that evaluated fewer alternatives
-    u, o = min(new, key=lambda pair: (len(pair[0].family.alternatives_considered), pair[0].label))
+    u, _, o = min(new, key=lambda side: (len(side[1].alternatives_considered), side[0].label))
     return Verdict("O002", ov, u, o, "")
 
 
 def _order(a: Unit, b: Unit) -> tuple[Unit, Unit]:
     """Undecided schemas first (they need a decision), then by label."""
-    return tuple(sorted((a, b), key=lambda u: (u.family is not None, u.label)))  # type: ignore[return-value]
+    first, second = sorted((a, b), key=lambda u: (u.family is not None, u.label))
+    return first, second
 
 
-def _scored(ctx) -> list[Verdict]:
+def _scored(ctx: RuleContext) -> list[Verdict]:
     """Every unit pair over the thresholds, judged; computed once per check."""
-    found = ctx.__dict__.get("_overlap_verdicts")
+    found: list[Verdict] | None = ctx.__dict__.get("_overlap_verdicts")
     if found is not None:
         return found
     ws, th = ctx.ws, ctx.ws.config.thresholds
@@ -136,7 +140,7 @@ def _where(u: Unit) -> Location:
 
 
 @rule("O001", "family-overlap", "overlap", "warning")
-def family_overlap(ctx):
+def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
     """Two families (or a family and a schema no family claims yet) overlap
     structurally: after resolving `$ref`s, their fields line up - same names and
     types at any nesting depth, renamed fields with the same distinctive type, or
@@ -158,7 +162,7 @@ def family_overlap(ctx):
 
 
 @rule("O002", "new-duplicates-reusable", "overlap", "error")
-def new_duplicates_reusable(ctx):
+def new_duplicates_reusable(ctx: RuleContext) -> Iterator[Hit]:
     """Reuse-only guard: a family decided `new` overlaps an
     existing family (or schema) that could be reused or extended, and its rationale
     does not name that family. Either reuse/extend it, or record in the rationale

@@ -9,19 +9,37 @@ to build. `contentMediaType`/`contentEncoding` are annotations (never asserted).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
 import jsonschema_rs
-from jsonschema_specifications import REGISTRY as SPECIFICATIONS
+from jsonschema_specifications import REGISTRY
 
 from ..analysis.fields import paused_gc
+from ..analysis.refs import RefIndex
+from ..jsontext import Tokens
+from ..model import Example, SchemaDoc
 from ..schema.dialect import by_uri, dialect_of
 from ..schema.uri import pointer_str
-from .registry import Hit, rule
+from .registry import Hit, RuleContext, rule
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator as PyValidator
+    from referencing import Registry
+
+SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
+# (message, pointer) of each meta-schema error of a schema
+MetaErrors = tuple[tuple[str, Tokens], ...]
+# a validator from either library (they share `iter_errors`; their errors spell the instance path differently)
+AnyValidator: TypeAlias = "jsonschema_rs.Validator | PyValidator"
+# jsonschema-rs registries by the (files, meta-schemas) they hold; None when one failed to build
+Registries = dict[tuple[tuple[str, ...], tuple[str, ...]], jsonschema_rs.Registry | None]
+
+_META: dict[str, MetaErrors] = {}
 
 
-_META: dict[str, tuple[tuple[str, tuple], ...]] = {}
-
-
-def meta_errors(schema) -> tuple[tuple[str, tuple], ...]:
+def meta_errors(schema: SchemaDoc) -> MetaErrors:
     """(message, pointer) for each meta-schema error; cached by content hash."""
     sha = schema.source.sha
     if sha not in _META:
@@ -31,7 +49,7 @@ def meta_errors(schema) -> tuple[tuple[str, tuple], ...]:
     return _META[sha]
 
 
-def _meta_errors(body: dict) -> tuple[tuple[str, tuple], ...]:
+def _meta_errors(body: dict[str, Any]) -> MetaErrors:
     if "$schema" in body and by_uri(body["$schema"]) is None:
         return ((f"unknown dialect $schema {body['$schema']!r}", ("$schema",)),)
     try:
@@ -44,7 +62,7 @@ def _meta_errors(body: dict) -> tuple[tuple[str, tuple], ...]:
     return tuple((_explain(e), tuple(e.absolute_path)) for e in errors)
 
 
-def _explain(err) -> str:
+def _explain(err: ValidationError) -> str:
     where = pointer_str(tuple(err.absolute_path)) or "/"
     leaf = min(err.context, key=lambda e: -len(e.absolute_path), default=None) if err.context else None
     msg = (leaf or err).message
@@ -54,7 +72,7 @@ def _explain(err) -> str:
 
 
 @rule("V001", "schema-meta-invalid", "validity", "error")
-def schema_meta_invalid(ctx):
+def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     """The schema does not conform to the meta-schema of the dialect it declares
     (draft 2020-12 when it declares none): an unknown `type` name, a keyword with
     the wrong shape (`required` not an array of strings, `properties` not an object)
@@ -66,7 +84,7 @@ def schema_meta_invalid(ctx):
 
 
 @rule("V002", "example-invalid", "validity", "error")
-def example_invalid(ctx):
+def example_invalid(ctx: RuleContext) -> list[Hit]:
     """An example (`examples.patterns` by schema name, or `examples.map` in
     decisions/workspace.yaml) does not validate against its schema (with every
     workspace `$ref` resolved). JSON, YAML and TOML examples are judged alike, at
@@ -76,8 +94,8 @@ def example_invalid(ctx):
         return list(_example_invalid(ctx))
 
 
-def _example_invalid(ctx):
-    registries: dict[tuple, object] = {}  # jsonschema-rs registries shared by schemas that reach the same files
+def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
+    registries: Registries = {}  # jsonschema-rs registries shared by schemas that reach the same files
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
         if not examples:
@@ -91,15 +109,16 @@ def _example_invalid(ctx):
         yield from _EXAMPLES[key]
 
 
-_EXAMPLES: dict[tuple, tuple[Hit, ...]] = {}  # by the shas of the schema, what it refers to and its examples
+# by the shas of the schema, what it refers to and its examples
+_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], tuple[Hit, ...]] = {}
 
 
-def _meta_resources(refs, docs) -> list[tuple[str, object]]:
+def _meta_resources(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
     """(URI, contents) of the standard meta-schemas the schemas `docs` refer to (shipped offline)."""
     return _reach(refs, docs)[0]
 
 
-def _meta_contents(refs, uri: str):
+def _meta_contents(refs: RefIndex, uri: str) -> Any:
     """A standard meta-schema by URI: from jsonschema-specifications, else the workspace registry."""
     try:
         return SPECIFICATIONS.contents(uri)
@@ -107,10 +126,11 @@ def _meta_contents(refs, uri: str):
         return refs.registry.resolver().lookup(uri).contents
 
 
-def _reach(refs, docs) -> tuple[list[tuple[str, object]], bool, bool]:
+def _reach(refs: RefIndex, docs: Sequence[SchemaDoc]) -> tuple[list[tuple[str, Any]], bool, bool]:
     """One pass over the references of `docs` (the closure of `docs[0]`): the meta-schemas they
     refer to, whether every reference resolves, and whether one names `docs[0]` by its URI."""
-    out, ok, back = {}, True, False
+    out: dict[str, Any] = {}
+    ok, back = True, False
     root = docs[0].uri
     for d in docs:
         for r in refs.refs_of(d):
@@ -128,11 +148,11 @@ def _reach(refs, docs) -> tuple[list[tuple[str, object]], bool, bool]:
     return sorted(out.items()), ok, back
 
 
-_FAILED = object()
 _REGISTRIES_KEPT = 32  # each holds its files' documents in Rust memory: keep only the recent ones
 
 
-def _shared_validator(refs, s, docs, registries: dict):
+def _shared_validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
+                      registries: Registries) -> jsonschema_rs.Validator | None:
     """jsonschema-rs validator for `s` on a registry of only the *other* files it reaches,
     shared with every schema reaching the same files (variants of one concept all reach the
     same libraries): building a registry per schema was a third of example validation.
@@ -142,19 +162,20 @@ def _shared_validator(refs, s, docs, registries: dict):
     if not ok:
         return None
     members = docs if back else docs[1:]  # `s` itself is the validator's root resource
-    registry = None
+    registry: jsonschema_rs.Registry | None = None
     if members or metas:
         key = (tuple(d.uri for d in members), tuple(uri for uri, _ in metas))
-        registry = registries.get(key)
-        if registry is None:
+        if key in registries:
+            registry = registries[key]
+        else:
             try:
                 registry = jsonschema_rs.Registry([(d.uri, d.body) for d in members] + metas)
             except Exception:
-                registry = _FAILED
+                registry = None
             if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
                 del registries[next(iter(registries))]
             registries[key] = registry
-        if registry is _FAILED:
+        if registry is None:  # it failed to build
             return None
     try:
         return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
@@ -162,12 +183,13 @@ def _shared_validator(refs, s, docs, registries: dict):
         return None
 
 
-def _validator(refs, s, docs, registries: dict | None = None):
+def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
+               registries: Registries | None = None) -> tuple[AnyValidator | None, Exception | None]:
     """A validator for `s` in its own dialect: jsonschema-rs, else python-jsonschema on the workspace registry."""
     if registries is not None:
-        validator = _shared_validator(refs, s, docs, registries)
-        if validator is not None:
-            return validator, None
+        shared = _shared_validator(refs, s, docs, registries)
+        if shared is not None:
+            return shared, None
     try:
         pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
         registry = jsonschema_rs.Registry(pairs) if len(pairs) > 1 else None
@@ -177,34 +199,42 @@ def _validator(refs, s, docs, registries: dict | None = None):
     try:
         dialect = dialect_of(s.body)
         resolver = refs.registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
-        validator = dialect.validator(s.body, registry=refs.registry, _resolver=resolver)
+        # `_resolver` (the validator's resolver, here inside the schema's own resource) is a private keyword
+        validator = dialect.validator(s.body, registry=refs.registry, _resolver=resolver)  # type: ignore[call-arg]
         validator.is_valid(None)  # resolves the root's references now, not while reading examples
         return validator, None
     except Exception:
         return None, first
 
 
-def _errors(validator, body):
+def _first_line(exc: Exception | None) -> str:
+    """An exception's message for a finding: its first line (at most 200 characters), or its repr
+    when it has no message (`ValueError()`)."""
+    lines = str(exc).splitlines()
+    return lines[0][:200] if lines and lines[0] else repr(exc)
+
+
+def _errors(validator: AnyValidator, body: Any) -> Iterator[tuple[Tokens, str]]:
     """(instance pointer, message) of each error, from either library."""
     for err in validator.iter_errors(body):
         path = err.instance_path if hasattr(err, "instance_path") else err.absolute_path
         yield tuple(path), err.message
 
 
-def _example_hits(refs, s, docs, examples, registries: dict | None = None):
+def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examples: Sequence[Example],
+                  registries: Registries | None = None) -> Iterator[Hit]:
     """Validate examples with a validator whose registry holds only what the schema reaches."""
     if any(meta_errors(d) for d in docs):
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
     validator, failure = _validator(refs, s, docs, registries)
     if validator is None:
-        yield Hit(f"cannot build a validator: {str(failure).splitlines()[0][:200] if str(failure) else failure!r}",
-                  s.path, 1, (s.name,), "warning")
+        yield Hit(f"cannot build a validator: {_first_line(failure)}", s.path, 1, (s.name,), "warning")
         return
     for ex in examples:
         try:
             errors = sorted(_errors(validator, ex.body), key=lambda e: list(map(str, e[0])))[:20]
         except Exception as exc:  # a reference only evaluation reaches
-            yield Hit(f"cannot validate: {str(exc).splitlines()[0][:200]}", ex.path, 1, (s.name, ex.path), "warning")
+            yield Hit(f"cannot validate: {_first_line(exc)}", ex.path, 1, (s.name, ex.path), "warning")
             continue
         for ptr, message in errors:
             yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path})", ex.path,
@@ -212,7 +242,7 @@ def _example_hits(refs, s, docs, examples, registries: dict | None = None):
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
-def ref_unresolved(ctx):
+def ref_unresolved(ctx: RuleContext) -> list[Hit]:
     """A `$ref` points at a file, `$id`, anchor or pointer that does not exist in the
     workspace, or is not a valid URI reference. Relative refs resolve against the
     schema's base URI (its `$id`, else its own path), so a renamed file or a
@@ -222,7 +252,7 @@ def ref_unresolved(ctx):
 
 
 @rule("V004", "ref-remote", "validity", "warning")
-def ref_remote(ctx):
+def ref_remote(ctx: RuleContext) -> list[Hit]:
     """A `$ref` points outside the workspace (an http(s) URI that is neither a
     workspace schema's `$id` nor a standard meta-schema). Workbench never opens a
     network connection, so the target is not fetched or checked; vendor the
@@ -231,9 +261,9 @@ def ref_remote(ctx):
         return list(_ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)"))
 
 
-def _ref_hits(ctx, status: str, what: str):
+def _ref_hits(ctx: RuleContext, status: str, what: str) -> Iterator[Hit]:
     """Unresolved refs: one finding each. Remote refs: one finding per target document, at its first use."""
-    seen: dict[str, list] = {}
+    seen: dict[str, list[tuple[SchemaDoc, Tokens, str]]] = {}  # remote target -> its uses
     for s in ctx.ws.schemas:
         for ptr, ref, base, _ in ctx.refs.refs_of(s):
             target = ctx.refs.resolve(base, ref)
@@ -252,7 +282,7 @@ def _ref_hits(ctx, status: str, what: str):
 
 
 @rule("V005", "ref-cycle", "validity", "error")
-def ref_cycle(ctx):
+def ref_cycle(ctx: RuleContext) -> Iterator[Hit]:
     """A chain of `$ref`s (possibly through allOf/anyOf/oneOf) comes back to where it
     started without descending into the instance: evaluating it can never terminate.
     Recursive structures that go through `properties` or `items` are fine."""
@@ -264,7 +294,7 @@ def ref_cycle(ctx):
 
 
 @rule("V006", "schema-without-example", "validity", "warning")
-def schema_without_example(ctx):
+def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema has no example that loads: none under the examples
     convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
     and none mapped to it by `examples.map` in decisions/workspace.yaml (an example

@@ -3,9 +3,9 @@
 pointers and file path <-> URI (`uri.py`), `$ref` resolution (`resolution.py`).
 """
 
-from .dialect import DIALECTS, Dialect, dialect_of, by_uri
+from .dialect import DIALECTS, Dialect, by_uri, dialect_of
 from .nodes import JSON_TYPES, iter_refs, json_type, subschemas, walk
-from .uri import file_uri, path_of, pointer_str, walk_pointer, MISSING
+from .uri import MISSING, file_uri, path_of, pointer_str, walk_pointer
 
 __all__ = ["DIALECTS", "Dialect", "dialect_of", "by_uri", "JSON_TYPES", "iter_refs", "json_type", "subschemas",
            "walk", "file_uri", "path_of", "pointer_str", "walk_pointer", "MISSING"]

@@ -12,10 +12,14 @@ and which `referencing` specification and python-jsonschema validator apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 from referencing import jsonschema as specs
+
+if TYPE_CHECKING:
+    from jsonschema.protocols import Validator
+    from referencing import Specification
 
 # annotations: never change which documents a schema accepts (`content*` included: an
 # annotation in every draft unless a validator is told to assert it)
@@ -39,11 +43,12 @@ class Dialect:
     uri: str  # canonical `$schema` value, without a trailing "#"
     one: frozenset[str]  # value is one subschema
     lists: frozenset[str]  # value is a list of subschemas
-    maps: frozenset[str]  # value maps names to subschemas (non-schema values, e.g. draft-07 `dependencies` arrays, are skipped)
+    # value maps names to subschemas (non-schema values, e.g. draft-07 `dependencies` arrays, are skipped)
+    maps: frozenset[str]
     one_or_list: frozenset[str]  # one subschema or a list (pre-2020 `items`)
     id_keyword: str  # "$id", or "id" in draft-04
-    specification: Any  # `referencing` Specification
-    validator: Any  # python-jsonschema validator class
+    specification: Specification[Any]  # how `referencing` reads this dialect's resources
+    validator: type[Validator]  # python-jsonschema validator class
     booleans: bool = True  # `true`/`false` are schemas (draft-06 and later)
 
     def __repr__(self) -> str:

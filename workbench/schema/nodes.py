@@ -7,8 +7,10 @@ schema, is never mistaken for one. A nested `$schema` switches the dialect.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
+from ..jsontext import Tokens
 from .dialect import REF_KEYWORDS, Dialect, dialect_of
 
 JSON_TYPES: dict[type, str] = {bool: "boolean", int: "integer", float: "number", str: "string",
@@ -23,7 +25,7 @@ def json_type(value: Any) -> str:
     return name
 
 
-def subschemas(node: Any, dialect: Dialect) -> Iterator[tuple[tuple, Any]]:
+def subschemas(node: Any, dialect: Dialect) -> Iterator[tuple[Tokens, Any]]:
     """(relative pointer, subschema) of every direct subschema of `node` (objects and booleans)."""
     if not isinstance(node, dict):
         return
@@ -45,9 +47,9 @@ def subschemas(node: Any, dialect: Dialect) -> Iterator[tuple[tuple, Any]]:
                 yield (key,), value
 
 
-def walk(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[tuple, dict, Dialect]]:
+def walk(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[Tokens, dict[str, Any], Dialect]]:
     """(pointer, subschema object, its dialect) of every subschema object in a document, depth first, root first."""
-    stack = [((), body, dialect_of(body) if dialect is None else dialect)]
+    stack: list[tuple[Tokens, Any, Dialect]] = [((), body, dialect_of(body) if dialect is None else dialect)]
     while stack:
         ptr, node, d = stack.pop()
         if not isinstance(node, dict):
@@ -59,7 +61,7 @@ def walk(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[tuple, dic
         stack.extend(reversed(children))
 
 
-def iter_refs(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[tuple, str]]:
+def iter_refs(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[Tokens, str]]:
     """Every reference (`$ref`, `$dynamicRef`, `$recursiveRef`) string with the pointer of the object holding it."""
     for ptr, node, _ in walk(body, dialect):
         for key in REF_KEYWORDS:

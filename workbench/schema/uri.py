@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from ..jsontext import Tokens
+
 FILE = "file:///"
 MISSING = object()
 
@@ -20,7 +22,7 @@ def path_of(uri: str) -> str | None:
     return doc[len(FILE):] if doc.startswith(FILE) else None
 
 
-def pointer_str(ptr: tuple) -> str:
+def pointer_str(ptr: Tokens) -> str:
     """A JSON pointer from its tokens (`("a", 0)` -> `/a/0`)."""
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in ptr) if ptr else ""
 
