@@ -4,12 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-lowest check export bench clean
+.PHONY: run test lint test-lowest check export bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint]'
 	touch $(STAMP)
 
 # A separate venv holding the OLDEST versions that pyproject.toml allows for every
@@ -28,8 +28,13 @@ $(LOWEST_STAMP): pyproject.toml
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
 
-test: $(STAMP)  ## install and run the whole test suite
+test: $(STAMP) lint  ## install, run the static checks and the whole test suite
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)  ## ruff, mypy (strict outside tui/) and the import-layer contracts (lazy imports count)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 test-lowest: $(LOWEST_STAMP)  ## the whole test suite against the lower bounds in pyproject.toml
 	$(LOWEST)/bin/python -m pytest -q

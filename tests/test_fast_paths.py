@@ -18,8 +18,8 @@ import pytest
 from workbench.analysis import similarity
 from workbench.analysis.refs import RefIndex
 from workbench.jsontext import pointer_lines
-from workbench.loader import load_workspace
 from workbench.jsontext import scan as _scan
+from workbench.loader import load_workspace
 from workbench.loader.jsonfile import pointer_line
 from workbench.rules import validity
 from workbench.schema import iter_refs

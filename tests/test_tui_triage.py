@@ -14,6 +14,7 @@ import pytest
 
 pytest.importorskip("textual")
 
+from helpers_tui import FIXTURE, GATE, SIZE, plain, settle, until  # noqa: E402
 from textual.widgets import Input, OptionList, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
@@ -28,13 +29,14 @@ from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
 from workbench.tui.screens.finding import FindingScreen  # noqa: E402
 from workbench.tui.screens.main import MainScreen  # noqa: E402
 from workbench.tui.screens.triage import (  # noqa: E402
-    AssignFamilyScreen, BaselineScreen, NewFamilyScreen, WaiverScreen,
+    AssignFamilyScreen,
+    BaselineScreen,
+    NewFamilyScreen,
+    WaiverScreen,
 )
 from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
 from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
-
-from helpers_tui import FIXTURE, GATE, SIZE, plain, settle, until  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 

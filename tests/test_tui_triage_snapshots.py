@@ -12,11 +12,11 @@ import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
-
 from helpers_tui import settle, until  # noqa: E402
 from test_tui_triage import REVIEW, breaking_repo, make_root  # noqa: E402
+
+from workbench.tui.app import WorkbenchApp  # noqa: E402
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
 
 SIZES = [(80, 24), (120, 36)]
 

@@ -6,9 +6,10 @@ Schema and example bodies are plain parsed JSON: treat them as read-only.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .config import WorkspaceConfig
 from .jsontext import Tokens, nearest_line, pointer_lines

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
+from ..errors import StoreError
 from .roundtrip import _BASE_TEXTS, ABSENT, Conflict, Record, _read, save_record
-from .writer import StoreError
 
 WAIVERS = "decisions/waivers.yaml"
 FAMILIES_DIR = "decisions/families"
