@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar, cast
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen, Screen, ScreenResultType
-from textual.widgets import Button, DataTable, Footer, Header, Tree
+from textual.widgets import Button, DataTable, Footer, Header, Static, Tree
 
 from ..view import Snapshot
 from ..widgets.status import StatusBar
@@ -95,13 +96,44 @@ class PageScreen(WorkbenchScreen):
 
 
 class FormScreen(ModalScreen[ScreenResultType]):
-    """A modal form with `#save` / `#cancel` buttons: subclasses implement `action_save`."""
+    """A modal form with `#save` / `#cancel` buttons: subclasses implement `action_save`.
+
+    A form that can hold typed values says so with `unsaved()`: then cancelling asks first
+    (`DISCARD` is the question), and a failed save is shown in its `FAILURE` box, values kept."""
+
+    DISCARD = "Discard what you typed?"
+    FAILURE = "#form-failure"  # the Static a failed save is shown in
+    FAILURE_TITLE = "Not saved"
 
     def action_save(self) -> None:
         raise NotImplementedError
 
+    def unsaved(self) -> bool:
+        """Whether closing the form would lose typed values."""
+        return False
+
+    def discard_question(self) -> str:
+        return self.DISCARD
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        if not self.unsaved():
+            self.dismiss(None)
+            return
+        from .confirm import ConfirmScreen
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen(self.discard_question(), yes="Discard", no="Keep editing",
+                                           purpose="discard"), answered)
+
+    def show_failure(self, message: str) -> None:
+        """A save that did not happen: said in the form (which stays open) and notified."""
+        box = self.query_one(self.FAILURE, Static)
+        box.update(Text(message + "\nYour values are kept: fix the cause and save again, or esc.", style="bold red"))
+        box.set_class(True, "-shown")
+        self.notify(message, title=self.FAILURE_TITLE, severity="error", markup=False, timeout=10)
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:

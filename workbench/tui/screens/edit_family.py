@@ -72,6 +72,9 @@ def field_help(key: str) -> str:
 
 
 class EditFamilyScreen(FormScreen[store.Record | None]):
+    FAILURE = "#edit-summary"
+    FAILURE_TITLE = "Save failed"
+
     SCOPE = "Edit family"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="edit.save", priority=True),
@@ -216,27 +219,10 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
         body.update(text)
         box.set_class(True, "-shown")
 
-    def show_failure(self, message: str) -> None:
-        """A save that did not happen: said in the form (which stays open) and notified."""
-        summary = self.query_one("#edit-summary", Static)
-        summary.update(Text(message + "\nYour values are kept: fix the cause and save again, or esc.",
-                            style="bold red"))
-        summary.set_class(True, "-shown")
-        self.notify(message, title="Save failed", severity="error", markup=False, timeout=10)
+    def discard_question(self) -> str:
+        return f"Discard your changes to {self.family_id}?"
 
     # ------------------------------------------------------------------ actions
-
-    def action_cancel(self) -> None:
-        if not self.unsaved():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen(f"Discard your changes to {self.family_id}?", yes="Discard",
-                                           no="Keep editing", purpose="discard"), answered)
 
     def action_save(self) -> None:
         edit = self.current_edit()

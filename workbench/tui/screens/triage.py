@@ -38,7 +38,6 @@ from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
 from ..view import Snapshot
 from ..widgets import NO_SELECTION
 from .base import FormScreen
-from .confirm import ConfirmScreen
 from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
 from .edit_family import field_help
 
@@ -225,25 +224,6 @@ class StoreForm(FormScreen[store.Record | None]):
         first = next((k for k in self.FIELDS if k in errors), None)
         if first is not None:
             self.query_one(f"#field-{first}").focus()
-
-    def show_failure(self, message: str) -> None:
-        failure = self.query_one("#form-failure", Static)
-        failure.update(Text(message + "\nYour values are kept: fix the cause and save again, or esc.",
-                            style="bold red"))
-        failure.set_class(True, "-shown")
-        self.notify(message, title="Not saved", severity="error", markup=False, timeout=10)
-
-    def action_cancel(self) -> None:
-        if not self.unsaved():
-            self.dismiss(None)
-            return
-
-        def answered(discard: bool | None) -> None:
-            if discard:
-                self.dismiss(None)
-
-        self.app.push_screen(ConfirmScreen("Discard what you typed?", yes="Discard", no="Keep editing",
-                                           purpose="discard"), answered)
 
     def write(self, save: Callable[[str], store.Record], expected: str, done: str) -> None:
         """`save(expected_fingerprint)`; close on success, ask on a conflict, stay on a failure."""
