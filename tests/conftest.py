@@ -47,3 +47,13 @@ def make_ws(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
 def anyio_backend() -> str:
     """The Pilot tests run on asyncio."""
     return "asyncio"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the TUI fixture workspace (tests/fixtures/tui_ws); test files may override it."""
+    import shutil
+
+    dest = tmp_path / "ws"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "tui_ws", dest)
+    return dest

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
@@ -50,3 +51,29 @@ async def open_editor(pilot, family: str = "gate"):
     await pilot.pause()
     assert isinstance(app.screen, EditFamilyScreen)
     return app.screen
+
+
+@asynccontextmanager
+async def opened(root: Path, size: tuple[int, int] = SIZE):
+    """The workbench on `root` (watcher off), run headless and settled: yields the Pilot (`pilot.app`)."""
+    from workbench.tui.app import WorkbenchApp
+
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
+
+
+def assert_whole(path: Path, before: str, new_owner: str) -> None:
+    """`path` holds every key and comment of `before`, with only the owner changed."""
+    from ruamel.yaml import YAML
+
+    from workbench import store
+
+    text = path.read_text()
+    for line in before.splitlines():
+        if line.startswith("owner:"):
+            assert text.count(f"owner: {new_owner}") == 1 and "# who approves changes" in text
+        else:
+            assert line in text.splitlines(), line
+    assert store.read_record(path).plain() == {**store.to_plain(YAML(typ="safe").load(before)), "owner": new_owner}

@@ -4,37 +4,17 @@ and an edit can be checked by the governance rules before it is saved."""
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
+from helpers_tui import assert_whole
 
 from workbench import store
 from workbench.loader import load_workspace
 from workbench.pipeline import check_family_edit
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
 GATE = "decisions/families/gate.yaml"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    dest = tmp_path / "ws"
-    shutil.copytree(FIXTURE, dest)
-    return dest
-
-
-def assert_whole(path: Path, before: str, new_owner: str) -> None:
-    """`path` holds every key and comment of `before`, with only the owner changed."""
-    text = path.read_text()
-    for line in before.splitlines():
-        if line.startswith("owner:"):
-            assert text.count(f"owner: {new_owner}") == 1 and "# who approves changes" in text
-        else:
-            assert line in text.splitlines(), line
-    assert store.read_record(path).plain() == {**store.to_plain(YAML(typ="safe").load(before)), "owner": new_owner}
 
 
 def test_the_store_never_writes_a_partial_record(root: Path) -> None:

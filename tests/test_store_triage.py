@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,8 @@ from workbench.pipeline import check
 from workbench.store import triage
 from workbench.store.baseline import add_to_baseline
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
 GATE = "decisions/families/gate.yaml"
 ODD = "ssot/schemas/odd.title.schema.json"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    dest = tmp_path / "ws"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def test_append_keeps_comments_and_the_list_style(root: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle, until  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, settle, until  # noqa: E402
 from textual.widgets import Input, Select, TextArea  # noqa: E402
 
 from workbench.tui.app import WorkbenchApp  # noqa: E402
@@ -30,13 +30,6 @@ pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"  # Textual runs on asyncio
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    dest = tmp_path / "ws"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def rules(app: WorkbenchApp) -> list[tuple[str, str]]:
@@ -82,9 +75,8 @@ def _plain(static) -> str:
 
 
 async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
         await pilot.pause()
         text = _plain(app.screen.query_one("#detail-body"))
@@ -96,9 +88,8 @@ async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -
 
 
 async def test_finding_choice_moves_the_tree_and_filter_narrows(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await pilot.press("a")  # every finding, not only the first node's
         await pilot.press("slash")
         assert isinstance(app.focused, Input)
@@ -124,9 +115,8 @@ async def test_finding_choice_moves_the_tree_and_filter_narrows(root: Path) -> N
 
 
 async def test_edit_and_save_round_trip_updates_tree_and_findings(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert not [r for r in rules(app) if r == ("G004", GATE)]
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "gateway-api"
@@ -149,9 +139,8 @@ async def test_edit_and_save_round_trip_updates_tree_and_findings(root: Path) ->
 async def test_cancel_writes_nothing(root: Path) -> None:
     before = (root / GATE).read_bytes()
     mtime = (root / GATE).stat().st_mtime_ns
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "someone-else"
         await pilot.press("escape")  # a changed form asks first (tests/test_tui_edit_safety.py)
@@ -167,9 +156,8 @@ async def test_cancel_writes_nothing(root: Path) -> None:
 
 async def test_new_without_a_named_alternative_shows_an_inline_error(root: Path) -> None:
     before = (root / GATE).read_bytes()
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-decision", Select).value = "new"
         form.query_one("#field-alternatives_considered", Input).value = "task_output"
@@ -260,9 +248,8 @@ async def test_schema_written_while_running_shows_its_overlap_warning(root: Path
 
 
 async def test_broken_file_shows_a_finding_and_the_app_keeps_running(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/task.result.schema.json"))
         await pilot.pause()
         (root / "ssot/schemas/task.result.schema.json").write_text('{"title": "broken", ')
@@ -300,9 +287,8 @@ async def test_selection_and_scroll_survive_a_reload(root: Path) -> None:
 
 
 async def test_checklist_manual_tick_is_saved(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await pilot.press("c")
         await settle(pilot)
         assert isinstance(app.screen, ChecklistScreen)
@@ -331,9 +317,8 @@ async def test_checklist_manual_tick_is_saved(root: Path) -> None:
 
 
 async def test_record_pages_help_and_palette(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         for key, table_id, rows in (("d", "#deltas-table", 1), ("m", "#packages-table", 2), ("g", "#gates-table", 1)):
             await pilot.press(key)
             await settle(pilot)
@@ -359,9 +344,8 @@ async def test_record_pages_help_and_palette(root: Path) -> None:
 
 
 async def test_export_writes_the_docs(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert any(r == "E001" for r, _ in rules(app))
         await pilot.press("x")
         await settle(pilot)

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, plain, settle  # noqa: E402
+from helpers_tui import GATE, SIZE, assert_whole, open_editor, opened, plain, settle  # noqa: E402
 from textual.widgets import DataTable, Input, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
@@ -26,13 +26,6 @@ from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
 from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    dest = tmp_path / "ws"
-    shutil.copytree(FIXTURE, dest)
-    return dest
 
 
 def findings_of(root: Path, path: str) -> set[tuple[str, str]]:
@@ -52,9 +45,8 @@ async def test_file_deleted_while_the_form_is_open_is_recreated_whole(root: Path
     before = path.read_text()
     os.chmod(path, 0o664)
     findings_before = findings_of(root, GATE)
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "gateway-api"
         path.unlink()  # someone deletes the file while the form is open
@@ -76,19 +68,6 @@ async def test_file_deleted_while_the_form_is_open_is_recreated_whole(root: Path
     assert not {f for f in after - findings_before if f[0] in ("L001", "G001", "G002", "G005")}
 
 
-def assert_whole(path: Path, before: str, new_owner: str) -> None:
-    """`path` holds every key and comment of `before`, with only the owner changed."""
-    from ruamel.yaml import YAML
-
-    text = path.read_text()
-    for line in before.splitlines():
-        if line.startswith("owner:"):
-            assert text.count(f"owner: {new_owner}") == 1 and "# who approves changes" in text
-        else:
-            assert line in text.splitlines(), line
-    assert store.read_record(path).plain() == {**store.to_plain(YAML(typ="safe").load(before)), "owner": new_owner}
-
-
 def _umask() -> int:
     old = os.umask(0o022)
     os.umask(old)
@@ -98,9 +77,8 @@ def _umask() -> int:
 async def test_a_normal_save_keeps_the_file_mode(root: Path) -> None:
     path = root / GATE
     os.chmod(path, 0o640)
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "gateway-api"
         await pilot.press("ctrl+s")
@@ -112,9 +90,8 @@ async def test_a_normal_save_keeps_the_file_mode(root: Path) -> None:
 
 async def test_escape_with_changes_asks_before_discarding(root: Path) -> None:
     before = (root / GATE).read_bytes()
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         await pilot.press("escape")  # nothing changed: closes at once
         await pilot.pause()
@@ -150,9 +127,8 @@ async def test_a_failed_save_keeps_the_form_and_the_typed_values(root: Path, mon
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = "[bold]gateway-api[/bold]"  # literal, never markup
         monkeypatch.setattr(store.writer.tempfile, "mkstemp", disk_full)
@@ -178,9 +154,8 @@ async def test_a_failed_save_keeps_the_form_and_the_typed_values(root: Path, mon
 async def test_governance_precheck_asks_before_saving_new_errors(root: Path) -> None:
     path = root / GATE
     before = path.read_bytes()
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert app.snapshot.ws.family("gate").decision == "reuse"
         form = await open_editor(pilot)
         form.query_one("#field-owner", Input).value = ""
@@ -211,9 +186,8 @@ async def test_governance_precheck_asks_before_saving_new_errors(root: Path) -> 
 
 async def test_precheck_does_not_ask_for_findings_that_are_already_there(root: Path) -> None:
     # a new warning (G004) is shown, but only new errors need a confirmation
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         form.query_one("#field-wire_mapping", Input).value = ""  # G004 is a warning
         await pilot.press("ctrl+s")
@@ -226,18 +200,16 @@ async def test_precheck_does_not_ask_for_findings_that_are_already_there(root: P
 
 
 async def test_q_quits_at_once_without_unsaved_work(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
 
 
 async def test_quit_with_an_unsaved_form_asks(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         form = await open_editor(pilot)
         await pilot.press("q")  # in the form, q is a letter of the owner
         assert form.query_one("#field-owner", Input).value.endswith("q")
@@ -255,9 +227,8 @@ async def test_quit_with_an_unsaved_form_asks(root: Path) -> None:
 
 
 async def test_q_in_the_findings_filter_types(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await pilot.press("slash", "q")
         await pilot.pause()
         assert app.is_running
@@ -265,9 +236,8 @@ async def test_q_in_the_findings_filter_types(root: Path) -> None:
 
 
 async def test_j_k_move_in_the_tree_and_the_tables(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         tree = app.screen.query_one(BrowseTree)
         assert tree.has_focus and tree.cursor_line == 0
         await pilot.press("j", "j")
@@ -294,9 +264,8 @@ async def test_j_k_move_in_the_tree_and_the_tables(root: Path) -> None:
 
 
 async def test_enter_opens_and_closes_a_tree_node(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         tree = app.screen.query_one(BrowseTree)
         assert app.screen.select_ref(NodeRef(FAMILY, "gate"))
         await pilot.pause()
@@ -361,9 +330,8 @@ def footer_keys(app) -> dict[str, str]:
 
 
 async def test_keys_that_do_nothing_are_not_in_the_footer(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         app.screen.select_ref(NodeRef(INTENT, "status"))
         await pilot.pause()
         assert "e" not in footer_keys(app)  # an intent class cannot be edited
@@ -433,9 +401,8 @@ async def test_save_to_updated_warning_under_a_second_on_the_shipped_workspace(r
     for name in ("ssot", "decisions", "clients", "doc"):
         if (repo_root / name).is_dir():
             shutil.copytree(repo_root / name, root / name)
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         fam = app.snapshot.ws.family("gate")
         assert fam is not None and fam.version_policy
         form = await open_editor(pilot)

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import FIXTURE, GATE, SIZE, plain, settle, until  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, settle, until  # noqa: E402
 from textual.widgets import Input, OptionList, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
@@ -176,9 +176,8 @@ async def test_detail_view_of_a_compatibility_change_shows_old_and_new(tmp_path:
 
 
 async def test_create_a_family_from_an_undecided_schema(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
         await pilot.pause()
         assert app.screen.check_action("new_family", ()) and app.screen.check_action("assign", ())
@@ -242,9 +241,8 @@ async def test_assign_a_schema_to_an_existing_family(root: Path) -> None:
 
 
 async def test_assign_over_a_family_record_changed_on_disk_asks_then_keeps_both(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
         await pilot.pause()
         await pilot.press("plus")
@@ -263,9 +261,8 @@ async def test_assign_over_a_family_record_changed_on_disk_asks_then_keeps_both(
 
 
 async def test_waive_a_finding_of_a_family_writes_the_family_record(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         screen = await open_finding(pilot, "V002")
         await pilot.press("w")
         await pilot.pause()
@@ -317,9 +314,8 @@ async def test_waive_a_finding_of_an_undecided_schema_writes_waivers_yaml(root: 
 
 async def test_baseline_a_finding_dims_it_and_check_ignores_it(root: Path) -> None:
     assert cli_main(["--check", "--root", str(root), "--select", "V002"]) == 1
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         screen = await open_finding(pilot, "V002")
         await pilot.press("B")
         await pilot.pause()
@@ -352,9 +348,8 @@ async def test_a_failed_write_keeps_the_dialog_and_its_values(root: Path, monkey
         raise store.StoreError("disk full")
 
     monkeypatch.setattr(triage_store, "add_waiver", refuse)
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await open_finding(pilot, "V002")
         await pilot.press("w")
         await pilot.pause()
@@ -424,9 +419,8 @@ def test_editor_command_prefers_visual_then_editor_then_vi(tmp_path: Path) -> No
 
 
 async def test_findings_are_scoped_to_the_node_with_a_toggle_and_a_sort(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         panel = app.screen.query_one(FindingsPanel)
         assert app.screen.select_ref(NodeRef(FAMILY, "gate"))
         await pilot.pause()
@@ -457,9 +451,8 @@ async def test_findings_are_scoped_to_the_node_with_a_toggle_and_a_sort(root: Pa
 
 
 async def test_slash_filters_the_tree_too(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         tree = app.screen.query_one(BrowseTree)
         assert app.screen.select_ref(NodeRef(FAMILY, "task_output"))
         await pilot.pause()
@@ -519,9 +512,8 @@ async def test_compatibility_page_against_a_git_ref(tmp_path: Path) -> None:
 
 async def test_compatibility_ref_chosen_in_the_app(tmp_path: Path) -> None:
     root = breaking_repo(make_root(tmp_path / "ws"))
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         assert not [f for f in app.snapshot.result.findings if f.rule == "C001"]
         await pilot.press("v")
         await settle(pilot)
@@ -569,9 +561,8 @@ def test_cli_passes_against_to_the_tui(monkeypatch, tmp_path: Path) -> None:
 
 
 async def test_help_lists_the_triage_keys(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         await pilot.press("question_mark")
         await pilot.pause()
         ids = {row[3].plain for row in app.screen.query_one("#help-table")._fit_rows}
@@ -581,9 +572,8 @@ async def test_help_lists_the_triage_keys(root: Path) -> None:
 
 
 async def test_the_detail_view_says_when_an_action_fixed_its_finding(root: Path) -> None:
-    app = WorkbenchApp(root, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(root) as pilot:
+        app = pilot.app
         screen = await open_finding(pilot, "G001", REVIEW)
         assert {"plus", "n"} <= set(footer_keys(app))  # its schema is undecided
         await pilot.press("plus")

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widgets import Button, DataTable, Footer, Header, Static, Tree
 
@@ -107,6 +108,11 @@ class FormScreen(ModalScreen[ScreenResultType]):
 
     def action_save(self) -> None:
         raise NotImplementedError
+
+    def buttons(self, save: str = "Save (ctrl+s)") -> Horizontal:
+        """The form's `#save` / `#cancel` row."""
+        return Horizontal(Button(save, id="save", variant="primary", compact=True),
+                          Button("Cancel (esc)", id="cancel", compact=True), classes="dialog-buttons")
 
     def unsaved(self) -> bool:
         """Whether closing the form would lose typed values."""

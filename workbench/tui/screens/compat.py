@@ -17,9 +17,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Footer, Input, Label, Static
 from textual.worker import get_current_worker
 
 from ..view import SCHEMA, NodeRef, Snapshot
@@ -106,9 +106,7 @@ class AgainstScreen(FormScreen[str | None]):
             yield Static(Text("Read with `git archive` (the work tree is not touched). A folder only when written "
                               "as a path: ./old, /abs/old. Empty: no comparison.", style="dim"),
                          classes="field-help", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Compare (enter)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.buttons('Compare (enter)')
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Footer, Input, Label, Select, Static, TextArea
 
 from ... import store
 from ...config import DECISION_VALUES
@@ -145,9 +145,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
             yield Static("", id="edit-summary", markup=False)
             with VerticalScroll(id="edit-check"):
                 yield Static("", id="edit-check-body", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.buttons()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -8,6 +8,7 @@ family (`screens/triage.py`); `o` opens the selected file in $EDITOR.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from textual import on
@@ -275,20 +276,20 @@ class MainScreen(WorkbenchScreen):
     def action_assign(self) -> None:
         from .triage import assign_schema
 
-        schema, snap = self._undecided(), self.snap
-        if schema is None or snap is None:
-            self.notify(self._no_undecided(), timeout=4, markup=False)
-            return
-        assign_schema(self.app, snap, schema)
+        self._on_undecided(assign_schema)
 
     def action_new_family(self) -> None:
         from .triage import new_family
 
+        self._on_undecided(new_family)
+
+    def _on_undecided(self, act: Callable[..., None]) -> None:
+        """`act(app, snapshot, schema)` on the selected undecided schema, or say why there is none."""
         schema, snap = self._undecided(), self.snap
         if schema is None or snap is None:
             self.notify(self._no_undecided(), timeout=4, markup=False)
             return
-        new_family(self.app, snap, schema)
+        act(self.app, snap, schema)
 
     def _no_undecided(self) -> str:
         node = self.query_one(BrowseTree).cursor_node

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Static, Switch
+from textual.widgets import Footer, Input, Label, Static, Switch
 
 from ... import store
 from ...model import ChecklistItem
@@ -48,9 +48,7 @@ class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
                     yield Static("", id="tick-error", classes="field-error", markup=False)
                     yield Static(Text("Files that back the tick; each must exist (G007).", style="dim"),
                                  classes="field-help", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button("Save (ctrl+s)", id="save", variant="primary", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield self.buttons()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -206,10 +206,6 @@ class StoreForm(FormScreen[store.Record | None]):
         assert isinstance(widget, Input)
         return widget.value.strip()
 
-    def buttons(self, save: str = "Save (ctrl+s)") -> Horizontal:
-        return Horizontal(Button(save, id="save", variant="primary", compact=True),
-                          Button("Cancel (esc)", id="cancel", compact=True), classes="dialog-buttons")
-
     def show_errors(self, errors: dict[str, str]) -> None:
         for key in self.FIELDS:
             box = self.query_one(f"#error-{key}", Static)
