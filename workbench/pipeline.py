@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from .allocation import paused_gc
 from .checklist import derive_checklist
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
@@ -46,6 +47,12 @@ def check(ws: Workspace, select: Iterable[str] = (), ignore: Iterable[str] = (),
     `use_baseline` (`--no-baseline` turns it off), findings decisions/baseline.yaml accepts are
     marked `baselined` (shown, never failing) and entries nothing matched are reported (G013).
     `baseline` is the workspace `--against` compares with."""
+    with paused_gc():
+        return _check(ws, select, ignore, baseline, baseline_label, use_baseline)
+
+
+def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline: Workspace | None,
+           baseline_label: str, use_baseline: bool) -> CheckResult:
     chosen = _usable(selected_rules(select, ignore), baseline)
     post = [r for r in chosen if r.stage == POST]
     ctx = Context(ws, baseline, baseline_label)

@@ -25,13 +25,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from ..allocation import paused_gc
 from ..config import WorkspaceConfig
 from ..jsontext import Tokens
 from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..schema import dialect_of
 from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS
 from ..schema.uri import pointer_str
-from .fields import paused_gc
 from .patterns import pattern_relation
 from .resolve import Resolver
 from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, required_names, schema_list, schema_map

@@ -22,15 +22,13 @@ after a one-file edit recomputes only that file (and the files that refer to it)
 
 from __future__ import annotations
 
-import gc
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple, Protocol
 
+from ..allocation import paused_gc
 from ..config import Budgets
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
@@ -558,26 +556,6 @@ def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -
     deps = {uri: _stamp(res, uri) for uri in touched}
     _CACHE[key] = (deps, facts)
     return facts
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector around an allocation-heavy pass: it would
-    otherwise rescan the whole (large, acyclic) workspace many times over."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            if gc.get_freeze_count() == 0:
-                # what the pass allocated and kept (facts, caches) goes straight to the oldest
-                # generation: otherwise the first young collection after `enable` traverses
-                # every one of those objects at once. Nothing is kept alive: the next full
-                # collection still sees them.
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
 
 
 class Structure:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 # inline markup (code, emphasis, links, HTML, strikethrough, GitHub math) and the table separator
 _PUNCT = re.compile(r"([\\`*\[\]<>|~$])")
@@ -18,6 +19,7 @@ _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")  # intraword `_` is inert
 _BLOCK_MARK = re.compile(r"^(?=[#+=-])")  # heading, list, setext underline
 _ORDERED = re.compile(r"^(\d+)(?=[.)])")  # ordered list item
+_NO_CODE_SPAN = re.compile(r"[`|\n\r]")  # what a code span in a table cell cannot hold
 
 
 class Md(str):
@@ -30,7 +32,13 @@ def cell(text: object) -> Md:
         return Md("")
     if isinstance(text, Md):
         return text
-    s = str(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return _escaped(str(text))
+
+
+@lru_cache(maxsize=1 << 16)
+def _escaped(text: str) -> Md:
+    """`cell` of a string; memoised (docs repeat owners, tiers, decisions and names many times)."""
+    s = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     s = _PUNCT.sub(r"\\\1", s)
     s = _ENTITY.sub(r"\\&", s)
     s = _UNDERSCORE.sub(r"\\_", s)
@@ -42,7 +50,7 @@ def code(text: object) -> Md:
     """`text` as a code span; escaped plain text when a code span cannot hold it safely
     (a backtick ends the span, a newline or `|` would break a table row)."""
     s = "" if text is None else str(text)
-    if not s.strip() or any(c in s for c in "`|\n\r"):
+    if not s.strip() or _NO_CODE_SPAN.search(s):
         return cell(s)
     return Md("`" + s + "`")
 

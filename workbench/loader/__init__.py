@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import model as m
+from ..allocation import paused_gc
 from ..config import WorkspaceConfig
 from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
@@ -71,6 +72,11 @@ def schema_name(rel: str) -> str:
 
 def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Workspace:
     """Load `root` into a snapshot; every unreadable thing becomes a `Problem`."""
+    with paused_gc():
+        return _load(root, cache)
+
+
+def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
     root = Path(root).resolve()
     cache = cache if cache is not None else LoadCache()
     problems: list[m.Problem] = []

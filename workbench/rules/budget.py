@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..analysis.fields import paused_gc, structure
+from ..allocation import paused_gc
+from ..analysis.fields import structure
 from .registry import Hit, RuleContext, rule
 
 WHAT = {"leaves": "instance-path leaves", "depth": "instance nesting depth", "seconds": "extraction time"}

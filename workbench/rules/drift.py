@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from itertools import combinations
 from typing import NamedTuple
 
-from ..analysis.fields import FieldDef, paused_gc, signature, structure
+from ..allocation import paused_gc
+from ..analysis.fields import FieldDef, signature, structure
 from ..findings import Location
 from ..model import SchemaDoc
 from ..schema.uri import path_of, pointer_str

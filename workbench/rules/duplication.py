@@ -6,7 +6,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from ..analysis.fields import paused_gc, structure
+from ..allocation import paused_gc
+from ..analysis.fields import structure
 from ..findings import Location
 from ..jsontext import Tokens
 from ..model import Workspace

@@ -10,7 +10,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..analysis.fields import paused_gc, structure
+from ..allocation import paused_gc
+from ..analysis.fields import structure
 from ..analysis.similarity import Overlap, Scorer
 from ..findings import Location
 from ..model import Family, SchemaDoc, Workspace

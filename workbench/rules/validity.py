@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import jsonschema_rs
 from jsonschema_specifications import REGISTRY
 
-from ..analysis.fields import paused_gc
+from ..allocation import paused_gc
 from ..analysis.refs import RefIndex
 from ..jsontext import Tokens
 from ..model import Example, SchemaDoc
