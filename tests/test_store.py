@@ -205,3 +205,39 @@ def test_tick_checklist_item_keeps_the_file(ws_root: Path) -> None:
 
 def test_missing_evidence(ws_root: Path) -> None:
     assert store.missing_evidence(ws_root, ["decisions/gates.yaml", "nope.md"]) == ["nope.md"]
+
+
+AMBIGUOUS = ["no", "Yes", "on", "OFF", "~", "null", "1:20", "0x1F", "1_000", "0777", ".inf", "2.5e3", "true"]
+
+
+@pytest.mark.parametrize("text", AMBIGUOUS)
+def test_a_saved_string_reads_back_as_that_string(ws_root: Path, text: str) -> None:
+    """ruamel writes YAML 1.2, where `no` or `1:20` is a plain string; the loader (like every
+    YAML 1.1 reader) would read them back as false or 80. New values are quoted when a 1.1
+    reader would take them for anything but the string."""
+    path = gate(ws_root)
+    waiver = {"rule": "O001", "subject": text, "reason": text}
+    store.save_record(path, {"owner": text, "waivers": [waiver]}, store.read_record(path).fingerprint)
+    ws = load_workspace(ws_root)
+    fam = next(f for f in ws.families if f.id == "gate")
+    assert (fam.owner, [(w.subject, w.reason) for w in fam.waivers]) == (text, [(text, text)])
+    assert not [p for p in ws.problems if p.path.endswith("gate.yaml")]
+
+
+def test_unambiguous_new_strings_stay_plain(ws_root: Path) -> None:
+    path = gate(ws_root)
+    waiver = {"rule": "O001", "subject": "gate", "reason": "reviewed"}
+    store.save_record(path, {"owner": "gateway-api", "waivers": [waiver]}, store.read_record(path).fingerprint)
+    text = path.read_text()
+    assert "owner: gateway-api" in text and "reason: reviewed\n" in text
+
+
+def test_an_appended_record_keeps_its_strings(ws_root: Path) -> None:
+    """Appending to a list (how a waiver or a baseline entry is added) quotes like a new value."""
+    path = gate(ws_root)
+    store.save_record(path, {"waivers": [{"rule": "O001", "subject": "gate", "reason": "x"}]},
+                      store.read_record(path).fingerprint)
+    store.save_record(path, {("waivers", 1): {"rule": "R001", "subject": "on", "reason": "no"}},
+                      store.read_record(path).fingerprint)
+    fam = next(f for f in load_workspace(ws_root).families if f.id == "gate")
+    assert [(w.subject, w.reason) for w in fam.waivers] == [("gate", "x"), ("on", "no")]

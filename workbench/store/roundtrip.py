@@ -30,7 +30,7 @@ from ruamel.yaml.error import YAMLError
 
 from ..errors import StoreError
 from ..loader.files import Files
-from .style import styled
+from .style import styled, unambiguous
 from .writer import atomic_write, clean_stale_temps, contained, locked
 
 ABSENT = ""  # fingerprint of a file that does not exist
@@ -217,7 +217,7 @@ def _apply(doc: CommentedMap, changes: Mapping[Any, Any], order: Iterable[str]) 
             continue
         if isinstance(parent, CommentedSeq):
             if key == len(parent):  # one past the end: append (the list's comments and items stay as they are)
-                parent.append(value if isinstance(value, str) else styled(None, value, col, ""))
+                parent.append(unambiguous(value) if isinstance(value, str) else styled(None, value, col, ""))
                 continue
             parent[key] = styled(parent[key], value, col, "")
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
+import yaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import (
     DoubleQuotedScalarString,
@@ -14,6 +15,16 @@ from ruamel.yaml.scalarstring import (
 )
 
 FOLD_WIDTH = 80  # the decisions files wrap folded scalars at 80 columns
+_READER = yaml.resolver.Resolver()  # how the loader (YAML 1.1, like most readers) resolves a plain scalar
+_STR = "tag:yaml.org,2002:str"
+
+
+def unambiguous(text: str) -> Any:
+    """`text`, single-quoted when a YAML 1.1 reader would take the plain scalar for something else
+    (`no`, `on`, `~`, `1:20`): ruamel writes YAML 1.2, where those are plain strings."""
+    if _READER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+        return SingleQuotedScalarString(text)
+    return text
 
 
 def _fold_positions(text: str, width: int) -> list[int] | None:
@@ -48,7 +59,7 @@ def _style_string(old: Any, new: str, key_col: int, key: str) -> Any:
         s = FoldedScalarString(new)
         s.fold_pos = pos
         return s
-    return new
+    return unambiguous(new)
 
 
 def _same_key_style(doc: Any, key: str) -> bool | None:
@@ -83,8 +94,19 @@ def _style_list(old: Any, new: list[Any], hint: bool | None = None) -> Commented
     for item in new:
         if isinstance(item, str) and (quote is not None or item.startswith(("#", "@", "*", "&", "!", "%", "`"))):
             item = (quote or DoubleQuotedScalarString)(item)
-        seq.append(item)
+        seq.append(_new_value(item))
     return seq
+
+
+def _new_value(value: Any) -> Any:
+    """A new list item or record: every plain string in it `unambiguous`."""
+    if type(value) is str:
+        return unambiguous(value)
+    if isinstance(value, dict):
+        return {k: _new_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_new_value(v) for v in value]
+    return value
 
 
 def styled(old: Any, new: Any, key_col: int, key: str, doc: Any = None) -> Any:
@@ -92,4 +114,4 @@ def styled(old: Any, new: Any, key_col: int, key: str, doc: Any = None) -> Any:
         return _style_string(old, new, key_col, key)
     if isinstance(new, (list, tuple)):
         return _style_list(old, list(new), _same_key_style(doc, key) if doc is not None and key else None)
-    return new
+    return _new_value(new)
