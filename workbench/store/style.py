@@ -22,7 +22,7 @@ _STR = "tag:yaml.org,2002:str"
 def unambiguous(text: str) -> Any:
     """`text`, single-quoted when a YAML 1.1 reader would take the plain scalar for something else
     (`no`, `on`, `~`, `1:20`): ruamel writes YAML 1.2, where those are plain strings."""
-    if _READER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:
+    if _READER.resolve(yaml.ScalarNode, text, (True, False)) != _STR:  # type: ignore[no-untyped-call]
         return SingleQuotedScalarString(text)
     return text
 
