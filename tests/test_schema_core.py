@@ -162,6 +162,19 @@ def test_l002_names_the_budget_and_stays_quiet_within_it(make_ws):
     assert "leaves budget" in hits[0].message and "50" in hits[0].message
 
 
+def test_the_steps_budget_counts_work_the_same_on_every_run(make_ws):
+    """`steps` bounds the leaves composed (each definition's once): unlike the clock it gives the same
+    L002, at the same place, however loaded the machine is."""
+    dag, _ = corpus.dag_schema(12, 3)
+    root = make_ws({"ssot/schemas/dag.schema.json": dag,
+                    "ssot/schemas/small.schema.json": {"type": "object", "properties": {"a": {"type": "string"}}},
+                    "decisions/workspace.yaml": "version: 1\nbudgets:\n  steps: 200\n"})
+    runs = [[(f.path, f.message) for f in check(load_workspace(root), ("L002",)).findings] for _ in range(3)]
+    assert runs[0] == runs[1] == runs[2]
+    assert [path for path, _ in runs[0]] == ["ssot/schemas/dag.schema.json"]
+    assert "steps budget (leaves composed, 200)" in runs[0][0][1]
+
+
 # ---------------------------------------------------------------- refs: cycles, malformed, remote once
 
 def test_v005_cycle_through_allof_and_anyof(make_ws):

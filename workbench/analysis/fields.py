@@ -12,7 +12,7 @@ Leaves are computed once per (document, subschema) node of the reference graph
 and composed by prefixing: a definition referred to from many places is expanded
 once, so the work grows with the size of the text, not with the number of paths
 through a DAG of definitions. Per-schema budgets (`decisions/workspace.yaml`
-`budgets`: leaves, depth, seconds) bound what one schema may cost; what exceeds
+`budgets`: leaves, depth, steps, seconds) bound what one schema may cost; what exceeds
 one is recorded in `Facts.exceeded` (rule L002) and the extraction stops there.
 
 Extractions are cached in a module-level dict keyed by (path, content hash) and
@@ -396,7 +396,8 @@ class _Walk:
         self.active: set[int] = set()
         self.exceeded: dict[str, str] = {}
         self.deadline = time.perf_counter() + budgets.seconds
-        self.steps = 0
+        self.nodes = 0  # nodes filled (the clock is read every 64)
+        self.steps = 0  # leaves composed so far, against `budgets.steps`
 
     def over(self, budget: str, where: tuple[str, ...]) -> None:
         if budget not in self.exceeded:
@@ -413,10 +414,10 @@ class _Walk:
             return found
         if self.res.doc_of(base) != self.uri:  # refs into other files are reuse, not copied structure
             return []
-        self.steps += 1
-        if self.steps % 64 == 0 and time.perf_counter() > self.deadline:
+        self.nodes += 1
+        if self.nodes % 64 == 0 and time.perf_counter() > self.deadline:
             self.over("seconds", where)
-        if "seconds" in self.exceeded:
+        if "steps" in self.exceeded or "seconds" in self.exceeded:
             return []
         self.active.add(id(node))
         out: list[Leaf] = []
@@ -428,8 +429,15 @@ class _Walk:
         return out
 
     def _add(self, out: list[Leaf], prefix: tuple[str, ...], children: list[Leaf], where: tuple[str, ...]) -> None:
-        """Append `children` (relative leaves) under `prefix`, within the leaf and depth budgets."""
+        """Append `children` (relative leaves) under `prefix`, within the leaf, depth and steps budgets."""
+        if not children or "steps" in self.exceeded:
+            return
         room = self.budgets.leaves - len(out)
+        work = self.budgets.steps - self.steps
+        if work < min(room, len(children)):
+            self.over("steps", where)
+            children = children[:max(work, 0)]
+        self.steps += min(room, len(children))
         depth = self.budgets.depth
         new = _new_leaf
         for leaf in children:

@@ -8,14 +8,16 @@ from ..allocation import paused_gc
 from ..analysis.fields import structure
 from .registry import Hit, RuleContext, rule
 
-WHAT = {"leaves": "instance-path leaves", "depth": "instance nesting depth", "seconds": "extraction time"}
+WHAT = {"leaves": "instance-path leaves", "depth": "instance nesting depth", "steps": "leaves composed",
+        "seconds": "extraction time"}
 
 
 @rule("L002", "analysis-budget", "load", "info")
 def analysis_budget(ctx: RuleContext) -> Iterator[Hit]:
     """The structural analysis of a schema (overlap, duplication, drift facts) ran into
     one of the per-schema budgets of `decisions/workspace.yaml` `budgets` (leaves,
-    depth, seconds): it was analysed up to that limit, from the instance path named,
+    depth, steps, seconds; `steps` counts the work the same way on every machine,
+    `seconds` is a last resort): it was analysed up to that limit, from the instance path named,
     and the rest of the check went on. Raise the budget to analyse it fully, or
     accept that structural rules see only that part of it."""
     st = structure(ctx)
