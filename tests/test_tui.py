@@ -316,6 +316,32 @@ async def test_checklist_manual_tick_is_saved(root: Path) -> None:
         assert isinstance(app.screen, MainScreen)
 
 
+async def test_a_tick_that_cannot_be_saved_keeps_the_dialog_and_its_values(root: Path) -> None:
+    """The tick dialog writes before it closes: a conflict cancelled, or a failed write, leaves
+    it open with what was typed."""
+    async with opened(root) as pilot:
+        app = pilot.app
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "t")
+        await pilot.pause()
+        dialog = app.screen
+        dialog.query_one("#tick-evidence", Input).value = "decisions/gates.yaml"
+        checklist = root / "decisions/checklist.yaml"
+        checklist.write_text(checklist.read_text() + "# edited elsewhere\n")
+        await pilot.press("ctrl+s")
+        assert await until(pilot, lambda: isinstance(app.screen, ConflictScreen))
+        await pilot.press("escape")  # cancel: back to the dialog
+        assert await until(pilot, lambda: app.screen is dialog)
+        assert dialog.query_one("#tick-evidence", Input).value == "decisions/gates.yaml"
+        checklist.unlink()
+        checklist.mkdir()  # a folder where the file was: the write fails
+        await pilot.press("ctrl+s")
+        assert await until(pilot, lambda: "Not saved" in plain(dialog.query_one("#form-failure").render()))
+        assert app.screen is dialog
+        assert dialog.query_one("#tick-evidence", Input).value == "decisions/gates.yaml"
+
+
 async def test_record_pages_help_and_palette(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app

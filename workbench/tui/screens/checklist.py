@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,7 +15,7 @@ from ... import store
 from ..view import Snapshot
 from ..widgets.table import FitTable
 from .base import PageScreen
-from .conflict import save_checked
+from .tick import CHECKLIST_FILE, TickScreen
 
 STATUS_MARK = {
     "done": ("✔ done", "bold green"),
@@ -24,7 +23,6 @@ STATUS_MARK = {
     "contradicted": ("✘ contradicted", "bold red"),
     "manual": ("☐ manual", "cyan"),
 }
-CHECKLIST_FILE = "decisions/checklist.yaml"
 COLUMNS = [("status", 14), ("item", 1.2), ("source", 7), ("evidence", 1.0)]
 
 
@@ -118,9 +116,7 @@ class ChecklistScreen(PageScreen):
     def selected_path(self) -> str | None:
         return CHECKLIST_FILE if self._selected() is not None else None
 
-    def action_tick(self, initial: tuple[bool, str] | None = None) -> None:
-        from .tick import TickScreen
-
+    def action_tick(self) -> None:
         r = self._selected()
         snap = getattr(self.app, "snapshot", None)
         if r is None or snap is None:
@@ -135,16 +131,4 @@ class ChecklistScreen(PageScreen):
         except store.StoreError as exc:
             self.notify(str(exc), severity="error", markup=False, timeout=8)
             return
-        self.app.push_screen(TickScreen(r.item, snap.ws.root, initial=initial),
-                             partial(self._ticked, r.item.id, record))
-
-    def _ticked(self, item_id: str, record: store.Record, result: tuple[bool, tuple[str, ...]] | None) -> None:
-        if result is None:
-            return
-        done, evidence = result
-        save_checked(
-            self, CHECKLIST_FILE,
-            lambda fp: store.tick_checklist_item(record.path, item_id, done, evidence, fp),
-            record.fingerprint,
-            on_cancel=lambda: self.action_tick((done, ", ".join(evidence))),
-        )
+        self.app.push_screen(TickScreen(r.item, snap.ws.root, record))

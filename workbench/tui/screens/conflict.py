@@ -14,7 +14,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
 from ... import store
-from .base import workbench
+from .base import FormScreen
 
 OVERWRITE, THEIRS, CANCEL = "overwrite", "theirs", "cancel"
 
@@ -126,36 +126,43 @@ def discarded_text(conflict: store.Conflict, label: str) -> str:
     return f"{kept}; your edit was discarded."
 
 
-def save_checked(
-    screen: Screen,
+def save_in_form(
+    form: FormScreen[store.Record | None],
     label: str,
     save: Callable[[str], store.Record],
     expected: str,
-    on_cancel: Callable[[], None] | None = None,
+    done: str,
 ) -> None:
-    """Run `save(expected_fingerprint)`; on a conflict ask the user, then retry or drop.
+    """`save(expected_fingerprint)` from an open form, which closes only once the file is written.
 
-    On success the workspace is reloaded (the watcher would too; reloads coalesce).
-    """
-    app = workbench(screen)
+    On a conflict the user chooses: overwrite retries against what is on disk now, keeping
+    theirs discards the edit and closes the form, cancel goes back to the form with the
+    values as typed. A failed write is shown in the form (`show_failure`), values kept. On
+    success the workspace is reloaded (the watcher would too; reloads coalesce)."""
     try:
-        save(expected)
+        rec = save(expected)
     except store.Conflict as exc:
         conflict = exc  # `exc` is unbound when the except block ends; the callback runs later
 
         def chosen(choice: str | None) -> None:
             if choice == OVERWRITE:
-                save_checked(screen, label, save, conflict.current_fingerprint, on_cancel)
+                save_in_form(form, label, save, conflict.current_fingerprint, done)
             elif choice == THEIRS:
-                app.notify(discarded_text(conflict, label), markup=False, timeout=5)
-                app.reload("discarded edit")
-            elif on_cancel is not None:
-                on_cancel()
+                form.app.notify(discarded_text(conflict, label), markup=False, timeout=5)
+                _reload(form, "discarded edit")
+                form.dismiss(None)
 
-        app.push_screen(ConflictScreen(conflict, label), chosen)
+        form.app.push_screen(ConflictScreen(conflict, label), chosen)
         return
     except (store.StoreError, OSError) as exc:
-        app.notify(f"Not saved: {exc}", title="Save failed", severity="error", markup=False, timeout=10)
+        form.show_failure(f"Not saved: {exc}")
         return
-    app.notify(f"Saved {label}", markup=False, timeout=3)
-    app.reload(f"saved {label}")
+    form.app.notify(done, markup=False, timeout=5)
+    _reload(form, f"saved {label}")
+    form.dismiss(rec)
+
+
+def _reload(screen: Screen, reason: str) -> None:
+    reload = getattr(screen.app, "reload", None)  # forms also run in small test apps without one
+    if reload is not None:
+        reload(reason)

@@ -15,10 +15,14 @@ from textual.widgets import Footer, Input, Label, Static, Switch
 from ... import store
 from ...model import ChecklistItem
 from .base import FormScreen
+from .conflict import save_in_form
+
+CHECKLIST_FILE = "decisions/checklist.yaml"
 
 
-class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
-    """Result: (done, evidence paths) or None when cancelled."""
+class TickScreen(FormScreen[store.Record | None]):
+    """Writes the tick into decisions/checklist.yaml (`record`, as read) and closes only then.
+    Result: the record written, or None when cancelled."""
 
     SCOPE = "Tick item"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -26,12 +30,19 @@ class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
         Binding("escape", "cancel", "Cancel", id="tick.cancel"),
     ]
 
-    def __init__(self, item: ChecklistItem, root: Path, initial: tuple[bool, str] | None = None) -> None:
+    def __init__(self, item: ChecklistItem, root: Path, record: store.Record) -> None:
         super().__init__()
         self.item = item
         self.root = root
+        self.record = record
         done = item.done if item.done is not None else True
-        self.initial = initial or (done, ", ".join(item.evidence))
+        self.initial = (done, ", ".join(item.evidence))
+
+    def values(self) -> tuple[bool, str]:
+        return self.query_one("#tick-done", Switch).value, self.query_one("#tick-evidence", Input).value
+
+    def unsaved(self) -> bool:
+        return self.is_attached and self.values() != self.initial
 
     def compose(self) -> ComposeResult:
         with Vertical(id="tick-dialog", classes="dialog"):
@@ -48,6 +59,7 @@ class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
                     yield Static("", id="tick-error", classes="field-error", markup=False)
                     yield Static(Text("Files that back the tick; each must exist (G007).", style="dim"),
                                  classes="field-help", markup=False)
+            yield Static("", id="form-failure", classes="form-failure", markup=False)
             yield self.buttons()
         yield Footer(compact=True)
 
@@ -69,7 +81,10 @@ class TickScreen(FormScreen[tuple[bool, tuple[str, ...]] | None]):
         if problem:
             self.query_one("#tick-evidence").focus()
             return
-        self.dismiss((done, evidence))
+        path, item_id = self.record.path, self.item.id
+        save_in_form(self, CHECKLIST_FILE, lambda expected: store.tick_checklist_item(path, item_id, done, evidence,
+                                                                                     expected),
+                     self.record.fingerprint, f"Saved {CHECKLIST_FILE}")
 
     @on(Input.Submitted, "#tick-evidence")
     def _submitted(self) -> None:

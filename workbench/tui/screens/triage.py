@@ -38,7 +38,7 @@ from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
 from ..view import Snapshot
 from ..widgets import NO_SELECTION
 from .base import FormScreen
-from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
+from .conflict import save_in_form
 from .edit_family import field_help
 
 # ---------------------------------------------------------------------- what can be done
@@ -222,39 +222,13 @@ class StoreForm(FormScreen[store.Record | None]):
             self.query_one(f"#field-{first}").focus()
 
     def write(self, save: Callable[[str], store.Record], expected: str, done: str) -> None:
-        """`save(expected_fingerprint)`; close on success, ask on a conflict, stay on a failure."""
-        try:
-            rec = save(expected)
-        except store.Conflict as exc:
-            conflict = exc
-
-            def chosen(choice: str | None) -> None:
-                if choice == OVERWRITE:
-                    self.write(save, conflict.current_fingerprint, done)
-                elif choice == THEIRS:
-                    self.app.notify(discarded_text(conflict, self.label), markup=False, timeout=5)
-                    self._reload("discarded edit")
-                    self.dismiss(None)
-                # cancel (or escape): back to the dialog, the values as typed
-
-            self.app.push_screen(ConflictScreen(conflict, self.label), chosen)
-            return
-        except (store.StoreError, OSError) as exc:
-            self.show_failure(f"Not saved: {exc}")
-            return
-        self.app.notify(done, markup=False, timeout=5)
-        self._reload(f"saved {self.label}")
-        self.dismiss(rec)
+        """`save(expected_fingerprint)`: close on success, ask on a conflict, stay on a failure."""
+        save_in_form(self, self.label, save, expected, done)
 
     def latest(self, ws: Workspace) -> Workspace:
         """The app's newest workspace (a reload may have come in while the dialog was open)."""
         snap = getattr(self.app, "snapshot", None)
         return snap.ws if snap is not None else ws
-
-    def _reload(self, reason: str) -> None:
-        reload = getattr(self.app, "reload", None)
-        if reload is not None:
-            reload(reason)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
