@@ -210,3 +210,59 @@ def test_files_refuses_escapes_by_spelling_and_by_link(tmp_path, outside):
             files.read(rel)
         assert "outside the workspace root" in info.value.strerror
     assert not files.exists("../outside/secret.json")
+
+
+def test_files_refuses_a_linked_folder_to_outside_in_the_middle_of_a_path(tmp_path, outside):
+    root = tmp_path / "r"
+    (root / "dir").mkdir(parents=True)
+    (root / "dir/link").symlink_to(outside, target_is_directory=True)
+    files = Files(root)
+    for attempt in (files.read, files.stat, files.real):
+        with pytest.raises(OSError) as info:
+            attempt("dir/link/secret.json")
+        assert info.value.strerror == "a symbolic link to outside the workspace root"
+        assert str(outside) not in str(info.value)
+    assert not files.exists("dir/link/secret.json") and not files.is_file("dir/link/secret.json")
+    assert files.glob("dir/**/*.json") == ([], [])
+    found, problems = files.glob("dir/*/*.json")
+    assert found == [] and [(p.path, p.message) for p in problems] == [
+        ("dir/link", "a symbolic link to outside the workspace root: not followed")]
+
+
+def test_files_follows_a_linked_folder_inside_the_root(tmp_path):
+    root = tmp_path / "r"
+    (root / "data").mkdir(parents=True)
+    (root / "data/x.json").write_text("{}")
+    (root / "dir").mkdir()
+    (root / "dir/link").symlink_to(root / "data", target_is_directory=True)
+    files = Files(root)
+    for _ in range(2):  # the second time through the remembered folder
+        assert files.read("dir/link/x.json") == b"{}"
+        assert files.real("dir/link/x.json") == files.root / "data/x.json"
+        assert files.stat("dir/link/x.json").st_size == 2
+    assert Files(root).glob("dir/*/*.json") == (["dir/link/x.json"], [])
+
+
+def test_files_refuses_a_file_replaced_by_a_link_to_outside_after_its_folder_was_read(tmp_path, outside):
+    root = tmp_path / "r"
+    (root / "d").mkdir(parents=True)
+    (root / "d/a.json").write_text("{}")
+    files = Files(root)
+    assert files.glob("d/*.json") == (["d/a.json"], [])
+    assert files.read("d/a.json") == b"{}"
+    (root / "d/a.json").unlink()
+    (root / "d/a.json").symlink_to(outside / "secret.json")
+    for attempt in (files.read, files.stat):
+        with pytest.raises(OSError, match="symbolic link to outside the workspace root"):
+            attempt("d/a.json")
+
+
+def test_files_resolves_again_a_folder_that_was_missing(tmp_path, outside):
+    root = tmp_path / "r"
+    root.mkdir()
+    files = Files(root)
+    with pytest.raises(FileNotFoundError):
+        files.read("late/secret.json")
+    (root / "late").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(OSError, match="symbolic link to outside the workspace root"):
+        files.read("late/secret.json")

@@ -8,6 +8,12 @@ cannot hang the check), and a file larger than the configured cap
 links inside the root are followed; a link out of it is refused by naming the
 link, never by showing what it points at.
 
+A `Files` lives for one load or one save. It remembers the real path of each
+folder it has resolved (or walked), so a file costs one `lstat` or one
+`O_NOFOLLOW` open under its folder's real path; only a file that is itself a
+link is resolved in full. A folder that becomes a link while a `Files` is in use
+is not noticed by it.
+
 Globs are matched by walking from the pattern's literal folder, never above the
 root: a pattern with `..` or an absolute path is refused, not resolved.
 
@@ -24,8 +30,8 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..model import Problem, Workspace
 
@@ -34,8 +40,13 @@ NameMatch = str | Callable[[str], object] | None
 
 DEFAULT_MAX_FILE_BYTES = 20_000_000
 _MAGIC = re.compile(r"[*?\[]")
+_DRIVE = re.compile(r"[A-Za-z]:")
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
           (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+# non-blocking: opening a FIFO returns at once (and is then refused); no-follow: opening a link fails
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_LINK_OUT = "a symbolic link to outside the workspace root"
 
 
 class Refused(OSError):
@@ -48,11 +59,25 @@ class Refused(OSError):
 def escapes(rel: str) -> bool:
     """True when a relative path or pattern leaves the root by its spelling (absolute, `..`)."""
     posix = rel.replace("\\", "/")
-    return posix.startswith("/") or bool(re.match(r"^[A-Za-z]:", posix)) or ".." in PurePosixPath(posix).parts
+    return posix.startswith("/") or bool(_DRIVE.match(posix)) or ".." in posix.split("/")
 
 
 def kind_of(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _mode(entry: os.DirEntry[str]) -> int | None:
+    """The file type bits of a folder entry, from the folder listing where it can tell (None: gone)."""
+    try:
+        if entry.is_symlink():
+            return stat.S_IFLNK
+        if entry.is_dir(follow_symlinks=False):
+            return stat.S_IFDIR
+        if entry.is_file(follow_symlinks=False):
+            return stat.S_IFREG
+        return entry.stat(follow_symlinks=False).st_mode  # a special file: which kind
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,9 +86,17 @@ class Files:
 
     root: Path
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
+    _real: str = field(init=False, repr=False, compare=False)  # `root` as a string
+    _prefix: str = field(init=False, repr=False, compare=False)  # what a path inside the root starts with
+    # root-relative folder ("" for the root) -> its real path, contained and known to be a folder
+    _dirs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "root", Path(os.path.realpath(self.root)))
+        real = os.path.realpath(self.root)
+        object.__setattr__(self, "root", Path(real))
+        object.__setattr__(self, "_real", real)
+        object.__setattr__(self, "_prefix", os.path.join(real, ""))
+        self._dirs[""] = real
 
     @classmethod
     def of(cls, ws: Workspace) -> Files:
@@ -74,25 +107,20 @@ class Files:
 
     def real(self, rel: str | Path) -> Path:
         """The real path of `rel` (relative to the root, or absolute inside it); `Refused` outside."""
-        rel = str(rel)
-        if os.path.isabs(rel):
-            try:
-                rel = Path(rel).relative_to(self.root).as_posix()
-            except ValueError:
-                try:
-                    rel = Path(os.path.abspath(rel)).relative_to(self.root).as_posix()
-                except ValueError:
-                    raise Refused("outside the workspace root") from None
-        if escapes(rel):
-            raise Refused("outside the workspace root")
-        real = Path(os.path.realpath(self.root / rel))
-        if real != self.root and not real.is_relative_to(self.root):
-            raise Refused("a symbolic link to outside the workspace root")
-        return real
+        path = self._under_real_folder(rel)
+        try:
+            if stat.S_ISLNK(os.lstat(path).st_mode):
+                return Path(self._follow(path))
+        except OSError:
+            pass  # nothing there: its real path is where it would be
+        return Path(path)
 
     def stat(self, rel: str | Path) -> os.stat_result:
         """stat of a contained regular file within the size cap; `Refused`/`OSError` otherwise."""
-        st = os.stat(self.real(rel))
+        path = self._under_real_folder(rel)
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            st = os.stat(self._follow(path))
         self._check(st)
         return st
 
@@ -104,9 +132,7 @@ class Files:
 
     def read(self, rel: str | Path) -> bytes:
         """The bytes of a contained regular file within the size cap; `Refused`/`OSError` otherwise."""
-        real = self.real(rel)
-        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(real, flags)  # non-blocking: opening a FIFO returns at once (and is then refused)
+        fd = self._open(rel)
         try:
             self._check(os.fstat(fd))
             chunks, size = [], 0
@@ -126,7 +152,7 @@ class Files:
     def exists(self, rel: str | Path) -> bool:
         """Whether `rel` names an existing file or folder inside the root."""
         try:
-            return self.real(rel).exists()
+            return os.path.exists(self.real(rel))
         except OSError:
             return False
 
@@ -136,6 +162,52 @@ class Files:
             return True
         except OSError:
             return False
+
+    def _open(self, rel: str | Path) -> int:
+        """A read-only descriptor of `rel`, opened without blocking and never through a link out of the root."""
+        path = self._under_real_folder(rel)
+        if _NOFOLLOW or not os.path.islink(path):
+            try:
+                return os.open(path, _OPEN_FLAGS)
+            except OSError:
+                if not os.path.islink(path):  # O_NOFOLLOW refused a link (ELOOP, or EMLINK on BSD)
+                    raise
+        return os.open(self._follow(path), _OPEN_FLAGS)
+
+    def _under_real_folder(self, rel: str | Path) -> str:
+        """`rel` under the real path of its folder: its real path, unless `rel` itself is a link.
+        `Refused` when it leaves the root by its spelling or through a linked folder."""
+        rel = os.fspath(rel)
+        if os.path.isabs(rel):
+            try:
+                rel = Path(rel).relative_to(self.root).as_posix()
+            except ValueError:
+                try:
+                    rel = Path(os.path.abspath(rel)).relative_to(self.root).as_posix()
+                except ValueError:
+                    raise Refused("outside the workspace root") from None
+        if escapes(rel):
+            raise Refused("outside the workspace root")
+        rel = os.path.normpath(rel)
+        if rel == ".":
+            return self._real
+        folder, _, name = rel.rpartition(os.sep)
+        real = self._dirs.get(folder)
+        if real is None:
+            real = self._follow(os.path.join(self._real, folder))
+            if os.path.isdir(real):  # a folder not there yet is resolved again next time
+                self._dirs[folder] = real
+        return os.path.join(real, name)
+
+    def _follow(self, path: str) -> str:
+        """The real path of `path`, links resolved; `Refused` (naming no target) outside the root."""
+        real = os.path.realpath(path)
+        if not self._inside(real):
+            raise Refused(_LINK_OUT)
+        return real
+
+    def _inside(self, real: str) -> bool:
+        return real.startswith(self._prefix) or real == self._real
 
     # ------------------------------------------------------------ globs
 
@@ -148,7 +220,7 @@ class Files:
         parts = [p for p in pattern.replace("\\", "/").split("/") if p not in ("", ".")]
         found: set[str] = set()
         problems: dict[str, Problem] = {}
-        self._walk("", self.root, parts, found, problems, set())
+        self._walk("", self._real, parts, found, problems, set())
         return sorted(found), [problems[k] for k in sorted(problems)]
 
     def glob_all(self, patterns: tuple[str, ...] | list[str], source: str = ".") -> tuple[list[str], list[Problem]]:
@@ -160,13 +232,14 @@ class Files:
             problems.update(((p.path, p.message), p) for p in probs)
         return sorted(found), [problems[k] for k in sorted(problems)]
 
-    def _walk(self, rel: str, real: Path, parts: list[str], found: set[str], problems: dict[str, Problem],
+    def _walk(self, rel: str, real: str, parts: list[str], found: set[str], problems: dict[str, Problem],
               seen: set[tuple[str, int]]) -> None:
+        self._dirs[rel] = real  # a contained folder (the root, or one `_entries` listed): remembered
         if not parts:
             return
         head, rest = parts[0], parts[1:]
         if head == "**":
-            key = (str(real), len(rest))
+            key = (real, len(rest))
             if key in seen:  # a link cycle inside the root
                 return
             seen.add(key)
@@ -184,34 +257,34 @@ class Files:
             elif stat.S_ISREG(mode):
                 found.add(sub_rel)
 
-    def _entries(self, rel: str, real: Path, match: NameMatch, problems: dict[str, Problem], report: bool,
-                 last: bool = False) -> Iterator[tuple[str, str, Path, int]]:
+    def _entries(self, rel: str, real: str, match: NameMatch, problems: dict[str, Problem], report: bool,
+                 last: bool = False) -> Iterator[tuple[str, str, str, int]]:
         """(name, rel, real, mode) of the entries of a folder matching `match` (a name, a regex
-        match function, or None for all), links resolved and contained."""
+        match function, or None for all), sorted by name, links resolved and contained. The type
+        comes from the listing; only a link or a special file is stat'ed."""
+        entries: list[tuple[str, int | None]]
         if isinstance(match, str):
-            names = [match]
+            try:
+                entries = [(match, os.lstat(os.path.join(real, match)).st_mode)]
+            except OSError:
+                return
         else:
             try:
                 with os.scandir(real) as it:
-                    names = sorted(e.name for e in it)
+                    entries = sorted(((e.name, _mode(e)) for e in it if match is None or match(e.name)),
+                                     key=lambda entry: entry[0])
             except OSError:
                 return
-            if match is not None:
-                names = [n for n in names if match(n)]
-        for name in names:
-            sub_rel = f"{rel}/{name}" if rel else name
-            path = real / name
-            try:
-                lst = os.lstat(path)
-            except OSError:
+        for name, mode in entries:
+            if mode is None:
                 continue
-            sub_real, mode = path, lst.st_mode
-            if stat.S_ISLNK(lst.st_mode):
-                sub_real = Path(os.path.realpath(path))
-                if not sub_real.is_relative_to(self.root):
+            sub_rel = f"{rel}/{name}" if rel else name
+            sub_real = os.path.join(real, name)
+            if stat.S_ISLNK(mode):
+                sub_real = os.path.realpath(sub_real)
+                if not self._inside(sub_real):
                     if report:
-                        problems[sub_rel] = Problem(sub_rel,
-                                                    "a symbolic link to outside the workspace root: not followed")
+                        problems[sub_rel] = Problem(sub_rel, f"{_LINK_OUT}: not followed")
                     continue
                 try:
                     mode = os.stat(sub_real).st_mode
