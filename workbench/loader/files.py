@@ -2,8 +2,8 @@
 
 Repository content is untrusted (`--check` runs on pull requests), so a path is
 resolved to its real location and refused when that lies outside the root; only
-regular files are opened (a FIFO or device is never opened for reading, so it
-cannot hang the check), and a file larger than the configured cap
+regular files are read (a FIFO or device is opened non-blocking and refused
+before any read, so it cannot hang the check), and a file larger than the configured cap
 (`limits.max_file_bytes`, default 20 MB) is refused before it is read. Symbolic
 links inside the root are followed; a link out of it is refused by naming the
 link, never by showing what it points at.
