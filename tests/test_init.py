@@ -161,3 +161,34 @@ def test_init_odd_names_and_shapes(make_ws):
 ])
 def test_family_id_for(name, family_id):
     assert family_id_for(name) == family_id
+
+
+def test_init_finds_schemas_kept_elsewhere(make_ws, capsys):
+    """No schema under the default `ssot/schemas/`: init writes the globs of the folders where files
+    declaring a JSON Schema `$schema` are, and only those (configs, data, dependencies stay out)."""
+    dialect = "http://json-schema.org/draft-07/schema#"
+    root = make_ws({
+        "schemas/order.json": {"$schema": dialect, "type": "object", "properties": {"id": {"type": "string"}}},
+        "schemas/invoice.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"},
+        "api/v1/user.schema.json": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "api/v1/fixture.json": {"name": "x"},
+        "mixed/event.json": {"$schema": dialect, "type": "object"},
+        "mixed/data.json": {"$schema": "not a dialect", "rows": []},
+        "package.json": {"name": "app", "type": "module"},
+        "node_modules/dep/schema.json": {"$schema": dialect},
+        ".github/x.json": {"$schema": dialect},
+    })
+    assert main(["init", "--root", str(root)]) == 0
+    assert "4 schema(s) match the 3 schemas.globs" in capsys.readouterr().out
+    ws = load_workspace(root)
+    assert ws.config.schema_globs == ("api/v1/*.schema.json", "mixed/event.json", "schemas/*.json")
+    assert sorted(s.path for s in ws.schemas) == [
+        "api/v1/user.schema.json", "mixed/event.json", "schemas/invoice.json", "schemas/order.json"]
+    assert all(ws.family_of(s.path) is not None for s in ws.schemas)
+
+
+def test_init_keeps_the_default_globs_when_they_match(ssot_only, capsys):
+    (ssot_only / "other").mkdir()
+    (ssot_only / "other/x.json").write_text('{"$schema": "http://json-schema.org/draft-07/schema#"}')
+    assert main(["init", "--root", str(ssot_only)]) == 0
+    assert load_workspace(ssot_only).config.schema_globs == WorkspaceConfig().schema_globs

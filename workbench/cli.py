@@ -187,11 +187,18 @@ def cmd_checklist(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from .init import init_decisions
 
-    written = init_decisions(_root(args), force=args.force)
+    root = _root(args)
+    written = init_decisions(root, force=args.force)
     for path in written:
         print(f"wrote {sanitize.text(path)}")
     if not written:
         print("nothing to write: decisions/ already has these files (use --force to add missing families)")
+    ws = load_workspace(root)
+    globs = ws.config.schema_globs
+    shown = ": " + ", ".join(sanitize.text(g) for g in globs) if 0 < len(globs) <= 5 else ""
+    print(f"{len(ws.schemas)} schema(s) match the {len(globs)} schemas.globs of decisions/workspace.yaml{shown}")
+    if not ws.schemas:
+        print("set schemas.globs there to where your schemas are, then run `workbench init` again")
     return EXIT_OK
 
 

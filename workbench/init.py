@@ -1,7 +1,9 @@
-"""`workbench init`: a starter `decisions/` for a root that has `ssot/` but no decisions yet.
+"""`workbench init`: a starter `decisions/` for a root that has schemas but no decisions yet.
 
 Writes `decisions/workspace.yaml` (the built-in defaults, spelled out and
-commented) and one `decisions/families/ID.yaml` per contract schema that is in
+commented; when no schema is where the defaults look, `ssot/schemas/`, the
+`schemas.globs` of the folders where files declaring a JSON Schema `$schema`
+were found) and one `decisions/families/ID.yaml` per contract schema that is in
 no family, with an `intent_class` *guessed* from the schema's name and shape
 and `guess: true` (rule G011 keeps reporting it until an architect confirms).
 Governance fields (owner, tier, decision, ...) are left out for a person to fill.
@@ -14,14 +16,17 @@ through `workbench/store.py`, not here.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .config import WorkspaceConfig
 from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
+from .loader.files import Files
 from .model import SchemaDoc, Workspace
 
 FAMILIES_DIR = f"{DECISIONS_DIR}/families"
@@ -88,7 +93,11 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
     """
     root = Path(root)
     written: list[str] = []
-    if _create(root / DECISIONS_DIR / "workspace.yaml", workspace_yaml(WorkspaceConfig())):
+    config = WorkspaceConfig()
+    if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.schema_globs)[0]:
+        found = discover_schema_globs(root)  # the schemas live elsewhere than the default place
+        config = replace(config, schema_globs=found) if found else config
+    if _create(root / DECISIONS_DIR / "workspace.yaml", workspace_yaml(config)):
         written.append(f"{DECISIONS_DIR}/workspace.yaml")
 
     families_dir = root / FAMILIES_DIR
@@ -104,6 +113,55 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
         if _create(root / rel, family_yaml(family_id, schemas, ws.config.intent_classes)):
             written.append(rel)
     return sorted(written)
+
+
+SKIPPED_FOLDERS = frozenset({"node_modules", "__pycache__", "venv", "site-packages", "dist", "build"})
+MAX_CANDIDATES = 50_000  # JSON files looked at while discovering schemas
+
+
+def discover_schema_globs(root: Path) -> tuple[str, ...]:
+    """Globs for the JSON Schemas of a repository that keeps them outside `ssot/schemas/`: one per
+    folder holding files that declare a `$schema` (or are named `*.schema.json`); `folder/*.json`
+    when every JSON file there is a schema, else `folder/*.schema.json` or the files themselves.
+    Hidden and dependency folders are skipped; every read goes through the containment policy."""
+    files = Files(root)
+    by_folder: dict[str, tuple[list[str], list[str]]] = {}  # folder -> (schemas, other JSON files)
+    seen = 0
+    for folder, dirs, names in os.walk(files.root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        rel_folder = Path(folder).relative_to(files.root).as_posix()
+        for name in sorted(n for n in names if n.endswith(".json")):
+            seen += 1
+            if seen > MAX_CANDIDATES:
+                break
+            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
+            schemas, others = by_folder.setdefault("" if rel_folder == "." else rel_folder, ([], []))
+            (schemas if _declares_schema(files, rel) else others).append(rel)
+    globs: list[str] = []
+    for folder, (schemas, others) in sorted(by_folder.items()):
+        if not schemas:
+            continue
+        prefix = f"{folder}/" if folder else ""
+        if not others:
+            globs.append(f"{prefix}*.json")
+        elif all(p.endswith(".schema.json") for p in schemas) and not any(p.endswith(".schema.json") for p in others):
+            globs.append(f"{prefix}*.schema.json")
+        else:
+            globs.extend(schemas)
+    return tuple(globs)
+
+
+def _declares_schema(files: Files, rel: str) -> bool:
+    if rel.endswith(".schema.json"):
+        return True
+    try:
+        data = files.read(rel)
+        if b'"$schema"' not in data:
+            return False
+        body = json.loads(data)
+    except (OSError, ValueError, RecursionError):
+        return False
+    return isinstance(body, dict) and isinstance(body.get("$schema"), str) and "json-schema.org" in body["$schema"]
 
 
 def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:
