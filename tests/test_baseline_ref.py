@@ -142,13 +142,15 @@ def test_a_ref_that_looks_like_an_option_is_refused_and_git_never_sees_an_option
     for cmd in uses_ref:
         at = cmd.index("--end-of-options")
         assert all("origin/main" not in a for a in cmd[:at]), cmd
-    commit_calls = [c for c in calls if c[0] == "git" and ("ls-tree" in c or "archive" in c)]
-    assert len(commit_calls) == 2 and all("--end-of-options" in c for c in commit_calls)
+    commit_calls = [c for c in calls if c[0] == "git" and "ls-tree" in c]
+    assert len(commit_calls) == 1 and all("--end-of-options" in c for c in commit_calls)
+    blob_calls = [c for c in calls if c[0] == "git" and "cat-file" in c]  # object ids on stdin, never the ref
+    assert len(blob_calls) == 1 and not any("origin/main" in a for a in blob_calls[0])
 
 
 def test_a_link_out_of_the_root_in_the_baseline_tree_is_skipped_and_named(repo, tmp_path, capsys):
-    """tarfile's data filter refuses these members (LinkOutsideDestinationError, AbsoluteLinkError): it
-    used to end the check with a traceback and exit 1."""
+    """Links out of the root in the baseline commit are not recreated (they once ended the check with a
+    traceback and exit 1); each is named, its target never shown."""
     secret = tmp_path / "secret.json"
     secret.write_text('{"n": "s3cr3t"}\n')
     schemas = repo / "ssot/schemas"
@@ -172,6 +174,22 @@ def test_a_link_out_of_the_root_in_the_baseline_tree_is_skipped_and_named(repo, 
     seen: list[str] = []
     ws = load_baseline(repo, "HEAD~1", warn=seen.append)
     assert len(seen) == 2 and {s.path for s in ws.schemas} >= {"ssot/schemas/res.schema.json"}
+
+
+def test_export_ignore_in_the_baseline_commit_does_not_hide_its_schemas(repo, capsys, monkeypatch):
+    """`git archive` honours the commit's .gitattributes: `export-ignore` dropped the schemas from the
+    baseline, so a breaking change compared with nothing and passed; `export-subst` rewrote files."""
+    (repo / ".gitattributes").write_text("ssot/schemas/*.json export-ignore\nssot/schemas/common/** export-subst\n")
+    (repo / "ssot/schemas/common/stamp.schema.json").write_text('{"description": "$Format:%H$"}\n')
+    git(repo, "add", ".gitattributes", "ssot/schemas/common/stamp.schema.json")
+    git(repo, "commit", "-q", "-m", "attributes")
+    git(repo, "update-ref", "refs/remotes/origin/main", "HEAD")
+    ws = load_baseline(repo, "origin/main", warn=pytest.fail)
+    assert ws.schema("ssot/schemas/res.schema.json").body["properties"]["status"]["enum"] == ["ok", "failed"]
+    assert ws.schema("ssot/schemas/common/stamp.schema.json").body == {"description": "$Format:%H$"}
+    monkeypatch.chdir(repo)
+    assert main([*CHECK, "--against", "origin/main"]) == 1  # the narrowed enum is found
+    assert "C001" in capsys.readouterr().out
 
 
 def test_a_link_inside_the_baseline_tree_still_loads(repo, capsys):

@@ -9,31 +9,34 @@ exist on disk (the work tree is the pull request's: a PR that adds a folder
 * any other `--against` value is a git ref. When a folder of that name exists
   too, the ref still wins and the ambiguity is reported through `warn`.
 
-A git ref is read with `git archive` (never touching the work tree or the index):
-the tracked `decisions/` and schema/example folders of the root at that ref are
-extracted into a temporary folder, loaded, and the folder is removed (a
-`Workspace` keeps everything it needs in memory). Every git invocation puts
+A git ref is read from the object database (never touching the work tree or the
+index): `git ls-tree` lists the tracked `decisions/` and schema/example folders of
+the root at that ref and `git cat-file --batch` gives their blobs, which are
+written into a temporary folder, loaded, and the folder is removed (a
+`Workspace` keeps everything it needs in memory). Not `git archive`: it applies
+the commit's own `.gitattributes` (`export-ignore` would silently drop the
+schemas from the baseline, `export-subst` rewrite them). Every git invocation puts
 `--end-of-options` before the ref (every argument after it is a ref or a path,
 never an option, so no `--` follows it), a ref starting with `-` is refused, and
-the archived names are literal pathspecs. A member the tar data filter refuses
-(a link pointing outside the root, an absolute path, a device) or the file
-system cannot hold is skipped and reported through `warn` by name, never by
-what it points at.
+the listed names are literal pathspecs. An entry that is not a plain file or a
+link inside the root (a link pointing outside it, a submodule, a name with `..`,
+a blob over `limits.max_file_bytes`) is skipped and reported through `warn` by
+name, never by what it points at.
 """
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
-import tarfile
 import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import UsageError
 from .loader import load_workspace
+from .loader.files import DEFAULT_MAX_FILE_BYTES
 from .model import Workspace
 
 MAX_REF_CHARS = 1024  # longer is no ref git would accept (and would not fit one argument)
@@ -74,11 +77,12 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def _git(root: Path, *args: str, literal: bool = False) -> bytes:
+def _git(root: Path, *args: str, literal: bool = False, stdin: bytes | None = None) -> bytes:
     """Run git in `root`; `literal`: pathspecs are names (no globbing, no `:(magic)`)."""
     opts = ["--literal-pathspecs"] if literal else []
     try:
-        done = subprocess.run(["git", *opts, "-C", str(root), *args], capture_output=True, check=False, timeout=120)
+        done = subprocess.run(["git", *opts, "-C", str(root), *args], input=stdin, capture_output=True, check=False,
+                              timeout=120)
     except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
         raise UsageError(f"cannot run git: {exc}") from exc
     if done.returncode != 0:
@@ -106,69 +110,92 @@ def check_ref(ref: str) -> None:
         raise UsageError(f"{shown(ref)} is not a git ref (write ./DIR or use --against-dir DIR for a folder)")
 
 
-def _errors(*names: str) -> tuple[type[Exception], ...]:
-    """tarfile's filter errors by name (absent before Python 3.11.4)."""
-    return tuple(getattr(tarfile, n) for n in names if hasattr(tarfile, n))
+class Entry(NamedTuple):
+    """One `git ls-tree -r -l` entry."""
+
+    mode: str  # 100644/100755 a file, 120000 a link, 160000 a submodule
+    oid: str
+    size: int  # -1 when git gives none (a submodule)
+    path: str
 
 
-def _skip_reason(exc: Exception) -> str:
-    """Why a member was skipped, naming no link target."""
-    if isinstance(exc, _errors("LinkOutsideDestinationError", "AbsoluteLinkError")):
-        return "a link pointing outside the root"
-    if isinstance(exc, _errors("OutsideDestinationError", "AbsolutePathError")):
-        return "a path outside the root"
-    if isinstance(exc, _errors("SpecialFileError")):
-        return "not a regular file, folder or link"
-    if isinstance(exc, OSError):
-        return f"cannot be written here ({exc.strerror or exc})"
-    return type(exc).__name__
+def _entries(listed: bytes) -> list[Entry]:
+    out = []
+    for raw in listed.split(b"\0"):
+        meta, tab, path = raw.partition(b"\t")
+        fields = meta.split()
+        if tab and len(fields) == 4:
+            out.append(Entry(fields[0].decode(), fields[2].decode(),
+                             int(fields[3]) if fields[3].isdigit() else -1, path.decode(errors="surrogateescape")))
+    return out
 
 
-class _Skip(Exception):
-    pass
+def _blobs(top: Path, oids: list[str]) -> dict[str, bytes]:
+    """The contents of `oids`, all in one `git cat-file --batch`."""
+    if not oids:
+        return {}
+    data = _git(top, "cat-file", "--batch", stdin="".join(f"{oid}\n" for oid in oids).encode())
+    out: dict[str, bytes] = {}
+    at = 0
+    while at < len(data):
+        end = data.index(b"\n", at)
+        header = data[at:end].split()
+        if len(header) != 3:  # "<oid> missing"
+            at = end + 1
+            continue
+        size = int(header[2])
+        out[header[0].decode()] = data[end + 1:end + 1 + size]
+        at = end + 1 + size + 1
+    return out
 
 
-def _fallback_filter(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo:
-    """Python < 3.11.4 has no data filter: keep plain files and folders with a relative, contained name."""
-    name = member.name
-    if not (member.isfile() or member.isdir()) or name.startswith("/") or ".." in name.split("/"):
-        raise _Skip("links are not extracted by this Python" if member.issym() or member.islnk()
-                    else "not a plain file or folder, or a name outside the root")
-    return member
-
-
-def extract(data: bytes, dest: Path) -> list[tuple[str, str]]:
-    """Extract a tar into `dest` under the data filter; refused or unwritable members are skipped.
-
-    Returns (member name, reason) for every skipped member."""
-    skipped: list[tuple[str, str]] = []
-    data_filter = getattr(tarfile, "data_filter", None)
-
-    def keep(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
-        try:
-            return data_filter(member, path) if data_filter else _fallback_filter(member, path)
-        except _Skip as exc:
-            skipped.append((member.name, str(exc)))
-        except Exception as exc:  # tarfile.FilterError and anything the filter may raise
-            skipped.append((member.name, _skip_reason(exc)))
+def _inside(dest: Path, name: str) -> Path | None:
+    """`dest/name` when `name` is a plain relative path (no empty, `.` or `..` part), else None."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
         return None
+    return dest.joinpath(*parts)
 
-    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        for member in tar:
-            kept = keep(member, str(dest))
-            if kept is None:
-                continue
-            try:
-                if data_filter:  # members are filtered above, by `keep`
-                    tar.extract(kept, dest, filter="fully_trusted")
+
+def write_tree(top: Path, entries: list[Entry], dest: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES
+               ) -> list[tuple[str, str]]:
+    """Write the files and contained links of `entries` under `dest`; (name, reason) of each one skipped."""
+    skipped: list[tuple[str, str]] = []
+    keep: list[tuple[Entry, Path]] = []
+    for e in entries:
+        target = _inside(dest, e.path)
+        if target is None:
+            skipped.append((e.path, "a path outside the root"))
+        elif e.mode not in ("100644", "100755", "120000"):
+            skipped.append((e.path, "not a regular file, folder or link"))
+        elif e.size > max_bytes:
+            skipped.append((e.path, f"{e.size} bytes, over the {max_bytes}-byte limit (limits.max_file_bytes)"))
+        else:
+            keep.append((e, target))
+    blobs = _blobs(top, sorted({e.oid for e, _ in keep}))
+    for e, target in sorted(keep, key=lambda k: k[0].mode == "120000"):  # files first: no link to write through
+        data = blobs.get(e.oid)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if data is None:
+                skipped.append((e.path, "missing from the repository"))
+            elif e.mode != "120000":
+                with open(target, "xb") as fh:
+                    fh.write(data)
+            else:
+                link = os.fsdecode(data)
+                resolved = os.path.normpath(os.path.join(os.path.dirname(e.path), link))
+                if os.path.isabs(link) or _inside(dest, resolved.replace(os.sep, "/")) is None:
+                    skipped.append((e.path, "a link pointing outside the root"))
                 else:
-                    tar.extract(kept, dest)
-            except (OSError, tarfile.TarError) as exc:
-                skipped.append((member.name, _skip_reason(exc)))
+                    os.symlink(link, target)
+        except OSError as exc:
+            skipped.append((e.path, f"cannot be written here ({exc.strerror or exc})"))
     return skipped
 
 
-def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None) -> Path:
+def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
+                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Path:
     """Extract the workspace folders of `root` at git `ref` into `dest`; returns the root inside it."""
     warn = warn or _default_warn
     check_ref(ref)
@@ -185,12 +212,9 @@ def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None) -> P
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
     wanted = [prefix + d for d in tracked_dirs(root)]
-    listed = _git(top, "ls-tree", "--name-only", "-z", "--end-of-options", commit, *wanted)
-    paths = [p for p in listed.decode(errors="surrogateescape").split("\0") if p]
-    if paths:
-        data = _git(top, "archive", "--format=tar", "--end-of-options", commit, *paths, literal=True)
-        for name, why in extract(data, dest):
-            warn(f"baseline {shown(ref)}: skipped {name}: {why}")
+    listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *wanted, literal=True)
+    for name, why in write_tree(top, _entries(listed), dest, max_bytes):
+        warn(f"baseline {shown(ref)}: skipped {name}: {why}")
     return dest / prefix
 
 

@@ -138,7 +138,7 @@ def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
       details=("Change kinds (old -> new):",) + tuple(f"  {kind}: {example}" for kind, example in KINDS.items()))
 def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     """A schema changed against the baseline given with `--against REF|DIR` (a git
-    ref, read with `git archive` without touching the work tree, or a folder).
+    ref, read from git's object database without touching the work tree, or a folder).
     Each change is judged by the set of documents the schema accepts: narrowed
     (old documents may be rejected: breaks producers, backward-incompatible),
     widened (documents the old schema rejects are accepted: breaks strict

@@ -9,7 +9,7 @@ watcher (`watch.py`) on every path the check reads triggers them. Screens watch
 
 With a baseline (`workbench --against REF`, or chosen on the compatibility page)
 every reload runs C001 against it too; the baseline workspace is read once per
-ref (`git archive`, in the worker) and kept until `r` or another ref.
+ref (read from git's object database, in the worker) and kept until `r` or another ref.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ and whether it breaks under the policy.
 
 The ref comes from `workbench --against REF` or from `a` here (`AgainstScreen`); the
 app then runs C001 with it too, so the findings carry the same changes. The diff runs
-in an exclusive thread worker (`git archive` of the ref, loaded once and cached by the
+in an exclusive thread worker (the ref read from git's object database, loaded once and cached by the
 app, then `rules.compatibility.judge`) that posts one `Diffed` message.
 """
 
@@ -103,7 +103,7 @@ class AgainstScreen(FormScreen[str | None]):
             yield Input(self.current, id="against-ref", compact=True,
                         placeholder="a git ref: origin/main, HEAD~1, v1.2")
             yield Static("", id="against-error", classes="field-error", markup=False)
-            yield Static(Text("Read with `git archive` (the work tree is not touched). A folder only when written "
+            yield Static(Text("Read from git (the work tree is not touched). A folder only when written "
                               "as a path: ./old, /abs/old. Empty: no comparison.", style="dim"),
                          classes="field-help", markup=False)
             yield self.buttons('Compare (enter)')
