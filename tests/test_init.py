@@ -164,26 +164,35 @@ def test_family_id_for(name, family_id):
 
 
 def test_init_finds_schemas_kept_elsewhere(make_ws, capsys):
-    """No schema under the default `ssot/schemas/`: init writes the globs of the folders where files
-    declaring a JSON Schema `$schema` are, and only those (configs, data, dependencies stay out)."""
+    """No schema under the default `ssot/schemas/`: init writes the globs of the folders where JSON
+    Schemas are (declared by `$schema`, or reading as one), and only those (configs, data, dependencies
+    stay out)."""
     dialect = "http://json-schema.org/draft-07/schema#"
     root = make_ws({
         "schemas/order.json": {"$schema": dialect, "type": "object", "properties": {"id": {"type": "string"}}},
         "schemas/invoice.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"},
+        "schemas/v2/invoice.json": {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"},
+        "vendored/a/x.json": {"$schema": dialect, "type": "string"},
+        "vendored/node_modules/dep/y.json": {"$schema": dialect, "type": "string"},
         "api/v1/user.schema.json": {"type": "object", "properties": {"name": {"type": "string"}}},
         "api/v1/fixture.json": {"name": "x"},
         "mixed/event.json": {"$schema": dialect, "type": "object"},
         "mixed/data.json": {"$schema": "not a dialect", "rows": []},
+        "mixed/plain.json": {"$defs": {"a": {"type": "string"}}, "oneOf": [{"$ref": "#/$defs/a"}]},
+        "mixed/config.json": {"type": "module", "name": "app"},
+        "mixed/titled.json": {"title": "not a schema: nothing gives it structure"},
         "package.json": {"name": "app", "type": "module"},
         "node_modules/dep/schema.json": {"$schema": dialect},
         ".github/x.json": {"$schema": dialect},
     })
     assert main(["init", "--root", str(root)]) == 0
-    assert "4 schema(s) match the 3 schemas.globs" in capsys.readouterr().out
+    assert "7 schema(s) match the 5 schemas.globs" in capsys.readouterr().out
     ws = load_workspace(root)
-    assert ws.config.schema_globs == ("api/v1/*.schema.json", "mixed/event.json", "schemas/*.json")
+    assert ws.config.schema_globs == ("api/v1/*.schema.json", "mixed/event.json", "mixed/plain.json",
+                                      "schemas/**/*.json", "vendored/a/**/*.json")
     assert sorted(s.path for s in ws.schemas) == [
-        "api/v1/user.schema.json", "mixed/event.json", "schemas/invoice.json", "schemas/order.json"]
+        "api/v1/user.schema.json", "mixed/event.json", "mixed/plain.json", "schemas/invoice.json",
+        "schemas/order.json", "schemas/v2/invoice.json", "vendored/a/x.json"]
     assert all(ws.family_of(s.path) is not None for s in ws.schemas)
 
 

@@ -2,8 +2,8 @@
 
 Writes `decisions/workspace.yaml` (the built-in defaults, spelled out and
 commented; when no schema is where the defaults look, `ssot/schemas/`, the
-`schemas.globs` of the folders where files declaring a JSON Schema `$schema`
-were found) and one `decisions/families/ID.yaml` per contract schema that is in
+`schemas.globs` of the folders where JSON Schemas were found: files declaring a
+json-schema.org `$schema`, or reading as one) and one `decisions/families/ID.yaml` per contract schema that is in
 no family, with an `intent_class` *guessed* from the schema's name and shape
 and `guess: true` (rule G011 keeps reporting it until an architect confirms).
 Governance fields (owner, tier, decision, ...) are left out for a person to fill.
@@ -28,6 +28,7 @@ from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
 from .loader.files import Files
 from .model import SchemaDoc, Workspace
+from .schema.dialect import looks_like_schema
 
 FAMILIES_DIR = f"{DECISIONS_DIR}/families"
 _ID_OK = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -120,48 +121,66 @@ MAX_CANDIDATES = 50_000  # JSON files looked at while discovering schemas
 
 
 def discover_schema_globs(root: Path) -> tuple[str, ...]:
-    """Globs for the JSON Schemas of a repository that keeps them outside `ssot/schemas/`: one per
-    folder holding files that declare a `$schema` (or are named `*.schema.json`); `folder/*.json`
-    when every JSON file there is a schema, else `folder/*.schema.json` or the files themselves.
-    Hidden and dependency folders are skipped; every read goes through the containment policy."""
+    """Globs for the JSON Schemas of a repository that keeps them outside `ssot/schemas/`
+    (`_declares_schema`): `folder/**/*.json` for the topmost folders holding only schemas below them,
+    else per folder `folder/*.json` (only schemas there), `folder/*.schema.json` (the schemas are the
+    `.schema.json` files) or the schema files themselves. Hidden and dependency folders are skipped
+    (a folder holding one is never globbed with `**`); every read goes through the containment policy."""
     files = Files(root)
     by_folder: dict[str, tuple[list[str], list[str]]] = {}  # folder -> (schemas, other JSON files)
+    impure: set[str] = set()  # folders with a skipped subfolder: `**` would reach into it
     seen = 0
     for folder, dirs, names in os.walk(files.root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
-        rel_folder = Path(folder).relative_to(files.root).as_posix()
+        rel_folder = Path(folder).relative_to(files.root).as_posix().removeprefix(".")
+        kept = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        if len(kept) < len(dirs):
+            impure.add(rel_folder)
+        dirs[:] = kept
+        schemas, others = by_folder.setdefault(rel_folder, ([], []))
         for name in sorted(n for n in names if n.endswith(".json")):
             seen += 1
             if seen > MAX_CANDIDATES:
                 break
-            rel = name if rel_folder == "." else f"{rel_folder}/{name}"
-            schemas, others = by_folder.setdefault("" if rel_folder == "." else rel_folder, ([], []))
+            rel = f"{rel_folder}/{name}" if rel_folder else name
             (schemas if _declares_schema(files, rel) else others).append(rel)
+
+    def below(folder: str) -> list[str]:
+        return [f for f in by_folder if f == folder or f.startswith(folder + "/")]
+
+    def only_schemas(folder: str) -> bool:  # every JSON file below `folder` is a schema, and `**` is safe
+        return all(not by_folder[f][1] and f not in impure for f in below(folder))
+
     globs: list[str] = []
+    covered: list[str] = []
     for folder, (schemas, others) in sorted(by_folder.items()):
-        if not schemas:
+        if any(folder == c or folder.startswith(c + "/") for c in covered):
             continue
-        prefix = f"{folder}/" if folder else ""
-        if not others:
-            globs.append(f"{prefix}*.json")
-        elif all(p.endswith(".schema.json") for p in schemas) and not any(p.endswith(".schema.json") for p in others):
-            globs.append(f"{prefix}*.schema.json")
-        else:
-            globs.extend(schemas)
+        if folder and only_schemas(folder) and any(by_folder[f][0] for f in below(folder)):
+            globs.append(f"{folder}/**/*.json")
+            covered.append(folder)
+        elif schemas:
+            prefix = f"{folder}/" if folder else ""
+            if not others:
+                globs.append(f"{prefix}*.json")
+            elif all(p.endswith(".schema.json") for p in schemas) and not any(p.endswith(".schema.json")
+                                                                              for p in others):
+                globs.append(f"{prefix}*.schema.json")
+            else:
+                globs.extend(schemas)
     return tuple(globs)
 
 
 def _declares_schema(files: Files, rel: str) -> bool:
+    """Named `*.schema.json`, declaring a json-schema.org `$schema`, or `looks_like_schema`."""
     if rel.endswith(".schema.json"):
         return True
     try:
-        data = files.read(rel)
-        if b'"$schema"' not in data:
-            return False
-        body = json.loads(data)
+        body = json.loads(files.read(rel))
     except (OSError, ValueError, RecursionError):
         return False
-    return isinstance(body, dict) and isinstance(body.get("$schema"), str) and "json-schema.org" in body["$schema"]
+    if isinstance(body, dict) and isinstance(body.get("$schema"), str):
+        return "json-schema.org" in body["$schema"]
+    return looks_like_schema(body)
 
 
 def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:

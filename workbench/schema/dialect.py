@@ -91,6 +91,27 @@ ALL_LISTS = frozenset().union(*(d.lists for d in DIALECTS))
 ALL_MAPS = frozenset().union(*(d.maps for d in DIALECTS))
 
 
+# keywords whose value is data (assertions and annotations), in some dialect
+VALUE_KEYWORDS = frozenset({
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "maxContains", "minContains",
+    "maxProperties", "minProperties", "required", "dependentRequired", "format", "$dynamicRef", "$recursiveRef",
+}) | ANNOTATIONS | DATA_KEYWORDS
+KNOWN_KEYWORDS = VALUE_KEYWORDS | ALL_ONE | ALL_LISTS | ALL_MAPS | {"$ref"}
+
+
+def looks_like_schema(body: Any) -> bool:
+    """A JSON document that reads as a schema without declaring `$schema`: an object whose keys are all
+    JSON Schema keywords (or `x-` extensions), with at least one that gives it structure."""
+    if not isinstance(body, dict) or not body:
+        return False
+    if not all(k in KNOWN_KEYWORDS or k.startswith("x-") for k in body):
+        return False
+    return (any(isinstance(body.get(k), dict) for k in ALL_MAPS)
+            or any(isinstance(body.get(k), list) for k in ALL_LISTS)
+            or isinstance(body.get("$ref"), str) or isinstance(body.get("type"), (str, list)))
+
+
 def by_uri(uri: Any) -> Dialect | None:
     """The dialect a `$schema` value names (trailing "#" and http/https ignored), None when unknown."""
     return _BY_URI.get(uri.rstrip("#")) if isinstance(uri, str) else None
