@@ -110,3 +110,14 @@ async def test_help_example_names_a_real_binding(root: Path) -> None:
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
+
+
+def test_a_renamed_binding_id_still_applies_and_says_its_new_name(tmp_path: Path) -> None:
+    file = tmp_path / "keymap.toml"
+    file.write_text('[keymap]\n"findings.goto" = "g"\n')
+    km = load_keymap(file)
+    assert km.keys == {"findings.details": "g"}
+    assert "findings.goto is now called findings.details" in km.problems[0]
+    assert km.unknown(["findings.details"]) == []
+    file.write_text('[keymap]\n"findings.details" = "d"\n')
+    assert load_keymap(file).problems == ()

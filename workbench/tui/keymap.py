@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 KEYMAP_ENV = "WORKBENCH_KEYMAP"
+RENAMED = {"findings.goto": "findings.details"}  # old binding id -> new: a keymap written for the old one works
 
 
 @dataclass(frozen=True)
@@ -67,5 +68,10 @@ def load_keymap(path: str | os.PathLike | None = None) -> Keymap:
     keys = {str(k): v.strip() for k, v in table.items() if isinstance(v, str) and v.strip()}
     bad = sorted(str(k) for k, v in table.items() if not (isinstance(v, str) and v.strip()))
     why = "the keys must be a non-empty string such as \"E\" or \"ctrl+e\""
-    problems = (f"{file}: {', '.join(bad)}: {why}",) if bad else ()
-    return Keymap(keys, problems, file)
+    problems = [f"{file}: {', '.join(bad)}: {why}"] if bad else []
+    for old, new in RENAMED.items():
+        if old in keys:
+            value = keys.pop(old)
+            keys.setdefault(new, value)
+            problems.append(f"{file}: {old} is now called {new}; it still applies, rename it in the file")
+    return Keymap(keys, tuple(problems), file)
