@@ -36,7 +36,7 @@ from ..schema.dialect import ANNOTATIONS
 from ..schema.nodes import json_type  # noqa: F401  (re-exported)
 from . import walk
 from .resolve import Resolver
-from .walk import Block, required_names, structural_digests
+from .walk import Block, block_key, object_schemas, required_names
 
 GENERIC_NAMES = frozenset({
     "id", "uuid", "name", "title", "description", "summary", "status", "state", "version", "schema_version",
@@ -91,7 +91,7 @@ Exceeded = tuple[tuple[str, str], ...]
 class Facts:
     leaves: tuple[Leaf, ...]
     fields: tuple[FieldDef, ...]
-    blocks: tuple[Block, ...]  # (interned digest, pointer, property count)
+    blocks: tuple[Block, ...]  # (candidate key, pointer, property count): duplication's candidates
     features: frozenset[Feature] = frozenset()  # overlap candidate features of the leaves
     exceeded: Exceeded = ()  # (budget, where) of each budget the extraction ran into
 
@@ -510,11 +510,11 @@ def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None)
 
 def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple[Block, ...]]:
     """Field definitions (every `properties/NAME` written in the file, with its resolved
-    signature) and structural digests, in one pass over the file."""
-    entries: list[tuple[Tokens, dict[str, Any]]] = []
+    signature) and the duplication candidates (`walk.Block`), in one pass over the file."""
     uri = res.index.base_of(schema)
     memo: dict[tuple[str, int], Sig] = res.memo
-    blocks = structural_digests(schema.body, uri, 1, lambda ptr, props: entries.append((ptr, props)))
+    entries = object_schemas(schema.body) if isinstance(schema.body, dict) else []
+    blocks = [(block_key(props), ptr, len(props)) for ptr, props in entries if props]
     fields: list[FieldDef] = []
     for ptr, props in entries:
         for name, sub in props.items():

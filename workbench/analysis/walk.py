@@ -20,7 +20,8 @@ SCHEMA_MAPS = tuple(sorted(ALL_MAPS))
 SCHEMA_ONE = tuple(sorted(ALL_ONE))
 SCHEMA_LISTS = tuple(sorted(ALL_LISTS))
 
-# a written-out object subschema: (interned digest, pointer, property count)
+# a written-out object subschema: (candidate key, pointer, property count); equal sub-schemas have equal
+# keys (the key hashes the property names), so only places sharing a key need `block_digest`
 Block = tuple[int, Tokens, int]
 # called with (pointer, properties) of every object subschema a digest pass meets
 OnProperties = Callable[[Tokens, dict[str, Any]], None]
@@ -156,3 +157,46 @@ def _digest(node: Any, ptr: Tokens, base_uri: str, least: int, on_properties: On
     return out
 
 
+
+
+def object_schemas(body: Any) -> list[tuple[Tokens, dict[str, Any]]]:
+    """(pointer, properties) of every object subschema written out in `body` (refs not followed), met in
+    the order `structural_digests` meets them (children first); a cheap walk, no digests."""
+    found: list[tuple[Tokens, dict[str, Any]]] = []
+    _objects(body, (), found)
+    return found
+
+
+def _objects(node: dict[str, Any], ptr: Tokens, found: list[tuple[Tokens, dict[str, Any]]]) -> None:
+    kinds = _KIND
+    for key in sorted(node):
+        kind = kinds.get(key)
+        if kind is None or kind == _SKIP or kind == _SET or kind == _REF:
+            continue
+        value = node[key]
+        if kind == _DEFS or kind == _MAP:
+            if isinstance(value, dict):
+                items = value.items() if kind == _DEFS else sorted(value.items())
+                for name, sub in items:
+                    if isinstance(sub, dict):
+                        _objects(sub, ptr + (key, name), found)
+        elif isinstance(value, dict):
+            if kind != _LIST:
+                _objects(value, ptr + (key,), found)
+        elif isinstance(value, list) and kind != _ONE:
+            for i, sub in enumerate(value):
+                if isinstance(sub, dict):
+                    _objects(sub, ptr + (key, i), found)
+    props = node.get("properties")
+    if isinstance(props, dict):
+        found.append((ptr, props))
+
+
+def block_key(props: dict[str, Any]) -> int:
+    """The candidate key of an object subschema: equal canonical forms have equal property names."""
+    return hash(tuple(sorted(props)))
+
+
+def block_digest(node: dict[str, Any], base_uri: str) -> int:
+    """The interned canonical digest of one object subschema (see `structural_digests`)."""
+    return _digest(node, (), base_uri, 1 << 62, None, [])

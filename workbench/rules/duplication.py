@@ -8,6 +8,7 @@ from typing import Any
 
 from ..allocation import paused_gc
 from ..analysis.fields import structure
+from ..analysis.walk import block_digest
 from ..findings import Location
 from ..jsontext import Tokens
 from ..model import Workspace
@@ -25,11 +26,16 @@ def _groups(ctx: RuleContext) -> list[list[Place]]:
     """Places (file, pointer) of each sub-schema written out in two or more files, outermost only."""
     st, ws = structure(ctx), ctx.ws
     least = ws.config.thresholds.duplication_min_properties
-    by_digest: dict[int, list[Place]] = defaultdict(list)
+    by_key: dict[int, list[Place]] = defaultdict(list)
     for s in ws.schemas:
-        for digest, ptr, count in st.facts(s).blocks:
+        for key, ptr, count in st.facts(s).blocks:
             if ptr and count >= least:  # a whole schema equal to another is overlap's business
-                by_digest[digest].append((s.path, ptr))
+                by_key[key].append((s.path, ptr))
+    by_digest: dict[int, list[Place]] = defaultdict(list)
+    for places in by_key.values():  # only places that share property names can be equal: digest those
+        if len({p for p, _ in places}) > 1:
+            for place in places:
+                by_digest[_digest(ctx, place)].append(place)
     groups = [sorted(places) for places in by_digest.values() if len({p for p, _ in places}) > 1]
     placed = {place for g in groups for place in g}
 
@@ -54,9 +60,7 @@ def duplicated_subschema(ctx: RuleContext) -> Iterator[Hit]:
         first_path, first_ptr = places[0]
         first = ws.schema(first_path)
         assert first is not None  # every place is in a schema of `ws` (`_groups` read them from ws.schemas)
-        node: Any = first.body
-        for step in first_ptr:  # the pointer came from walking this very body
-            node = node[step]
+        node = _node(first.body, first_ptr)
         props = sorted(node.get("properties") or {})
         shown = ", ".join(props[:MAX_NAMES]) + (", ..." if len(props) > MAX_NAMES else "")
         # point at a contract copy rather than at a shared library definition
@@ -66,6 +70,20 @@ def duplicated_subschema(ctx: RuleContext) -> Iterator[Hit]:
                   f"{', '.join(subjects)}; define it once in a shared $defs and $ref it",
                   path, None, subjects, pointer=pointer_str(ptr),
                   related=tuple(Location(p, pointer=pointer_str(q)) for p, q in places if (p, q) != (path, ptr)))
+
+
+def _digest(ctx: RuleContext, place: Place) -> int:
+    """The canonical digest of the sub-schema at `place` (its `$ref`s made absolute from its file's base)."""
+    path, ptr = place
+    schema = ctx.ws.schema(path)
+    assert schema is not None  # places come from ws.schemas
+    return block_digest(_node(schema.body, ptr), structure(ctx).resolver.index.base_of(schema))
+
+
+def _node(body: Any, ptr: Tokens) -> Any:
+    for step in ptr:  # the pointer came from walking this very body
+        body = body[step]
+    return body
 
 
 def _shared(ws: Workspace, path: str) -> bool:
