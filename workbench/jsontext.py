@@ -1,4 +1,5 @@
-"""Positions in JSON text: the line where the value at a JSON pointer starts, duplicate keys.
+"""Positions in JSON text: the line where the value at a JSON pointer starts, duplicate keys, and
+(for every bracketed text format) the line where `[`/`{` nesting first runs too deep.
 
 A small token scanner over the text (the C `json` module keeps no positions), run
 only when a finding or a problem needs a line. No dependencies: every layer may use it.
@@ -14,6 +15,8 @@ from typing import Any
 # a parsed JSON pointer: object keys and array indexes
 Tokens = tuple[str | int, ...]
 
+MAX_BRACKET_DEPTH = 200  # deeper `[`/`{` nesting is refused before parsing (parsers recurse)
+_BRACKET = re.compile(r"[\[\]{}]")
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
 
@@ -114,3 +117,13 @@ def pointer_line(text: str, pointer: str | Tokens) -> int | None:
         if want[: len(ptr)] == ptr:
             best = line
     return best
+
+
+def too_deep(text: str, limit: int = MAX_BRACKET_DEPTH) -> int | None:
+    """Line where `[`/`{` nesting first exceeds `limit` (brackets in strings count too: harmless at 200)."""
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
+        if depth > limit:
+            return text.count("\n", 0, match.start()) + 1
+    return None

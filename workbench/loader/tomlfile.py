@@ -24,9 +24,8 @@ import re
 import tomllib
 from typing import Any
 
+from ..jsontext import MAX_BRACKET_DEPTH, too_deep
 from ..model import Problem
-
-MAX_BRACKET_DEPTH = 200  # deeper `[`/`{` nesting is refused before parsing (tomllib recurses)
 
 _BARE = r"[A-Za-z0-9_-]+"
 _BASIC = r'"(?:[^"\\\n]|\\.)*"'
@@ -40,12 +39,11 @@ _KEYVAL = re.compile(rf"[ \t]*({_DOTTED})[ \t]*=")
 _ONE_PART = rf"(?:{_BARE}|{_BASIC}|{_LITERAL})"
 _CHAIN = re.compile(rf"{_ONE_PART}(?:[ \t]*\.[ \t]*{_ONE_PART}){{{MAX_BRACKET_DEPTH},}}")
 _AT = re.compile(r"\s*\(at line (\d+), column \d+\)|\s*\(at end of document\)")
-_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def parse_toml(path: str, text: str) -> tuple[Any, dict[tuple[str, ...], int], tuple[Problem, ...]]:
     """(value, lines, problems) of TOML text; a malformed document is one problem with its line."""
-    deep = _too_deep(text)
+    deep = too_deep(text)
     if deep:
         return None, {}, (Problem(path, f"nesting deeper than {MAX_BRACKET_DEPTH} levels", deep, kind="fatal"),)
     chain = _CHAIN.search(text)
@@ -174,13 +172,3 @@ def _scan_value(line: str, pos: int, depth: int) -> tuple[int, str]:
             depth = max(depth - 1, 0)
         pos += 1
     return depth, ""
-
-
-def _too_deep(text: str) -> int | None:
-    """Line where `[`/`{` nesting first exceeds MAX_BRACKET_DEPTH (brackets in strings count too: harmless at 200)."""
-    depth = 0
-    for match in _BRACKET.finditer(text):
-        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
-        if depth > MAX_BRACKET_DEPTH:
-            return text.count("\n", 0, match.start()) + 1
-    return None

@@ -11,20 +11,17 @@ a JSON document carries it. Round-trip writes use ruamel.yaml in `workbench.stor
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from ..jsontext import Tokens
+from ..jsontext import MAX_BRACKET_DEPTH, Tokens, too_deep
 from ..model import Problem, Source
 from .jsonfile import decode, make_source
 
 MAX_NODES = 100_000
-MAX_FLOW_DEPTH = 200  # deeper `[`/`{` nesting is refused before parsing
-_FLOW = re.compile(r"[\[\]{}]")
 _STD = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_STD}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -89,9 +86,10 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
     if isinstance(text, Problem):
         return ParsedYaml(None, None, problems=(text,))
     source = make_source(path, text)
-    deep = _flow_too_deep(text)
+    deep = too_deep(text)
     if deep:
-        return ParsedYaml(source, None, problems=(Problem(path, f"nesting deeper than {MAX_FLOW_DEPTH} levels", deep),))
+        too = Problem(path, f"nesting deeper than {MAX_BRACKET_DEPTH} levels", deep)
+        return ParsedYaml(source, None, problems=(too,))
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -116,13 +114,3 @@ def parse_yaml(path: str, data: bytes) -> ParsedYaml:
         return ParsedYaml(source, None, problems=(Problem(path, "nesting too deep", None),))
     lines[()] = 1
     return ParsedYaml(source, value, lines)
-
-
-def _flow_too_deep(text: str) -> int | None:
-    """Line where `[`/`{` nesting first exceeds MAX_FLOW_DEPTH (brackets in strings count too: harmless at 200)."""
-    depth = 0
-    for match in _FLOW.finditer(text):
-        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
-        if depth > MAX_FLOW_DEPTH:
-            return text.count("\n", 0, match.start()) + 1
-    return None
