@@ -19,6 +19,12 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
+async def select(pilot, ref) -> None:
+    """Put the tree cursor on `ref` (a `NodeRef`, which must exist) and let the screen follow."""
+    assert pilot.app.screen.select_ref(ref), ref
+    await pilot.pause()
+
+
 async def until(pilot, predicate, timeout: float = 10.0) -> bool:
     """Poll (with pilot.pause) until `predicate()` holds; bounded."""
     loop = asyncio.get_running_loop()
@@ -45,8 +51,7 @@ async def open_editor(pilot, family: str = "gate"):
     from workbench.tui.view import FAMILY, NodeRef
 
     app = pilot.app
-    assert app.screen.select_ref(NodeRef(FAMILY, family))
-    await pilot.pause()
+    await select(pilot, NodeRef(FAMILY, family))
     await pilot.press("e")
     await pilot.pause()
     assert isinstance(app.screen, EditFamilyScreen)

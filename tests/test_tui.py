@@ -10,7 +10,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, settle, until  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, select, settle, until  # noqa: E402
 from textual.widgets import Input, Select, TextArea  # noqa: E402
 
 from workbench.tui.app import WorkbenchApp  # noqa: E402
@@ -63,8 +63,7 @@ async def test_first_screen_then_tree_with_counts_and_literal_titles(root: Path)
         assert labels[("family", "gate")].startswith("gate  ●1")  # V002 on its example
         assert labels[("schema", "ssot/schemas/odd.title.schema.json")] == "odd.title  ●1"
         # the schema's markup-looking title is shown literally in the detail pane
-        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/odd.title.schema.json"))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, "ssot/schemas/odd.title.schema.json"))
         text = _plain(app.screen.query_one("#detail-body"))
         assert "[bold]x[/] [TODO] | pipe" in text
         assert "[red]must show literally[/red]" in text
@@ -77,8 +76,7 @@ def _plain(static) -> str:
 async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
         text = _plain(app.screen.query_one("#detail-body"))
         for expected in ("Decision record", "contracts-core", "Fields (", "checks[].check_id",
                          "Examples (2)", "✓ ssot/examples/gate.decision.json",
@@ -250,8 +248,7 @@ async def test_schema_written_while_running_shows_its_overlap_warning(root: Path
 async def test_broken_file_shows_a_finding_and_the_app_keeps_running(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        app.screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/task.result.schema.json"))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, "ssot/schemas/task.result.schema.json"))
         (root / "ssot/schemas/task.result.schema.json").write_text('{"title": "broken", ')
         (root / GATE).write_text("family: [gate\n")
         await pilot.press("r")
@@ -274,8 +271,7 @@ async def test_selection_and_scroll_survive_a_reload(root: Path) -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         ref = NodeRef(SCHEMA, "ssot/schemas/skill.execute.schema.json")
-        app.screen.select_ref(ref)
-        await pilot.pause()
+        await select(pilot, ref)
         (root / "ssot/schemas/new.thing.schema.json").write_text('{"type": "object"}')  # adds a tree node
         await pilot.press("r")
         await settle(pilot)
@@ -397,8 +393,7 @@ async def test_keymap_rebinds_by_binding_id(root: Path) -> None:
     app = WorkbenchApp(root, watch=False, keymap={"browse.edit": "E", "workbench.checklist": "C"})
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         await pilot.press("e")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)

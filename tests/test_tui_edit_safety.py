@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import GATE, SIZE, assert_whole, open_editor, opened, plain, settle  # noqa: E402
+from helpers_tui import GATE, SIZE, assert_whole, open_editor, opened, plain, select, settle  # noqa: E402
 from textual.widgets import DataTable, Input, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
@@ -267,8 +267,7 @@ async def test_enter_opens_and_closes_a_tree_node(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
         tree = app.screen.query_one(BrowseTree)
-        assert app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         node = tree.cursor_node
         assert node.allow_expand and not node.is_expanded
         await pilot.press("enter")
@@ -299,14 +298,11 @@ async def test_y_copies_the_selected_path(root: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = app.screen
-        screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         await pilot.press("y")
-        screen.select_ref(NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, "ssot/schemas/gate.decision.schema.json"))
         await pilot.press("y")
-        screen.select_ref(NodeRef(INTENT, "status"))
-        await pilot.pause()
+        await select(pilot, NodeRef(INTENT, "status"))
         await pilot.press("y")  # an intent class has no file: says so, copies nothing
         await pilot.press("f", "y")
         first = screen.query_one(FindingsPanel).shown[0]
@@ -332,11 +328,9 @@ def footer_keys(app) -> dict[str, str]:
 async def test_keys_that_do_nothing_are_not_in_the_footer(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        app.screen.select_ref(NodeRef(INTENT, "status"))
-        await pilot.pause()
+        await select(pilot, NodeRef(INTENT, "status"))
         assert "e" not in footer_keys(app)  # an intent class cannot be edited
-        app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         assert footer_keys(app)["e"] == "Edit"
         assert footer_keys(app)["q"] == "Quit"
         await pilot.press("f")

@@ -6,28 +6,19 @@ and review tests/__snapshots__/ (or snapshot_report.html on a failure).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("pytest_textual_snapshot")
 
+from helpers_tui import FIXTURE, SIZE, select, settle  # noqa: E402
+
 from workbench.tui.app import WorkbenchApp  # noqa: E402
 from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
-
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
-SIZE = (100, 32)
 
 
 def make_app() -> WorkbenchApp:
     # the fixture is only read here; no file watcher, so the screen is deterministic
     return WorkbenchApp(FIXTURE, watch=False, keymap={})
-
-
-async def settle(pilot) -> None:
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 def test_main_screen(snap_compare) -> None:
@@ -42,8 +33,7 @@ def test_main_screen(snap_compare) -> None:
 def test_edit_form(snap_compare) -> None:
     async def run_before(pilot) -> None:
         await settle(pilot)
-        pilot.app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         await pilot.press("e")
         await settle(pilot)
 

@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("textual")
 
-from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, settle, until  # noqa: E402
+from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, select, settle, until  # noqa: E402
 from textual.widgets import Input, OptionList, Select  # noqa: E402
 
 from workbench import store  # noqa: E402
@@ -178,8 +178,7 @@ async def test_detail_view_of_a_compatibility_change_shows_old_and_new(tmp_path:
 async def test_create_a_family_from_an_undecided_schema(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, REVIEW))
         assert app.screen.check_action("new_family", ()) and app.screen.check_action("assign", ())
         assert "+ add it to a family" in plain(app.screen.query_one("#detail-body").content)
         await pilot.press("n")
@@ -223,8 +222,7 @@ async def test_assign_a_schema_to_an_existing_family(root: Path) -> None:
     before = (root / GATE).read_text()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, REVIEW))
         await pilot.press("plus")
         await pilot.pause()
         form = app.screen
@@ -243,8 +241,7 @@ async def test_assign_a_schema_to_an_existing_family(root: Path) -> None:
 async def test_assign_over_a_family_record_changed_on_disk_asks_then_keeps_both(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, REVIEW))
         await pilot.press("plus")
         await pilot.pause()
         path = root / GATE
@@ -398,13 +395,11 @@ async def test_o_opens_the_finding_in_the_editor_and_reloads(root: Path, tmp_pat
         assert app.screen is screen
         # from the tree: a family record, no line
         await pilot.press("escape")
-        assert app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         await pilot.press("t", "o")
         await settle(pilot)
         assert log.read_text().splitlines() == [str((root / GATE).resolve())]
-        assert app.screen.select_ref(NodeRef(INTENT, "status"))
-        await pilot.pause()
+        await select(pilot, NodeRef(INTENT, "status"))
         assert "o" not in footer_keys(app)  # an intent class has no file
 
 
@@ -422,13 +417,11 @@ async def test_findings_are_scoped_to_the_node_with_a_toggle_and_a_sort(root: Pa
     async with opened(root) as pilot:
         app = pilot.app
         panel = app.screen.query_one(FindingsPanel)
-        assert app.screen.select_ref(NodeRef(FAMILY, "gate"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "gate"))
         fam = app.snapshot.ws.family("gate")
         assert panel.scoped and set(panel.shown) == set(app.snapshot.index.of_family(fam))
         assert "family gate" in plain(panel.border_title)
-        assert app.screen.select_ref(NodeRef(SCHEMA, REVIEW))
-        await pilot.pause()
+        await select(pilot, NodeRef(SCHEMA, REVIEW))
         assert {f.rule for f in panel.shown} == {"G001", "O001", "V006"}
         await pilot.press("a")
         await pilot.pause()
@@ -454,8 +447,7 @@ async def test_slash_filters_the_tree_too(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
         tree = app.screen.query_one(BrowseTree)
-        assert app.screen.select_ref(NodeRef(FAMILY, "task_output"))
-        await pilot.pause()
+        await select(pilot, NodeRef(FAMILY, "task_output"))
         everything = visible_idents(app)
         await pilot.press("slash", *"gate")
         await pilot.pause()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -10,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Header, Static, Tree
 
 from ..view import Snapshot
@@ -113,6 +115,11 @@ class FormScreen(ModalScreen[ScreenResultType]):
         """The form's `#save` / `#cancel` row."""
         return Horizontal(Button(save, id="save", variant="primary", compact=True),
                           Button("Cancel (esc)", id="cancel", compact=True), classes="dialog-buttons")
+
+    def actions(self, save: str = "Save (ctrl+s)") -> Iterator[Widget]:
+        """The `#form-failure` box (where `show_failure` writes) above the `buttons` row."""
+        yield Static("", id="form-failure", classes="form-failure", markup=False)
+        yield self.buttons(save)
 
     def unsaved(self) -> bool:
         """Whether closing the form would lose typed values."""

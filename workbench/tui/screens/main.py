@@ -303,20 +303,20 @@ class MainScreen(WorkbenchScreen):
     def action_waive(self) -> None:
         from .triage import waive
 
-        finding, snap = self._finding(), self.snap
-        if finding is None or snap is None:
-            self.notify("Select a finding in the findings table (f) to waive it.", timeout=3, markup=False)
-            return
-        waive(self.app, snap, finding)
+        self._on_finding(waive, "waive")
 
     def action_baseline(self) -> None:
         from .triage import baseline
 
+        self._on_finding(baseline, "baseline")
+
+    def _on_finding(self, act: Callable[..., None], verb: str) -> None:
+        """`act` on the selected finding, or say how to select one."""
         finding, snap = self._finding(), self.snap
         if finding is None or snap is None:
-            self.notify("Select a finding in the findings table (f) to baseline it.", timeout=3, markup=False)
+            self.notify(f"Select a finding in the findings table (f) to {verb} it.", timeout=3, markup=False)
             return
-        baseline(self.app, snap, finding)
+        act(self.app, snap, finding)
 
     def on_descendant_focus(self) -> None:
         self.refresh_bindings()  # what w, B, o, + and n act on follows the focus

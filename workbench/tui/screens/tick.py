@@ -59,8 +59,7 @@ class TickScreen(FormScreen[store.Record | None]):
                     yield Static("", id="tick-error", classes="field-error", markup=False)
                     yield Static(Text("Files that back the tick; each must exist (G007).", style="dim"),
                                  classes="field-help", markup=False)
-            yield Static("", id="form-failure", classes="form-failure", markup=False)
-            yield self.buttons()
+            yield from self.actions()
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

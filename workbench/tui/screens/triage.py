@@ -271,8 +271,7 @@ class AssignFamilyScreen(StoreForm):
             yield field_row("family", "Family", Select(options, value=self.suggested or NO_SELECTION,
                                                        prompt="choose a family", id="field-family", compact=True),
                             "The schema is appended to the family record's `schemas` list.")
-            yield Static("", id="form-failure", classes="form-failure", markup=False)
-            yield self.buttons("Add (ctrl+s)")
+            yield from self.actions("Add (ctrl+s)")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -369,8 +368,7 @@ class NewFamilyScreen(StoreForm):
                 yield field_row("decision", "Decision",
                                 self._select("decision", DECISION_VALUES, v.get("decision", "")),
                                 field_help("decision") + " The rest of the record: e on the family once created.")
-            yield Static("", id="form-failure", classes="form-failure", markup=False)
-            yield self.buttons("Create (ctrl+s)")
+            yield from self.actions("Create (ctrl+s)")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -430,8 +428,7 @@ class WaiverScreen(StoreForm):
             yield field_row("expires", "Expires", Input("", id="field-expires", compact=True,
                                                         placeholder="YYYY-MM-DD (optional)"),
                             "The last day it applies; after it the finding is back and G012 names the waiver.")
-            yield Static("", id="form-failure", classes="form-failure", markup=False)
-            yield self.buttons("Waive (ctrl+s)")
+            yield from self.actions("Waive (ctrl+s)")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -492,8 +489,7 @@ class BaselineScreen(StoreForm):
                         "subjects and pointer, so edits elsewhere keep it; once the finding is gone G013 "
                         "reports the entry.", style="dim")
             yield Static(text, id="baseline-entry", markup=False)
-            yield Static("", id="form-failure", classes="form-failure", markup=False)
-            yield self.buttons("Baseline (ctrl+s)")
+            yield from self.actions("Baseline (ctrl+s)")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
