@@ -201,3 +201,39 @@ def test_init_keeps_the_default_globs_when_they_match(ssot_only, capsys):
     (ssot_only / "other/x.json").write_text('{"$schema": "http://json-schema.org/draft-07/schema#"}')
     assert main(["init", "--root", str(ssot_only)]) == 0
     assert load_workspace(ssot_only).config.schema_globs == WorkspaceConfig().schema_globs
+
+
+VENDOR = "https://schema.example.com/provider.definition.schema.v1.json"
+
+
+def test_init_adopts_a_vendor_catalog(make_ws, capsys):
+    """A catalog in the shape of CloudFormation's: hashed file names, a vendor dialect's own keywords
+    beside the JSON Schema ones, some declaring a vendor `$schema`, and a stub among them. Its folder
+    gets one glob (not a list of every file), the vendor `$schema` is named with how to map it, and
+    a document outside a schemas folder that names its schema (tsconfig) stays out."""
+    resource = {"typeName": "AWS::X::Y", "handlers": {"create": {}}, "additionalProperties": False,
+                "properties": {"Name": {"type": "string"}}, "primaryIdentifier": ["/properties/Name"]}
+    files = {f"schemas/{i:04x}.json": dict(resource, typeName=f"AWS::X::T{i}") for i in range(20)}
+    files["schemas/0001.json"] = dict(resource, **{"$schema": VENDOR})
+    files["schemas/stub.json"] = {"typeName": "AWS::CDK::Metadata"}
+    files["config/tsconfig.json"] = {"$schema": "https://json.schemastore.org/tsconfig", "type": "module",
+                                     "properties": {"x": 1}}
+    root = make_ws(files)
+    assert main(["init", "--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "21 schema(s) match the 1 schemas.globs of decisions/workspace.yaml: schemas/**/*.json" in out
+    assert "1 schema(s) declare 1 $schema URI(s) naming no standard dialect (V001)" in out
+    assert f'      "{VENDOR}": draft-07  # 1 schema(s)' in out
+    text = (root / "decisions/workspace.yaml").read_text()
+    assert '  dialect: "2020-12"' in text
+    # mapping it, as the output says, reads it as draft-07: no V001 left
+    (root / "decisions/workspace.yaml").write_text(
+        text.replace('  dialect: "2020-12"\n', f'  dialect: "2020-12"\n  dialects: {{"{VENDOR}": draft-07}}\n'))
+    assert [f for f in check(load_workspace(root), ("V001", "L001")).findings if f.severity == "error"] == []
+
+
+def test_init_lists_files_when_schemas_are_few_among_other_json(make_ws):
+    files = {f"data/{i}.json": {"rows": [i]} for i in range(3)}
+    files["data/order.json"] = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object"}
+    init_decisions(make_ws(files))
+    assert load_workspace(make_ws({})).config.schema_globs == ("data/order.json",)

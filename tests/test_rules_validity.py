@@ -77,6 +77,75 @@ def test_v001_unknown_dialect(make_ws):
     assert "unknown dialect" in hit.message and "example.com/my-dialect" in hit.message
 
 
+def test_v001_unknown_dialect_says_how_to_map_it(make_ws):
+    root = make_ws({"ssot/schemas/demo.schema.json": {"$schema": "https://example.com/my-dialect#", "type": "object"}})
+    [hit] = findings(root, "V001")
+    assert hit.severity == "error" and hit.line == 2 and hit.pointer == "/$schema"
+    assert "read as 2020-12" in hit.message and "schemas.dialects" in hit.message
+
+
+# a vendor dialect built on draft-07 (CloudFormation's resource provider schemas declare one like it)
+VENDOR = "https://schema.example.com/provider.definition.schema.v1.json"
+TUPLE = {"type": "object", "properties": {"point": {"type": "array", "items": [{"type": "integer"}],
+                                                    "additionalItems": False}}}
+
+
+def workspace_yaml(**schemas: object) -> str:
+    import json
+
+    return "version: 1\nschemas:\n" + "".join(f"  {k}: {json.dumps(v)}\n" for k, v in schemas.items())
+
+
+def test_v001_custom_dialect_mapped_is_read_as_its_base(make_ws):
+    body = dict(TUPLE, **{"$schema": VENDOR})
+    files = {"ssot/schemas/demo.schema.json": body,
+             "decisions/workspace.yaml": workspace_yaml(dialects={VENDOR + "#": "draft-07"})}
+    assert findings(make_ws(files), "V001") == []
+    broken = dict(body, properties={"point": {"type": "strin"}})
+    [hit] = findings(make_ws(dict(files, **{"ssot/schemas/demo.schema.json": broken})), "V001")
+    assert hit.pointer == "/properties/point/type"  # still validated, against draft-07's meta-schema
+
+
+def test_v001_default_dialect_is_configurable(make_ws):
+    # a tuple `items` is draft-07; read as 2020-12 (the default) it breaks the meta-schema
+    [hit] = findings(make_ws({"ssot/schemas/demo.schema.json": TUPLE}), "V001")
+    assert hit.pointer == "/properties/point/items"
+    files = {"ssot/schemas/demo.schema.json": TUPLE, "decisions/workspace.yaml": workspace_yaml(dialect="draft-07")}
+    assert findings(make_ws(files), "V001") == []
+
+
+@pytest.mark.parametrize("config", [{"dialect": "draft-07"}, {"dialects": {VENDOR: "draft-07"}}])
+def test_v002_examples_are_validated_in_the_configured_dialect(make_ws, config):
+    import jsonschema
+
+    body = dict(TUPLE, **({"$schema": VENDOR} if "dialects" in config else {}))
+    files = {"ssot/schemas/demo.schema.json": body, "decisions/workspace.yaml": workspace_yaml(**config),
+             "ssot/examples/demo.json": {"point": [1]}, "ssot/examples/demo/extra.json": {"point": [1, 2]}}
+    [hit] = findings(make_ws(files), "V002")
+    assert hit.path == "ssot/examples/demo/extra.json" and "/point" in hit.message
+    # python-jsonschema's verdicts, read as draft-07
+    assert jsonschema.Draft7Validator(body).is_valid({"point": [1]})
+    assert not jsonschema.Draft7Validator(body).is_valid({"point": [1, 2]})
+
+
+def test_references_resolve_in_the_configured_dialect(make_ws):
+    # draft-04 declares a base URI with `id`: read as 2020-12, `address.json` names no resource
+    body = {"definitions": {"address": {"id": "address.json", "type": "object"}},
+            "type": "object", "properties": {"address": {"$ref": "address.json"}}}
+    files = {"ssot/schemas/demo.schema.json": body}
+    [hit] = findings(make_ws(files), "V003")
+    assert "address.json" in hit.message
+    files["decisions/workspace.yaml"] = workspace_yaml(dialect="draft-04")
+    assert findings(make_ws(files), "V003") == []
+
+
+def test_config_rejects_an_unknown_dialect_name(make_ws):
+    files = {"ssot/schemas/demo.schema.json": OBJ, "decisions/workspace.yaml": workspace_yaml(dialect="draft-99")}
+    hits = findings(make_ws(files), "L001")
+    assert [(h.path, h.line) for h in hits] == [("decisions/workspace.yaml", 3)]
+    assert "draft-99" in hits[0].message
+
+
 @pytest.mark.parametrize("dialect", [None, "https://json-schema.org/draft/2020-12/schema",
                                      "http://json-schema.org/draft-07/schema#"])
 def test_v001_quiet(make_ws, dialect):

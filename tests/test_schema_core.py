@@ -263,7 +263,7 @@ def test_python_jsonschema_validates_what_jsonschema_rs_refuses(adversarial_ws, 
     def refuse(*args, **kwargs):
         raise ValueError("unsupported")
 
-    monkeypatch.setattr(validity.jsonschema_rs, "validator_for", refuse)
+    monkeypatch.setattr(validity, "_RS", dict.fromkeys(validity._RS, refuse))
     refs = RefIndex.of(adversarial_ws)
     schema = adversarial_ws.schema("schemas/ids/shipment.json")
     validator, failure = validity._validator(refs, schema, refs.closure(schema))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import json
 import sys
 import traceback
 from collections import Counter
@@ -199,7 +200,25 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"{len(ws.schemas)} schema(s) match the {len(globs)} schemas.globs of decisions/workspace.yaml{shown}")
     if not ws.schemas:
         print("set schemas.globs there to where your schemas are, then run `workbench init` again")
+    _unknown_dialects(ws)
     return EXIT_OK
+
+
+def _unknown_dialects(ws: Workspace) -> None:
+    """Say which `$schema` URIs no dialect reads (V001 errors), with the `schemas.dialects` lines that map them."""
+    from .schema.dialect import reading_of
+
+    reading = reading_of(ws.config)
+    unknown = Counter(uri for s in ws.schemas if (uri := reading.unknown(s.body)) is not None)
+    if not unknown:
+        return
+    print(f"{unknown.total()} schema(s) declare {len(unknown)} $schema URI(s) naming no standard dialect (V001): "
+          "map each to the dialect it builds on in decisions/workspace.yaml, for example")
+    print("  schemas:\n    dialects:")
+    for uri, count in sorted(unknown.items())[:10]:
+        print(f"      {sanitize.text(json.dumps(uri))}: draft-07  # {count} schema(s): check which draft it extends")
+    if len(unknown) > 10:
+        print(f"      # and {len(unknown) - 10} more (`workbench --check --select V001` lists them)")
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -50,6 +50,9 @@ class Budgets:
 class WorkspaceConfig:
     schema_globs: tuple[str, ...] = ("ssot/schemas/**/*.schema.json",)
     shared_globs: tuple[str, ...] = ("ssot/schemas/common/**/*.schema.json",)
+    dialect: str = "2020-12"  # `schemas.dialect`: how a schema that declares no `$schema` is read
+    # `schemas.dialects`: (custom `$schema` URI, the standard dialect it builds on), sorted
+    dialects: tuple[tuple[str, str], ...] = ()
     example_patterns: tuple[str, ...] = ("ssot/examples/{name}.json", "ssot/examples/{name}/*.json")
     intent_classes: tuple[str, ...] = DEFAULT_INTENT_CLASSES
     stability_tiers: tuple[str, ...] = DEFAULT_TIERS
@@ -108,6 +111,9 @@ class WorkspaceConfig:
         return cls(
             schema_globs=listed(schemas, ("schemas", "globs"), base.schema_globs),
             shared_globs=listed(schemas, ("schemas", "shared_globs"), base.shared_globs),
+            dialect=schemas.get("dialect") or base.dialect,
+            dialects=tuple(sorted((uri, name) for uri, name in (schemas.get("dialects") or {}).items()
+                                  if isinstance(name, str))),
             example_patterns=listed(examples, ("examples", "patterns"), base.example_patterns),
             example_map=example_map,
             pattern_lines=where,

@@ -3,8 +3,9 @@
 Writes `decisions/workspace.yaml` (the built-in defaults, spelled out and
 commented; when no schema is where the defaults look, `ssot/schemas/`, the
 `schemas.globs` of the folders where JSON Schemas were found: files declaring a
-json-schema.org `$schema`, or reading as one) and one `decisions/families/ID.yaml` per contract schema that is in
-no family, with an `intent_class` *guessed* from the schema's name and shape
+json-schema.org `$schema`, reading as one, or giving themselves structure in a
+folder named like `schemas/`) and one `decisions/families/ID.yaml` per contract
+schema that is in no family, with an `intent_class` *guessed* from the schema's name and shape
 and `guess: true` (rule G011 keeps reporting it until an architect confirms).
 Governance fields (owner, tier, decision, ...) are left out for a person to fill.
 
@@ -28,7 +29,7 @@ from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
 from .loader.files import Files
 from .model import SchemaDoc, Workspace
-from .schema.dialect import looks_like_schema
+from .schema.dialect import gives_structure, looks_like_schema
 
 FAMILIES_DIR = f"{DECISIONS_DIR}/families"
 _ID_OK = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -122,8 +123,8 @@ MAX_CANDIDATES = 50_000  # JSON files looked at while discovering schemas
 
 def discover_schema_globs(root: Path) -> tuple[str, ...]:
     """Globs for the JSON Schemas of a repository that keeps them outside `ssot/schemas/`
-    (`_declares_schema`): `folder/**/*.json` for the topmost folders holding only schemas below them,
-    else per folder `folder/*.json` (only schemas there), `folder/*.schema.json` (the schemas are the
+    (`_declares_schema`): `folder/**/*.json` for the topmost folders holding (`_nearly_all`) only schemas
+    below them, else per folder `folder/*.json` (schemas there), `folder/*.schema.json` (the schemas are the
     `.schema.json` files) or the schema files themselves. Hidden and dependency folders are skipped
     (a folder holding one is never globbed with `**`); every read goes through the containment policy."""
     files = Files(root)
@@ -147,20 +148,23 @@ def discover_schema_globs(root: Path) -> tuple[str, ...]:
     def below(folder: str) -> list[str]:
         return [f for f in by_folder if f == folder or f.startswith(folder + "/")]
 
-    def only_schemas(folder: str) -> bool:  # every JSON file below `folder` is a schema, and `**` is safe
-        return all(not by_folder[f][1] and f not in impure for f in below(folder))
+    def only_schemas(folder: str) -> bool:  # (nearly) every JSON file below `folder` is a schema, and `**` is safe
+        if any(f in impure for f in below(folder)):
+            return False
+        return _nearly_all(sum(len(by_folder[f][0]) for f in below(folder)),
+                           sum(len(by_folder[f][1]) for f in below(folder)))
 
     globs: list[str] = []
     covered: list[str] = []
     for folder, (schemas, others) in sorted(by_folder.items()):
         if any(folder == c or folder.startswith(c + "/") for c in covered):
             continue
-        if folder and only_schemas(folder) and any(by_folder[f][0] for f in below(folder)):
+        if folder and only_schemas(folder):
             globs.append(f"{folder}/**/*.json")
             covered.append(folder)
         elif schemas:
             prefix = f"{folder}/" if folder else ""
-            if not others:
+            if _nearly_all(len(schemas), len(others)):
                 globs.append(f"{prefix}*.json")
             elif all(p.endswith(".schema.json") for p in schemas) and not any(p.endswith(".schema.json")
                                                                               for p in others):
@@ -170,17 +174,31 @@ def discover_schema_globs(root: Path) -> tuple[str, ...]:
     return tuple(globs)
 
 
+# folders whose JSON files are schemas even beside keywords of a vendor's own (`schemas/`, `json-schema/`)
+SCHEMA_FOLDERS = frozenset({"schema", "schemas", "jsonschema", "jsonschemas", "json-schema", "json-schemas",
+                            "json_schema", "json_schemas"})
+
+
+def _nearly_all(schemas: int, others: int) -> bool:
+    """Schemas are (nearly) all of a folder's JSON files: one glob for it rather than a list of thousands
+    (a catalog keeps a stub or two, `{"typeName": ...}`, among its schemas; read as schemas they accept anything)."""
+    return schemas > 0 and others * 20 <= schemas
+
+
 def _declares_schema(files: Files, rel: str) -> bool:
-    """Named `*.schema.json`, declaring a json-schema.org `$schema`, or `looks_like_schema`."""
+    """Named `*.schema.json`, declaring a json-schema.org `$schema`, `looks_like_schema`, or in a folder
+    named like `schemas/` and giving itself structure (`properties`, `definitions`, `type`, ...)."""
     if rel.endswith(".schema.json"):
         return True
     try:
         body = json.loads(files.read(rel))
     except (OSError, ValueError, RecursionError):
         return False
-    if isinstance(body, dict) and isinstance(body.get("$schema"), str):
-        return "json-schema.org" in body["$schema"]
-    return looks_like_schema(body)
+    in_schema_folder = not SCHEMA_FOLDERS.isdisjoint(rel.lower().split("/")[:-1])
+    declared = body.get("$schema") if isinstance(body, dict) else None
+    if isinstance(declared, str):  # else a vendor dialect's schema, or a document naming its schema (tsconfig)
+        return "json-schema.org" in declared or (in_schema_folder and gives_structure(body))
+    return looks_like_schema(body) or (in_schema_folder and gives_structure(body))
 
 
 def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:
@@ -291,6 +309,10 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         "schemas:",
         f"  globs: {_flow(config.schema_globs, quote=True)}",
         f"  shared_globs: {_flow(config.shared_globs, quote=True)}",
+        "  # the dialect of a schema that declares no $schema: draft-04, draft-06, draft-07, 2019-09 or 2020-12",
+        f"  dialect: {_q(config.dialect)}",
+        "  # custom meta-schemas (a vendor dialect's $schema URI) -> the standard dialect each builds on",
+        '  # dialects: {"https://example.com/provider.schema.json": draft-07}',
         "examples:",
         '  # {name}: schema file name without ".schema.json"',
         f"  patterns: {_flow(config.example_patterns, quote=True)}",

@@ -29,8 +29,7 @@ from ..allocation import paused_gc
 from ..config import WorkspaceConfig
 from ..jsontext import Tokens
 from ..model import Decisions, SchemaDoc, Source, Workspace
-from ..schema import dialect_of
-from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS
+from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS, Dialect
 from ..schema.uri import pointer_str
 from .patterns import pattern_relation
 from .resolve import Resolver
@@ -169,11 +168,10 @@ Branches = list[tuple[int, Any]]  # (index as written, branch) of a union keywor
 SPELLED = "\x00spelled"  # the keyword a normalised key was written as (for pointers into the file)
 
 
-def as_2020(node: Schema, root: Any) -> Schema:
-    """`node` (a schema object of the document `root`) with older drafts' keywords spelled as 2020-12's:
+def as_2020(node: Schema, vocab: Dialect) -> Schema:
+    """`node` (a schema object read in dialect `vocab`) with older drafts' keywords spelled as 2020-12's:
     tuple `items: [...]` + `additionalItems` -> `prefixItems` + `items`; `dependencies` ->
     `dependentRequired` / `dependentSchemas`."""
-    vocab = dialect_of(root)
     items, deps = node.get("items"), node.get("dependencies")
     tuple_items = isinstance(items, list) and "items" in vocab.one_or_list
     legacy_deps = deps if isinstance(deps, dict) and "dependencies" in vocab.maps else None
@@ -358,7 +356,7 @@ class Differ:
         hit = self._norm.get(key)
         if hit is None or hit[0] is not node:
             doc = res.docs.get(base.partition("#")[0])
-            hit = self._norm[key] = (node, as_2020(node, doc.body if doc else None))
+            hit = self._norm[key] = (node, as_2020(node, res.index.reading.of(doc.body if doc else None)))
         return hit[1]
 
     def canon(self, res: Resolver, base: str, node: Any, depth: int = 0) -> str:

@@ -20,7 +20,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, dialect_of  # noqa: F401  (re-exported)
+from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, reading_of  # noqa: F401  (re-exported)
 from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
 
 
@@ -91,6 +91,7 @@ class RefIndex:
 
     def __init__(self, ws: Workspace):
         self.ws = ws
+        self.reading = reading_of(ws.config)  # the dialect each document is read in
         self.by_uri: dict[str, SchemaDoc] = {s.uri: s for s in ws.schemas}
         self.roots: dict[str, tuple[str, Any]] = {}  # resource URI -> (file URI, resource node)
         self.node_base: dict[int, str] = {}  # id(subschema) -> base URI, inside nested resources only
@@ -118,7 +119,7 @@ class RefIndex:
         uri = schema.uri
         self.roots.setdefault(uri, (uri, schema.body))
         refs: list[Ref] = []
-        top = dialect_of(schema.body)
+        top = self.reading.of(schema.body)
         root = rebase(uri, schema.body, top.id_keyword)
         self.root_base[uri] = root
         if root != uri:
@@ -130,7 +131,7 @@ class RefIndex:
             ptr, node, dialect, base = pop()
             if ptr:
                 if "$schema" in node:
-                    dialect = dialect_of(node, dialect)
+                    dialect = self.reading.of(node, dialect)
                 if dialect.id_keyword in node:
                     inner = rebase(base, node, dialect.id_keyword)
                     if inner != base:
@@ -186,7 +187,7 @@ class RefIndex:
         specifications: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
         resources = []
         for s in self.ws.schemas:
-            spec = dialect_of(s.body).specification
+            spec = self.reading.of(s.body).specification
             resources.append((s.uri, spec.create_resource(s.body)))
         return specifications.with_resources(resources).crawl() if resources else specifications
 

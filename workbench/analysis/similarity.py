@@ -28,7 +28,8 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from ..model import SchemaDoc
 from .fields import Feature, Leaf, Structure
@@ -169,6 +170,16 @@ def _greedy(used_a: set[int], used_b: set[int], pairs: Iterable[tuple[int, list[
             out.append((i, j, quality))
 
 
+_K = TypeVar("_K")
+
+
+def _meeting(a: dict[_K, list[int]], b: dict[_K, list[int]]) -> list[tuple[int, list[int]]]:
+    """(i, b's leaves with i's key) for each leaf i of `a` whose key `b` also has, in leaf order: what a
+    `_greedy` pass over every leaf of `a` would act on (the others have no option), found by a set
+    intersection of the keys rather than a lookup per leaf (two schemas share few keys)."""
+    return sorted(((i, b[k]) for k in a.keys() & b.keys() for i in a[k]), key=itemgetter(0))
+
+
 def _containers(path: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [path, path + ("[]",), path + ("*",)]
 
@@ -179,10 +190,10 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     used_b: set[int] = set()
     out: list[tuple[int, int, float]] = []
     la, lb = A.leaves, B.leaves
-    _greedy(used_a, used_b, ((i, B.by_exact.get((x.name, x.sig), [])) for i, x in enumerate(la)), EXACT, out)
-    _greedy(used_a, used_b, ((i, [j for j in B.by_core.get(x.core, []) if not (x.shared_ref and lb[j].shared_ref)])
-                             for i, x in enumerate(la) if x.distinctive), RENAMED, out)
-    _greedy(used_a, used_b, ((i, B.by_name.get(x.name, [])) for i, x in enumerate(la) if not x.generic), DRIFTED, out)
+    _greedy(used_a, used_b, _meeting(A.by_exact, B.by_exact), EXACT, out)
+    _greedy(used_a, used_b, ((i, [j for j in options if not (la[i].shared_ref and lb[j].shared_ref)])
+                             for i, options in _meeting(A.by_core, B.by_core)), RENAMED, out)
+    _greedy(used_a, used_b, _meeting(A.by_name, B.by_name), DRIFTED, out)
     strong = [(i, j, q) for i, j, q in out if not (la[i].generic or la[i].shared_ref)]  # generic fields anchor nothing
     anchors = Counter((la[i].parent, lb[j].parent) for i, j, _ in strong)
     queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
@@ -200,12 +211,14 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
             used_a.add(ia)
             used_b.add(ib)
             out.append((ia, ib, STRUCTURAL))
-        by_sig: dict[str, list[int]] = defaultdict(list)
-        for j in B.by_parent.get(pb, ()):
-            if not lb[j].generic:
-                by_sig[lb[j].sig].append(j)
-        _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in A.by_parent.get(pa, ()) if not la[i].generic),
-                STRUCTURAL, out)
+        under_a, under_b = A.by_parent.get(pa), B.by_parent.get(pb)
+        if under_a and under_b:  # most container pairs have children on one side at most
+            by_sig: dict[str, list[int]] = defaultdict(list)
+            for j in under_b:
+                if not lb[j].generic:
+                    by_sig[lb[j].sig].append(j)
+            _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in under_a if not la[i].generic),
+                    STRUCTURAL, out)
         for i, j, _ in out[before:]:
             queue.extend(zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
     return out

@@ -7,7 +7,6 @@ always describe the schemas as they are, never as someone remembered them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag
@@ -16,8 +15,8 @@ from ..analysis.refs import RefIndex
 from ..analysis.refs import absolute as refs_absolute
 from ..jsontext import Tokens
 from ..model import Provenance, SchemaDoc, Workspace
-from ..schema.nodes import json_type
-from ..schema.nodes import walk as subschema_walk
+from ..schema.dialect import reading_of
+from ..schema.nodes import json_type, walk
 from ..schema.uri import pointer_str
 
 MAX_DEPTH = 8  # nested messages followed below one field
@@ -117,12 +116,6 @@ def describe_inline(node: Any) -> str:
     return "inline: " + ", ".join(parts)
 
 
-def walk(body: Any) -> Iterator[tuple[Tokens, dict[str, Any]]]:
-    """Every subschema object of a schema document with its pointer (the toolkit's walk, in its dialect)."""
-    for ptr, node, _ in subschema_walk(body):
-        yield ptr, node
-
-
 # ---------------------------------------------------------------- identifier mapping
 
 def references_to(ws: Workspace, refs: RefIndex, target: str) -> list[tuple[SchemaDoc, Tokens, str]]:
@@ -139,13 +132,14 @@ def identifier_uses(ws: Workspace, refs: RefIndex) -> list[IdentifierUse]:
     definition: the drift the identifier conventions forbid).
     """
     out: list[IdentifierUse] = []
+    reading = reading_of(ws.config)
     for ident in ws.decisions.identifiers:
         target = absolute("file:///", ident.definition)
         uses = {(s.path, ptr): IdentifierUse(ident.name, s.path, pointer_str(ptr), "$ref " + ref_target(s.uri, ref),
                                              True)
                 for s, ptr, ref in references_to(ws, refs, target)}
         for schema in ws.schemas:
-            for ptr, node in walk(schema.body):
+            for ptr, node, _ in walk(schema.body, reading):
                 if ((schema.path, ptr) not in uses and _names(ptr, ident.name)
                         and schema.uri + "#" + pointer_str(ptr) != target):
                     ref = node.get("$ref")

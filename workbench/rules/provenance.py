@@ -8,6 +8,7 @@ from urllib.parse import urldefrag
 
 from ..jsontext import Tokens, split_pointer
 from ..model import Provenance, SchemaDoc
+from ..schema.dialect import Reading, reading_of
 from ..schema.nodes import walk
 from ..schema.uri import pointer_str
 from .registry import Hit, RuleContext, rule
@@ -57,9 +58,9 @@ def canonical_record_hits(ctx: RuleContext) -> Iterator[Hit]:
                   schema.path, None, (schema.name, name), pointer=pointer_str(where))
 
 
-def iter_properties(body: Any) -> Iterator[tuple[Tokens, str, Any]]:
+def iter_properties(body: Any, reading: Reading) -> Iterator[tuple[Tokens, str, Any]]:
     """(pointer of the `properties` object, property name, its subschema) anywhere in a schema."""
-    for ptr, node, _ in walk(body):
+    for ptr, node, _ in walk(body, reading):
         props = node.get("properties")
         if isinstance(props, dict):
             yield from ((ptr + ("properties",), name, sub) for name, sub in props.items())
@@ -96,8 +97,9 @@ def provenance_field_redefined(ctx: RuleContext) -> Iterator[Hit]:
     fields = set(policy.fields)
     record_uri = "file:///" + policy.canonical_record
     inside = split_pointer(policy.pointer)
+    reading = reading_of(ctx.ws.config)
     for s in ctx.ws.schemas:
-        for ptr, name, sub in iter_properties(s.body):
+        for ptr, name, sub in iter_properties(s.body, reading):
             if name not in fields or (s.uri == record_uri and ptr[: len(inside)] == inside):
                 continue
             if _refers_to_record(ctx, s, sub, record_uri, policy.pointer):

@@ -1,6 +1,7 @@
 """validity: schemas against their meta-schema, examples against schemas, `$ref`s.
 
-Each schema is read in its own dialect (`$schema`; 2020-12 when absent).
+Each schema is read in its own dialect (`$schema`; when absent, `schemas.dialect`,
+default 2020-12; a custom meta-schema URI as the dialect `schemas.dialects` maps it to).
 Meta-schema and example validation run in jsonschema-rs (fast, every dialect
 from draft-04 on); python jsonschema (with the workspace `referencing` registry)
 explains a schema known to be invalid and validates what jsonschema-rs refuses
@@ -19,7 +20,7 @@ from ..allocation import paused_gc
 from ..analysis.refs import RefIndex
 from ..jsontext import Tokens
 from ..model import Example, SchemaDoc
-from ..schema.dialect import by_uri, dialect_of
+from ..schema.dialect import DEFAULT, Reading, by_uri, reading_of
 from ..schema.uri import pointer_str
 from .registry import Hit, RuleContext, rule
 
@@ -36,29 +37,60 @@ AnyValidator: TypeAlias = "jsonschema_rs.Validator | PyValidator"
 # jsonschema-rs registries by the (files, meta-schemas) they hold; None when one failed to build
 Registries = dict[tuple[tuple[str, ...], tuple[str, ...]], jsonschema_rs.Registry | None]
 
-_META: dict[str, MetaErrors] = {}
+_META: dict[tuple[str, Reading], MetaErrors] = {}
+# jsonschema-rs validator classes by dialect name: a schema is read in the dialect its workspace reads
+# it in (`validator_for` would read one without `$schema`, or with a custom one, as 2020-12)
+_RS = {"draft-04": jsonschema_rs.Draft4Validator, "draft-06": jsonschema_rs.Draft6Validator,
+       "draft-07": jsonschema_rs.Draft7Validator, "2019-09": jsonschema_rs.Draft201909Validator,
+       "2020-12": jsonschema_rs.Draft202012Validator}
 
 
-def meta_errors(schema: SchemaDoc) -> MetaErrors:
-    """(message, pointer) for each meta-schema error; cached by content hash."""
-    sha = schema.source.sha
-    if sha not in _META:
+def as_read(reading: Reading, body: Any) -> Any:
+    """`body` with a `$schema` naming the dialect `reading` reads it in, when its own does not (absent,
+    or a custom URI): what a library that picks the dialect by `$schema` alone must be given (a
+    shallow copy; jsonschema-rs reads a document without `$schema` as 2020-12)."""
+    if not isinstance(body, dict):
+        return body
+    dialect = reading.of(body)
+    declared = body.get("$schema")
+    if by_uri(declared) is dialect or (declared is None and dialect is DEFAULT):
+        return body
+    return {**body, "$schema": dialect.uri}
+
+
+def _rs_registry(refs: RefIndex, pairs: list[tuple[str, Any]]) -> jsonschema_rs.Registry:
+    """A jsonschema-rs registry of (URI, contents), each document read in the dialect the workspace reads it in."""
+    return jsonschema_rs.Registry([(uri, as_read(refs.reading, body)) for uri, body in pairs])
+
+
+def _rs_validator(refs: RefIndex, s: SchemaDoc, registry: jsonschema_rs.Registry | None) -> jsonschema_rs.Validator:
+    """A jsonschema-rs validator for `s`, in the dialect it is read in, never fetching anything."""
+    return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True)
+
+
+def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
+    """(message, pointer) for each meta-schema error, the schema read as `reading` says; cached by content hash."""
+    key = (schema.source.sha, reading)
+    if key not in _META:
         if len(_META) > 50_000:
             _META.clear()
-        _META[sha] = _meta_errors(schema.body)
-    return _META[sha]
+        _META[key] = _meta_errors(schema.body, reading)
+    return _META[key]
 
 
-def _meta_errors(body: dict[str, Any]) -> MetaErrors:
-    if "$schema" in body and by_uri(body["$schema"]) is None:
-        return ((f"unknown dialect $schema {body['$schema']!r}", ("$schema",)),)
+def _meta_errors(body: dict[str, Any], reading: Reading) -> MetaErrors:
+    unknown = reading.unknown(body)
+    if unknown is not None:
+        return ((f"unknown dialect $schema {unknown!r} (read as {reading.default.name}): name the dialect it "
+                 "builds on under schemas.dialects in decisions/workspace.yaml", ("$schema",)),)
+    subject = as_read(reading, body)  # jsonschema-rs picks the meta-schema by `$schema`
     try:
-        if jsonschema_rs.meta.is_valid(body):
+        if jsonschema_rs.meta.is_valid(subject):
             return ()
     except Exception:  # jsonschema-rs refuses something python jsonschema may explain
         pass
-    cls = dialect_of(body).validator
-    errors = sorted(cls(cls.META_SCHEMA).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+    cls = reading.of(body).validator
+    errors = sorted(cls(cls.META_SCHEMA).iter_errors(subject), key=lambda e: list(map(str, e.absolute_path)))
     return tuple((_explain(e), tuple(e.absolute_path)) for e in errors)
 
 
@@ -78,8 +110,9 @@ def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     the wrong shape (`required` not an array of strings, `properties` not an object)
     or an unknown `$schema` dialect. Validators disagree on invalid schemas, so
     nothing downstream can trust it."""
+    reading = reading_of(ctx.ws.config)
     for s in ctx.ws.schemas:
-        for message, ptr in meta_errors(s):
+        for message, ptr in meta_errors(s, reading):
             yield Hit(message, s.path, None, (s.name,), pointer=pointer_str(ptr))
 
 
@@ -169,7 +202,7 @@ def _shared_validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
             registry = registries[key]
         else:
             try:
-                registry = jsonschema_rs.Registry([(d.uri, d.body) for d in members] + metas)
+                registry = _rs_registry(refs, [(d.uri, d.body) for d in members] + metas)
             except Exception:
                 registry = None
             if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
@@ -178,7 +211,7 @@ def _shared_validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
         if registry is None:  # it failed to build
             return None
     try:
-        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True)
+        return _rs_validator(refs, s, registry)
     except Exception:
         return None
 
@@ -192,12 +225,11 @@ def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
             return shared, None
     try:
         pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
-        registry = jsonschema_rs.Registry(pairs) if len(pairs) > 1 else None
-        return jsonschema_rs.validator_for(s.body, registry=registry, base_uri=s.uri, offline=True), None
+        return _rs_validator(refs, s, _rs_registry(refs, pairs) if len(pairs) > 1 else None), None
     except Exception as exc:
         first = exc
     try:
-        dialect = dialect_of(s.body)
+        dialect = refs.reading.of(s.body)
         resolver = refs.registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
         # `_resolver` (the validator's resolver, here inside the schema's own resource) is a private keyword
         validator = dialect.validator(s.body, registry=refs.registry, _resolver=resolver)  # type: ignore[call-arg]
@@ -224,7 +256,7 @@ def _errors(validator: AnyValidator, body: Any) -> Iterator[tuple[Tokens, str]]:
 def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examples: Sequence[Example],
                   registries: Registries | None = None) -> Iterator[Hit]:
     """Validate examples with a validator whose registry holds only what the schema reaches."""
-    if any(meta_errors(d) for d in docs):
+    if any(meta_errors(d, refs.reading) for d in docs):
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
     validator, failure = _validator(refs, s, docs, registries)
     if validator is None:

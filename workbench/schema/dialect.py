@@ -1,9 +1,11 @@
 """JSON Schema dialects (draft-04 to 2020-12) and the keyword vocabulary of each.
 
-`dialect_of(body)` reads `$schema` (a configurable default when absent or
-unknown); a `Dialect` says which keywords hold one subschema, a list of them, a
-map of name -> subschema, which keyword declares a base URI (`id` in draft-04),
-and which `referencing` specification and python-jsonschema validator apply.
+`dialect_of(body)` reads `$schema` (2020-12 when absent or unknown); a
+workspace's `Reading` (`reading_of(config)`) adds its configured default and
+its custom meta-schema URIs (`schemas.dialect`, `schemas.dialects`). A
+`Dialect` says which keywords hold one subschema, a list of them, a map of
+name -> subschema, which keyword declares a base URI (`id` in draft-04), and
+which `referencing` specification and python-jsonschema validator apply.
 
     d = dialect_of({"$schema": "http://json-schema.org/draft-07/schema#"})
     d.name == "draft-07"; "additionalItems" in d.one; "dependencies" in d.maps
@@ -12,10 +14,13 @@ and which `referencing` specification and python-jsonschema validator apply.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import jsonschema
 from referencing import jsonschema as specs
+
+from ..config import WorkspaceConfig
 
 if TYPE_CHECKING:
     from jsonschema.protocols import Validator
@@ -103,9 +108,14 @@ KNOWN_KEYWORDS = VALUE_KEYWORDS | ALL_ONE | ALL_LISTS | ALL_MAPS | {"$ref"}
 def looks_like_schema(body: Any) -> bool:
     """A JSON document that reads as a schema without declaring `$schema`: an object whose keys are all
     JSON Schema keywords (or `x-` extensions), with at least one that gives it structure."""
+    return (isinstance(body, dict) and all(k in KNOWN_KEYWORDS or k.startswith("x-") for k in body)
+            and gives_structure(body))
+
+
+def gives_structure(body: Any) -> bool:
+    """An object with a keyword that gives a schema structure (`properties`, `definitions`, `allOf`,
+    `$ref`, `type`, ...): with a vendor's own keywords beside them, still a schema in a schemas folder."""
     if not isinstance(body, dict) or not body:
-        return False
-    if not all(k in KNOWN_KEYWORDS or k.startswith("x-") for k in body):
         return False
     return (any(isinstance(body.get(k), dict) for k in ALL_MAPS)
             or any(isinstance(body.get(k), list) for k in ALL_LISTS)
@@ -124,6 +134,55 @@ def dialect_of(body: Any, default: Dialect = DEFAULT) -> Dialect:
     return default
 
 
-def known(body: Any) -> bool:
-    """`body` declares no `$schema`, or one this toolkit knows."""
-    return not isinstance(body, dict) or "$schema" not in body or by_uri(body["$schema"]) is not None
+BY_NAME: dict[str, Dialect] = {d.name: d for d in DIALECTS}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a workspace reads `$schema` (`schemas.dialect` and `schemas.dialects` in workspace.yaml):
+    the dialect of a schema that declares none, and custom meta-schema URIs (a vendor's dialect built
+    on a standard one) read as the dialect each builds on. Never fetched: an unmapped unknown URI is
+    read as the enclosing (or default) dialect, and V001 says so."""
+
+    default: Dialect = DEFAULT
+    custom: tuple[tuple[str, Dialect], ...] = ()  # (URI without a trailing "#", dialect), sorted
+
+    def of(self, body: Any, parent: Dialect | None = None) -> Dialect:
+        """The dialect `body` is read in; `parent` (else the default) when it declares none or an unknown one."""
+        if isinstance(body, dict) and "$schema" in body:
+            found = by_uri(body["$schema"]) or self.mapped(body["$schema"])
+            if found is not None:
+                return found
+        return parent or self.default
+
+    def mapped(self, uri: Any) -> Dialect | None:
+        """The dialect a custom `$schema` URI is mapped to, None when it is not."""
+        if isinstance(uri, str):
+            key = uri.rstrip("#")
+            for custom, dialect in self.custom:
+                if custom == key:
+                    return dialect
+        return None
+
+    def unknown(self, body: Any) -> str | None:
+        """The `$schema` of `body` when it names no known dialect and no mapped one."""
+        if isinstance(body, dict) and "$schema" in body:
+            uri = body["$schema"]
+            if by_uri(uri) is None and self.mapped(uri) is None:
+                return uri if isinstance(uri, str) else repr(uri)
+        return None
+
+
+STANDARD = Reading()
+
+
+def reading_of(config: WorkspaceConfig) -> Reading:
+    """How the workspace of `config` reads `$schema`."""
+    return _reading(config.dialect, config.dialects)
+
+
+@lru_cache(maxsize=16)
+def _reading(default: str, custom: tuple[tuple[str, str], ...]) -> Reading:
+    # unknown names fall back to the defaults: the workspace.yaml schema reports them
+    return Reading(BY_NAME.get(default, DEFAULT),
+                   tuple(sorted((uri.rstrip("#"), BY_NAME[name]) for uri, name in custom if name in BY_NAME)))

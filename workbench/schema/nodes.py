@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..jsontext import Tokens
-from .dialect import REF_KEYWORDS, Dialect, dialect_of
+from .dialect import REF_KEYWORDS, STANDARD, Dialect, Reading
 
 JSON_TYPES: dict[type, str] = {bool: "boolean", int: "integer", float: "number", str: "string",
                                type(None): "null", list: "array", dict: "object"}
@@ -47,23 +47,24 @@ def subschemas(node: Any, dialect: Dialect) -> Iterator[tuple[Tokens, Any]]:
                 yield (key,), value
 
 
-def walk(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[Tokens, dict[str, Any], Dialect]]:
-    """(pointer, subschema object, its dialect) of every subschema object in a document, depth first, root first."""
-    stack: list[tuple[Tokens, Any, Dialect]] = [((), body, dialect_of(body) if dialect is None else dialect)]
+def walk(body: Any, reading: Reading = STANDARD) -> Iterator[tuple[Tokens, dict[str, Any], Dialect]]:
+    """(pointer, subschema object, its dialect) of every subschema object in a document, depth first, root
+    first; dialects as `reading` (the workspace's, `reading_of(config)`) reads them."""
+    stack: list[tuple[Tokens, Any, Dialect]] = [((), body, reading.of(body))]
     while stack:
         ptr, node, d = stack.pop()
         if not isinstance(node, dict):
             continue
         if ptr and "$schema" in node:
-            d = dialect_of(node, d)
+            d = reading.of(node, d)
         yield ptr, node, d
         children = [(ptr + rel, sub, d) for rel, sub in subschemas(node, d)]
         stack.extend(reversed(children))
 
 
-def iter_refs(body: Any, dialect: Dialect | None = None) -> Iterator[tuple[Tokens, str]]:
+def iter_refs(body: Any, reading: Reading = STANDARD) -> Iterator[tuple[Tokens, str]]:
     """Every reference (`$ref`, `$dynamicRef`, `$recursiveRef`) string with the pointer of the object holding it."""
-    for ptr, node, _ in walk(body, dialect):
+    for ptr, node, _ in walk(body, reading):
         for key in REF_KEYWORDS:
             ref = node.get(key)
             if isinstance(ref, str):
