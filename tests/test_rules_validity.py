@@ -248,6 +248,18 @@ def test_v005_survives_a_malformed_uri(make_ws):
     assert [h.path for h in findings(root, "V005")] == ["ssot/schemas/self.schema.json"]
 
 
+@pytest.mark.parametrize("ref,hint", [
+    ("#/", "the whole document is `#`"),
+    ("#definitions/a", "'#/definitions/a'?"),
+    ("other.schema.json#definitions/a", "'other.schema.json#/definitions/a'?"),
+])
+def test_v003_says_how_a_misspelt_fragment_reads(make_ws, ref, hint):
+    body = {"definitions": {"a": {"type": "string"}}, "properties": {"x": {"$ref": ref}}}
+    root = make_ws({"ssot/schemas/demo.schema.json": body, "ssot/schemas/other.schema.json": body})
+    hits = [h for h in findings(root, "V003") if h.path.endswith("demo.schema.json")]
+    assert [h.pointer for h in hits] == ["/properties/x"] and hint in hits[0].message
+
+
 def test_v003_quiet_across_files(make_ws):
     root = make_ws({
         "ssot/schemas/common/ids.schema.json": {"$defs": {"id": {"type": "string"}}},

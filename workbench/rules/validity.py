@@ -302,7 +302,7 @@ def _ref_hits(ctx: RuleContext, status: str, what: str) -> Iterator[Hit]:
             if target.status != status:
                 continue
             if status != "remote":
-                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}", s.path, None,
+                yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}{_hint(ref)}", s.path, None,
                           (s.name, ref), pointer=pointer_str(ptr))
                 continue
             seen.setdefault(target.base, []).append((s, ptr, ref))
@@ -311,6 +311,17 @@ def _ref_hits(ctx: RuleContext, status: str, what: str) -> Iterator[Hit]:
         more = f" (and {len(uses) - 1} more references to {doc})" if len(uses) > 1 else ""
         yield Hit(f"$ref {ref!r} at {pointer_str(ptr) or '/'} {what}{more}", s.path, None,
                   (s.name, ref), pointer=pointer_str(ptr))
+
+
+def _hint(ref: str) -> str:
+    """What a spec-following validator reads in two common misspellings of a fragment."""
+    fragment = ref.partition("#")[2]
+    if fragment == "/":
+        return " (`#/` names the root's member \"\"; the whole document is `#`)"
+    if "/" in fragment and not fragment.startswith("/"):
+        fixed = ref.partition("#")[0] + "#/" + fragment
+        return f" (a fragment is a JSON pointer starting with `/` or an anchor without one: {fixed!r}?)"
+    return ""
 
 
 @rule("V005", "ref-cycle", "validity", "error")
