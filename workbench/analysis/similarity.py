@@ -197,8 +197,9 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     strong = [(i, j, q) for i, j, q in out if not (la[i].generic or la[i].shared_ref)]  # generic fields anchor nothing
     anchors = Counter((la[i].parent, lb[j].parent) for i, j, _ in strong)
     queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
-    queue.extend(pair for i, j, q in strong if q >= RENAMED
-                 for pair in zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
+    for i, j, q in strong:
+        if q >= RENAMED:
+            _follow(queue, A, B, used_a, used_b, la[i].path, lb[j].path)
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     while queue:
         pa, pb = queue.popleft()
@@ -220,8 +221,21 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
             _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in under_a if not la[i].generic),
                     STRUCTURAL, out)
         for i, j, _ in out[before:]:
-            queue.extend(zip(_containers(la[i].path), _containers(lb[j].path), strict=False))
+            _follow(queue, A, B, used_a, used_b, la[i].path, lb[j].path)
     return out
+
+
+def _follow(queue: deque[tuple[tuple[str, ...], tuple[str, ...]]], A: Prepared, B: Prepared, used_a: set[int],
+            used_b: set[int], path_a: tuple[str, ...], path_b: tuple[str, ...]) -> None:
+    """Queue the containers of two matched fields (the field, its items, its values) that can still add a
+    match: leaves under both, or (once, with the field itself) owner fields both still free. The others
+    would do nothing when taken: the used sets only grow, and all three share one owner pair."""
+    ia, ib = _owner(A, path_a), _owner(B, path_b)
+    free = ia is not None and ib is not None and ia not in used_a and ib not in used_b
+    for pa, pb in zip(_containers(path_a), _containers(path_b), strict=True):
+        if free or (pa in A.by_parent and pb in B.by_parent):
+            queue.append((pa, pb))
+        free = False
 
 
 def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:

@@ -114,7 +114,8 @@ def looks_like_schema(body: Any) -> bool:
 
 def gives_structure(body: Any) -> bool:
     """An object with a keyword that gives a schema structure (`properties`, `definitions`, `allOf`,
-    `if`, `items`, `$ref`, `type`, ...): with a vendor's own keywords beside them, still a schema in a schemas folder."""
+    `if`, `items`, `$ref`, `type`, ...): with a vendor's own keywords beside them, still a schema in a
+    schemas folder."""
     if not isinstance(body, dict) or not body:
         return False
     return (any(isinstance(body.get(k), dict) for k in ALL_MAPS | ALL_ONE)
