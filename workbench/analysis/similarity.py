@@ -27,6 +27,7 @@ import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -82,11 +83,21 @@ class Overlap:
     schema_a: SchemaDoc
     schema_b: SchemaDoc
     score: float
-    matches: tuple[Match, ...]
+    leaves_a: tuple[Leaf, ...]
+    leaves_b: tuple[Leaf, ...]
+    pairs: list[tuple[int, int, float]]  # (leaf of a, leaf of b, quality) as aligned
+
+    @cached_property
+    def matches(self) -> tuple[Match, ...]:
+        """The aligned leaves, by path in `schema_a` (built only for the overlaps reported)."""
+        la, lb = self.leaves_a, self.leaves_b
+        return tuple(sorted((Match(la[i], lb[j], q) for i, j, q in self.pairs), key=lambda m: m.a.path))
 
     @property
     def shared(self) -> int:
-        return sum(1 for m in self.matches if not (m.a.generic or m.b.generic))
+        """Aligned fields that are not generic on either side."""
+        la, lb = self.leaves_a, self.leaves_b
+        return sum(1 for i, j, _ in self.pairs if not (la[i].generic or lb[j].generic))
 
 
 class Scorer:
@@ -191,7 +202,7 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     out: list[tuple[int, int, float]] = []
     la, lb = A.leaves, B.leaves
     _greedy(used_a, used_b, _meeting(A.by_exact, B.by_exact), EXACT, out)
-    _greedy(used_a, used_b, ((i, [j for j in options if not (la[i].shared_ref and lb[j].shared_ref)])
+    _greedy(used_a, used_b, ((i, [j for j in options if not lb[j].shared_ref] if la[i].shared_ref else options)
                              for i, options in _meeting(A.by_core, B.by_core)), RENAMED, out)
     _greedy(used_a, used_b, _meeting(A.by_name, B.by_name), DRIFTED, out)
     strong = [(i, j, q) for i, j, q in out if not (la[i].generic or la[i].shared_ref)]  # generic fields anchor nothing
@@ -256,5 +267,4 @@ def compare(A: Prepared, B: Prepared) -> Overlap | None:
     jaccard = shared / max(A.total + B.total - shared, 1e-9)
     containment = shared / min(A.total, B.total)
     score = round(min(1.0, (jaccard + min(containment, 1.0)) / 2), 2)
-    matches = tuple(sorted((Match(A.leaves[i], B.leaves[j], q) for i, j, q in pairs), key=lambda m: m.a.path))
-    return Overlap(A.unit, B.unit, A.schema, B.schema, score, matches)
+    return Overlap(A.unit, B.unit, A.schema, B.schema, score, A.leaves, B.leaves, pairs)
