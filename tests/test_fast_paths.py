@@ -17,7 +17,7 @@ import pytest
 
 from workbench.analysis import similarity
 from workbench.analysis.refs import RefIndex
-from workbench.jsontext import pointer_lines
+from workbench.jsontext import nearest_line, pointer_lines
 from workbench.jsontext import scan as _scan
 from workbench.loader import load_workspace
 from workbench.loader.jsonfile import pointer_line
@@ -86,6 +86,31 @@ def test_one_scan_for_many_pointers_matches_pointer_line(real_ws, adversarial_ws
             for ptr in sample:
                 assert got[ptr] == pointer_line(s.source.text, ptr), (s.path, ptr)
     assert pointer_lines("{}", [("a",)]) == {("a",): 1}  # the nearest existing ancestor: the document
+
+
+TRICKY = [
+    '{"a": {"b": [1, {"c": "x"}]}, "a": {"b": 2}}',  # a repeated key: its first occurrence
+    '{\n "s": "br}ack]ets{ and \\"quotes\\" [",\n "t": {\n  "u": []\n }\n}',
+    '{"\\u0061": {"x": 1}, "k~1/": {"y": [[], {}, [{"z": null}]]}}',  # escaped keys
+    '[\n  {"a": 1},\n  [\n   true,\n   {"b": {}}\n  ]\n]',  # a top-level array
+    '  \t\r\n{ "a" :\n\n  { "b" : 1e5 , "c" : -0.5 } }  ',
+    '{"a": 1} trailing',  # not JSON: the scanner's reading
+    'key: value\nother: [1, 2]',  # not JSON at all
+    '',
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_pointer_lines_agrees_with_the_scanner(text):
+    """The pass that steps over what no pointer needs reads lines as the token scanner does: the first
+    occurrence of each value, else of its nearest ancestor."""
+    first: dict[tuple[str, ...], int] = {}
+    for kind, ptr, line in _scan(text):
+        if kind == "value":
+            first.setdefault(tuple(map(str, ptr)), line)
+    pointers = [ptr for kind, ptr, _ in _scan(text) if kind == "value"]
+    pointers += [ptr + ("missing",) for ptr in pointers] + [(), ("nope", "deeper")]
+    assert pointer_lines(text, pointers) == {ptr: nearest_line(first, ptr) for ptr in pointers}
 
 
 # ---------------------------------------------------------------- example validation

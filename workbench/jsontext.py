@@ -82,18 +82,101 @@ def tokens(pointer: str | Tokens) -> tuple[str, ...]:
 
 
 def pointer_lines(text: str, pointers: Iterable[str | Tokens]) -> dict[str | Tokens, int | None]:
-    """`pointer_line(text, p)` for every pointer `p`, from one scan of the text: a check reporting many
-    places in one large file scans it once, and keeps only the lines of those places and their ancestors."""
+    """`pointer_line(text, p)` for every pointer `p`, from one pass over the text: a check reporting many
+    places in one large file reads it once, descending only into the values on the way to those places
+    (the C decoder steps over the rest), and keeps only the lines of those places and their ancestors."""
     wanted = {ptr: tokens(ptr) for ptr in pointers}
     prefixes = {key[:k] for key in wanted.values() for k in range(len(key) + 1)}
     found: dict[tuple[str, ...], int] = {}
     if wanted:
-        for kind, ptr, line in scan(text):
-            if kind == "value":
-                key = tuple([str(p) for p in ptr])
-                if key in prefixes and key not in found:
-                    found[key] = line
+        try:
+            _descend(text, prefixes, found)
+        except (ValueError, IndexError):  # not strict JSON after all: the token scanner copes
+            found.clear()
+            for kind, ptr, line in scan(text):
+                if kind == "value":
+                    key = tuple([str(p) for p in ptr])
+                    if key in prefixes and key not in found:
+                        found[key] = line
     return {ptr: nearest_line(found, key) for ptr, key in wanted.items()}
+
+
+_DECODER = json.JSONDecoder()
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _colon(text: str, pos: int) -> int:
+    """The start of the value after the `:` at `pos`."""
+    if text[pos] != ":":
+        raise ValueError("expected :")
+    return _after_ws(text, pos + 1)
+
+
+def _after_ws(text: str, pos: int) -> int:
+    """The first position from `pos` on that is not JSON whitespace."""
+    found = _WS.match(text, pos)
+    return found.end() if found else pos
+
+
+def _descend(text: str, prefixes: set[tuple[str, ...]], found: dict[tuple[str, ...], int]) -> None:
+    """Record in `found` the first line of each value whose pointer is in `prefixes`, in text order (a
+    repeated key: its first occurrence, as `scan` does). Raises ValueError on text that is not JSON."""
+    skip, ws, string, decode = _DECODER.raw_decode, _after_ws, _STRING.match, json.loads
+    line, last = 1, 0
+    # (path, kind, next index) of the open containers on the way: kind "{" or "["
+    stack: list[tuple[tuple[str, ...], str, int]] = []
+    path: tuple[str, ...] = ()
+    pos = ws(text, 0)
+    while True:
+        # a value starts at `pos`, at `path`
+        if path in prefixes:
+            if path not in found:
+                line += text.count("\n", last, pos)
+                last = pos
+                found[path] = line
+            opener = text[pos]
+        else:
+            opener = ""
+        if opener == "{" or opener == "[":
+            pos = ws(text, pos + 1)
+            close = "}" if opener == "{" else "]"
+            if text[pos] != close:
+                stack.append((path, opener, 0))
+                if opener == "{":
+                    key = string(text, pos)
+                    if key is None:
+                        raise ValueError("expected a key")
+                    path = path + (decode(key.group()),)
+                    pos = _colon(text, ws(text, key.end()))
+                else:
+                    path = path + ("0",)
+                continue
+            pos += 1
+        else:
+            pos = skip(text, pos)[1]
+        # after a value: the next member or item of the open containers, else close them
+        while True:
+            if not stack:
+                return
+            pos = ws(text, pos)
+            parent, kind, index = stack[-1]
+            if text[pos] == ",":
+                pos = ws(text, pos + 1)
+                stack[-1] = (parent, kind, index + 1)
+                if kind == "{":
+                    key = string(text, pos)
+                    if key is None:
+                        raise ValueError("expected a key")
+                    path = parent + (decode(key.group()),)
+                    pos = _colon(text, ws(text, key.end()))
+                else:
+                    path = parent + (str(index + 1),)
+                break
+            if text[pos] != ("}" if kind == "{" else "]"):
+                raise ValueError("expected , or a closing bracket")
+            stack.pop()
+            pos += 1
 
 
 def nearest_line(lines: dict[tuple[str, ...], int], pointer: str | Tokens) -> int | None:
