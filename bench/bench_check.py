@@ -13,7 +13,8 @@ Workloads, each measured in a fresh process (`--sizes`, default all):
   vendored in this repository);
 - `adversarial`: generated schemas that once defeated the workbench (a DAG of 40
   definitions with 3^20 instance paths, a recursive tree, draft-04 `id` and
-  `$id`-addressed cross-schema references, a draft-07 tuple schema).
+  `$id`-addressed cross-schema references, a draft-07 tuple schema);
+- a folder's path: your repository (with its decisions/), measured on a copy.
 
 For each it prints, measured in the same run (best of `--repeat` runs):
 
@@ -36,6 +37,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -194,10 +196,11 @@ def parse_yaml(root: Path) -> int:
 
 def cold(ws=None) -> None:
     """Forget content-hash caches (and `ws`'s reference index) so 'check' measures a first run."""
+    from workbench.analysis import similarity
     from workbench.rules import validity
 
     for cache in (fields._CACHE, fields.walk._INTERN, validity._META,
-                  validity._EXAMPLES):
+                  validity._EXAMPLES, similarity._ALIGNED):
         cache.clear()
     if ws is not None:
         ws.__dict__.pop("_ref_index", None)
@@ -220,11 +223,14 @@ def user_check(root: Path) -> dict:
 
 
 def make(size: int | str, root: Path) -> None:
-    """Write workspace `size` (a number of generated schemas, "corpus" or "adversarial") under `root`."""
+    """Write workspace `size` (a number of generated schemas, "corpus", "adversarial", or the path of a
+    repository's folder, copied without its `.git`: the bench edits a schema) under `root`."""
     if size == "corpus":
         corpus.real_corpus(root)
     elif size == "adversarial":
         corpus.adversarial(root)
+    elif not str(size).isdigit():
+        shutil.copytree(Path(size), root, dirs_exist_ok=True, symlinks=True, ignore=shutil.ignore_patterns(".git"))
     else:
         generate(root, int(size))
 
@@ -302,10 +308,16 @@ def isolated(size: str, repeat: int) -> dict | str:
     return row | {"cli": user["wall"], "cli_mb": user["mb"]}
 
 
+def label(size: str) -> str:
+    """A row's name: the workload, or the last part of a folder's path."""
+    return size if size.isdigit() or size in ("corpus", "adversarial") else Path(size).name[-11:]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", nargs="+", default=["100", "1000", "5000", "corpus", "adversarial"], metavar="N",
-                        help="generated sizes, and/or `corpus` (real schemas), `adversarial`")
+                        help="generated sizes, and/or `corpus` (real schemas), `adversarial`, or the path of a "
+                             "repository with decisions/ (measured on a copy)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the smallest is shown (default 3)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--make", help=argparse.SUPPRESS)
@@ -328,11 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         r = isolated(size, args.repeat)
         if isinstance(r, str):
-            print(f"{size:>11} {r}", flush=True)
+            print(f"{label(size):>11} {r}", flush=True)
             continue
         rows[size] = r
         s = r["findings"]
-        print(f"{r['size']:>11} {r['schemas']:>7} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
+        print(f"{label(r['size']):>11} {r['schemas']:>7} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
               f"{r['check'] / r['parse']:>11.1f} {r['cpu']['check'] / max(r['cpu']['parse'], 1e-6):>5.1f} "
               f"{whole(r['cpu']):>9.1f} "
               f"{r['structural']:>12.3f} {r['reload'] + r['recheck']:>15.3f} "

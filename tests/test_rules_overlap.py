@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 from helpers_structural import family, hits, make_ws, obj, ref, run, schema
 
@@ -206,3 +207,26 @@ def test_precision_holds_for_pairs_and_undecided_schemas(tmp_path):
         root = tmp_path / f"{a}-{b}"
         make_ws(root, {a: schemas[a], b: copy.deepcopy(schemas[b])})
         assert hits(run(root, "overlap")) == []
+
+
+def test_rechecks_after_edits_score_as_a_cold_check(tmp_path):
+    """Alignments are reused while both schemas' facts are (a re-check after a save); weights are not:
+    after editing a third schema, and then one of the pair, the findings are a cold check's."""
+    from workbench.analysis import similarity
+
+    root = make_ws(tmp_path, {"order": order(), "purchase": purchase_renamed(), "other": schema({"x": STR})},
+                   [family("orders", ["order"]), family("purchases", ["purchase"]), family("others", ["other"])])
+
+    def warm_and_cold() -> tuple[list, list]:
+        warm = [(f.rule, f.message) for f in hits(run(root, "O001"))]
+        similarity._ALIGNED.clear()
+        return warm, [(f.rule, f.message) for f in hits(run(root, "O001"))]
+
+    warm, cold = warm_and_cold()
+    assert warm == cold and len(cold) == 1 and similarity._ALIGNED
+    edited = schema({"x": STR, **{f"f{i}": {"type": "string", "pattern": f"^p{i}$"} for i in range(6)}})
+    (root / "ssot/schemas/other.schema.json").write_text(json.dumps(edited))
+    warm, cold = warm_and_cold()
+    assert warm == cold and len(cold) == 1
+    (root / "ssot/schemas/purchase.schema.json").write_text(json.dumps(schema({"y": STR})))
+    assert hits(run(root, "O001")) == []

@@ -256,11 +256,29 @@ def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:
     return P.by_path.get(parent) if parent else None
 
 
+# alignments by the leaves they align (kept alive, so their ids stay theirs): weights move with every
+# edit (document frequencies), an alignment only with the facts of its two schemas
+_ALIGNED: dict[tuple[int, int], tuple[tuple[Leaf, ...], tuple[Leaf, ...], list[tuple[int, int, float]]]] = {}
+
+
+def aligned(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
+    """`align(A, B)`, reused while both schemas' facts are (the TUI re-checks after every save)."""
+    key = (id(A.leaves), id(B.leaves))
+    hit = _ALIGNED.get(key)
+    if hit is not None and hit[0] is A.leaves and hit[1] is B.leaves:
+        return hit[2]
+    pairs = align(A, B)
+    if len(_ALIGNED) > 200_000:
+        _ALIGNED.clear()
+    _ALIGNED[key] = (A.leaves, B.leaves, pairs)
+    return pairs
+
+
 def compare(A: Prepared, B: Prepared) -> Overlap | None:
     """Score two schemas: mean of weighted Jaccard and weighted containment of aligned leaves."""
     if not A.leaves or not B.leaves:
         return None
-    pairs = align(A, B)
+    pairs = aligned(A, B)
     shared = sum(q * (A.weights[i] + B.weights[j]) / 2 for i, j, q in pairs)
     if shared <= 0 or A.total <= 0 or B.total <= 0:
         return None
