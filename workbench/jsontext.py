@@ -106,11 +106,18 @@ _WS = re.compile(r"[ \t\n\r]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
-def _colon(text: str, pos: int) -> int:
-    """The start of the value after the `:` at `pos`."""
-    if text[pos] != ":":
+def _entry(text: str, pos: int, parent: tuple[str, ...], kind: str, index: int) -> tuple[tuple[str, ...], int]:
+    """(path, start of its value) of the member (`kind` "{": its key is at `pos`) or the item `index` of
+    the container at `parent`."""
+    if kind == "[":
+        return parent + (str(index),), pos
+    key = _STRING.match(text, pos)
+    if key is None:
+        raise ValueError("expected a key")
+    colon = _after_ws(text, key.end())
+    if text[colon] != ":":
         raise ValueError("expected :")
-    return _after_ws(text, pos + 1)
+    return parent + (json.loads(key.group()),), _after_ws(text, colon + 1)
 
 
 def _after_ws(text: str, pos: int) -> int:
@@ -122,7 +129,7 @@ def _after_ws(text: str, pos: int) -> int:
 def _descend(text: str, prefixes: set[tuple[str, ...]], found: dict[tuple[str, ...], int]) -> None:
     """Record in `found` the first line of each value whose pointer is in `prefixes`, in text order (a
     repeated key: its first occurrence, as `scan` does). Raises ValueError on text that is not JSON."""
-    skip, ws, string, decode = _DECODER.raw_decode, _after_ws, _STRING.match, json.loads
+    skip, ws = _DECODER.raw_decode, _after_ws
     line, last = 1, 0
     # (path, kind, next index) of the open containers on the way: kind "{" or "["
     stack: list[tuple[tuple[str, ...], str, int]] = []
@@ -143,14 +150,7 @@ def _descend(text: str, prefixes: set[tuple[str, ...]], found: dict[tuple[str, .
             close = "}" if opener == "{" else "]"
             if text[pos] != close:
                 stack.append((path, opener, 0))
-                if opener == "{":
-                    key = string(text, pos)
-                    if key is None:
-                        raise ValueError("expected a key")
-                    path = path + (decode(key.group()),)
-                    pos = _colon(text, ws(text, key.end()))
-                else:
-                    path = path + ("0",)
+                path, pos = _entry(text, pos, path, opener, 0)
                 continue
             pos += 1
         else:
@@ -164,14 +164,7 @@ def _descend(text: str, prefixes: set[tuple[str, ...]], found: dict[tuple[str, .
             if text[pos] == ",":
                 pos = ws(text, pos + 1)
                 stack[-1] = (parent, kind, index + 1)
-                if kind == "{":
-                    key = string(text, pos)
-                    if key is None:
-                        raise ValueError("expected a key")
-                    path = parent + (decode(key.group()),)
-                    pos = _colon(text, ws(text, key.end()))
-                else:
-                    path = parent + (str(index + 1),)
+                path, pos = _entry(text, pos, parent, kind, index + 1)
                 break
             if text[pos] != ("}" if kind == "{" else "]"):
                 raise ValueError("expected , or a closing bracket")
