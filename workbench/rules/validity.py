@@ -106,10 +106,11 @@ def _explain(err: ValidationError) -> str:
 @rule("V001", "schema-meta-invalid", "validity", "error")
 def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     """The schema does not conform to the meta-schema of the dialect it declares
-    (draft 2020-12 when it declares none): an unknown `type` name, a keyword with
-    the wrong shape (`required` not an array of strings, `properties` not an object)
-    or an unknown `$schema` dialect. Validators disagree on invalid schemas, so
-    nothing downstream can trust it."""
+    (`schemas.dialect`, default 2020-12, when it declares none): an unknown `type`
+    name, a keyword with the wrong shape (`required` not an array of strings,
+    `properties` not an object) or a `$schema` naming no known dialect (a vendor
+    meta-schema: map it under `schemas.dialects` to the draft it builds on).
+    Validators disagree on invalid schemas, so nothing downstream can trust it."""
     reading = reading_of(ctx.ws.config)
     for s in ctx.ws.schemas:
         for message, ptr in meta_errors(s, reading):
