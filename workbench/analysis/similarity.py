@@ -55,6 +55,10 @@ class Prepared:
     by_name: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     by_parent: dict[tuple[str, ...], list[int]] = field(default_factory=lambda: defaultdict(list))
     by_path: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # leaf index -> (its owner field, its containers: itself, its items, its values; which hold leaves),
+    # filled as leaves get matched (a schema is aligned with many others in one check)
+    containers: dict[int, tuple[int | None, tuple[tuple[str, ...], ...], tuple[bool, ...]]] = field(
+        default_factory=dict)
 
     def __post_init__(self) -> None:
         for i, leaf in enumerate(self.leaves):
@@ -210,7 +214,7 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     queue = deque(pair for pair, n in sorted(anchors.items()) if n >= 2)
     for i, j, q in strong:
         if q >= RENAMED:
-            _follow(queue, A, B, used_a, used_b, la[i].path, lb[j].path)
+            _follow(queue, A, B, used_a, used_b, i, j)
     seen: set[tuple[tuple[str, ...], tuple[str, ...]]] = set()
     while queue:
         pa, pb = queue.popleft()
@@ -232,21 +236,31 @@ def align(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
             _greedy(used_a, used_b, ((i, by_sig.get(la[i].sig, [])) for i in under_a if not la[i].generic),
                     STRUCTURAL, out)
         for i, j, _ in out[before:]:
-            _follow(queue, A, B, used_a, used_b, la[i].path, lb[j].path)
+            _follow(queue, A, B, used_a, used_b, i, j)
     return out
 
 
 def _follow(queue: deque[tuple[tuple[str, ...], tuple[str, ...]]], A: Prepared, B: Prepared, used_a: set[int],
-            used_b: set[int], path_a: tuple[str, ...], path_b: tuple[str, ...]) -> None:
-    """Queue the containers of two matched fields (the field, its items, its values) that can still add a
-    match: leaves under both, or (once, with the field itself) owner fields both still free. The others
-    would do nothing when taken: the used sets only grow, and all three share one owner pair."""
-    ia, ib = _owner(A, path_a), _owner(B, path_b)
+            used_b: set[int], i: int, j: int) -> None:
+    """Queue the containers of matched fields `i` and `j` (the field, its items, its values) that can still
+    add a match: leaves under both, or (once, with the field itself) owner fields both still free. The
+    others would do nothing when taken: the used sets only grow, and all three share one owner pair."""
+    ia, conts_a, full_a = _containers_of(A, i)
+    ib, conts_b, full_b = _containers_of(B, j)
     free = ia is not None and ib is not None and ia not in used_a and ib not in used_b
-    for pa, pb in zip(_containers(path_a), _containers(path_b), strict=True):
-        if free or (pa in A.by_parent and pb in B.by_parent):
-            queue.append((pa, pb))
+    for k in range(3):
+        if free or (full_a[k] and full_b[k]):
+            queue.append((conts_a[k], conts_b[k]))
         free = False
+
+
+def _containers_of(P: Prepared, i: int) -> tuple[int | None, tuple[tuple[str, ...], ...], tuple[bool, ...]]:
+    """`P.containers[i]`, computed on first use."""
+    found = P.containers.get(i)
+    if found is None:
+        conts = tuple(_containers(P.leaves[i].path))
+        found = P.containers[i] = (_owner(P, conts[0]), conts, tuple(c in P.by_parent for c in conts))
+    return found
 
 
 def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:
