@@ -139,6 +139,31 @@ def test_references_resolve_in_the_configured_dialect(make_ws):
     assert findings(make_ws(files), "V003") == []
 
 
+def test_changing_the_dialect_setting_is_not_hidden_by_caches(make_ws):
+    """The TUI re-checks with warm content-hash caches: a new `schemas.dialect` must still change the
+    verdicts (V001, V002) and the structure (draft-04 `id` resolution) of files whose bytes did not."""
+    from workbench.analysis.fields import Structure
+
+    address = {"definitions": {"address": {"id": "address.json", "type": "object",
+                                           "properties": {"city": {"type": "string"}}}},
+               "type": "object", "properties": {"home": {"$ref": "address.json"}}}
+    root = make_ws({"ssot/schemas/demo.schema.json": TUPLE, "ssot/schemas/home.schema.json": address,
+                    "ssot/examples/demo.json": {"point": [1]}, "ssot/examples/demo/extra.json": {"point": [1, 2]}})
+
+    def state() -> tuple[set[str], list[str]]:
+        ws = load_workspace(root)
+        rules = {f.rule for f in check(ws, select=["V001", "V002"]).findings}
+        leaves = Structure(ws).facts(ws.schema("ssot/schemas/home.schema.json")).leaves
+        return rules, sorted("/".join(leaf.path) for leaf in leaves)
+
+    assert state() == ({"V001"}, ["home"])
+    (root / "decisions").mkdir(exist_ok=True)
+    (root / "decisions/workspace.yaml").write_text(workspace_yaml(dialect="draft-07"))
+    assert state()[0] == {"V002"}  # the tuple reads as draft-07 now: the second item is refused
+    (root / "decisions/workspace.yaml").write_text(workspace_yaml(dialect="draft-04"))
+    assert state()[1] == ["home", "home/city"]  # `id` names `address.json` in draft-04
+
+
 def test_config_rejects_an_unknown_dialect_name(make_ws):
     files = {"ssot/schemas/demo.schema.json": OBJ, "decisions/workspace.yaml": workspace_yaml(dialect="draft-99")}
     hits = findings(make_ws(files), "L001")

@@ -135,7 +135,8 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
         if not examples:
             continue
         docs = ctx.refs.closure(s)
-        key = (tuple(d.source.sha for d in docs), tuple((e.path, e.source.sha if e.source else "") for e in examples))
+        key = (tuple(d.source.sha for d in docs), tuple((e.path, e.source.sha if e.source else "") for e in examples),
+               ctx.refs.reading)
         if key not in _EXAMPLES:
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
@@ -143,8 +144,8 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
         yield from _EXAMPLES[key]
 
 
-# by the shas of the schema, what it refers to and its examples
-_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], tuple[Hit, ...]] = {}
+# by the shas of the schema, what it refers to and its examples, and how the workspace reads dialects
+_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], Reading], tuple[Hit, ...]] = {}
 
 
 def _meta_resources(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
