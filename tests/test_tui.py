@@ -73,6 +73,45 @@ def _plain(static) -> str:
     return plain(static.content)
 
 
+async def test_tree_is_browsable_while_the_first_check_runs(root: Path, monkeypatch) -> None:
+    """A large workspace loads in a second and checks for longer: the tree and details show the
+    loaded workspace meanwhile, saying that findings are pending (not that there are none)."""
+    import threading
+
+    from workbench import pipeline
+
+    release = threading.Event()
+    real_check = pipeline.check
+
+    def slow_check(*args, **kwargs):
+        assert release.wait(10), "the test never released the check"
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "check", slow_check)
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        try:
+            assert await until(pilot, lambda: app.preview is not None)
+            assert app.snapshot is None and app.busy
+            labels = tree_labels(app)
+            assert labels[("family", "gate")] == "gate"  # no counts yet
+            await select(pilot, NodeRef(FAMILY, "gate"))
+            assert "checking… findings and their counts appear" in _plain(app.screen.query_one("#detail-body"))
+            assert "gate" in _plain(app.screen.query_one("#detail-body"))
+            panel = app.screen.query_one(FindingsPanel)
+            assert plain(panel.query_one("#filter-count").content).strip() == "checking…"
+            status = plain(app.screen.query_one("#status-summary").content)
+            assert "findings pending" in status and "●" not in status
+            assert not app.screen.check_action("edit", ())  # acting waits for the checked snapshot
+        finally:
+            release.set()
+        await settle(pilot)
+        assert app.preview is None and app.snapshot is not None
+        assert tree_labels(app)[("family", "gate")].startswith("gate  ●1")
+        assert app.screen.current == NodeRef(FAMILY, "gate")  # the place the user browsed to is kept
+        assert "checking…" not in _plain(app.screen.query_one("#detail-body"))
+
+
 async def test_schema_detail_shows_record_fields_examples_findings(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app

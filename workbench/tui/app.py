@@ -35,7 +35,7 @@ from ..loader import LoadCache, load_workspace, watched_paths
 from .commands import WorkbenchCommands
 from .keymap import load_keymap
 from .screens import binding_ids, modes, page_bindings
-from .view import Snapshot, make_snapshot
+from .view import Snapshot, make_snapshot, preview_snapshot
 from .watch import WatchFailed, WatchPlan, watch
 
 HERE = Path(__file__).parent
@@ -57,6 +57,14 @@ class WorkspaceChecked(Message):
     @property
     def result(self):
         return self.snapshot.result
+
+
+class WorkspaceLoaded(Message):
+    """The first load finished and its check is running: a preview for the browse tree."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        super().__init__()
+        self.snapshot = snapshot
 
 
 class CheckFailed(Message):
@@ -92,6 +100,8 @@ class WorkbenchApp(App[None]):
     NAVIGATION = frozenset({"mode", "reload", "export"})
 
     snapshot: var[Snapshot | None] = var(None, init=False)
+    # the first load before its check finishes (`Snapshot.pending`); None once a check is shown
+    preview: var[Snapshot | None] = var(None, init=False)
     busy: var[bool] = var(False, init=False)
     last_error: var[str] = var("", init=False)
 
@@ -190,6 +200,8 @@ class WorkbenchApp(App[None]):
 
                 t0 = time.perf_counter()
                 ws = load_workspace(self.root, self._cache)
+                if self.snapshot is None:  # nothing shown yet: the tree need not wait for the check
+                    self.post_message(WorkspaceLoaded(preview_snapshot(ws, generation)))
                 against, baseline, against_error = self.against, None, ""
                 if against:
                     try:
@@ -205,6 +217,10 @@ class WorkbenchApp(App[None]):
         if not worker.is_cancelled:
             self.post_message(WorkspaceChecked(snapshot, reason, plan))
 
+    def on_workspace_loaded(self, message: WorkspaceLoaded) -> None:
+        if self.snapshot is None and message.snapshot.generation >= self._applied:
+            self.preview = message.snapshot
+
     def on_workspace_checked(self, message: WorkspaceChecked) -> None:
         snap = message.snapshot
         if snap.generation < self._applied:
@@ -214,6 +230,7 @@ class WorkbenchApp(App[None]):
             self.first_snapshot_at = time.perf_counter()
         self.last_error = ""
         self.snapshot = snap
+        self.preview = None
         if snap.against_error and snap.against_error != self._against_reported:
             self.notify(f"Cannot compare with {snap.against}: {snap.against_error}", title="Compatibility",
                         severity="warning", markup=False, timeout=10)

@@ -240,6 +240,8 @@ class Snapshot:
     generation: int = 0
     against: str = ""  # the baseline C001 compared with (`--against`, or chosen on the compatibility page)
     against_error: str = ""  # why that baseline could not be read (the check ran without it)
+    # the first load, shown before its check finishes (the browse page only): structure, no findings yet
+    pending: bool = False
 
 
 def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, generation: int = 0,
@@ -247,3 +249,8 @@ def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, gene
     index = FindingIndex(ws, result.findings)
     return Snapshot(ws, result, index, build_tree(ws, index), result.checklist, elapsed, generation,
                     against, against_error)
+
+
+def preview_snapshot(ws: Workspace, generation: int = 0) -> Snapshot:
+    """A loaded workspace before its first check: the browse tree can show it while the check runs."""
+    return replace(make_snapshot(ws, CheckResult(str(ws.root), ()), generation=generation), pending=True)

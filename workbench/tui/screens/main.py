@@ -74,12 +74,24 @@ class MainScreen(WorkbenchScreen):
 
     def on_mount(self) -> None:  # WorkbenchScreen.on_mount runs too (Textual walks the MRO)
         self.query_one(BrowseTree).focus()
+        self.watch(self.app, "preview", self._preview_changed, init=True)
+
+    def _preview_changed(self, preview: Snapshot | None) -> None:
+        """The first load before its check: the tree and details to browse, no findings yet."""
+        if preview is not None and self.snap is None:
+            self.show_snapshot(preview)
 
     # ------------------------------------------------------------------ data
 
     @property
     def snap(self) -> Snapshot | None:
+        """The checked snapshot: what actions act on."""
         return getattr(self.app, "snapshot", None)
+
+    @property
+    def shown(self) -> Snapshot | None:
+        """What the page shows: the checked snapshot, else the first load's preview."""
+        return self.snap or getattr(self.app, "preview", None)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         tree = self.query_one(BrowseTree)
@@ -87,7 +99,8 @@ class MainScreen(WorkbenchScreen):
         node = tree.cursor_node
         self.current = node.data if node is not None else None
         self.query_one(DetailView).show(snap, self.current, keep_scroll=True)
-        self.query_one(FindingsPanel).set_findings(snap.result.findings, *self._scope(snap, self.current))
+        self.query_one(FindingsPanel).set_findings(snap.result.findings, *self._scope(snap, self.current),
+                                                   pending=snap.pending)
         self.refresh_bindings()
 
     @staticmethod
@@ -98,9 +111,10 @@ class MainScreen(WorkbenchScreen):
 
     def _show_node(self, ref: NodeRef | None, keep_scroll: bool) -> None:
         self.current = ref
-        self.query_one(DetailView).show(self.snap, ref, keep_scroll=keep_scroll)
-        if self.snap is not None:
-            self.query_one(FindingsPanel).set_scope(*self._scope(self.snap, ref))
+        shown = self.shown
+        self.query_one(DetailView).show(shown, ref, keep_scroll=keep_scroll)
+        if shown is not None:
+            self.query_one(FindingsPanel).set_scope(*self._scope(shown, ref))
         self.refresh_bindings()
 
     @on(Tree.NodeHighlighted, "#browse")

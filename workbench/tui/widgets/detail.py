@@ -365,6 +365,13 @@ def group_detail(snap: Snapshot, ref: NodeRef) -> RenderableType:
 def render_detail(snap: Snapshot | None, ref: NodeRef | None) -> RenderableType:
     if snap is None:
         return Text("Loading the workspace…", style="dim italic")
+    if snap.pending:
+        return Group(Text("checking… findings and their counts appear when the first check finishes",
+                          style="italic yellow"), Text(), _render_detail(snap, ref))
+    return _render_detail(snap, ref)
+
+
+def _render_detail(snap: Snapshot, ref: NodeRef | None) -> RenderableType:
     if ref is None:
         return Text("Select a family or schema in the tree.", style="dim italic")
     if ref.kind == FAMILY:

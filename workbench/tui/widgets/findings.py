@@ -92,6 +92,7 @@ class FindingsPanel(Vertical):
         self.show_all = False
         self.sort = SORTS[0]
         self._shown: list[Finding] = []
+        self.pending = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="findings-filters"):
@@ -104,8 +105,10 @@ class FindingsPanel(Vertical):
     # ------------------------------------------------------------------ data
 
     def set_findings(self, findings: tuple[Finding, ...], scope: list[Finding] | None = None,
-                     label: str = "all") -> None:
-        """Every finding, and those of the selected node (None: no node, show all)."""
+                     label: str = "all", *, pending: bool = False) -> None:
+        """Every finding, and those of the selected node (None: no node, show all); `pending`: the
+        first check is still running (none is known yet, which is not "no findings")."""
+        self.pending = pending
         self._all = tuple(findings)
         self._scope = tuple(scope) if scope is not None else None
         self.scope_label = label if scope is not None else "all"
@@ -162,7 +165,9 @@ class FindingsPanel(Vertical):
             count = Text(f"{shown}/{total} here" if shown != total else f"{total} here")
         else:
             count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
-        if self.scoped and len(self._all) != total:
+        if self.pending:
+            count = Text("checking…", style="italic")
+        elif self.scoped and len(self._all) != total:
             in_all = sum(1 for f in self._all if matches(f, cat, sev, words))
             if in_all > shown:
                 count.append(f" · {in_all} in all (a)", style="dim")

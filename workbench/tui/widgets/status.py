@@ -17,7 +17,9 @@ def summary_text(snap: Snapshot | None, busy: bool, error: str = "") -> Text:
     out = Text()
     out.append(f"{len(ws.contract_schemas)} schemas · {len(ws.families)} families · ")
     s = result.summary
-    for sev in ("error", "warning", "info"):
+    if snap.pending:
+        out.append("findings pending ", style="italic dim")
+    for sev in () if snap.pending else ("error", "warning", "info"):
         out.append(f"{GLYPH[sev]}{s[sev]} ", style=SEVERITY_STYLE[sev] if s[sev] else "dim")
     if s.get("baselined"):
         out.append(f"· {s['baselined']} baselined ", style="dim")
@@ -40,6 +42,7 @@ class StatusBar(Horizontal):
 
     def on_mount(self) -> None:
         self.watch(self.app, "snapshot", self._update, init=True)
+        self.watch(self.app, "preview", self._update, init=True)
         self.watch(self.app, "busy", self._update, init=True)
         self.watch(self.app, "last_error", self._update, init=True)
 
@@ -47,5 +50,5 @@ class StatusBar(Horizontal):
         app = self.app
         busy = bool(getattr(app, "busy", False))
         self.set_class(busy, "-busy")
-        self.query_one("#status-summary", Label).update(
-            summary_text(getattr(app, "snapshot", None), busy, getattr(app, "last_error", "")))
+        snap = getattr(app, "snapshot", None) or getattr(app, "preview", None)
+        self.query_one("#status-summary", Label).update(summary_text(snap, busy, getattr(app, "last_error", "")))
