@@ -14,6 +14,7 @@ from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
 from textual.widgets import Button, DataTable, Footer, Header, Static, Tree
 
+from ...allocation import paused_gc
 from ..view import Snapshot
 from ..widgets.status import StatusBar
 
@@ -69,7 +70,8 @@ class WorkbenchScreen(NavKeys, Screen):
 
     def _snapshot_changed(self, snap: Snapshot | None) -> None:
         if snap is not None:
-            self.show_snapshot(snap)
+            with paused_gc():  # a redraw of thousands of rows: one full collection of a big heap was a second
+                self.show_snapshot(snap)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         """Redraw from a new snapshot, keeping the user's place."""

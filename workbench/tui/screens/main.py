@@ -79,7 +79,7 @@ class MainScreen(WorkbenchScreen):
     def _preview_changed(self, preview: Snapshot | None) -> None:
         """The first load before its check: the tree and details to browse, no findings yet."""
         if preview is not None and self.snap is None:
-            self.show_snapshot(preview)
+            self._snapshot_changed(preview)
 
     # ------------------------------------------------------------------ data
 
