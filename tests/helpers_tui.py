@@ -36,11 +36,11 @@ async def until(pilot, predicate, timeout: float = 10.0) -> bool:
     return predicate()
 
 
-def plain(renderable) -> str:
+def plain(renderable, width: int = 200) -> str:
     """Plain text of a renderable (e.g. a Static's content), rendered through a Rich console."""
     from rich.console import Console
 
-    console = Console(width=200, record=True, color_system=None, file=io.StringIO())
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
     console.print(renderable)
     return console.export_text()
 

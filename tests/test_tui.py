@@ -73,6 +73,32 @@ def _plain(static) -> str:
     return plain(static.content)
 
 
+def test_group_details_list_a_bounded_number_of_rows(root: Path, monkeypatch) -> None:
+    """An intent class of thousands of families (a vendor catalog) lists the first `MAX_ROWS` and says
+    how many more: rendering every row on each refresh held the UI thread for seconds."""
+    from workbench.loader import load_workspace
+    from workbench.pipeline import check
+    from workbench.tui.view import GROUP, INTENT, UNDECIDED, make_snapshot
+    from workbench.tui.widgets import detail
+
+    (root / "ssot/schemas/extra.schema.json").write_text('{"type": "object"}')  # a second undecided schema
+    ws = load_workspace(root)
+    snap = make_snapshot(ws, check(ws))
+    intent = max(ws.config.intent_classes, key=lambda c: sum(f.intent_class == c for f in ws.families))
+    fams = [f for f in ws.families if f.intent_class == intent]
+    undecided = [s for s in ws.contract_schemas if ws.family_of(s.path) is None]
+    assert len(fams) >= 2 and len(undecided) >= 2
+    monkeypatch.setattr(detail, "MAX_ROWS", 1)
+    for width in (100, 60):  # the table, and one line per family when narrow
+        text = plain(detail.render_detail(snap, NodeRef(INTENT, intent)), width)
+        assert f"... {len(fams) - 1} more: filter the tree with /" in text
+        assert fams[0].id in text and fams[-1].id not in text
+    text = plain(detail.render_detail(snap, NodeRef(GROUP, UNDECIDED)), 100)
+    assert f"... {len(undecided) - 1} more" in text
+    monkeypatch.setattr(detail, "MAX_ROWS", 1000)
+    assert "more: filter" not in plain(detail.render_detail(snap, NodeRef(INTENT, intent)), 100)
+
+
 async def test_tree_is_browsable_while_the_first_check_runs(root: Path, monkeypatch) -> None:
     """A large workspace loads in a second and checks for longer: the tree and details show the
     loaded workspace meanwhile, saying that findings are pending (not that there are none)."""

@@ -298,13 +298,23 @@ def schema_detail(snap: Snapshot, schema: SchemaDoc) -> RenderableType:
     return Group(*parts)
 
 
+MAX_ROWS = 200  # families or schemas listed in a group's detail; the tree and its filter reach the rest
+
+
+def more_line(total: int) -> list[Text]:
+    """The line after a list cut at `MAX_ROWS` (none when nothing was cut)."""
+    if total <= MAX_ROWS:
+        return []
+    return [Text(f"  ... {total - MAX_ROWS} more: filter the tree with /", style="dim italic")]
+
+
 class FamiliesView:
-    """Families of an intent class: a table when wide, one line each when narrow."""
+    """Families of an intent class (the first `MAX_ROWS`): a table when wide, one line each when narrow."""
 
     WIDE = 72
 
     def __init__(self, snap: Snapshot, fams: list[Family]) -> None:
-        self.snap, self.fams = snap, fams
+        self.snap, self.fams, self.total = snap, fams[:MAX_ROWS], len(fams)
 
     def __rich_console__(self, console, options):
         snap = self.snap
@@ -316,6 +326,7 @@ class FamiliesView:
                 line.append("\n  ")
                 line.append(" · ".join(x or "—" for x in (fam.decision, fam.owner, fam.stability_tier)), style="dim")
                 yield line
+            yield from more_line(self.total)
             return
         t = Table(box=box.SIMPLE_HEAD, expand=True, padding=(0, 1), show_edge=False, header_style="bold dim")
         for col in ("family", "decision", "owner", "tier", "findings"):
@@ -324,6 +335,7 @@ class FamiliesView:
             t.add_row(Text(fam.id, style="bold"), lit(fam.decision), lit(fam.owner), lit(fam.stability_tier),
                       count_badges(counts(snap.index.of_family(fam))))
         yield t
+        yield from more_line(self.total)
 
 
 def families_table(snap: Snapshot, fams: list[Family]) -> FamiliesView:
@@ -351,12 +363,13 @@ def group_detail(snap: Snapshot, ref: NodeRef) -> RenderableType:
     what = {UNDECIDED: "contract schemas in no family (no reuse/extend/new decision yet)",
             SHARED: "shared $defs libraries (belong to no family)"}.get(ref.key, "")
     parts = [Text(ref.key, style="bold"), Text(f"{what} · {len(schemas)}", style="dim"), Text()]
-    for s in schemas:
+    for s in schemas[:MAX_ROWS]:
         line = Text("  ")
         line.append(s.name, style="bold")
         line.append(f"  {s.path}", style="dim")
         line.append_text(count_badges(counts(snap.index.of_schema(s.path))))
         parts.append(line)
+    parts += more_line(len(schemas))
     if not schemas:
         parts.append(Text("  none", style="dim"))
     return Group(*parts)
