@@ -25,8 +25,8 @@ TOOL_SCHEMA = {
 }
 OTHER = "schemas/other.schema.json"
 CONFIG = "decisions/workspace.yaml"
-MAPPED = (
-    "version: 1\n"
+# the schemas and the start of an `examples.map` entry for TOOL (its first example glob); configs add to it
+MAP_HEAD = (
     "schemas:\n"
     '  globs: ["schemas/**/*.schema.json"]\n'
     "  shared_globs: []\n"
@@ -34,8 +34,9 @@ MAPPED = (
     "  map:\n"
     f"    {TOOL}:\n"
     '      - "tools/*/manifest.yaml"\n'
-    '      - "tools/*/manifest.toml"\n'
 )
+MAPPED = "version: 1\n" + MAP_HEAD + '      - "tools/*/manifest.toml"\n'
+
 GOOD_YAML = "# tool a\nname: a\nversion: \"1.0\"\nreleased: 2024-01-01\ntags: [x, y]\n"
 BAD_YAML = "name: b\nversion: \"2\"\ntags:\n  - x\n  - 5\nmeta:\n  size: big\n"
 
@@ -294,13 +295,7 @@ def test_invalid_schema_globs_drop_one_by_one(make_ws):
 
 
 def test_invalid_map_entries_drop_one_by_one(make_ws):
-    config = ("schemas:\n"
-              '  globs: ["schemas/**/*.schema.json"]\n'
-              "  shared_globs: []\n"
-              "examples:\n"
-              "  map:\n"
-              f"    {TOOL}:\n"
-              '      - "tools/*/manifest.yaml"\n'
+    config = (MAP_HEAD +
               "      - 7\n"
               '      - "../elsewhere/*.yaml"\n'
               '      - "/etc/*.yaml"\n'

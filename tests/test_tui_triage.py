@@ -185,6 +185,7 @@ async def test_create_a_family_from_an_undecided_schema(root: Path) -> None:
         await pilot.pause()
         form = app.screen
         assert isinstance(form, NewFamilyScreen)
+        assert form.focused is form.query_one("#field-family")  # the dialog opens on its first field
         assert form.query_one("#field-family", Input).value == "gate_review"
         assert form.query_one("#field-schemas", Input).value == REVIEW
         assert form.query_one("#field-alternatives_considered", Input).value == "gate"  # the O001 family
@@ -227,6 +228,7 @@ async def test_assign_a_schema_to_an_existing_family(root: Path) -> None:
         await pilot.pause()
         form = app.screen
         assert isinstance(form, AssignFamilyScreen)
+        assert form.focused is form.query_one("#field-family")
         assert form.query_one("#field-family", Select).value == "gate"  # the family it overlaps
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -265,6 +267,7 @@ async def test_waive_a_finding_of_a_family_writes_the_family_record(root: Path) 
         await pilot.pause()
         form = app.screen
         assert isinstance(form, WaiverScreen) and form.label == GATE
+        assert form.focused is form.query_one("#field-reason")  # the one field without a default
         assert form.query_one("#field-subject", Select).value == BAD_EXAMPLE  # the most specific name
         await pilot.press("ctrl+s")  # no reason: refused
         await pilot.pause()
@@ -317,6 +320,7 @@ async def test_baseline_a_finding_dims_it_and_check_ignores_it(root: Path) -> No
         await pilot.press("B")
         await pilot.pause()
         assert isinstance(app.screen, BaselineScreen)
+        assert app.screen.focused is app.screen.query_one("#save")  # nothing to type: the button
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen

@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Select, Static
 
 from ... import store
 from ...config import DECISION_VALUES
@@ -184,6 +184,7 @@ class StoreForm(FormScreen[store.Record | None]):
         Binding("escape", "cancel", "Cancel", id="triage.cancel"),
     ]
     FIELDS: ClassVar[tuple[str, ...]] = ()
+    FOCUS: ClassVar[str] = ""  # the widget focused when the dialog opens
     label = ""  # the root-relative file written
 
     def __init__(self) -> None:
@@ -192,6 +193,8 @@ class StoreForm(FormScreen[store.Record | None]):
 
     def on_mount(self) -> None:
         self._pristine = self.values()
+        if self.FOCUS:
+            self.query_one(self.FOCUS).focus()
 
     def values(self) -> dict[str, Any]:
         return {}
@@ -244,6 +247,7 @@ class AssignFamilyScreen(StoreForm):
     """Add an undecided schema to an existing family's `schemas` list."""
 
     SCOPE = "Add to family"
+    FOCUS = "#field-family"
     FIELDS = ("family",)
 
     def __init__(self, snap: Snapshot, schema: SchemaDoc) -> None:
@@ -276,7 +280,6 @@ class AssignFamilyScreen(StoreForm):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#field-family").focus()
         if self.suggested:
             self._read(self.suggested)
 
@@ -326,6 +329,7 @@ class NewFamilyScreen(StoreForm):
     """Create decisions/families/ID.yaml from an undecided schema (prefilled)."""
 
     SCOPE = "New family"
+    FOCUS = "#field-family"
     FIELDS = ("family", "title", "intent_class", "schemas", "alternatives_considered", "owner",
               "stability_tier", "decision")
 
@@ -371,10 +375,6 @@ class NewFamilyScreen(StoreForm):
             yield from self.actions("Create (ctrl+s)")
         yield Footer(compact=True)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#field-family").focus()
-
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: self.value_of(k) for k in self.FIELDS}
         for key in ("schemas", "alternatives_considered"):
@@ -399,6 +399,7 @@ class WaiverScreen(StoreForm):
     """A waiver for one finding: its rule, one of its names, a reason and an optional expiry."""
 
     SCOPE = "Waive"
+    FOCUS = "#field-reason"
     FIELDS = ("subject", "reason", "expires")
 
     def __init__(self, snap: Snapshot, finding: Finding) -> None:
@@ -433,7 +434,6 @@ class WaiverScreen(StoreForm):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#field-reason").focus()
         try:
             self.record = store.read_record(self.ws.root / self.label)
         except store.StoreError as exc:
@@ -467,6 +467,7 @@ class BaselineScreen(StoreForm):
     """Accept one finding in decisions/baseline.yaml (the entry shown before it is written)."""
 
     SCOPE = "Baseline"
+    FOCUS = "#save"
 
     def __init__(self, snap: Snapshot, finding: Finding) -> None:
         super().__init__()
@@ -494,7 +495,6 @@ class BaselineScreen(StoreForm):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#save", Button).focus()
         try:
             self.record = store.read_record(self.ws.root / BASELINE)
         except store.StoreError as exc:
