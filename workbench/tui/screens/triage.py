@@ -147,19 +147,19 @@ def new_family(app, snap: Snapshot, schema: SchemaDoc) -> None:
 
 
 def waive(app, snap: Snapshot, f: Finding) -> None:
-    why = can_waive(f, snap.ws)
-    if why is not None:
-        app.notify(f"Cannot waive this finding: {why}.", timeout=4, markup=False)
-        return
-    app.push_screen(WaiverScreen(snap, f))
+    _on_finding(app, "waive", can_waive(f, snap.ws), lambda: WaiverScreen(snap, f))
 
 
 def baseline(app, snap: Snapshot, f: Finding) -> None:
-    why = can_baseline(f, snap.ws)
+    _on_finding(app, "baseline", can_baseline(f, snap.ws), lambda: BaselineScreen(snap, f))
+
+
+def _on_finding(app, verb: str, why: str | None, dialog: Callable[[], StoreForm]) -> None:
+    """Open the `dialog` acting on a finding, or say why it cannot be done (`why`)."""
     if why is not None:
-        app.notify(f"Cannot baseline this finding: {why}.", timeout=4, markup=False)
+        app.notify(f"Cannot {verb} this finding: {why}.", timeout=4, markup=False)
         return
-    app.push_screen(BaselineScreen(snap, f))
+    app.push_screen(dialog())
 
 
 # ---------------------------------------------------------------------- the dialogs
