@@ -1,6 +1,7 @@
-# Two commands from a fresh clone: `make run` and `make test`.
+# Two commands from a fresh clone: `make run` and `make test` (PYTHON=python3.12 picks another interpreter).
 PYTHON ?= python3
-VENV   := .venv
+# one venv per interpreter: `make test PYTHON=python3.12` builds .venv-python3.12, never reusing .venv
+VENV   ?= .venv$(if $(filter python3,$(PYTHON)),,-$(notdir $(PYTHON)))
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
@@ -28,8 +29,11 @@ $(LOWEST_STAMP): pyproject.toml
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
 
+# in parallel, one worker per core (pytest-xdist); PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-m "not slow"'
+PYTEST := -m pytest -q -n auto $(PYTEST_ARGS)
+
 test: $(STAMP) lint  ## install, run the static checks and the whole test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python $(PYTEST)
 
 lint: $(STAMP)  ## ruff, mypy (strict outside tui/) and the import-layer contracts (lazy imports count)
 	$(BIN)/ruff check .
@@ -37,7 +41,7 @@ lint: $(STAMP)  ## ruff, mypy (strict outside tui/) and the import-layer contrac
 	$(BIN)/lint-imports
 
 test-lowest: $(LOWEST_STAMP)  ## the whole test suite against the lower bounds in pyproject.toml
-	$(LOWEST)/bin/python -m pytest -q
+	$(LOWEST)/bin/python $(PYTEST)
 
 check: $(STAMP)  ## the headless CI check on this repo
 	$(BIN)/workbench --check --root .
@@ -49,4 +53,4 @@ bench: $(STAMP)  ## print benchmark figures (not a test)
 	$(BIN)/python bench/bench_check.py
 
 clean:
-	rm -rf $(VENV) $(LOWEST) .pytest_cache
+	rm -rf .venv .venv-* .pytest_cache

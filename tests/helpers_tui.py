@@ -12,10 +12,16 @@ SIZE = (100, 32)
 GATE = "decisions/families/gate.yaml"
 
 
-async def settle(pilot) -> None:
-    """Let reload workers finish and the UI apply their result (watcher disabled)."""
+async def settle(pilot, timeout: float = 60.0) -> None:
+    """Wait until the newest reload has been checked and shown (`app.checked`), after the
+    other workers (export, compatibility) that may start one. A check worker that a newer
+    reload cancelled is the normal case, never waited for (watcher disabled)."""
+    app = pilot.app
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        others = [w for w in app.workers if w.group not in ("check", "watch")]
+        await app.workers.wait_for_complete(others)
+        await pilot.pause()
+        assert await until(pilot, lambda: app.checked, timeout), "the check did not finish"
         await pilot.pause()
 
 

@@ -541,6 +541,8 @@ def test_cli_passes_against_to_the_tui(monkeypatch, tmp_path: Path) -> None:
     seen = {}
 
     class Fake:
+        fatal = None
+
         def __init__(self, root, **kwargs):
             seen.update(kwargs, root=root)
 

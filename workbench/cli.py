@@ -266,7 +266,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
         return cmd_status(args)
     from .tui.app import WorkbenchApp
 
-    WorkbenchApp(root, against=args.against, against_dir=args.against_dir).run()
+    app = WorkbenchApp(root, against=args.against, against_dir=args.against_dir)
+    app.run()
+    if app.fatal is not None:
+        raise app.fatal  # reported by main(): one line and exit 2 (the traceback with --debug)
     return EXIT_OK
 
 

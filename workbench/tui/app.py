@@ -83,7 +83,10 @@ class WorkbenchApp(App[None]):
     CSS_PATH: ClassVar = [HERE / "app.tcss", HERE / "forms.tcss"]  # absolute: subclasses elsewhere work
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     MODES: ClassVar = modes()  # each page keeps its own screen stack (and its cursor)
-    DEFAULT_MODE = "browse"
+    # The first page is switched to from on_mount, as Textual's docs do, not named as DEFAULT_MODE: with
+    # the eager task factory Textual uses on Python >= 3.12, a DEFAULT_MODE page mounts its widgets before
+    # its screen is on the stack, and an Input's mount then asks for `app.screen` (ScreenStackError).
+    FIRST_PAGE = "browse"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", id="workbench.quit", priority=True,
                 tooltip="Quit the workbench"),
@@ -126,11 +129,13 @@ class WorkbenchApp(App[None]):
         self._watch_plan: WatchPlan | None = None
         self.started = time.perf_counter()
         self.first_snapshot_at: float | None = None
+        self.fatal: BaseException | None = None  # what ended the app, for the CLI to report (one line, exit 2)
         self.sub_title = self.root.name or str(self.root)  # the full path: `i` (workspace info)
 
     # ------------------------------------------------------------------ lifecycle
 
     def on_mount(self) -> None:
+        self.switch_mode(self.FIRST_PAGE)  # Textual's blank default screen is on the stack by now
         if self._keymap_override is not None:
             keys, problems = self._keymap_override, []
         else:
@@ -141,6 +146,22 @@ class WorkbenchApp(App[None]):
         for problem in problems:
             self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=12)
         self.reload("initial load")  # in a thread: the first screen shows "checking…" meanwhile
+
+    @property
+    def checked(self) -> bool:
+        """The newest reload has finished (checked, or failed and reported): what tests wait for."""
+        return not self.busy and (self.snapshot is not None or bool(self.last_error))
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual's hook for an unhandled error: keep it for the CLI, which reports it like any
+        # other unexpected error (one line, exit 2; --debug prints the traceback)
+        self.fatal = self.fatal or error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        # Textual would print a traceback with locals on exit; the CLI reports `fatal` instead
+        self.bell()
+        self._close_messages_no_wait()
 
     async def action_quit(self) -> None:
         """Quit at once, unless an open form holds unsaved changes: then ask (a second
