@@ -5,7 +5,7 @@ VENV   ?= .venv$(if $(filter python3,$(PYTHON)),,-$(notdir $(PYTHON)))
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint test-lowest check export bench clean
+.PHONY: run test lint test-lowest check export docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ check: $(STAMP)  ## the headless CI check on this repo
 
 export: $(STAMP)  ## regenerate doc/m0-runtime-contract-freeze
 	$(BIN)/workbench export --root .
+
+docs: $(STAMP)  ## regenerate docs/reference/ (rules, configuration, records, keys) from the code
+	$(BIN)/python -m workbench.reference docs/reference
 
 bench: $(STAMP)  ## print benchmark figures (not a test)
 	$(BIN)/python bench/bench_check.py

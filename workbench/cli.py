@@ -93,6 +93,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     ws = load_workspace(root)
     baseline, label = _baseline(root, args.against, args.against_dir)
     result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
+    for note in result.notes:
+        warn(note)
     if args.format == "text":
         render_text(result, sys.stdout)  # coloured on a terminal
     else:
@@ -146,21 +148,25 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     out = _console()
     for r in all_rules():
-        out.print(Text(f"{r.id}  {r.category:<13} {r.severity:<8} {r.name}"))
+        status = "" if r.status == "stable" else f"  ({r.status}{', use ' + r.replaced_by if r.replaced_by else ''})"
+        out.print(Text(f"{r.id}  {r.category:<13} {r.severity:<8} {r.name}{status}"))
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .rules.registry import get_rule
+    from .rules.registry import resolve
 
-    r = get_rule(args.rule)
+    r, note = resolve(args.rule)
     if r is None:
         raise UsageError(f"unknown rule {args.rule[:80]!r} (see `workbench rules`)")
     out = _console()
+    if note:
+        warn(note)
     out.print(Text(f"{r.id} {r.name}", style="bold"))
-    out.print(Text(f"category: {r.category}   default severity: {r.severity}"))
-    out.print()
-    out.print(Text(r.explanation))
+    out.print(Text(f"category: {r.category}   default severity: {r.severity}   status: {r.status}"))
+    for paragraph in r.explanation.split("\n\n"):
+        out.print()
+        out.print(Text(paragraph))
     if r.details:
         out.print()
         for line in r.details:

@@ -12,13 +12,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import UsageError
 from .findings import CATEGORIES, SEVERITIES, Finding, Fingerprint, Location, at_least
 from .model import BaselineEntry, Waiver, Workspace
 from .policy import today
-from .rules.registry import ChecklistRowView, Hit, Rule, all_rules
+from .rules.registry import PREVIEW, ChecklistRowView, Hit, Rule, all_rules, current_id, resolve
 
 if TYPE_CHECKING:
     from .analysis.refs import RefIndex
@@ -57,6 +57,7 @@ class CheckResult:
     findings: tuple[Finding, ...]
     rules: tuple[Rule, ...] = field(default=(), compare=False)
     checklist: tuple[ChecklistRowView, ...] = field(default=(), compare=False)  # ChecklistRow, derived by the pipeline
+    notes: tuple[str, ...] = field(default=(), compare=False)  # about how the check was asked for (old rule ids)
 
     @property
     def summary(self) -> dict[str, int]:
@@ -81,20 +82,53 @@ def _matches(rule: Rule, names: set[str]) -> bool:
     return rule.id.lower() in names or rule.category in names or rule.name in names
 
 
-def selected_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> list[Rule]:
-    """The rules `--select`/`--ignore` leave (by id, category or name). An unknown name is a
-    `UsageError` naming the closest known ones: a typo must never turn a gate off."""
+class Selection(NamedTuple):
+    """The rules `--select`/`--ignore` leave, and what to tell the user about the names given."""
+
+    rules: list[Rule]
+    notes: tuple[str, ...] = ()
+
+
+def selected_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Selection:
+    """The rules `--select`/`--ignore` leave (by id, category or name). A former id of a renamed
+    rule selects it, a removed rule's id does nothing, each with a note. Preview rules run only
+    when selected by id or name. An unknown name is a `UsageError` naming the closest known ones:
+    a typo must never turn a gate off."""
     rules = all_rules()
     known = {r.id.lower(): r.id for r in rules} | {c: c for c in CATEGORIES} | {r.name: r.name for r in rules}
-    chosen, dropped = {n.lower() for n in select}, {n.lower() for n in ignore}
-    unknown = sorted({n for n in (*select, *ignore) if n.lower() not in known})
+    notes: dict[str, None] = {}
+
+    def names(given: Iterable[str], flag: str) -> set[str]:
+        out = set()
+        for name in given:
+            if name.lower() in known:
+                out.add(name.lower())
+            elif (found := resolve(name)).rule is not None:
+                notes[f"{found.note} (in {flag})"] = None
+                if found.runs:
+                    out.add(found.rule.id.lower())
+        return out
+
+    select, ignore = list(select), list(ignore)
+    chosen, dropped = names(select, "--select"), names(ignore, "--ignore")
+    unknown = sorted({n for n in (*select, *ignore) if n.lower() not in known and resolve(n).rule is None})
     if unknown:
         hints = [f"{n!r}" + (f" (did you mean {', '.join(known[c] for c in close)}?)"
                              if (close := difflib.get_close_matches(n.lower(), known, n=3, cutoff=0.6)) else "")
                  for n in unknown]
         raise UsageError(f"unknown rule or category {'; '.join(hints)}: see `workbench rules` "
                          f"(categories: {', '.join(CATEGORIES)})")
-    return [r for r in rules if (not chosen or _matches(r, chosen)) and not _matches(r, dropped)]
+    if select and not chosen:  # only removed rules were selected: run none rather than all
+        return Selection([], tuple(notes))
+
+    def wanted(r: Rule) -> bool:
+        if _matches(r, dropped):
+            return False
+        if r.status == PREVIEW:
+            return r.id.lower() in chosen or r.name in chosen
+        return not chosen or _matches(r, chosen)
+
+    return Selection([r for r in rules if wanted(r)], tuple(notes))
 
 
 def _place(ws: Workspace, file: str, line: int | None = None, pointer: str | None = None,
@@ -148,7 +182,7 @@ def waived(waivers: Iterable[Waiver], finding: Finding, on: str) -> Finding:
     """A waiver (wherever written: a family record or decisions/waivers.yaml) turns a finding of its
     rule that names its subject into info, with the reason attached, until the day after `expires`."""
     for w in waivers:
-        if w.rule == finding.rule and not w.expired(on) and w.subject in finding.names:
+        if current_id(w.rule) == finding.rule and not w.expired(on) and w.subject in finding.names:
             return replace(finding, severity="info", note=f"waived in {w.path}: {w.reason}")
     return finding
 
@@ -157,8 +191,8 @@ def run_rules(ctx: Context, rules: Iterable[Rule]) -> list[Finding]:
     """Every hit of `rules` as a finding; a rule that crashes becomes an error finding, never a traceback."""
     ws = ctx.ws
     by_rule: dict[str, list[Waiver]] = {}
-    for w in ws.decisions.all_waivers:
-        by_rule.setdefault(w.rule, []).append(w)
+    for w in ws.decisions.all_waivers:  # a waiver written for a rule's former id applies (G014 says so)
+        by_rule.setdefault(current_id(w.rule), []).append(w)
     findings: dict[Finding, None] = {}
     for rule in rules:
         waivers = by_rule.get(rule.id, ())
@@ -180,6 +214,7 @@ def baselined(findings: Iterable[Finding], entries: Sequence[BaselineEntry],
               ran: Iterable[Rule]) -> tuple[list[Finding], tuple[BaselineEntry, ...]]:
     """Mark the findings a baseline entry accepts (by rule, subjects and pointer; an entry's `count`
     accepts that many); return them with the entries of rules that ran and no finding used up."""
+    entries = [replace(e, rule=current_id(e.rule)) for e in entries]  # a former id still accepts (G014)
     left: Counter[Fingerprint] = Counter()
     for e in entries:
         left[e.fingerprint] += e.count

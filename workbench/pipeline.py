@@ -53,7 +53,8 @@ def check(ws: Workspace, select: Iterable[str] = (), ignore: Iterable[str] = (),
 
 def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline: Workspace | None,
            baseline_label: str, use_baseline: bool) -> CheckResult:
-    chosen = _usable(selected_rules(select, ignore), baseline)
+    selection = selected_rules(select, ignore)
+    chosen = _usable(selection.rules, baseline)
     post = [r for r in chosen if r.stage == POST]
     ctx = Context(ws, baseline, baseline_label)
     # the checklist and the docs the post rules judge summarise every rule: then all of them run
@@ -70,7 +71,7 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
     if accepted is not None:
         findings, ctx.stale = baselined(findings, accepted, chosen)
         findings += run_rules(ctx, [r for r in chosen if r.stage == FINAL])
-    return result_of(ws, findings, chosen, derived.checklist)
+    return replace(result_of(ws, findings, chosen, derived.checklist), notes=selection.notes)
 
 
 def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[tuple[str, str]]:

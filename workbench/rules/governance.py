@@ -13,7 +13,7 @@ from typing import Any
 from ..jsontext import Tokens
 from ..model import Family, SchemaDoc
 from ..policy import find_cycles, missing_fields, new_family_gaps
-from .registry import FINAL, Hit, RuleContext, all_rules, rule
+from .registry import FINAL, Hit, RuleContext, all_rules, resolve, rule
 
 WORK_PACKAGES = "decisions/work_packages.yaml"
 BASELINE = "decisions/baseline.yaml"
@@ -152,7 +152,7 @@ def gate_unknown_rule(ctx: RuleContext) -> Iterator[Hit]:
     known = {r.id for r in all_rules()}
     for gate in ctx.ws.decisions.gates:
         for rule_id in gate.enforced_by:
-            if rule_id not in known:
+            if rule_id not in known and resolve(rule_id).rule is None:  # a former id: G014
                 yield Hit(f"gate {gate.id!r} is enforced_by {rule_id}, which is not a workbench rule",
                           GATES, gate.line, (gate.id, rule_id))
 
@@ -230,6 +230,35 @@ def family_guess(ctx: RuleContext) -> Iterator[Hit]:
             todo = f"; it has no {', '.join(lacks)}" if lacks else ""
             yield Hit(f"family {fam.id!r} is a guess by `workbench init`: confirm it and remove `guess`{todo}",
                       fam.path, _family_line(fam, "guess"), (fam.id,))
+
+
+@rule("G014", "rule-id-stale", "governance", "warning")
+def rule_id_stale(ctx: RuleContext) -> Iterator[Hit]:
+    """A waiver or an entry of `decisions/baseline.yaml` names a rule id that is not
+    a current workbench rule: one that was renamed, deprecated or removed, or one
+    that never existed (`workbench rules` lists each rule and its status). So does
+    a CI gate's `enforced_by` naming a former id (an id that never existed there is
+    G009).
+
+    Why it matters: rule ids are written into these files, so a renamed rule keeps
+    answering to its former id (the waiver and the baseline entry still apply, the
+    gate still counts it) and this warning is the only sign of it; a waiver or entry
+    for a removed or unknown rule applies to nothing, silently.
+
+    How to fix: write the id the message names (`workbench explain OLD` shows the
+    rule that answers for it now), or delete what names a removed or unknown rule."""
+    decisions = ctx.ws.decisions
+    named = [(w.rule, w.path, w.line, f"waiver of {w.rule} for {w.subject!r}") for w in decisions.all_waivers]
+    named += [(e.rule, BASELINE, e.line, f"baseline entry {e.rule}") for e in decisions.baseline or ()]
+    gates = [(rule_id, GATES, gate.line, f"gate {gate.id!r} (enforced_by {rule_id})")
+             for gate in decisions.gates for rule_id in gate.enforced_by]
+    for rule_id, path, line, what in named + gates:
+        found = resolve(rule_id)
+        if found.note:
+            yield Hit(f"{what}: {found.note}", path, line, (rule_id,))
+        elif found.rule is None and path != GATES:
+            yield Hit(f"{what}: {rule_id} is not a workbench rule, so it applies to nothing", path, line,
+                      (rule_id,))
 
 
 @rule("G012", "waiver-expired", "governance", "warning")

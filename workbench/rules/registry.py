@@ -10,6 +10,12 @@ its rules. A rule reads the check through `RuleContext` (never the engine's `Con
 rules sit below the engine). A rule of the `post` stage judges what the pipeline derives from the other
 rules' findings (the checklist, the rendered docs) and runs after them; a `final` rule
 judges the baseline matching of every finding.
+
+Lifecycle (ids are written into users' waivers, baselines, gates and `--ignore` flags, so an
+id is never simply dropped): a rule is `preview` (runs only when selected by id or name),
+`stable`, `deprecated` (runs; `replaced_by` says what to use) or `removed` (`retired()`: never
+runs, its id still known). A renamed rule lists its old ids in `replaces`. `resolve(id)` maps
+any id ever published to the rule that answers for it now, with the note to show the user.
 """
 
 from __future__ import annotations
@@ -111,40 +117,112 @@ RuleCheck = Callable[[RuleContext], Iterable[Hit]]
 Check = TypeVar("Check", bound=RuleCheck)
 
 
+PREVIEW, STABLE, DEPRECATED, REMOVED = "preview", "stable", "deprecated", "removed"
+STATUSES = (PREVIEW, STABLE, DEPRECATED, REMOVED)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     name: str
     category: str
     severity: str
-    explanation: str
+    explanation: str  # paragraphs, each on one line: what it finds, then why it matters and how to fix it
     check: RuleCheck
     needs_baseline: bool = False  # runs only with `--against`
     details: tuple[str, ...] = ()  # extra lines for `workbench explain` (e.g. C001's change kinds)
     stage: str = CHECK
+    status: str = STABLE
+    replaces: tuple[str, ...] = ()  # ids this rule had before (renamed): still accepted, with a warning
+    replaced_by: str = ""  # deprecated or removed: the rule to use instead
+
+    @property
+    def summary(self) -> str:
+        """The first paragraph of the explanation, on one line."""
+        return self.explanation.split("\n\n", 1)[0]
 
 
 _RULES: dict[str, Rule] = {}
 
 
+def _register(r: Rule) -> None:
+    taken = set(_RULES) | {old for known in _RULES.values() for old in known.replaces}
+    if clash := {r.id, *r.replaces} & taken:  # an id, current or former, names one rule forever
+        raise ValueError(f"duplicate rule id {', '.join(sorted(clash))}")
+    _RULES[r.id] = r
+
+
 def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False,
-         details: tuple[str, ...] = (), stage: str = CHECK) -> Callable[[Check], Check]:
+         details: tuple[str, ...] = (), stage: str = CHECK, status: str = STABLE, replaces: tuple[str, ...] = (),
+         replaced_by: str = "") -> Callable[[Check], Check]:
     assert category in CATEGORIES and severity in SEVERITIES and stage in STAGES, (rule_id, category, severity)
+    assert status in STATUSES and status != REMOVED, (rule_id, status)  # a removed rule: retired()
 
     def register(fn: Check) -> Check:
-        if rule_id in _RULES:
-            raise ValueError(f"duplicate rule id {rule_id}")
-        doc = inspect.cleandoc(fn.__doc__ or "")
-        _RULES[rule_id] = Rule(rule_id, name, category, severity, " ".join(doc.split()), fn, needs_baseline,
-                               tuple(details), stage)
+        _register(Rule(rule_id, name, category, severity, _paragraphs(fn.__doc__), fn, needs_baseline,
+                       tuple(details), stage, status, tuple(replaces), replaced_by))
         return fn
 
     return register
 
 
-def all_rules() -> list[Rule]:
+def _paragraphs(doc: str | None) -> str:
+    """A docstring as paragraphs separated by a blank line, each reflowed onto one line."""
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(doc or "").split("\n\n") if p.strip())
+
+
+def retired(rule_id: str, name: str, category: str, reason: str, *, replaced_by: str = "") -> None:
+    """Register a removed rule: it never runs, and configurations naming it get a warning, not an error."""
+    _register(Rule(rule_id, name, category, "info", reason, lambda _ctx: (), status=REMOVED,
+                   replaced_by=replaced_by))
+
+
+def every_rule() -> list[Rule]:
+    """Every rule ever published, removed ones included (the reference docs)."""
     _load_modules()
     return sorted(_RULES.values(), key=lambda r: r.id)
+
+
+def all_rules() -> list[Rule]:
+    """The rules that can run (preview ones included: they run when selected)."""
+    return [r for r in every_rule() if r.status != REMOVED]
+
+
+class Resolved(NamedTuple):
+    """What an id a user wrote stands for now: the rule (None: unknown) and why it differs."""
+
+    rule: Rule | None
+    note: str = ""  # "" when the id is current
+
+    @property
+    def runs(self) -> bool:
+        return self.rule is not None and self.rule.status != REMOVED
+
+
+def resolve(rule_id: str) -> Resolved:
+    """The rule answering for `rule_id` (case-insensitive): itself, the rule that replaced it under
+    a new id, or a removed rule; the note says what to write instead."""
+    wanted = rule_id.strip().upper()
+    rules = every_rule()
+    for r in rules:
+        if r.id == wanted:
+            if r.status == REMOVED:
+                instead = f"; use {r.replaced_by}" if r.replaced_by else ""
+                return Resolved(r, f"rule {r.id} was removed ({r.explanation}){instead}")
+            if r.status == DEPRECATED:
+                instead = f": use {r.replaced_by}" if r.replaced_by else ""
+                return Resolved(r, f"rule {r.id} is deprecated{instead}")
+            return Resolved(r)
+    for r in rules:
+        if wanted in r.replaces:
+            return Resolved(r, f"rule {wanted} was renamed to {r.id}: write {r.id}")
+    return Resolved(None)
+
+
+def current_id(rule_id: str) -> str:
+    """The id findings of `rule_id` carry now (itself when unknown or current)."""
+    found = resolve(rule_id).rule
+    return found.id if found is not None else rule_id
 
 
 @cache
@@ -157,4 +235,5 @@ def _load_modules() -> None:
 
 
 def get_rule(rule_id: str) -> Rule | None:
-    return {r.id: r for r in all_rules()}.get(rule_id.upper())
+    """The rule with this id or a former id of it (removed rules included)."""
+    return resolve(rule_id).rule

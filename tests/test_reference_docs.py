@@ -1,0 +1,31 @@
+"""The reference docs are generated from the code's own sources (`make docs`); every rule's
+example (workbench/rules/examples/ID.yaml) makes it fire."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench import reference
+from workbench.rules.registry import all_rules
+
+RULES = [r.id for r in all_rules()]
+
+
+@pytest.mark.parametrize("rule_id", RULES)
+def test_every_rule_fires_on_its_example(rule_id: str) -> None:
+    rule = next(r for r in all_rules() if r.id == rule_id)
+    assert reference.example_of(rule_id) is not None, f"workbench/rules/examples/{rule_id}.yaml is missing"
+    findings = reference.run_example(rule)
+    assert findings, f"{rule_id} does not fire on its example"
+    assert all(f.rule == rule_id for f in findings)
+
+
+def test_every_rule_explains_itself() -> None:
+    assert all(r.explanation for r in all_rules()), "every rule has an explanation (`workbench explain`)"
+
+
+def test_the_committed_reference_docs_are_what_make_docs_writes(repo_root) -> None:
+    stale = [name for name, text in reference.render_all().items()
+             if not (repo_root / reference.OUT / name).is_file()
+             or (repo_root / reference.OUT / name).read_text("utf-8") != text]
+    assert not stale, f"run `make docs`: {', '.join(stale)} differ from what would be generated"
