@@ -25,7 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .errors import StoreError, UsageError
+from .errors import UsageError, WorkbenchError
 from .findings import CATEGORIES
 from .loader import load_workspace
 from .model import Workspace
@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             func: Callable[[argparse.Namespace], int] = args.func
             return func(args)
         return cmd_tui(args)
-    except (UsageError, StoreError) as exc:
+    except WorkbenchError as exc:
         _stderr("error", exc)
         return EXIT_USAGE
     except KeyboardInterrupt:
