@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ WRITERS = {
     "workbench/store/": "the one safe writer (atomic, round-trip, conflict check); export writes through it",
     "workbench/init.py": "creates new decisions files only (exclusive create)",
     "workbench/baseline.py": "writes a baseline commit's files into its own temporary folder, never the workspace",
-    "workbench/reference.py": "writes a rule's example workspace into its own temporary folder (docs go through the store)",
+    "workbench/reference.py": "writes rule examples into its own temporary folder (docs go through the store)",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {

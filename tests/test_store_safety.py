@@ -66,6 +66,13 @@ def _increment(path: Path, times: int) -> None:
         done += 1
 
 
+# the children only call the store: xdist's own threads hold no lock they need
+FORK_IN_A_THREADED_WORKER = "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+@pytest.mark.filterwarnings(FORK_IN_A_THREADED_WORKER)
 def test_concurrent_writers_lose_no_update(ws_root):
     """4 processes x 40 read-increment-save cycles: every successful save counts."""
     path = gate(ws_root)
@@ -87,6 +94,9 @@ def test_concurrent_writers_lose_no_update(ws_root):
     assert temps(path.parent) == []
 
 
+@pytest.mark.slow
+@pytest.mark.timing
+@pytest.mark.filterwarnings(FORK_IN_A_THREADED_WORKER)
 def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws_root):
     """60 times: a child saves in a loop and is SIGKILLed inside a write (it reports each fsync
     through a pipe; the kill follows after a random 0-2 ms, so it lands before or after the

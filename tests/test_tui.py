@@ -289,6 +289,7 @@ async def test_conflict_reload_theirs_discards_mine(root: Path) -> None:
 # ---------------------------------------------------------------------- live
 
 
+@pytest.mark.timing
 async def test_schema_written_while_running_shows_its_overlap_warning(root: Path) -> None:
     app = WorkbenchApp(root, watch=True)
     async with app.run_test(size=SIZE) as pilot:

@@ -59,6 +59,7 @@ def test_a_glob_leaving_the_root_is_not_watched(root: Path) -> None:
     assert all(not p.startswith("..") for p in watched_paths(load_workspace(root)))
 
 
+@pytest.mark.timing
 async def test_watcher_sees_a_client_file_and_the_export_folder(root: Path) -> None:
     from workbench.pipeline import export as export_docs
 

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from workbench.cli import main as cli_main
 from workbench.loader import load_workspace
 
@@ -66,6 +68,7 @@ def _run_in_pty(args: list[str], cwd: Path, wanted, timeout: float = 60.0) -> tu
         os.close(leader)
 
 
+@pytest.mark.timing
 def test_the_workbench_opens_on_the_shipped_workspace_shows_tree_and_counts_and_quits(repo_root: Path) -> None:
     ws = load_workspace(repo_root)
     counts = f"{len(ws.contract_schemas)} schemas · {len(ws.families)} families"
