@@ -18,6 +18,7 @@ from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
 from .files import Files
 from .jsonfile import Parsed, decode, parse_json
+from .pins import Hashes, read_pins
 from .yamlfile import ParsedYaml
 
 SCHEMA_SUFFIX = ".schema.json"
@@ -31,6 +32,7 @@ class LoadCache:
 
     json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
     yaml: dict[str, tuple[tuple[int, int], ParsedYaml]] = field(default_factory=dict)
+    hashes: Hashes = field(default_factory=dict)  # SHA-256 of the pinned files
 
 
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
@@ -93,7 +95,14 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
     shared_found, shared_problems = _configured_globs(files, config, "schemas.shared_globs", config.shared_globs)
     shared = set(shared_found)
     schema_files, schema_problems = _configured_globs(files, config, "schemas.globs", config.schema_globs)
-    problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems}.values())
+    manifests, pin_problems = _configured_globs(files, config, "pins.manifests", config.pin_manifests)
+    problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems + pin_problems}.values())
+    pins = read_pins(reader, manifests, cache.hashes)
+    pinned = {a.path: a for pm in pins for a in pm.artifacts}
+    for rel in [k for k in cache.hashes if k not in pinned]:
+        cache.hashes.pop(rel, None)
+    # pinned schemas are upstream's: loaded like the others, marked with their pin (read-only)
+    schema_files = sorted({*schema_files, *(p for p, a in pinned.items() if a.schema and a.actual is not None)})
     schemas: list[m.SchemaDoc] = []
     for rel in schema_files:
         read.add(rel)
@@ -106,7 +115,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         if not isinstance(parsed.value, dict):
             problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
             continue
-        schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared))
+        schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared, pinned.get(rel)))
     if not schemas and not any(p.path != "." for p in problems):
         problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
 
@@ -139,7 +148,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources,
-                       clients, docs, present)
+                       clients, docs, present, pins)
 
 
 def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> tuple[m.TextFile, ...]:
@@ -194,7 +203,8 @@ def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     export folder and the checklist's evidence paths; a path inside another is left out.
     A file watcher watches these (recursively)."""
     cfg = ws.config
-    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out]
+    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), *cfg.pin_manifests, DECISIONS_DIR,
+                cfg.export_out]
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan
     patterns += [e for item in ws.decisions.checklist for e in item.evidence]
