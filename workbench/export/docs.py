@@ -80,7 +80,8 @@ class Inputs:
     @cached_property
     def pins(self) -> list[tuple[Pin, list[str]]]:
         """Every pinned artifact (manifest order) and the families depending on it."""
-        return [(a, depending_families(self.ws, self.refs, a)) for pm in self.ws.pins for a in pm.artifacts]
+        families = depending_families(self.ws, self.refs) if self.ws.pins else {}
+        return [(a, families[a.path]) for pm in self.ws.pins for a in pm.artifacts]
 
     @cached_property
     def changing(self) -> list[Family]:

@@ -200,11 +200,12 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
 def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     """What the check reads, as paths relative to the root ("." for the root itself):
     the fixed folder of every schema, example and client-scan glob, `decisions/`, the
-    export folder and the checklist's evidence paths; a path inside another is left out.
+    export folder, the pin folders (and pinned files) and the checklist's evidence paths;
+    a path inside another is left out.
     A file watcher watches these (recursively)."""
     cfg = ws.config
-    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), *cfg.pin_manifests, DECISIONS_DIR,
-                cfg.export_out]
+    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out]
+    patterns += [pm.folder or pm.path for pm in ws.pins] + [a.path for pm in ws.pins for a in pm.artifacts]
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan
     patterns += [e for item in ws.decisions.checklist for e in item.evidence]

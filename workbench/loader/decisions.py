@@ -88,7 +88,7 @@ class FileReader:
         self.cache = cache if cache is not None else {}
         self.read_ok: set[str] = set()  # files that were read (parsed or not)
 
-    def read(self, rel: str, parse: Callable[[str, bytes], ParsedYaml] = parse_yaml) -> ParsedYaml | None:
+    def read(self, rel: str, parse: Callable[[str, bytes], ParsedYaml] | None = None) -> ParsedYaml | None:
         """`rel` parsed (YAML, or what `parse` reads), reused from the cache while unchanged."""
         try:
             stat = self.files.stat(rel)
@@ -97,7 +97,7 @@ class FileReader:
             if hit and hit[0] == key:
                 parsed = hit[1]
             else:
-                parsed = parse(rel, self.files.read(rel))
+                parsed = (parse or parse_yaml)(rel, self.files.read(rel))
                 self.cache[rel] = (key, parsed)
         except OSError as exc:
             self.problems.append(m.Problem(rel, f"cannot read: {exc.strerror or exc}"))
@@ -106,7 +106,7 @@ class FileReader:
         self.problems.extend(parsed.problems)
         return parsed if parsed.value is not None or not parsed.problems else None
 
-    def validated(self, rel: str, kind: str, parse: Callable[[str, bytes], ParsedYaml] = parse_yaml
+    def validated(self, rel: str, kind: str, parse: Callable[[str, bytes], ParsedYaml] | None = None
                   ) -> tuple[dict[str, Any], ParsedYaml] | None:
         """Parse + validate; drop each invalid top-level field (or entry, see `ENTRY_WISE`) after reporting it."""
         parsed = self.read(rel, parse)

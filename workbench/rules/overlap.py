@@ -151,8 +151,7 @@ def _where(u: Unit) -> Location:
 
 @rule("O001", "family-overlap", "overlap", "warning")
 def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
-    """Two families (or a family and a schema no family claims yet, local or
-    pinned from upstream: a local copy of an upstream concept) overlap
+    """Two families (or a family and a schema no family claims yet) overlap
     structurally: after resolving `$ref`s, their fields line up - same names and
     types at any nesting depth, renamed fields with the same distinctive type, or
     renamed fields inside corresponding objects - with a score (weighted Jaccard

@@ -20,17 +20,28 @@ if TYPE_CHECKING:
 SHORT = 12  # hex digits of a hash in a message (the finding's data has all 64)
 
 
-def depending_families(ws: Workspace, refs: RefIndex, pin: Pin) -> list[str]:
-    """Ids of the families that depend on a pinned file: those listing it in `schemas`, and those
-    whose schemas reach it through `$ref` (sorted)."""
-    found = {f.id for f in ws.families if pin.path in f.schemas}
-    target = ws.schema(pin.path)
-    if target is not None:
-        for fam in ws.families:
-            if fam.id not in found and any(
-                    target in refs.closure(s) for p in fam.schemas if (s := ws.schema(p)) is not None):
-                found.add(fam.id)
-    return sorted(found)
+def depending_families(ws: Workspace, refs: RefIndex) -> dict[str, list[str]]:
+    """Pinned file path -> ids of the families depending on it (sorted): those listing it in `schemas`,
+    and those whose schemas reach it through `$ref` (one `$ref` closure per family schema)."""
+    pinned = {a.path for pm in ws.pins for a in pm.artifacts}
+    found: dict[str, set[str]] = {p: set() for p in pinned}
+    for fam in ws.families:
+        for path in fam.schemas:
+            if path in found:
+                found[path].add(fam.id)
+            if (s := ws.schema(path)) is not None:
+                for doc in refs.closure(s):
+                    if doc.path in found:
+                        found[doc.path].add(fam.id)
+    return {p: sorted(ids) for p, ids in found.items()}
+
+
+def _dependents(ctx: RuleContext) -> dict[str, list[str]]:
+    """`depending_families`, computed once per check (only when a pin has a finding)."""
+    found: dict[str, list[str]] | None = ctx.__dict__.get("_pin_dependents")
+    if found is None:
+        found = ctx.__dict__["_pin_dependents"] = depending_families(ctx.ws, ctx.refs)
+    return found
 
 
 def _families(ids: list[str]) -> str:
@@ -65,7 +76,7 @@ def pin_hash_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     for pin in pins(ctx.ws):
         if pin.actual is None or pin.verified:
             continue
-        families = depending_families(ctx.ws, ctx.refs, pin)
+        families = _dependents(ctx)[pin.path]
         yield Hit(f"pinned file {pin.path} was edited locally: its SHA-256 is {pin.actual[:SHORT]}..., the pin in "
                   f"{pin.manifest} records {pin.sha256[:SHORT]}... (upstream {pin.origin}); do not edit a pinned "
                   f"file: revert it, or update the pin from upstream; {_families(families)}",
@@ -82,7 +93,7 @@ def pinned_file_missing(ctx: RuleContext) -> Iterator[Hit]:
     for pin in pins(ctx.ws):
         if pin.actual is not None:
             continue
-        families = depending_families(ctx.ws, ctx.refs, pin)
+        families = _dependents(ctx)[pin.path]
         yield Hit(f"pinned file {pin.path} {pin.error} (pinned in {pin.manifest} from upstream {pin.origin}); "
                   f"copy it from upstream or remove the entry; {_families(families)}",
                   pin.manifest, pin.line, (pin.path,), data=_data(pin, families))
