@@ -74,6 +74,17 @@ def test_a_one_byte_edit_is_an_error_naming_the_source_and_the_families(tmp_path
     assert load_workspace(root).schema(PINNED).body["properties"]["formats"]["title"] == "Formatz"
 
 
+def test_line_endings_converted_by_a_checkout_are_told_apart_from_an_edit(tmp_path):
+    root = pinned_repo(tmp_path / "repo")
+    (root / PINNED).write_bytes(RTD.read_bytes().replace(b"\n", b"\r\n"))  # git's autocrlf on Windows
+    [found] = hits(run(root, "pin"), "U001", "error")
+    assert "differs from its pin only in line endings" in found.message and "-text" in found.message
+    assert "edited locally" not in found.message
+    edit_one_byte(root / PINNED)  # and an edit on top is an edit
+    [found] = hits(run(root, "pin"), "U001", "error")
+    assert "edited locally" in found.message
+
+
 def test_an_edit_is_seen_through_the_load_cache(tmp_path):
     root = pinned_repo(tmp_path / "repo")
     cache = LoadCache()
@@ -92,6 +103,25 @@ def test_a_missing_pinned_file_is_an_error_at_its_manifest_entry(tmp_path):
     assert (found.file, found.line) == (MANIFEST, 5)
     assert f"{PINNED} does not exist" in found.message and UPSTREAM in found.message
     assert "families depending on it: docs_config" in found.message
+
+
+def test_a_pinned_link_out_of_the_root_is_never_read(tmp_path):
+    root = pinned_repo(tmp_path / "repo")
+    secret = tmp_path / "secret.json"
+    secret.write_bytes(RTD.read_bytes())  # the very bytes pinned: a read would "verify" them
+    (root / PINNED).unlink()
+    (root / PINNED).symlink_to(secret)
+    ws = load_workspace(root)
+    assert ws.pin(PINNED).actual is None and ws.schema(PINNED) is None
+    [found] = hits(run(root, "pin"), "U002", "error")
+    assert f"{PINNED} cannot be read (a symbolic link to outside the workspace root)" in found.message
+
+
+def test_a_family_naming_a_file_artifact_is_told_to_pin_it_as_a_schema(tmp_path):
+    root = pinned_repo(tmp_path / "repo")
+    write(root, "decisions/families/codes.yaml", family("codes", []) | {"schemas": [CATALOG]})
+    [problem] = [p for p in load_workspace(root).problems if p.path == "decisions/families/codes.yaml"]
+    assert f'is pinned as a file, not a schema (set "kind": "schema" in {MANIFEST})' in problem.message
 
 
 def test_unlisted_files_and_bad_entries_are_findings_the_rest_still_loads(tmp_path):

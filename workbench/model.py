@@ -72,6 +72,7 @@ class Pin:
     actual: str | None = None  # the SHA-256 of the file on disk; None when it could not be read
     error: str = ""  # why it could not be read ("does not exist", refused)
     ref: str | None = None  # the manifest's source ref (tag, commit), when it records one
+    line_endings_only: bool = False  # differs from the pin only in CRLF/LF line ends (a checkout converted it)
 
     @property
     def verified(self) -> bool:

@@ -134,7 +134,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
 
     decisions = read_decisions(reader)
     problems.extend(reader.problems)
-    problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
+    problems.extend(_dangling(decisions, {s.path for s in schemas}, files, pinned))
     if not decisions.present:
         undecided = "no decisions/ folder: every schema is undecided (run `workbench init`)"
         problems.append(m.Problem(DECISIONS_DIR, undecided, kind="info"))
@@ -178,7 +178,8 @@ def _clients(files: Files, policy: m.InvocationPolicy | None) -> tuple[m.TextFil
                  if not any(fnmatch.fnmatchcase(t.path, a) for a in policy.approved))
 
 
-def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> list[m.Problem]:
+def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files,
+              pinned: dict[str, m.Pin]) -> list[m.Problem]:
     """Decisions that name schemas not in the workspace, or a schema claimed twice."""
     out: list[m.Problem] = []
     owner: dict[str, str] = {}
@@ -187,6 +188,8 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
             line = fam.line(f"schemas.{i}")
             if path not in schema_paths:
                 why = "does not exist" if not files.exists(path) else "is not a loadable schema"
+                if path in pinned and not pinned[path].schema:
+                    why = f'is pinned as a file, not a schema (set "kind": "schema" in {pinned[path].manifest})'
                 out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line,
                                      field="schemas"))
             elif path in owner:

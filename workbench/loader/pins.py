@@ -32,7 +32,9 @@ from .yamlfile import ParsedYaml
 
 SCHEMA_SUFFIX = ".schema.json"
 KIND = "pin_manifest"  # its decisions schema
-Hashes = dict[str, tuple[tuple[int, int], str]]  # path -> ((mtime, size), SHA-256): reused while unchanged
+# path -> ((mtime, size), (SHA-256 of the bytes, of the bytes with LF line ends, with CRLF line ends)):
+# reused while unchanged
+Hashes = dict[str, tuple[tuple[int, int], tuple[str, str, str]]]
 
 
 def read_pins(reader: FileReader, manifests: list[str], hashes: Hashes) -> tuple[m.PinManifest, ...]:
@@ -91,28 +93,37 @@ def _manifest(reader: FileReader, rel: str, data: dict[str, Any], parsed: Parsed
             continue
         owner[path] = rel
         kind = entry.get("kind") or ("schema" if path.endswith(SCHEMA_SUFFIX) else "file")
-        actual, error = _hash(reader.files, path, hashes)
-        artifacts.append(m.Pin(path, entry["upstream_path"], entry["sha256"].lower(), repository, rel,
-                               parsed.line(("artifacts", i)),
-                               kind == "schema", actual, error, ref))
+        recorded = entry["sha256"].lower()
+        digests, error = _hash(reader.files, path, hashes)
+        actual = digests[0] if digests else None
+        eol = digests is not None and actual != recorded and recorded in digests[1:]
+        artifacts.append(m.Pin(path, entry["upstream_path"], recorded, repository, rel, parsed.line(("artifacts", i)),
+                               kind == "schema", actual, error, ref, eol))
     return m.PinManifest(rel, posixpath.dirname(rel), repository, ref, tuple(artifacts))
 
 
-def _hash(files: Files, rel: str, hashes: Hashes) -> tuple[str | None, str]:
-    """The SHA-256 of the file's bytes, or None and why it could not be read."""
+def _hash(files: Files, rel: str, hashes: Hashes) -> tuple[tuple[str, str, str] | None, str]:
+    """The SHA-256 of the file's bytes, and of them with LF and with CRLF line ends (a checkout that
+    converted line ends is told apart from an edit); or None and why the file could not be read."""
     try:
         stat = files.stat(rel)
         key = (stat.st_mtime_ns, stat.st_size)
         hit = hashes.get(rel)
         if hit and hit[0] == key:
             return hit[1], ""
-        digest = hashlib.sha256(files.read(rel)).hexdigest()
+        data = files.read(rel)
     except FileNotFoundError:
         return None, "does not exist"
     except OSError as exc:
         return None, exc.strerror or str(exc)
-    hashes[rel] = (key, digest)
-    return digest, ""
+    lf = data.replace(b"\r\n", b"\n")
+    digests = (_sha(data), _sha(lf), _sha(lf.replace(b"\n", b"\r\n")))
+    hashes[rel] = (key, digests)
+    return digests, ""
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 _MAGIC = re.compile(r"([*?\[])")

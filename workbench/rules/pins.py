@@ -71,15 +71,21 @@ def pin_hash_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     fix is never an edit here: revert the file, or update the pin (copy the
     artifact from upstream at the new ref and record its hash in the manifest;
     with `--against`, C001 then judges what the new version changes for the
-    families reusing it). The finding names the upstream source and every family
+    families reusing it). A file that differs only in CRLF/LF line ends was
+    converted by a checkout, and the finding says so (mark the pin folder `-text`
+    in .gitattributes). The finding names the upstream source and every family
     that reuses the file or reaches it through `$ref`."""
     for pin in pins(ctx.ws):
         if pin.actual is None or pin.verified:
             continue
         families = _dependents(ctx)[pin.path]
-        yield Hit(f"pinned file {pin.path} was edited locally: its SHA-256 is {pin.actual[:SHORT]}..., the pin in "
-                  f"{pin.manifest} records {pin.sha256[:SHORT]}... (upstream {pin.origin}); do not edit a pinned "
-                  f"file: revert it, or update the pin from upstream; {_families(families)}",
+        if pin.line_endings_only:
+            what = ("differs from its pin only in line endings (CRLF/LF): a checkout converted it; mark the pin "
+                    "folder `-text` in .gitattributes and check it out again")
+        else:
+            what = "was edited locally; do not edit a pinned file: revert it, or update the pin from upstream"
+        yield Hit(f"pinned file {pin.path} {what} (SHA-256 {pin.actual[:SHORT]}..., the pin in {pin.manifest} "
+                  f"records {pin.sha256[:SHORT]}..., upstream {pin.origin}); {_families(families)}",
                   pin.path, 1, (pin.path,), data=_data(pin, families), related=(_entry(pin),))
 
 
@@ -94,7 +100,8 @@ def pinned_file_missing(ctx: RuleContext) -> Iterator[Hit]:
         if pin.actual is not None:
             continue
         families = _dependents(ctx)[pin.path]
-        yield Hit(f"pinned file {pin.path} {pin.error} (pinned in {pin.manifest} from upstream {pin.origin}); "
+        why = pin.error if pin.error == "does not exist" else f"cannot be read ({pin.error})"
+        yield Hit(f"pinned file {pin.path} {why} (pinned in {pin.manifest} from upstream {pin.origin}); "
                   f"copy it from upstream or remove the entry; {_families(families)}",
                   pin.manifest, pin.line, (pin.path,), data=_data(pin, families))
 
