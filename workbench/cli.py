@@ -129,8 +129,7 @@ def status_data(ws: Workspace) -> dict[str, Any]:
         row = intents.setdefault(fam.intent_class or "unclassified", {"families": 0, "schemas": 0})
         row["families"] += 1
         row["schemas"] += len(fam.schemas)
-    undecided = [s.path for s in ws.contract_schemas if ws.family_of(s.path) is None]
-    intents["undecided"] = {"families": 0, "schemas": len(undecided)}
+    intents["undecided"] = {"families": 0, "schemas": len(ws.undecided)}
     states = Counter(f.decision or "undecided" for f in ws.families)
     return {
         "root": str(ws.root),

@@ -65,8 +65,11 @@ class WorkspaceConfig:
     # `examples.map`: (schema glob, example globs): every file an example glob matches is an example
     # of every schema the schema glob matches; applies alongside `example_patterns`
     example_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # `pins.manifests`: globs of the upstream pin manifests (each pins the files of its folder)
+    pin_manifests: tuple[str, ...] = ("ssot/pins/*/pin_manifest.json",)
     # line in workspace.yaml of each configured pattern, by ("schemas.globs", pattern),
-    # ("schemas.shared_globs", p), ("examples.patterns", p), ("examples.map", schema glob[, example glob])
+    # ("schemas.shared_globs", p), ("examples.patterns", p), ("examples.map", schema glob[, example glob]),
+    # ("pins.manifests", p)
     pattern_lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def line(self, *where: str) -> int | None:
@@ -83,6 +86,7 @@ class WorkspaceConfig:
         lines = lines or {}
         schemas = data.get("schemas") or {}
         examples = data.get("examples") or {}
+        pins = data.get("pins") or {}
         where: dict[tuple[str, ...], int] = {}
 
         def strings(path: tuple[str, ...], value: Any) -> tuple[str, ...]:
@@ -116,6 +120,7 @@ class WorkspaceConfig:
                                   if isinstance(name, str))),
             example_patterns=listed(examples, ("examples", "patterns"), base.example_patterns),
             example_map=example_map,
+            pin_manifests=listed(pins, ("pins", "manifests"), base.pin_manifests),
             pattern_lines=where,
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),

@@ -99,6 +99,8 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
     if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.schema_globs)[0]:
         found = discover_schema_globs(root)  # the schemas live elsewhere than the default place
         config = replace(config, schema_globs=found) if found else config
+    if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.pin_manifests)[0]:
+        config = replace(config, pin_manifests=discover_pin_manifests(root) or config.pin_manifests)
     if _create(root / DECISIONS_DIR / "workspace.yaml", workspace_yaml(config)):
         written.append(f"{DECISIONS_DIR}/workspace.yaml")
 
@@ -201,9 +203,28 @@ def _declares_schema(files: Files, rel: str) -> bool:
     return looks_like_schema(body) or (in_schema_folder and gives_structure(body))
 
 
+PIN_MANIFEST = "pin_manifest.json"
+
+
+def discover_pin_manifests(root: Path) -> tuple[str, ...]:
+    """Globs for the pin manifests of a repository that keeps them elsewhere than `ssot/pins/*/`: for a
+    manifest in `PARENT/UPSTREAM/`, `PARENT/*/pin_manifest.json` (one glob for all the pin folders side by
+    side). Hidden and dependency folders are skipped; only contained regular files count."""
+    files = Files(root)
+    globs: set[str] = set()
+    for folder, dirs, names in os.walk(files.root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_FOLDERS)
+        rel = Path(folder).relative_to(files.root).as_posix().removeprefix(".")
+        if PIN_MANIFEST in names and files.is_file(f"{rel}/{PIN_MANIFEST}" if rel else PIN_MANIFEST):
+            parent = re.sub(r"([*?\[])", r"[\1]", rel.rpartition("/")[0])  # a name, not a pattern
+            globs.add(f"{parent}/*/{PIN_MANIFEST}" if parent else f"*/{PIN_MANIFEST}" if rel else PIN_MANIFEST)
+    return tuple(sorted(globs))
+
+
 def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:
-    """(family id, schemas) for every contract schema in no family; ids unique and not in `taken`."""
-    loose = [s for s in ws.contract_schemas if ws.family_of(s.path) is None and _SCHEMA_PATH_OK.match(s.path)]
+    """(family id, schemas) for every contract schema in no family (pinned upstream schemas aside: a family
+    reuses one by an architect's decision); ids unique and not in `taken`."""
+    loose = [s for s in ws.undecided if _SCHEMA_PATH_OK.match(s.path)]
     groups: dict[str, list[SchemaDoc]] = {}
     for s in loose:
         groups.setdefault(_group_key(s.name, {x.name for x in loose}), []).append(s)
@@ -318,6 +339,9 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  patterns: {_flow(config.example_patterns, quote=True)}",
         "  # examples not named after their schema: a schema glob -> example globs (JSON, YAML, TOML)",
         '  # map: {"schemas/tool.manifest.schema.json": ["tools/*/manifest.yaml"]}',
+        "pins:",
+        "  # upstream pin folders: each pin_manifest.json pins the files of its folder by SHA-256",
+        f"  manifests: {_flow(config.pin_manifests, quote=True)}",
         f"intent_classes: {_flow(config.intent_classes)}",
         f"stability_tiers: {_flow(config.stability_tiers)}",
         "thresholds:",

@@ -59,6 +59,45 @@ class TextFile:
 
 
 @dataclass(frozen=True)
+class Pin:
+    """One artifact of a pin manifest: a file copied from an upstream repository, pinned by its SHA-256."""
+
+    path: str  # the local copy, root-relative
+    upstream_path: str  # where it lives in the upstream repository
+    sha256: str  # as the manifest records it (lower case)
+    repository: str  # the manifest's source repository
+    manifest: str  # the manifest's path
+    line: int | None = None  # of the artifact's entry in the manifest
+    schema: bool = False  # loaded as a (read-only) JSON Schema
+    actual: str | None = None  # the SHA-256 of the file on disk; None when it could not be read
+    error: str = ""  # why it could not be read ("does not exist", refused)
+    ref: str | None = None  # the manifest's source ref (tag, commit), when it records one
+    line_endings_only: bool = False  # differs from the pin only in CRLF/LF line ends (a checkout converted it)
+
+    @property
+    def verified(self) -> bool:
+        return self.actual == self.sha256
+
+    @property
+    def origin(self) -> str:
+        """"REPOSITORY:UPSTREAM_PATH" (with "@REF" when the manifest records a ref)."""
+        at = f"@{self.ref}" if self.ref else ""
+        return f"{self.repository}{at}:{self.upstream_path}"
+
+
+@dataclass(frozen=True)
+class PinManifest:
+    """A `pin_manifest.json`: the artifacts of one upstream pinned in its folder."""
+
+    path: str
+    folder: str  # the pin folder (the manifest's folder)
+    repository: str
+    ref: str | None = None
+    artifacts: tuple[Pin, ...] = ()
+    unlisted: tuple[str, ...] = ()  # files in the pin folder that no entry names
+
+
+@dataclass(frozen=True)
 class SchemaDoc:
     """A JSON Schema file that parsed into an object."""
 
@@ -67,6 +106,7 @@ class SchemaDoc:
     body: dict[str, Any]
     source: Source
     shared: bool = False  # a $defs library, not a contract family
+    pin: Pin | None = None  # pinned from an upstream repository (read-only)
 
     @property
     def uri(self) -> str:
@@ -428,6 +468,7 @@ class Workspace:
     clients: tuple[TextFile, ...] = ()  # files the invocation policy scans (`approved` ones left out)
     docs: tuple[TextFile, ...] = ()  # what is committed in the export folder
     present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
+    pins: tuple[PinManifest, ...] = ()  # upstream pin manifests
     # lookup indexes, built by __post_init__ from the fields above
     _schema_index: dict[str, SchemaDoc] = field(init=False, repr=False, compare=False, hash=False)
     _doc_index: dict[str, TextFile] = field(init=False, repr=False, compare=False, hash=False)
@@ -436,6 +477,7 @@ class Workspace:
     _example_index: dict[str, Example] = field(init=False, repr=False, compare=False, hash=False)
     _family_of_schema: dict[str, Family] = field(init=False, repr=False, compare=False, hash=False)
     _examples_index: dict[str, tuple[Example, ...]] = field(init=False, repr=False, compare=False, hash=False)
+    _pin_index: dict[str, Pin] = field(init=False, repr=False, compare=False, hash=False)
 
     def exists(self, rel: str) -> bool:
         """Whether `rel` is a file the loader read or an evidence path that exists (inside the root)."""
@@ -459,6 +501,10 @@ class Workspace:
     def example(self, path: str) -> Example | None:
         return self._example_index.get(path)
 
+    def pin(self, path: str) -> Pin | None:
+        """The pin of the file at `path` (a pinned schema or other artifact), or None."""
+        return self._pin_index.get(path)
+
     def family_at(self, path: str) -> Family | None:
         """The family whose record is the file `path`."""
         return self._family_by_path.get(path)
@@ -471,6 +517,11 @@ class Workspace:
     def contract_schemas(self) -> tuple[SchemaDoc, ...]:
         """Schemas that are contracts (not shared `$defs` libraries)."""
         return tuple(s for s in self.schemas if not s.shared)
+
+    @property
+    def undecided(self) -> tuple[SchemaDoc, ...]:
+        """Contract schemas in no family, pinned upstream schemas aside (upstream's to decide)."""
+        return tuple(s for s in self.contract_schemas if s.pin is None and self.family_of(s.path) is None)
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -488,3 +539,4 @@ class Workspace:
         for e in self.examples:
             ex.setdefault(e.schema_path, []).append(e)
         set_(self, "_examples_index", {k: tuple(v) for k, v in ex.items()})
+        set_(self, "_pin_index", {a.path: a for pm in self.pins for a in pm.artifacts})

@@ -17,8 +17,9 @@ from functools import cached_property
 from ..analysis.refs import RefIndex
 from ..engine import CheckResult
 from ..findings import CATEGORIES, SEVERITIES, Finding
-from ..model import Delta, DocHeader, Family, Plan, WorkPackage, Workspace
+from ..model import Delta, DocHeader, Family, Pin, Plan, WorkPackage, Workspace
 from ..policy import GENERATED_MARKER
+from ..rules.pins import depending_families
 from ..rules.registry import ChecklistRowView, get_rule
 from ..schema.uri import pointer_str
 from . import mapping
@@ -75,6 +76,12 @@ class Inputs:
             return len(order) if f.intent_class is None else order.get(f.intent_class, len(order))
 
         return sorted(self.ws.families, key=lambda f: (rank(f), f.intent_class or "", f.id))
+
+    @cached_property
+    def pins(self) -> list[tuple[Pin, list[str]]]:
+        """Every pinned artifact (manifest order) and the families depending on it."""
+        families = depending_families(self.ws, self.refs) if self.ws.pins else {}
+        return [(a, families[a.path]) for pm in self.ws.pins for a in pm.artifacts]
 
     @cached_property
     def changing(self) -> list[Family]:
@@ -194,6 +201,11 @@ def reuse_matrix(inp: Inputs) -> str:
               *([f.representation_deltas] if deltas else []), f.version_policy]
              for f in inp.families])),
         section("Schemas per family", _schema_list(inp)),
+        section("Pinned upstream contracts", paragraph(
+            "Files copied from upstream repositories, each pinned by its SHA-256 in its pin folder's "
+            "pin_manifest.json. A pinned file is never edited here (U001): it changes by a pin update, which ",
+            code("--against"), " judges like any schema change (C001). Families reuse a pinned schema by "
+            "listing it in ", code("schemas"), "."), _pins(inp)) if inp.pins else "",
         section("Reuse evaluation", table(
             ["contract_family", "decision", "alternatives considered", "downstream consumers", "waivers"],
             [[code(f.id), code(f.decision), codes(f.alternatives_considered, "none"),
@@ -219,20 +231,44 @@ def _inventory(inp: Inputs) -> str:
         fams = [f for f in inp.families if (f.intent_class or "") == intent]
         rows.append([code(intent) if intent else "(unclassified)", len(fams), sum(len(f.schemas) for f in fams),
                      *(sum(1 for f in fams if f.decision == d) for d in ("reuse", "extend", "new"))])
-    undecided = [s for s in inp.ws.contract_schemas if inp.ws.family_of(s.path) is None]
-    rows.append(["(no family)", 0, len(undecided), 0, 0, 0])
+    rows.append(["(no family)", 0, len(inp.ws.undecided), 0, 0, 0])
     return table(["intent_class", "families", "schemas", "reuse", "extend", "new"], rows)
 
 
 def _schema_list(inp: Inputs) -> str:
-    """Each family's schemas, then schemas in no family, then the shared `$defs` libraries."""
+    """Each family's schemas, then schemas in no family, pinned upstream schemas no family reuses, then the
+    shared `$defs` libraries; a pinned schema's title says where it is pinned from."""
     ws = inp.ws
-    rows = [[code(f.id), code(path), s.title if (s := ws.schema(path)) else "(not loaded)",
-             len(ws.examples_of(path))] for f in inp.families for path in f.schemas]
-    rows += [["(no family)", code(s.path), s.title, len(ws.examples_of(s.path))]
-             for s in ws.contract_schemas if ws.family_of(s.path) is None]
-    rows += [["(shared $defs library)", code(s.path), s.title, ""] for s in ws.schemas if s.shared]
+
+    def title(path: str) -> str:
+        s = ws.schema(path)
+        if s is None:
+            return "(not loaded)"
+        return f"{s.title} (pinned from {s.pin.repository})" if s.pin else s.title
+
+    rows = [[code(f.id), code(path), title(path), len(ws.examples_of(path))] for f in inp.families
+            for path in f.schemas]
+    rows += [["(no family)", code(s.path), s.title, len(ws.examples_of(s.path))] for s in ws.undecided]
+    rows += [["(pinned upstream, no family)", code(s.path), title(s.path), len(ws.examples_of(s.path))]
+             for s in ws.contract_schemas if s.pin and ws.family_of(s.path) is None]
+    rows += [["(shared $defs library)", code(s.path), title(s.path), ""] for s in ws.schemas if s.shared]
     return table(["contract_family", "schema", "title", "examples"], rows)
+
+
+def _pins(inp: Inputs, deltas: tuple[Delta, ...] | None = None) -> str:
+    """Each pinned artifact: its upstream repository (and ref), source path, SHA-256 and the families
+    depending on it (listing it in `schemas`, or reaching it by `$ref`); with `deltas`, the deltas of those
+    families (as `family` or an upstream candidate)."""
+    rows = []
+    for pin, fams in inp.pins:
+        named = [] if deltas is None else [
+            d.id for d in deltas if d.family in fams or set(d.upstream_candidates) & set(fams)]
+        rows.append([code(pin.path), "schema" if pin.schema else "file",
+                     Md(code(pin.repository) + (f" at {code(pin.ref)}" if pin.ref else "")),
+                     code(pin.upstream_path), code(pin.sha256), codes(fams, "none"),
+                     *([] if deltas is None else [codes(named, "none")])])
+    return table(["pinned file", "kind", "upstream repository", "source path", "sha256", "families",
+                  *([] if deltas is None else ["deltas"])], rows)
 
 
 # ---------------------------------------------------------------- m1_contract_delta_register.md
@@ -256,6 +292,10 @@ def delta_register(inp: Inputs) -> str:
             ["contract_family", "decision", "stability_tier", "deltas"],
             [[code(f.id), code(f.decision), code(f.stability_tier),
               codes((d.id for d in deltas if d.family == f.id), "none")] for f in inp.changing])),
+        section("Pinned upstream contracts", paragraph(
+            "Upstream contracts are not changed by a delta here: they change upstream and arrive as a pin "
+            "update. The deltas whose family, or one of whose upstream candidates, depends on a pinned file:"),
+            _pins(inp, deltas)) if inp.pins else "",
     )
 
 
@@ -382,6 +422,10 @@ def handoff(inp: Inputs) -> str:
             [[code(f.id), code(f.decision), code(f.stability_tier), codes(f.schemas), f.wire_mapping,
               codes(d.id for d in inp.ws.decisions.deltas if d.family == f.id), codes(f.downstream_consumers)]
              for f in inp.changing])),
+        section("Upstream contracts (pinned)", paragraph(
+            "Contracts M2 receives from upstream repositories rather than from M1: the exact bytes are pinned "
+            "by SHA-256 (U001 fails a local edit), and a pin update is classified like any schema change (C001)."),
+            _pins(inp)) if inp.pins else "",
         section("Field-level mapping baseline", paragraph(
             "Every field of the new and extended families' schemas, nested messages included, with its JSON "
             "Schema type and the proto3 type it maps to (objects: nested message; arrays: repeated; "

@@ -18,6 +18,7 @@ from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
 from .files import Files
 from .jsonfile import Parsed, decode, parse_json
+from .pins import Hashes, read_pins
 from .yamlfile import ParsedYaml
 
 SCHEMA_SUFFIX = ".schema.json"
@@ -31,6 +32,7 @@ class LoadCache:
 
     json: dict[str, tuple[tuple[int, int], Parsed]] = field(default_factory=dict)
     yaml: dict[str, tuple[tuple[int, int], ParsedYaml]] = field(default_factory=dict)
+    hashes: Hashes = field(default_factory=dict)  # SHA-256 of the pinned files
 
 
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
@@ -93,7 +95,14 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
     shared_found, shared_problems = _configured_globs(files, config, "schemas.shared_globs", config.shared_globs)
     shared = set(shared_found)
     schema_files, schema_problems = _configured_globs(files, config, "schemas.globs", config.schema_globs)
-    problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems}.values())
+    manifests, pin_problems = _configured_globs(files, config, "pins.manifests", config.pin_manifests)
+    problems.extend({(p.path, p.message): p for p in shared_problems + schema_problems + pin_problems}.values())
+    pins = read_pins(reader, manifests, cache.hashes)
+    pinned = {a.path: a for pm in pins for a in pm.artifacts}
+    for rel in [k for k in cache.hashes if k not in pinned]:
+        cache.hashes.pop(rel, None)
+    # pinned schemas are upstream's: loaded like the others, marked with their pin (read-only)
+    schema_files = sorted({*schema_files, *(p for p, a in pinned.items() if a.schema and a.actual is not None)})
     schemas: list[m.SchemaDoc] = []
     for rel in schema_files:
         read.add(rel)
@@ -106,7 +115,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         if not isinstance(parsed.value, dict):
             problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
             continue
-        schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared))
+        schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared, pinned.get(rel)))
     if not schemas and not any(p.path != "." for p in problems):
         problems.append(m.Problem(".", f"no schemas match {', '.join(config.schema_globs)}"))
 
@@ -125,7 +134,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
 
     decisions = read_decisions(reader)
     problems.extend(reader.problems)
-    problems.extend(_dangling(decisions, {s.path for s in schemas}, files))
+    problems.extend(_dangling(decisions, {s.path for s in schemas}, files, pinned))
     if not decisions.present:
         undecided = "no decisions/ folder: every schema is undecided (run `workbench init`)"
         problems.append(m.Problem(DECISIONS_DIR, undecided, kind="info"))
@@ -139,7 +148,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources,
-                       clients, docs, present)
+                       clients, docs, present, pins)
 
 
 def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> tuple[m.TextFile, ...]:
@@ -169,7 +178,8 @@ def _clients(files: Files, policy: m.InvocationPolicy | None) -> tuple[m.TextFil
                  if not any(fnmatch.fnmatchcase(t.path, a) for a in policy.approved))
 
 
-def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> list[m.Problem]:
+def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files,
+              pinned: dict[str, m.Pin]) -> list[m.Problem]:
     """Decisions that name schemas not in the workspace, or a schema claimed twice."""
     out: list[m.Problem] = []
     owner: dict[str, str] = {}
@@ -178,6 +188,8 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
             line = fam.line(f"schemas.{i}")
             if path not in schema_paths:
                 why = "does not exist" if not files.exists(path) else "is not a loadable schema"
+                if path in pinned and not pinned[path].schema:
+                    why = f'is pinned as a file, not a schema (set "kind": "schema" in {pinned[path].manifest})'
                 out.append(m.Problem(fam.path, f"family {fam.id!r} names schema {path} which {why}", line,
                                      field="schemas"))
             elif path in owner:
@@ -191,10 +203,12 @@ def _dangling(decisions: m.Decisions, schema_paths: set[str], files: Files) -> l
 def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     """What the check reads, as paths relative to the root ("." for the root itself):
     the fixed folder of every schema, example and client-scan glob, `decisions/`, the
-    export folder and the checklist's evidence paths; a path inside another is left out.
+    export folder, the pin folders (and pinned files) and the checklist's evidence paths;
+    a path inside another is left out.
     A file watcher watches these (recursively)."""
     cfg = ws.config
     patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out]
+    patterns += [pm.folder or pm.path for pm in ws.pins] + [a.path for pm in ws.pins for a in pm.artifacts]
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan
     patterns += [e for item in ws.decisions.checklist for e in item.evidence]

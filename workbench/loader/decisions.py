@@ -51,7 +51,8 @@ SINGLE_FILES = {
 # elsewhere an error drops the top-level field, or the entry of a top-level list
 ENTRY_WISE: dict[str, tuple[tuple[str, ...], ...]] = {
     "workspace": (("schemas",), ("schemas", "globs"), ("schemas", "shared_globs"),
-                  ("examples",), ("examples", "patterns"), ("examples", "map"), ("examples", "map", "*")),
+                  ("examples",), ("examples", "patterns"), ("examples", "map"), ("examples", "map", "*"),
+                  ("pins",), ("pins", "manifests")),
 }
 
 
@@ -87,7 +88,8 @@ class FileReader:
         self.cache = cache if cache is not None else {}
         self.read_ok: set[str] = set()  # files that were read (parsed or not)
 
-    def read(self, rel: str) -> ParsedYaml | None:
+    def read(self, rel: str, parse: Callable[[str, bytes], ParsedYaml] | None = None) -> ParsedYaml | None:
+        """`rel` parsed (YAML, or what `parse` reads), reused from the cache while unchanged."""
         try:
             stat = self.files.stat(rel)
             key = (stat.st_mtime_ns, stat.st_size)
@@ -95,7 +97,7 @@ class FileReader:
             if hit and hit[0] == key:
                 parsed = hit[1]
             else:
-                parsed = parse_yaml(rel, self.files.read(rel))
+                parsed = (parse or parse_yaml)(rel, self.files.read(rel))
                 self.cache[rel] = (key, parsed)
         except OSError as exc:
             self.problems.append(m.Problem(rel, f"cannot read: {exc.strerror or exc}"))
@@ -104,9 +106,10 @@ class FileReader:
         self.problems.extend(parsed.problems)
         return parsed if parsed.value is not None or not parsed.problems else None
 
-    def validated(self, rel: str, kind: str) -> tuple[dict[str, Any], ParsedYaml] | None:
+    def validated(self, rel: str, kind: str, parse: Callable[[str, bytes], ParsedYaml] | None = None
+                  ) -> tuple[dict[str, Any], ParsedYaml] | None:
         """Parse + validate; drop each invalid top-level field (or entry, see `ENTRY_WISE`) after reporting it."""
-        parsed = self.read(rel)
+        parsed = self.read(rel, parse)
         if parsed is None:
             return None
         data = parsed.value

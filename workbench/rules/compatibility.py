@@ -134,6 +134,16 @@ def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
     return out
 
 
+def _pin_update(ws: Workspace, base: Workspace, path: str) -> str:
+    """"; a pin update of upstream R:P (pin 1a2b.. -> 3c4d..)" for a schema pinned from upstream."""
+    new, old = ws.pin(path), base.pin(path)
+    pin = new or old
+    if pin is None:
+        return ""
+    hashes = f" (pin {old.sha256[:12]}... -> {new.sha256[:12]}...)" if old and new and old.sha256 != new.sha256 else ""
+    return f"; a pin update of upstream {pin.origin}{hashes}"
+
+
 @rule("C001", "incompatible-change", "compatibility", "error", needs_baseline=True,
       details=("Change kinds (old -> new):",) + tuple(f"  {kind}: {example}" for kind, example in KINDS.items()))
 def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
@@ -153,7 +163,9 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     `reuse` full, stable `extend`/`new` and undecided backward, experimental
     backward as warnings, internal none. Under the `additive` reading (default on
     for `extend`) an optional property added to an open object is compatible;
-    the finding says which reading was applied. JSON `data` and SARIF
+    the finding says which reading was applied. A schema pinned from upstream
+    (`pin_manifest.json`) is compared the same way, so a pin update that breaks
+    the families reusing it is caught before it lands. JSON `data` and SARIF
     `properties` carry change, pointer, old, new, breaks and mode."""
     ws, base = ctx.ws, ctx.baseline
     if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
@@ -162,7 +174,8 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     for v in judge(ws, base):
         c = v.change
         doc = ws.schema(c.schema)
-        yield Hit(f"{v.describe()}{label}", c.schema, None if c.pointer else (1 if doc else None),
+        yield Hit(f"{v.describe()}{label}{_pin_update(ws, base, c.schema)}", c.schema,
+                  None if c.pointer else (1 if doc else None),
                   (doc.name if doc else c.schema, v.family.id if v.family else "undecided", c.kind), v.severity,
                   v.data(), pointer=c.pointer or None)
 

@@ -63,11 +63,14 @@ def duplicated_subschema(ctx: RuleContext) -> Iterator[Hit]:
         node = _node(first.body, first_ptr)
         props = sorted(node.get("properties") or {})
         shown = ", ".join(props[:MAX_NAMES]) + (", ..." if len(props) > MAX_NAMES else "")
-        # point at a contract copy rather than at a shared library definition
+        # point at a local contract copy rather than at a shared library or pinned upstream definition
         path, ptr = next(((p, q) for p, q in places if not _shared(ws, p)), places[0])
         subjects = tuple(f"{p}#{pointer_str(q)}" for p, q in places)
+        upstream = next((s for (p, _), s in zip(places, subjects, strict=True) if ws.pin(p)), None)
+        fix = (f"$ref the pinned upstream definition {upstream}" if upstream
+               else "define it once in a shared $defs and $ref it")
         yield Hit(f"the same sub-schema ({len(props)} properties: {shown}) is written out in {len(places)} places: "
-                  f"{', '.join(subjects)}; define it once in a shared $defs and $ref it",
+                  f"{', '.join(subjects)}; {fix}",
                   path, None, subjects, pointer=pointer_str(ptr),
                   related=tuple(Location(p, pointer=pointer_str(q)) for p, q in places if (p, q) != (path, ptr)))
 
@@ -87,6 +90,6 @@ def _node(body: Any, ptr: Tokens) -> Any:
 
 
 def _shared(ws: Workspace, path: str) -> bool:
-    """Is the schema at `path` a shared library (not a contract)?"""
+    """Is the schema at `path` a shared library (not a contract) or pinned from upstream (not ours to change)?"""
     schema = ws.schema(path)
-    return schema is not None and schema.shared
+    return schema is not None and (schema.shared or schema.pin is not None)

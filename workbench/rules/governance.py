@@ -35,14 +35,14 @@ def schema_without_family(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema belongs to no family in `decisions/families/`, so nobody has
     decided whether the gateway reuses, extends or replaces it, and the reuse matrix
     is incomplete. Add it to a family's `schemas` (`workbench init` writes a start).
-    Shared `$defs` libraries (`schemas.shared_globs`) are exempt. The severity is
-    `governance.undecided` in decisions/workspace.yaml: `warning` by default, so a
+    Shared `$defs` libraries (`schemas.shared_globs`) and pinned upstream schemas
+    (`pin_manifest.json`: upstream's, reused by a family or not) are exempt. The
+    severity is `governance.undecided` in decisions/workspace.yaml: `warning` by default, so a
     repository can adopt the workbench without a red CI; set `error` once every
     schema must be decided."""
     severity = ctx.ws.config.undecided
-    for s in ctx.ws.contract_schemas:
-        if ctx.ws.family_of(s.path) is None:
-            yield Hit(f"schema {s.path} is in no family (no reuse/extend/new decision)", s.path, 1, (s.name,), severity)
+    for s in ctx.ws.undecided:
+        yield Hit(f"schema {s.path} is in no family (no reuse/extend/new decision)", s.path, 1, (s.name,), severity)
 
 
 @rule("G002", "family-incomplete", "governance", "error")

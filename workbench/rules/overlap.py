@@ -14,7 +14,7 @@ from ..allocation import paused_gc
 from ..analysis.fields import structure
 from ..analysis.similarity import Overlap, Scorer
 from ..findings import Location
-from ..model import Family, SchemaDoc, Workspace
+from ..model import Family, Pin, SchemaDoc, Workspace
 from .registry import Hit, RuleContext, rule
 
 MAX_LISTED = 10
@@ -22,15 +22,23 @@ MAX_LISTED = 10
 
 @dataclass(frozen=True)
 class Unit:
-    """What overlap compares: a family, or a contract schema no family claims yet."""
+    """What overlap compares: a family, or a contract schema no family claims yet (an undecided
+    schema, or a pinned upstream schema no family reuses)."""
 
     key: str
-    label: str  # family id, or schema name for an undecided schema
+    label: str  # family id, or schema name for a schema in no family
     family: Family | None
     schemas: tuple[SchemaDoc, ...]
 
     @property
+    def pin(self) -> Pin | None:
+        """The pin of a pinned upstream schema no family reuses (a contract that could be reused)."""
+        return self.schemas[0].pin if self.family is None else None
+
+    @property
     def decision(self) -> str:
+        if self.pin is not None:
+            return f"pinned from {self.pin.repository}"
         return (self.family.decision if self.family else None) or "undecided"
 
 
@@ -71,14 +79,15 @@ class Verdict:
 
 
 def _judge(ov: Overlap, a: Unit, b: Unit) -> Verdict:
-    """O002 when a `new` family overlaps another family and no `new` side's rationale names the other.
+    """O002 when a `new` family overlaps another family (or a pinned upstream schema) and no `new`
+    side's rationale names the other.
 
-    A schema no family claims yet is not something a decision could have reused:
+    A local schema no family claims yet is not something a decision could have reused:
     the overlap is reported on that newcomer (O001), which is what needs deciding.
     """
-    # (unit, its family, the other unit) for each side decided `new` (`Unit.decision`) facing a family
+    # (unit, its family, the other unit) for each side decided `new` (`Unit.decision`) facing a reusable unit
     new = [(u, fam, o) for u, o in ((a, b), (b, a))
-           if (fam := u.family) is not None and fam.decision == "new" and o.family is not None]
+           if (fam := u.family) is not None and fam.decision == "new" and (o.family or o.pin) is not None]
     if not new:
         return Verdict("O001", ov, *_order(a, b), "")
     naming = [(u, o) for u, fam, o in new if names(fam, o)]
@@ -91,8 +100,8 @@ def _judge(ov: Overlap, a: Unit, b: Unit) -> Verdict:
 
 
 def _order(a: Unit, b: Unit) -> tuple[Unit, Unit]:
-    """Undecided schemas first (they need a decision), then by label."""
-    first, second = sorted((a, b), key=lambda u: (u.family is not None, u.label))
+    """Undecided schemas first (they need a decision), pinned upstream schemas last (upstream's), then by label."""
+    first, second = sorted((a, b), key=lambda u: (u.pin is not None, u.family is not None, u.label))
     return first, second
 
 
@@ -165,7 +174,7 @@ def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
 @rule("O002", "new-duplicates-reusable", "overlap", "error")
 def new_duplicates_reusable(ctx: RuleContext) -> Iterator[Hit]:
     """Reuse-only guard: a family decided `new` overlaps an
-    existing family (or schema) that could be reused or extended, and its rationale
+    existing family (or a pinned upstream schema) that could be reused or extended, and its rationale
     does not name that family. Either reuse/extend it, or record in the rationale
     (or `alternatives_considered`) why it cannot be; the finding then becomes the
     O001 warning. When two `new` families overlap and neither names the other,

@@ -344,7 +344,10 @@ def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
     and none mapped to it by `examples.map` in decisions/workspace.yaml (an example
     that does not parse is an L001 instead). Without one, nothing shows the
-    contract can be satisfied at all."""
+    contract can be satisfied at all. A pinned upstream schema no family reuses is
+    exempt (its examples are upstream's)."""
     for s in ctx.ws.contract_schemas:
+        if s.pin is not None and ctx.ws.family_of(s.path) is None:
+            continue
         if not ctx.ws.examples_of(s.path):
             yield Hit(f"no example for {s.path}", s.path, 1, (s.name,))

@@ -22,7 +22,9 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 OVERLAP_RULES = ("O001", "O002")
 
 INTENT, FAMILY, SCHEMA, GROUP = "intent", "family", "schema", "group"
-UNDECIDED, SHARED, UNCLASSIFIED = "undecided", "shared", "unclassified"
+UNDECIDED, SHARED, UNCLASSIFIED, PINNED = "undecided", "shared", "unclassified", "pinned"
+GROUP_NAMES = {PINNED: "pinned upstream"}  # how a group is named in the tree, when not by its key
+PINNED_MARK = " (pinned)"  # after the name of a schema pinned from upstream (read-only)
 
 
 @dataclass(frozen=True)
@@ -125,8 +127,15 @@ def group_schemas(ws: Workspace, group: str) -> list[SchemaDoc]:
     if group == SHARED:
         return [s for s in ws.schemas if s.shared]
     if group == UNDECIDED:
-        return [s for s in ws.contract_schemas if ws.family_of(s.path) is None]
+        return list(ws.undecided)
+    if group == PINNED:
+        return [s for s in ws.contract_schemas if s.pin is not None and ws.family_of(s.path) is None]
     return []
+
+
+def schema_label(s: SchemaDoc) -> str:
+    """A schema's name in the tree, marked when it is pinned from upstream."""
+    return s.name + (PINNED_MARK if s.pin is not None else "")
 
 
 def unclassified_families(ws: Workspace) -> list[Family]:
@@ -135,13 +144,13 @@ def unclassified_families(ws: Workspace) -> list[Family]:
 
 
 def build_tree(ws: Workspace, index: FindingIndex) -> list[TreeSpec]:
-    """Intent classes -> families -> schemas, then `unclassified`, `undecided`, `shared`."""
+    """Intent classes -> families -> schemas, then `unclassified`, `undecided`, `pinned`, `shared`."""
 
     def family_spec(fam: Family) -> TreeSpec:
         kids = []
         for path in fam.schemas:
             s = ws.schema(path)
-            kids.append(TreeSpec(NodeRef(SCHEMA, path, fam.id), s.name if s else path.rsplit("/", 1)[-1],
+            kids.append(TreeSpec(NodeRef(SCHEMA, path, fam.id), schema_label(s) if s else path.rsplit("/", 1)[-1],
                                  counts(index.of_schema(path))))
         return TreeSpec(NodeRef(FAMILY, fam.id), fam.id, counts(index.of_family(fam)), kids)
 
@@ -155,13 +164,14 @@ def build_tree(ws: Workspace, index: FindingIndex) -> list[TreeSpec]:
         ref = NodeRef(GROUP, UNCLASSIFIED)
         kids = [family_spec(f) for f in odd]
         out.append(TreeSpec(ref, "unclassified", counts(index.of_node(ref)), kids, expand=True))
-    for group in (UNDECIDED, SHARED):
+    for group in (UNDECIDED, PINNED, SHARED):
         schemas = group_schemas(ws, group)
-        if not schemas and group == SHARED:
+        if not schemas and group != UNDECIDED:
             continue
         ref = NodeRef(GROUP, group)
-        kids = [TreeSpec(NodeRef(SCHEMA, s.path), s.name, counts(index.of_schema(s.path))) for s in schemas]
-        out.append(TreeSpec(ref, group, counts(index.of_node(ref)), kids, expand=group == UNDECIDED))
+        kids = [TreeSpec(NodeRef(SCHEMA, s.path), schema_label(s), counts(index.of_schema(s.path))) for s in schemas]
+        out.append(TreeSpec(ref, GROUP_NAMES.get(group, group), counts(index.of_node(ref)), kids,
+                            expand=group == UNDECIDED))
     return out
 
 

@@ -285,6 +285,12 @@ class MainScreen(WorkbenchScreen):
         if target is None:
             self.notify("Nothing to open here: select a schema, a family or a finding.", timeout=3, markup=False)
             return
+        pin = self.snap.ws.pin(target[0]) if self.snap is not None else None
+        if pin is not None:  # upstream's file: changed by a pin update, never edited here
+            self.notify(f"{pin.path} is pinned from {pin.origin} (read-only): update the pin in {pin.manifest} "
+                        "instead of editing the copy.", title="Read-only", severity="warning", markup=False,
+                        timeout=6)
+            return
         open_in_editor(self.app, *target)
 
     def action_assign(self) -> None:

@@ -16,12 +16,14 @@ from textual.widgets import Static
 
 from ...analysis.outline import schema_fields
 from ...findings import Finding
-from ...model import Family, SchemaDoc
+from ...model import Family, Pin, SchemaDoc
 from ..view import (
     FAMILY,
     GLYPH,
     GROUP,
+    GROUP_NAMES,
     INTENT,
+    PINNED,
     SCHEMA,
     SEVERITY_STYLE,
     SHARED,
@@ -255,6 +257,8 @@ def family_detail(snap: Snapshot, fam: Family) -> RenderableType:
         line.append_text(count_badges(counts(snap.index.of_schema(path))))
         if s is None:
             line.append("  (missing)", style="red")
+        elif s.pin is not None:
+            line.append(f"  pinned from {s.pin.repository}", style="dim")
         out_title = s.title if s else ""
         if out_title and out_title != (s.name if s else ""):
             line.append("  ")
@@ -271,13 +275,33 @@ def family_detail(snap: Snapshot, fam: Family) -> RenderableType:
     return Group(*parts)
 
 
+def pin_block(pin: Pin) -> list[RenderableType]:
+    """Where a pinned schema comes from, and whether the file is still the pinned one."""
+    if pin.verified:
+        state = Text("✓ matches the pin", style="green")
+    else:
+        state = Text(f"✗ {pin.actual or pin.error}: edited locally? update the pin, never the file",
+                     style="bold red")
+    rows = [("repository", lit(pin.repository)), ("ref", lit(pin.ref)), ("source path", lit(pin.upstream_path)),
+            ("sha256", lit(pin.sha256)), ("on disk", state),
+            ("manifest", lit(f"{pin.manifest}:{pin.line}" if pin.line else pin.manifest))]
+    title = heading("Pinned upstream contract")
+    title.append("  read-only", style="dim")
+    return [title, kv_table(rows)]
+
+
 def schema_detail(snap: Snapshot, schema: SchemaDoc) -> RenderableType:
     ws = snap.ws
     fam = ws.family_of(schema.path)
     title = Text(schema.title, style="bold")  # literal: a title may hold [brackets]
     sub = Text(schema.path, style="dim")
+    if schema.pin is not None:
+        sub.append(f"  · pinned from {schema.pin.repository} (read-only)", style="dim")
     if schema.shared:
         sub.append("  · shared $defs library (no family)", style="dim")
+    elif fam is None and schema.pin is not None:
+        sub.append("  · no family reuses it yet", style="dim")
+        sub.append("  (+ add it to a family · n make it a family)", style="dim")
     elif fam is None:
         sub.append("  · undecided: in no family", style="yellow")
         sub.append("  (+ add it to a family · n make it a new family)", style="dim")
@@ -288,6 +312,8 @@ def schema_detail(snap: Snapshot, schema: SchemaDoc) -> RenderableType:
     if isinstance(desc, str) and desc.strip():
         parts.append(Text(" ".join(desc.split()), style="italic"))
     parts.append(Text())
+    if schema.pin is not None:
+        parts += [*pin_block(schema.pin), Text()]
     if fam is not None:
         parts += [*decision_record(fam), Text()]
     parts += [*fields_table(snap, schema), Text()]
@@ -361,8 +387,10 @@ def group_detail(snap: Snapshot, ref: NodeRef) -> RenderableType:
                      families_table(snap, fams))
     schemas = group_schemas(ws, ref.key)
     what = {UNDECIDED: "contract schemas in no family (no reuse/extend/new decision yet)",
-            SHARED: "shared $defs libraries (belong to no family)"}.get(ref.key, "")
-    parts = [Text(ref.key, style="bold"), Text(f"{what} · {len(schemas)}", style="dim"), Text()]
+            SHARED: "shared $defs libraries (belong to no family)",
+            PINNED: "schemas pinned from upstream repositories (read-only) that no family reuses"}.get(ref.key, "")
+    parts = [Text(GROUP_NAMES.get(ref.key, ref.key), style="bold"), Text(f"{what} · {len(schemas)}", style="dim"),
+             Text()]
     for s in schemas[:MAX_ROWS]:
         line = Text("  ")
         line.append(s.name, style="bold")
