@@ -120,6 +120,17 @@ class BaselineEntry:
 
 
 @dataclass(frozen=True)
+class RecordedDelta:
+    """A way the ProtoJSON of a family's messages differs from its schema, accepted in the family record
+    (`representation_deltas` as a list): `kind` (see `analysis.protojson.DELTA_KINDS`) for `fields`
+    (field paths as the handoff's mapping table writes them; empty: every field of the family)."""
+
+    kind: str
+    fields: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Family:
     """A contract family and its governance decision (`decisions/families/ID.yaml`)."""
 
@@ -137,6 +148,7 @@ class Family:
     wire_mapping: str | None = None
     version_policy: str | None = None
     representation_deltas: str | None = None  # how the wire/proto representation differs from the schema
+    recorded_deltas: tuple[RecordedDelta, ...] = ()  # the same, as a list of delta kinds the W005 check accepts
     alternatives_considered: tuple[str, ...] = ()
     downstream_consumers: tuple[str, ...] = ()
     guess: bool = False
@@ -388,6 +400,34 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class LockedType:
+    """One message or enum of the field-number lock (`decisions/wire_lock.yaml`): its numbers by field (or
+    enum value) name, the names and numbers retired from it, and where it comes from."""
+
+    name: str  # full proto name: dome.gateway.v1.StreamCursor.LogLine
+    kind: str  # message | enum
+    schema: str  # the schema file it maps (root-relative)
+    pointer: str  # JSON pointer of the subschema in that file
+    family: str | None
+    file: str  # the .proto file declaring it, relative to the proto folder
+    numbers: tuple[tuple[str, int], ...] = ()  # (field or value name, number), by number
+    retired: tuple[tuple[str, int], ...] = ()  # reserved: never reused
+    removed: bool = False  # no longer generated (kept so that its numbers are never reused)
+
+
+@dataclass(frozen=True)
+class WireLock:
+    """`decisions/wire_lock.yaml`, written by `workbench export` only."""
+
+    package: str
+    types: tuple[LockedType, ...] = ()
+    path: str = "decisions/wire_lock.yaml"
+
+    def of(self, name: str) -> LockedType | None:
+        return next((t for t in self.types if t.name == name), None)
+
+
+@dataclass(frozen=True)
 class Decisions:
     """Everything read from `decisions/`."""
 
@@ -406,6 +446,7 @@ class Decisions:
     waivers: tuple[Waiver, ...] = ()  # decisions/waivers.yaml
     baseline: tuple[BaselineEntry, ...] | None = None  # decisions/baseline.yaml; None when there is none
     plan: Plan = Plan()  # labels of decisions/plan.yaml (neutral defaults without it)
+    wire_lock: WireLock | None = None  # decisions/wire_lock.yaml
     present: bool = False  # a decisions/ folder exists
 
     @property
@@ -427,6 +468,7 @@ class Workspace:
     sources: dict[str, Source] = field(default_factory=dict, compare=False, hash=False)
     clients: tuple[TextFile, ...] = ()  # files the invocation policy scans (`approved` ones left out)
     docs: tuple[TextFile, ...] = ()  # what is committed in the export folder
+    protos: tuple[TextFile, ...] = ()  # the `.proto` files of the proto folder (`wire.out`)
     present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
     # lookup indexes, built by __post_init__ from the fields above
     _schema_index: dict[str, SchemaDoc] = field(init=False, repr=False, compare=False, hash=False)
