@@ -209,27 +209,33 @@ class WirePlan:
         es = [e for e in self.enums.values() if e.parent == parent and (parent or e.file == file)]
         return sorted(ms, key=lambda m: m.name), sorted(es, key=lambda e: e.name)
 
-    def rows(self, schema: str) -> Iterator[tuple[Message, Field]]:
-        """(message, field) of a mapped schema's message and the messages nested under its fields (depth
-        first, each once; other mapped schemas' messages are their own)."""
+    def rows(self, schema: str) -> Iterator[tuple[str, Message, Field]]:
+        """(field path, message, field) of a mapped schema's message and of the messages under its fields, depth
+        first (`a.b`, `a[].b`, `a{}.b`, `a(member).b`); other mapped schemas' messages are their own, a
+        recursive message stops where it repeats."""
         root = self.roots.get(schema)
         if root is None:
             return
         others = set(self.roots.values()) - {root}
-        seen: set[str] = set()
-        stack = [root]
+        stack: list[tuple[str, str, tuple[str, ...]]] = [(root, "", ())]
         while stack:
-            name = stack.pop()
-            if name in seen or name not in self.messages:
+            name, prefix, above = stack.pop()
+            msg = self.messages.get(name)
+            if msg is None or name in above or len(above) > MAX_NESTING:
                 continue
-            seen.add(name)
-            msg = self.messages[name]
-            inner: list[str] = []
-            for f in sorted(msg.fields, key=lambda f: f.number):
-                yield msg, f
+            inner: list[tuple[str, str, tuple[str, ...]]] = []
+            for f in msg.fields:
+                path = prefix + f.path
+                yield path, msg, f
                 if f.type in self.messages and f.type not in others:
-                    inner.append(f.type)
+                    mark = "[]" if f.label == "repeated" else "{}" if f.label == "map" else ""
+                    inner.append((f.type, path + mark + ".", above + (name,)))
             stack.extend(reversed(inner))
+
+    def short(self, name: str) -> str:
+        """A type name without the package (`StreamCursor.LogLine`)."""
+        prefix = self.package + "." if self.package else ""
+        return name.removeprefix(prefix) if name in self.messages or name in self.enums else name
 
 
 # ---------------------------------------------------------------- what the schemas say (pass 1)
@@ -277,7 +283,9 @@ class _Type:
     boxed: bool = False  # a union that is a message of its own (in an array or a map)
 
 
-def _types(node: dict[str, Any]) -> list[str]:
+def types_of(node: dict[str, Any]) -> list[str]:
+    """The JSON types a subschema admits (from `type`, else from `enum`/`const` values, else `object` when it
+    has properties)."""
     t = node.get("type")
     types = [t] if isinstance(t, str) else [x for x in t if isinstance(x, str)] if isinstance(t, list) else []
     if not types and isinstance(node.get("enum"), list) and node["enum"]:
@@ -356,6 +364,7 @@ class _Walk:
         self.string_enums = {absolute("file:///", s) for s in string_enums}
         self.types: dict[str, _Type] = {}
         self.todo: list[tuple[_Type, str, dict[str, Any]]] = []  # messages whose properties are still to map
+        self.roots: list[str] = []  # the locations mapped as messages of their own (a schema root or a pointer)
 
     def follow(self, base: str, node: Any, loc: str) -> tuple[str, Any, str, list[str]]:
         """Follow a `$ref` chain: (base, node, location, every location passed)."""
@@ -393,6 +402,7 @@ class _Walk:
 
     def run(self, roots: list[tuple[str, dict[str, Any], str]]) -> None:
         """Map every root object (base, node, location) and everything it reaches."""
+        self.roots = [loc for _, _, loc in roots]
         for base, node, loc in roots:
             self.register("message", loc, base, node, "")
         while self.todo:
@@ -447,7 +457,7 @@ class _Walk:
             return Shape(VALUE, json_type="any")
         keyword = "oneOf" if isinstance(node.get("oneOf"), list) else "anyOf"
         variants = node.get(keyword)
-        all_types = _types(node)
+        all_types = types_of(node)
         types = [t for t in all_types if t != "null"]
         nullable = "null" in all_types
         suffix = " (nullable)" if nullable else ""
@@ -484,7 +494,7 @@ class _Walk:
             return True
         return any(isinstance(b, dict) and (isinstance(b.get("properties"), dict) or "$ref" in b)
                    for b in node.get("allOf") or () if isinstance(node.get("allOf"), list)) and \
-            "object" in _types(node)
+            "object" in types_of(node)
 
     def array(self, base: str, node: dict[str, Any], loc: str, hint: str, suffix: str, nullable: bool,
               depth: int) -> Shape:
@@ -538,7 +548,7 @@ class _Walk:
                 continue
             vloc = _loc(doc, ptr + (keyword, i))
             vbase, target, tloc, _ = self.follow(self.refs.enter(base, variant), variant, vloc)
-            if isinstance(target, dict) and _types(target) == ["null"]:
+            if isinstance(target, dict) and types_of(target) == ["null"]:
                 continue  # null: the member is absent
             name = _variant_name(variant, target, tloc)
             shape = self.shape(self.refs.enter(base, variant), variant, vloc, pascal(name or hint), depth + 1)
@@ -649,7 +659,7 @@ class _Plan:
                 n, p = n + 1, self.parent[p]
             return n
 
-        roots = {f"file:///{s.path}#" for s in mapped_schemas(self.ws)}
+        roots = set(self.walk.roots)
         hand_top = set(self.hand_names())
         claimed: set[str] = set()
         taken: dict[str | None, set[str]] = {None: set(hand_top)}
@@ -879,51 +889,50 @@ def hand_declared(ws: Workspace, package: str) -> dict[str, str]:
 
 
 def plan_of(ws: Workspace) -> WirePlan:
-    """The wire plan of a snapshot (memoised on it); `package` "" when `wire.package` is not set (the
-    handoff still shows the mapping)."""
+    """The wire plan of a snapshot's mapped schemas (memoised on it); `package` "" when `wire.package` is not set
+    (the handoff still shows the mapping, nothing is generated)."""
     found: WirePlan | None = ws.__dict__.get("_wire_plan")
     if found is None:
-        found = _build(ws)
+        found = build(ws, mapped_schemas(ws))
         object.__setattr__(ws, "_wire_plan", found)
     return found
 
 
-def _build(ws: Workspace) -> WirePlan:
+def build(ws: Workspace, schemas: Iterable[SchemaDoc], roots: Iterable[tuple[str, str]] = ()) -> WirePlan:
+    """The wire plan of `schemas` (each mapped to a message) and of the objects at `roots` (schema, pointer)."""
     refs = RefIndex.of(ws)
     package = ws.config.wire.package or ""
-    hand = hand_declared(ws, package)
     walk = _Walk(ws, refs, ws.config.wire.string_enums)
-    roots: list[tuple[str, dict[str, Any], str]] = []
+    found: list[tuple[str, dict[str, Any], str]] = []
     skipped: list[Skipped] = []
-    for schema in mapped_schemas(ws):
+    for schema in schemas:
         base, node, loc, _ = walk.follow(refs.base_of(schema), schema.body, schema.uri + "#")
-        if not isinstance(node, dict) or "object" not in _types(node) or not walk.props_of(node):
+        if not isinstance(node, dict) or "object" not in types_of(node) or not walk.props_of(node):
             skipped.append(Skipped(schema.path, "its root is not an object with properties: no message"))
-            continue
-        if loc != schema.uri + "#":
-            skipped.append(Skipped(schema.path, f"its root is a `$ref` to {_split(loc)[0].removeprefix('file:///')}"
-                                   f"{pointer_str(_split(loc)[1])}: mapped there"))
-            continue
-        roots.append((base, node, loc))
-    walk.run(roots)
-    plan = _Plan(ws, walk, package, ws.decisions.wire_lock, hand).build()
+        elif loc != schema.uri + "#":
+            where = _split(loc)
+            skipped.append(Skipped(schema.path, f"its root is a `$ref` to {where[0].removeprefix('file:///')}#"
+                                   f"{pointer_str(where[1])}: mapped there"))
+        else:
+            found.append((base, node, loc))
+    for path, pointer in roots:
+        doc = f"file:///{path}"
+        target = refs.resolve(doc, "#" + pointer)
+        if target.status == "ok" and isinstance(target.contents, dict) and walk.props_of(target.contents):
+            found.append((target.base, target.contents, _loc(doc, _split("#" + pointer)[1])))
+    walk.run(found)
+    plan = _Plan(ws, walk, package, ws.decisions.wire_lock, hand_declared(ws, package)).build()
     plan.skipped = skipped
     return plan
 
 
 def location_fields(ws: Workspace, schema: str, pointer: str) -> list[Field] | None:
-    """The fields of the object at `schema#pointer` as the wire plan maps them (None: not an object)."""
-    plan = plan_of(ws)
-    doc = f"file:///{schema}"
-    for m in plan.messages.values():
-        if m.schema == schema and m.pointer == pointer:
-            return list(m.fields)
-    refs = RefIndex.of(ws)
-    target = refs.resolve(doc, "#" + pointer)
-    if target.status != "ok" or not isinstance(target.contents, dict):
-        return None
-    walk = _Walk(ws, refs, ws.config.wire.string_enums)
-    walk.run([(target.base, target.contents, _loc(doc, _split("#" + pointer)[1]))])
-    transient = _Plan(ws, walk, plan.package, None, {}).build()
-    found = next((m for m in transient.messages.values() if m.schema == schema and m.pointer == pointer), None)
-    return list(found.fields) if found else None
+    """The fields of the object at `schema#pointer` as the wire plan maps them (None: not an object with
+    properties)."""
+    for plan in (plan_of(ws), None):
+        if plan is None:
+            plan = build(ws, (), [(schema, pointer)])
+        found = next((m for m in plan.messages.values() if m.schema == schema and m.pointer == pointer), None)
+        if found is not None:
+            return list(found.fields)
+    return None
