@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .engine import CheckResult
-from .model import ChecklistItem, Gate, Workspace
 from .analysis.wire import LOCK_PATH as WIRE_LOCK
 from .analysis.wire import plan_of
+from .engine import CheckResult
+from .model import ChecklistItem, Gate, Workspace
 from .policy import missing_fields, new_family_gaps
 from .rules.registry import get_rule
 

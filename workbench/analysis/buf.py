@@ -142,11 +142,12 @@ class _Buf:
 def run_gate(files: Mapping[str, str], baseline: Mapping[str, str] | None = None) -> BufRun:
     """Build and lint `files` (path relative to the proto folder -> text) and, with a `baseline` (the same for
     the baseline's proto folder), compare them with `buf breaking`. Memoised by content."""
-    key = hashlib.sha256(json.dumps([sorted(files.items()), sorted(baseline.items()) if baseline is not None
+    exe = find_buf()
+    key = hashlib.sha256(json.dumps([exe, sorted(files.items()), sorted(baseline.items()) if baseline is not None
                                      else None]).encode()).hexdigest()
     hit = _RUNS.get(key)
     if hit is None:
-        hit = _run(files, baseline)
+        hit = _run(exe, files, baseline)
         if len(_RUNS) >= _KEPT:
             del _RUNS[next(iter(_RUNS))]
         if not hit.failure:
@@ -157,9 +158,9 @@ def run_gate(files: Mapping[str, str], baseline: Mapping[str, str] | None = None
 _RUNS: dict[str, BufRun] = {}
 
 
-def _run(files: Mapping[str, str], baseline: Mapping[str, str] | None) -> BufRun:
+def _run(exe: str, files: Mapping[str, str], baseline: Mapping[str, str] | None) -> BufRun:
     start = time.perf_counter()
-    run = BufRun(buf=find_buf())
+    run = BufRun(buf=exe)
     if not run.buf:
         run.failure = f"buf is not installed: {INSTALL}"
         return run

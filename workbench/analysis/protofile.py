@@ -18,34 +18,10 @@ from .wire import Enum, Field, Message, ProtoFile, WirePlan
 
 INDENT = "  "
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
-# comments, string literals, braces and the declarations that name a type or the package
-_TOKENS = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|[{}]"
-                     r"|\b(message|enum|service|package)\s+([A-Za-z_][\w.]*)", re.S)
 
 
 def header(schema: str) -> str:
     return f"// {GENERATED_MARKER} from {_plain(schema)} and decisions/wire_lock.yaml: do not edit by hand"
-
-
-def is_generated_proto(text: str) -> bool:
-    """Whether a `.proto` file was written by `workbench export` (its first line carries the marker)."""
-    return GENERATED_MARKER in text.split("\n", 1)[0]
-
-
-def declared(text: str) -> tuple[str, list[str]]:
-    """(package, top-level message/enum/service names) a `.proto` text declares (comments and strings skipped)."""
-    package, names, depth = "", [], 0
-    for m in _TOKENS.finditer(text):
-        token = m.group(0)
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth = max(0, depth - 1)
-        elif m.group(1) == "package" and depth == 0:
-            package = m.group(2)
-        elif m.group(1) and depth == 0:
-            names.append(m.group(2))
-    return package, names
 
 
 def _plain(text: str) -> str:

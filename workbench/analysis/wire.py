@@ -26,6 +26,7 @@ from typing import Any
 
 from ..jsontext import Tokens
 from ..model import Family, LockedType, SchemaDoc, WireLock, Workspace
+from ..policy import GENERATED_MARKER
 from ..schema.nodes import json_type
 from ..schema.uri import pointer_str
 from .refs import RefIndex, absolute
@@ -873,11 +874,35 @@ def _retired(held: LockedType | None, numbers: dict[str, int]) -> tuple[tuple[st
 
 # ---------------------------------------------------------------- entry point
 
+# comments, string literals, braces and the declarations that name a type or the package
+_TOKENS = re.compile(r"//[^\n]*|/\*.*?\*/|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|[{}]"
+                     r"|\b(message|enum|service|package)\s+([A-Za-z_][\w.]*)", re.S)
+
+
+def is_generated_proto(text: str) -> bool:
+    """Whether a `.proto` file was written by `workbench export` (its first line carries the marker)."""
+    return GENERATED_MARKER in text.split("\n", 1)[0]
+
+
+def declared(text: str) -> tuple[str, list[str]]:
+    """(package, top-level message/enum/service names) a `.proto` text declares (comments and strings skipped)."""
+    package, names, depth = "", [], 0
+    for m in _TOKENS.finditer(text):
+        token = m.group(0)
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(0, depth - 1)
+        elif m.group(1) == "package" and depth == 0:
+            package = m.group(2)
+        elif m.group(1) and depth == 0:
+            names.append(m.group(2))
+    return package, names
+
+
 def hand_declared(ws: Workspace, package: str) -> dict[str, str]:
     """Full name -> hand-written file (root-relative) of every top-level type a hand-written `.proto` of the
     proto folder declares."""
-    from .protofile import declared, is_generated_proto
-
     out: dict[str, str] = {}
     for f in ws.protos:
         if f.text is None or is_generated_proto(f.text):

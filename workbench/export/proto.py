@@ -10,8 +10,8 @@ written): hand-written proto is checked, not overwritten.
 
 from __future__ import annotations
 
-from ..analysis.protofile import is_generated_proto, rendered
-from ..analysis.wire import plan_of
+from ..analysis.protofile import rendered
+from ..analysis.wire import is_generated_proto, plan_of
 from ..errors import UsageError
 from ..loader.files import Files
 from ..model import Workspace

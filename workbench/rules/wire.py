@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis import buf
-from ..analysis.protofile import is_generated_proto, rendered
+from ..analysis.protofile import rendered
 from ..analysis.protoimage import Image, compare, read_image
 from ..analysis.protojson import DELTA_KINDS, Difference, pool_of, round_trip
-from ..analysis.wire import WirePlan, plan_of
+from ..analysis.wire import WirePlan, is_generated_proto, plan_of
 from ..model import Family, Workspace
 from .compatibility import policy_of
 from .export_drift import diff_excerpt
@@ -100,7 +100,10 @@ def wire_gate_failed(ctx: RuleContext) -> Iterator[Hit]:
                   ("buf",))
         return
     for issue in g.run.build:
-        yield Hit(f"does not compile: {issue.message}", _at(ws, issue.path), issue.line, (issue.path or out, "build"))
+        hint = (" (only Google's well-known types can be imported: the gate fetches no dependency)"
+                if "import" in issue.message else "")
+        yield Hit(f"does not compile: {issue.message}{hint}", _at(ws, issue.path), issue.line,
+                  (issue.path or out, "build"))
     for issue in g.run.baseline_build:
         yield Hit(f"the baseline's proto files do not compile ({issue.path}:{issue.line or ''} {issue.message}): "
                   f"buf breaking did not run (against {ctx.baseline_label})", out, None, ("baseline",), "warning")
