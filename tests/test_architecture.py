@@ -25,7 +25,7 @@ WRITERS = {
     "workbench/store/": "the one safe writer (atomic, round-trip, conflict check); export writes through it",
     "workbench/init.py": "creates new decisions files only (exclusive create)",
     "workbench/baseline.py": "writes a baseline commit's files into its own temporary folder, never the workspace",
-    "workbench/analysis/buf.py": "writes a snapshot's .proto files into buf's own temporary folder, never the workspace",
+    "workbench/analysis/buf.py": "writes a snapshot's .proto files into buf's own temporary folder, not the workspace",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {

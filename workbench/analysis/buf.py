@@ -8,9 +8,11 @@ there with its cache, HOME and config in that folder and every proxy variable
 pointing at a closed local port, so nothing can reach the network:
 
     buf build . -o cur.binpb --error-format json        (compile; the image the checks read)
-    buf lint cur.binpb --config <STANDARD>              (lint)
+    buf lint . --error-format json                      (lint: STANDARD)
     buf build <baseline> -o base.binpb                  (with --against: the baseline's proto folder)
-    buf breaking cur.binpb --against base.binpb --config <FILE>
+    buf breaking cur.binpb --against base.binpb         (FILE), once both are built
+
+The first three run at once.
 
 Results are memoised by the files' content (the TUI re-checks on every save).
 """
@@ -32,7 +34,8 @@ from pathlib import Path
 
 LINT = {"version": "v2", "lint": {"use": ["STANDARD"]}}
 BREAKING = {"version": "v2", "breaking": {"use": ["FILE"]}}
-BUF_YAML = "version: v2\n"  # one module, the folder itself; no deps
+# the gate's own buf.yaml (JSON is YAML): one module, the folder itself, no deps, the rules above
+BUF_YAML = json.dumps(LINT | BREAKING) + "\n"
 REFUSING_PROXY = "http://127.0.0.1:9"  # the discard port: a connection is refused at once
 TIMEOUT = 120  # seconds per buf invocation
 INSTALL = "pip install 'contract-workbench[wire]' (or: pip install buf-bin protobuf)"
@@ -54,7 +57,6 @@ class BufRun:
     """What the gate learnt from one set of files (and a baseline)."""
 
     buf: str = ""  # the executable, "" when none is installed
-    version: str = ""
     failure: str = ""  # buf could not run, or crashed: what happened
     build: list[Issue] = field(default_factory=list)  # compile errors of the files
     image: bytes | None = None  # the built image (a FileDescriptorSet with imports and source info)
@@ -122,21 +124,33 @@ def _write(folder: Path, files: Mapping[str, str]) -> None:
 
 
 class _Buf:
+    """buf processes in `tmp`, offline; several at once (independent steps run in parallel)."""
+
     def __init__(self, exe: str, tmp: Path):
         self.exe, self.tmp, self.env = exe, tmp, offline_env(tmp)
 
-    def __call__(self, cwd: Path, *args: str) -> tuple[int, str, str]:
-        done = subprocess.run([self.exe, *args], cwd=cwd, env=self.env, capture_output=True, text=True,
-                              timeout=TIMEOUT, check=False, errors="replace")
-        return done.returncode, done.stdout, done.stderr
+    def start(self, cwd: Path, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([self.exe, *args], cwd=cwd, env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, errors="replace")
 
-    def build(self, folder: Path, image: Path) -> list[Issue] | str:
-        """Compile errors ([] when it built), or what went wrong otherwise."""
-        code, out, err = self(folder, "build", ".", "--error-format", "json", "-o", str(image))
-        if code == 0:
-            return []
-        issues = _parse(out + "\n" + err)
-        return issues if code == 100 and issues else f"buf build exited {code}: {(err or out).strip()[:500]}"
+    @staticmethod
+    def wait(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+        try:
+            out, err = proc.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return -1, "", f"timed out after {TIMEOUT} s"
+        return proc.returncode, out, err
+
+
+def _built(step: str, done: tuple[int, str, str]) -> list[Issue] | str:
+    """A build's compile errors ([] when it built), or what went wrong otherwise."""
+    code, out, err = done
+    if code == 0:
+        return []
+    issues = _parse(out + "\n" + err)
+    return issues if code == 100 and issues else f"buf {step} exited {code}: {(err or out).strip()[:500]}"
 
 
 def run_gate(files: Mapping[str, str], baseline: Mapping[str, str] | None = None) -> BufRun:
@@ -161,18 +175,25 @@ _RUNS: dict[str, BufRun] = {}
 def _run(exe: str, files: Mapping[str, str], baseline: Mapping[str, str] | None) -> BufRun:
     start = time.perf_counter()
     run = BufRun(buf=exe)
-    if not run.buf:
+    if not exe:
         run.failure = f"buf is not installed: {INSTALL}"
         return run
     with tempfile.TemporaryDirectory(prefix="workbench-buf-") as name:
         tmp = Path(name)
-        buf = _Buf(run.buf, tmp)
+        buf = _Buf(exe, tmp)
         try:
-            code, out, err = buf(tmp, "--version")
-            run.version = (out or err).strip()
             cur, image = tmp / "cur", tmp / "cur.binpb"
             _write(cur, files)
-            built = buf.build(cur, image)
+            base, base_image = tmp / "base", tmp / "base.binpb"
+            if baseline is not None:
+                _write(base, baseline)
+            # build, lint and the baseline's build are independent: they run at once
+            steps = {"build": buf.start(cur, "build", ".", "--error-format", "json", "-o", str(image)),
+                     "lint": buf.start(cur, "lint", ".", "--error-format", "json")}
+            if baseline is not None:
+                steps["base"] = buf.start(base, "build", ".", "--error-format", "json", "-o", str(base_image))
+            done = {step: buf.wait(proc) for step, proc in steps.items()}
+            built = _built("build", done["build"])
             if isinstance(built, str):
                 run.failure = built
                 return run
@@ -180,27 +201,29 @@ def _run(exe: str, files: Mapping[str, str], baseline: Mapping[str, str] | None)
             if built:
                 return run
             run.image = image.read_bytes()
-            code, out, err = buf(cur, "lint", str(image), "--error-format", "json", "--config", json.dumps(LINT))
+            code, out, err = done["lint"]
             if code not in (0, 100):
                 run.failure = f"buf lint exited {code}: {(err or out).strip()[:500]}"
                 return run
             run.lint = _parse(out)
-            if baseline is not None:
-                base, base_image = tmp / "base", tmp / "base.binpb"
-                _write(base, baseline)
-                built = buf.build(base, base_image)
-                if isinstance(built, str) or built:
-                    run.baseline_build = built if isinstance(built, list) else [Issue("", None, "COMPILE", built)]
-                    run.breaking = []
-                    return run
-                code, out, err = buf(cur, "breaking", str(image), "--against", str(base_image), "--error-format",
-                                     "json", "--config", json.dumps(BREAKING), "--against-config", json.dumps(BREAKING))
-                if code not in (0, 100):
-                    run.failure = f"buf breaking exited {code}: {(err or out).strip()[:500]}"
-                    return run
-                run.breaking = _parse(out)
-        except (OSError, subprocess.SubprocessError) as exc:
-            run.failure = f"cannot run {run.buf}: {exc}"
+            if baseline is None:
+                return run
+            base_built = _built("build", done["base"])
+            if base_built:
+                run.baseline_build = base_built if isinstance(base_built, list) else [
+                    Issue("", None, "COMPILE", base_built)]
+                run.breaking = []
+                return run
+            config = json.dumps(BREAKING)
+            code, out, err = buf.wait(buf.start(cur, "breaking", str(image), "--against", str(base_image),
+                                                "--config", config, "--against-config", config,
+                                                "--error-format", "json"))
+            if code not in (0, 100):
+                run.failure = f"buf breaking exited {code}: {(err or out).strip()[:500]}"
+                return run
+            run.breaking = _parse(out)
+        except OSError as exc:
+            run.failure = f"cannot run {exe}: {exc}"
         finally:
             run.seconds = time.perf_counter() - start
     return run

@@ -37,7 +37,8 @@ class Declared:
     line: int | None
     proto: Any  # DescriptorProto | EnumDescriptorProto
     field_lines: dict[int, int] = field(default_factory=dict)  # field index -> line
-    nested: dict[str, str] = field(default_factory=dict)  # nested map entry names -> full name
+    by_json: dict[str, Any] = field(default_factory=dict)  # a message's fields by JSON name
+    by_name: dict[str, Any] = field(default_factory=dict)  # and by name
 
 
 @dataclass
@@ -81,7 +82,8 @@ def _index(data: bytes) -> Image:
             for i, m in enumerate(msgs):
                 mpath = path + ((4,) if not path else (3,)) + (i,)
                 d = Declared(scope + m.name, file.name, lines.get(mpath), m,
-                             {j: lines[mpath + (2, j)] for j in range(len(m.field)) if mpath + (2, j) in lines})
+                             {j: lines[mpath + (2, j)] for j in range(len(m.field)) if mpath + (2, j) in lines},
+                             {x.json_name: x for x in reversed(m.field)}, {x.name: x for x in m.field})
                 image.messages[d.name] = d
                 walk(m.nested_type, m.enum_type, d.name + ".", mpath)
 

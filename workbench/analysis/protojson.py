@@ -75,8 +75,9 @@ def pool_of(image: bytes) -> Any:
     return hit
 
 
-class _Reader:
-    """Reads an example into the ProtoJSON input of the message it maps (keys by the image's field names)."""
+class Reader:
+    """Reads an example into the ProtoJSON input of the message it maps (keys by the image's field names); one
+    per check (it keeps a validator per union variant)."""
 
     def __init__(self, ws: Workspace, plan: WirePlan, image: Image):
         self.ws, self.plan, self.image = ws, plan, image
@@ -88,9 +89,7 @@ class _Reader:
         decl = self.image.messages.get(name)
         if decl is None:
             return None
-        found = [a for a in decl.proto.field if a.json_name == f.json_name] or \
-            [a for a in decl.proto.field if a.name == f.name]
-        return found[0] if found else None
+        return decl.by_json.get(f.json_name) or decl.by_name.get(f.name)
 
     def member(self, fields: list[Field], value: Any) -> Field | None:
         """The oneof member whose variant `value` validates against (the first, as `anyOf` reads)."""
@@ -159,12 +158,10 @@ class _Reader:
         return name
 
 
-def round_trip(ws: Workspace, plan: WirePlan, image: Image, pool: Any, exp: Message, name: str,
-               example: Doc) -> RoundTrip:
+def round_trip(reader: Reader, pool: Any, exp: Message, name: str, example: Doc) -> RoundTrip:
     """The example read into the image's message `name` (which maps `exp`) and written back by json_format."""
     from google.protobuf import json_format, message_factory
 
-    reader = _Reader(ws, plan, image)
     try:
         cls = message_factory.GetMessageClass(pool.FindMessageTypeByName(name))
         message = json_format.ParseDict(reader.read(exp, name, example), cls())
@@ -175,7 +172,7 @@ def round_trip(ws: Workspace, plan: WirePlan, image: Image, pool: Any, exp: Mess
 
 
 class _Diff:
-    def __init__(self, reader: _Reader, example: Doc):
+    def __init__(self, reader: Reader, example: Doc):
         self.reader, self.example = reader, example
 
     def apply(self, ptr: tuple[Any, ...], change: Callable[[Any, Any], None]) -> Doc:

@@ -451,10 +451,10 @@ def _buf_steps(inp: Inputs) -> str:
     out = inp.ws.config.wire.out.rstrip("/")
     return table(["step", "command", "judges", "findings"], [
         ["generate", code("workbench export"), f"writes {out}/ and decisions/wire_lock.yaml from the schemas; "
-         "the check compares them with what it would write", inp.rule("W006")],
+         "the check compares them with what it would write", inp.rule("E002")],
         ["build", code(f"buf build {out} -o image.binpb"), "every .proto compiles; only Google's well-known types "
          "can be imported (no dependency is fetched)", inp.rule("W001")],
-        ["lint", code(f"buf lint image.binpb --config '{json.dumps(buf.LINT, separators=(',', ':'))}'"),
+        ["lint", code(f"buf lint {out} --config '{json.dumps(buf.LINT, separators=(',', ':'))}'"),
          "the STANDARD lint rules", inp.rule("W002")],
         ["breaking", code(f"buf breaking image.binpb --against base.binpb --config "
                           f"'{json.dumps(buf.BREAKING, separators=(',', ':'))}'"),

@@ -1,9 +1,9 @@
-"""wire: the generated proto skeleton (`wire.package`) and the buf gate on the proto folder (`wire.out`).
+"""wire: the buf gate on the proto folder (`wire.out`) and the generated proto skeleton (`wire.package`).
 
 One run of real `buf` per check (`analysis.buf.run_gate`: build, lint STANDARD,
 breaking FILE against the `--against` baseline's proto folder, offline) is shared
-by W001-W005 (kept on the context). W004 and W005 read the built image with the
-`protobuf` package. A tool failure is an error that says what to install, never a
+by W001-W005 (kept on the context); W004 and W005 read the built image with the
+`protobuf` package (E002, in export_drift, judges the generated files). A tool failure is an error that says what to install, never a
 pass: the gate is only quiet when buf judged the files.
 """
 
@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analysis import buf
-from ..analysis.protofile import rendered
 from ..analysis.protoimage import Image, compare, read_image
-from ..analysis.protojson import DELTA_KINDS, Difference, pool_of, round_trip
-from ..analysis.wire import WirePlan, is_generated_proto, plan_of
+from ..analysis.protojson import DELTA_KINDS, Difference, Reader, pool_of, round_trip
+from ..analysis.wire import WirePlan, plan_of
 from ..model import Family, Workspace
 from .compatibility import policy_of
-from .export_drift import diff_excerpt
 from .registry import Hit, RuleContext, rule
 from .validity import _errors, _validator
 
@@ -203,6 +201,7 @@ def protojson_delta(ctx: RuleContext) -> Iterator[Hit]:
         return
     ws, refs = ctx.ws, ctx.refs
     pool = pool_of(g.run.image)
+    reader = Reader(ws, g.plan, g.image)
     for schema_path, name in sorted(g.plan.roots.items()):
         schema = ws.schema(schema_path)
         examples = ws.examples_of(schema_path)
@@ -217,7 +216,7 @@ def protojson_delta(ctx: RuleContext) -> Iterator[Hit]:
         for ex in examples:
             if list(_errors(validator, ex.body)):
                 continue  # an invalid example is V002's
-            trip = round_trip(ws, g.plan, g.image, pool, g.plan.messages[name], name, ex.body)
+            trip = round_trip(reader, pool, g.plan.messages[name], name, ex.body)
             if trip.output is None:
                 yield Hit(f"cannot be read into {name}: {trip.error}", ex.path, 1, (schema.name, ex.path, "read"),
                           severity, schema=schema_path)
@@ -247,50 +246,3 @@ def _short(value: Any) -> str:
 
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-@rule("W006", "proto-stale", "wire", "error")
-def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
-    """With `wire.package` set, a generated .proto file or decisions/wire_lock.yaml differs from what `workbench
-    export` writes now (a schema changed since the last export), is missing, or a generated file is left over
-    from a schema no longer mapped. Run `workbench export` and commit the result: the lock keeps every
-    existing number. Missing files are a warning while nothing was exported yet. A mapped schema that cannot
-    be a message (its root is not an object with properties) is reported as info."""
-    ws = ctx.ws
-    g = gate(ctx)
-    plan = g.plan
-    if not plan.package:
-        return
-    for s in plan.skipped:
-        yield Hit(f"not mapped to a message: {s.reason}", s.schema, 1, (s.schema,), "info")
-    texts = rendered(plan)
-    committed = {t.path: t for t in ws.protos}
-    exported = any(t.text is not None and is_generated_proto(t.text) for t in ws.protos) or \
-        ws.decisions.wire_lock is not None
-    for rel, text in texts.items():
-        have = committed.get(rel)
-        if have is None:
-            yield Hit(f"missing: run `workbench export` to write it ({plan.package})" if exported else
-                      "not exported yet: run `workbench export` to write the wire contract", rel, None, (rel,),
-                      None if exported else "warning")
-        elif have.text is not None and is_generated_proto(have.text) and have.text != text:
-            first, excerpt, total = diff_excerpt(have.text.split("\n"), text.split("\n"))
-            more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
-            yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench "
-                      "export`:" + "".join(f"\n  {c}" for c in excerpt + more), rel, first, (rel,))
-    for t in ws.protos:
-        if t.path not in texts and t.text is not None and is_generated_proto(t.text):
-            yield Hit("generated, but no mapped schema produces it any more: `workbench export` removes it", t.path,
-                      1, (t.path,))
-    lock = ws.decisions.wire_lock
-    if lock is None:
-        if exported or plan.files:
-            yield Hit("missing: `workbench export` writes the field-number lock" if exported else
-                      "not exported yet: run `workbench export` to write the field-number lock", plan.lock.path,
-                      None, (plan.lock.path,), None if exported else "warning")
-    elif lock != plan.lock:
-        changed = sorted({t.name for t in plan.lock.types} ^ {t.name for t in lock.types}
-                         | {t.name for t in plan.lock.types if t != lock.of(t.name)})
-        yield Hit(f"differs from what `workbench export` writes ({len(changed)} type(s): "
-                  f"{', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}); run `workbench export`",
-                  lock.path, 1, (lock.path,))
