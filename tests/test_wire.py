@@ -268,6 +268,7 @@ def test_only_export_writes_the_lock(ws_copy):
 def test_export_never_replaces_a_hand_written_file_at_a_generated_path(ws_copy):
     target = ws_copy / PROTO / "types.proto"
     target.write_text('syntax = "proto3";\npackage dome.gateway.v1;\nmessage Mine {}\n')
+    assert [(f.rule, f.path) for f in findings(ws_copy, "E002")] == [("E002", f"{PROTO}/types.proto")]
     with pytest.raises(UsageError, match="hand-written"):
         export(load_workspace(ws_copy))
     assert "Mine" in target.read_text()
@@ -549,3 +550,20 @@ def test_plan_of_a_workspace_without_families_is_empty(make_ws):
                     "ssot/schemas/x.schema.json": {"type": "object"}})
     plan = build(load_workspace(root), [])
     assert plan.files == [] and plan.lock.types == ()
+
+
+@pytest.mark.anyio
+async def test_the_tui_gates_page_shows_the_gate_state(ws_copy, monkeypatch):
+    from helpers_tui import opened, settle
+
+    async def states() -> dict[str, str]:
+        async with opened(ws_copy) as pilot:
+            await pilot.press("g")
+            await settle(pilot)
+            table = pilot.app.screen.query_one("#gates-table")
+            return {row[0].plain: row[2].plain for row in table._fit_rows}
+
+    got = await states()
+    assert got["wire_contract"] == "passing" and got["proto_compatibility"] == "not run"
+    monkeypatch.setattr(buf, "find_buf", lambda: "")  # buf missing: the gate fails, it does not pass
+    assert (await states())["wire_contract"] == "failing"

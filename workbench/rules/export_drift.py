@@ -90,12 +90,13 @@ def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
     """With `wire.package` set, a generated .proto file or decisions/wire_lock.yaml differs from what `workbench
     export` writes now (a schema changed since the last export), is missing, or a generated file is left over
     from a schema no longer mapped. Run `workbench export` and commit the result: the lock keeps every
-    existing number. Missing files are a warning while nothing was exported yet. A mapped schema that cannot
-    be a message (its root is not an object with properties) is reported as info."""
+    existing number. Missing files are a warning while nothing was exported yet; a hand-written file where a
+    generated one belongs is an error (export never replaces it). A mapped schema that cannot be a message (its
+    root is not an object with properties) is reported as info."""
     ws = ctx.ws
-    plan = plan_of(ws)
-    if not plan.package:
+    if not ws.config.wire.package:
         return
+    plan = plan_of(ws)
     for s in plan.skipped:
         yield Hit(f"not mapped to a message: {s.reason}", s.schema, 1, (s.schema,), "info")
     texts = rendered(plan)
@@ -108,7 +109,11 @@ def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(f"missing: run `workbench export` to write it ({plan.package})" if exported else
                       "not exported yet: run `workbench export` to write the wire contract", rel, None, (rel,),
                       None if exported else "warning")
-        elif have.text is not None and is_generated_proto(have.text) and have.text != text:
+        elif have.text is not None and not is_generated_proto(have.text):
+            yield Hit("hand-written file at a path `workbench export` generates (it declares no message a mapped "
+                      "schema maps to, so export will not replace it): move it, or name its message like the "
+                      "schema's to have it checked instead of generated", rel, 1, (rel,))
+        elif have.text is not None and have.text != text:
             first, excerpt, total = diff_excerpt(have.text.split("\n"), text.split("\n"))
             more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
             yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench "

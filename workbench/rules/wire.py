@@ -3,8 +3,9 @@
 One run of real `buf` per check (`analysis.buf.run_gate`: build, lint STANDARD,
 breaking FILE against the `--against` baseline's proto folder, offline) is shared
 by W001-W005 (kept on the context); W004 and W005 read the built image with the
-`protobuf` package (E002, in export_drift, judges the generated files). A tool failure is an error that says what to install, never a
-pass: the gate is only quiet when buf judged the files.
+`protobuf` package (E002, in export_drift, judges the generated files). A tool
+failure is an error that says what to install, never a pass: the gate is only
+quiet when buf judged the files.
 """
 
 from __future__ import annotations
@@ -28,11 +29,16 @@ KEY = "_wire_gate"
 
 @dataclass
 class Gate:
-    plan: WirePlan
+    ws: Workspace
     files: dict[str, str]  # relative to the proto folder -> text
     run: buf.BufRun | None  # None: no .proto file to judge
     image: Image | None = None
     protobuf: bool = True  # the protobuf package is importable
+
+    @property
+    def plan(self) -> WirePlan:
+        """The wire plan (built on first use: a workspace without .proto files never needs it)."""
+        return plan_of(self.ws)
 
 
 def _relative(ws: Workspace, path: str) -> str:
@@ -51,7 +57,7 @@ def gate(ctx: RuleContext) -> Gate:
         files = _files(ws)
         base = _files(ctx.baseline) if ctx.baseline is not None else None
         run = buf.run_gate(files, base or None) if files else None
-        found = Gate(plan_of(ws), files, run, protobuf=importlib.util.find_spec("google.protobuf") is not None)
+        found = Gate(ws, files, run, protobuf=importlib.util.find_spec("google.protobuf") is not None)
         if run is not None and run.ok and found.protobuf:
             found.image = read_image(run.image or b"")
         ctx.__dict__[KEY] = found
