@@ -396,7 +396,11 @@ def handoff(inp: Inputs) -> str:
             "lock (objects: messages; string enums: nested enums with an _UNSPECIFIED zero value; arrays: "
             "repeated; additionalProperties objects: map; unions: a oneof; free-form objects: "
             "google.protobuf.Struct; date-time: google.protobuf.Timestamp; integers: int32/uint32 when the "
-            "schema's bounds fit, else int64; optional: a property the schema does not require). Field paths: ",
+            "schema's bounds fit, else int64; optional: a property the schema does not require). ProtoJSON delta: "
+            "how protobuf's JSON for the field can differ from the schema (int64_string: written as a JSON "
+            "string; enum_name: the enum constant; oneof_shape: under the member's name; default_omitted: a "
+            "required zero, empty or false value left out); the families record the ones they accept (below). "
+            "Field paths: ",
             code("a.b"), " nested, ", code("a[].b"), " array items, ", code("a{}.b"), " map values, ", code("a(x).b"),
             " oneof member x."), _representation(inp)),
         section("Wire contract (proto)", *_wire_contract(inp)),
@@ -441,9 +445,10 @@ def _squashed(text: str) -> str:
 
 
 def _representation(inp: Inputs) -> str:
-    return table(["schema", "field", "JSON Schema", "proto3 field", "number", "required", "defined by"],
+    return table(["schema", "field", "JSON Schema", "proto3 field", "number", "required", "ProtoJSON delta",
+                  "defined by"],
                  [[code(r.schema), code(r.field), r.json_type, code(r.proto), r.number,
-                   "yes" if r.required else "no", code(r.defined_by)] for r in inp.representation])
+                   "yes" if r.required else "no", codes(r.deltas), code(r.defined_by)] for r in inp.representation])
 
 
 def _buf_steps(inp: Inputs) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..analysis.refs import RefIndex
 from ..analysis.refs import absolute as refs_absolute
-from ..analysis.wire import Field, WirePlan, location_fields, plan_of, types_of
+from ..analysis.wire import DEFAULT_OMITTED, Field, WirePlan, location_fields, plan_of, types_of
 from ..jsontext import Tokens
 from ..model import Provenance, SchemaDoc, Workspace
 from ..schema.dialect import reading_of
@@ -43,6 +43,7 @@ class FieldMapping:
     number: int
     required: bool
     defined_by: str  # root-relative `$ref` target (of the field, its items or its values), or "inline"
+    deltas: tuple[str, ...] = ()  # how its ProtoJSON can differ from the schema (int64_string, enum_name, ...)
 
 
 # ---------------------------------------------------------------- helpers
@@ -135,7 +136,8 @@ def _row(plan: WirePlan, schema: str, path: str, f: Field) -> FieldMapping:
         proto = f"map<string, {ftype}> {f.name}"
     else:
         proto = f"{f.label + ' ' if f.label else ''}{ftype} {f.name}"
-    return FieldMapping(schema, path, f.json_type, proto, f.number, f.required, f.defined_by)
+    deltas = tuple(d for d in f.deltas if d != DEFAULT_OMITTED or f.required)  # a left-out optional value is fine
+    return FieldMapping(schema, path, f.json_type, proto, f.number, f.required, f.defined_by, deltas)
 
 
 def representation(plan: WirePlan, schemas: list[SchemaDoc]) -> list[FieldMapping]:
