@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 
-from ..policy import GENERATED_MARKER
+from ..model import GENERATED_MARKER
 from .wire import Enum, Field, Message, ProtoFile, WirePlan
 
 INDENT = "  "

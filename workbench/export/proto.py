@@ -11,10 +11,10 @@ written): hand-written proto is checked, not overwritten.
 from __future__ import annotations
 
 from ..analysis.protofile import rendered
-from ..analysis.wire import is_generated_proto, plan_of
+from ..analysis.wire import plan_of
 from ..errors import UsageError
 from ..loader.files import Files
-from ..model import Workspace
+from ..model import Workspace, is_generated
 from ..store.wire_lock import write_lock
 from ..store.writer import atomic_write, contained, remove
 
@@ -34,7 +34,7 @@ def write_proto(ws: Workspace) -> list[tuple[str, str]]:
         except OSError:
             current[rel] = None
     foreign = [rel for rel, data in current.items()
-               if data is not None and not is_generated_proto(data[:4096].decode("utf-8", errors="replace"))]
+               if data is not None and not is_generated(data[:4096].decode("utf-8", errors="replace"))]
     if foreign:
         raise UsageError(f"not replacing {foreign[0]}" + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
                          + ": a hand-written .proto at a generated path (no generated marker); move it, or name "
@@ -48,7 +48,7 @@ def write_proto(ws: Workspace) -> list[tuple[str, str]]:
         atomic_write(contained(ws.root, rel), data)
         out.append((rel, "written"))
     for f in ws.protos:
-        if f.path not in texts and f.text is not None and is_generated_proto(f.text):
+        if f.path not in texts and f.text is not None and is_generated(f.text):
             remove(contained(ws.root, f.path))
             out.append((f.path, "removed"))
     out.append((plan.lock.path, "written" if write_lock(ws.root, plan.lock) else "unchanged"))

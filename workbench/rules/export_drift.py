@@ -7,7 +7,7 @@ import difflib
 from collections.abc import Iterator
 
 from ..analysis.protofile import rendered
-from ..analysis.wire import is_generated_proto, plan_of
+from ..analysis.wire import plan_of
 from ..policy import is_generated
 from .registry import POST, Hit, RuleContext, rule
 
@@ -101,7 +101,7 @@ def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(f"not mapped to a message: {s.reason}", s.schema, 1, (s.schema,), "info")
     texts = rendered(plan)
     committed = {t.path: t for t in ws.protos}
-    exported = any(t.text is not None and is_generated_proto(t.text) for t in ws.protos) or \
+    exported = any(t.text is not None and is_generated(t.text) for t in ws.protos) or \
         ws.decisions.wire_lock is not None
     for rel, text in texts.items():
         have = committed.get(rel)
@@ -109,7 +109,7 @@ def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(f"missing: run `workbench export` to write it ({plan.package})" if exported else
                       "not exported yet: run `workbench export` to write the wire contract", rel, None, (rel,),
                       None if exported else "warning")
-        elif have.text is not None and not is_generated_proto(have.text):
+        elif have.text is not None and not is_generated(have.text):
             yield Hit("hand-written file at a path `workbench export` generates (it declares no message a mapped "
                       "schema maps to, so export will not replace it): move it, or name its message like the "
                       "schema's to have it checked instead of generated", rel, 1, (rel,))
@@ -119,7 +119,7 @@ def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench "
                       "export`:" + "".join(f"\n  {c}" for c in excerpt + more), rel, first, (rel,))
     for t in ws.protos:
-        if t.path not in texts and t.text is not None and is_generated_proto(t.text):
+        if t.path not in texts and t.text is not None and is_generated(t.text):
             yield Hit("generated, but no mapped schema produces it any more: `workbench export` removes it", t.path,
                       1, (t.path,))
     lock = ws.decisions.wire_lock

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..model import LockedType, WireLock
-from ..policy import GENERATED_MARKER
+from ..model import GENERATED_MARKER, LockedType, WireLock
 from .writer import atomic_write, contained
 
 HEADER = (f"# {GENERATED_MARKER} from ssot/ and decisions/: the numbers of the generated proto fields and enum\n"
