@@ -14,6 +14,8 @@ Workloads, each measured in a fresh process (`--sizes`, default all):
 - `adversarial`: generated schemas that once defeated the workbench (a DAG of 40
   definitions with 3^20 instance paths, a recursive tree, draft-04 `id` and
   `$id`-addressed cross-schema references, a draft-07 tuple schema);
+- `shipped`: this repository's own workspace (ssot/, decisions/, proto/, doc/,
+  clients/), whose wire contract the buf gate judges;
 - a folder's path: your repository (with its decisions/), measured on a copy.
 
 For each it prints, measured in the same run (best of `--repeat` runs):
@@ -21,13 +23,15 @@ For each it prints, measured in the same run (best of `--repeat` runs):
 - parse: read + `json.loads` of every JSON file (the floor any check pays),
 - load: `load_workspace` (cold),
 - check: every rule (cold caches), and its ratio to parse (wall clock, and CPU time),
+- wire: the wire rules alone (cold: real buf builds and lints the proto folder,
+  protobuf reads the examples), and their share of check,
 - structural: overlap + duplication + drift alone (cold),
 - re-check: reload with the `LoadCache` + check after editing one schema file
   (what the TUI does on save), and how many schemas the structural cache recomputed,
 - cli: `workbench --check --format json` as a user runs it, in its own process:
   wall time and peak RSS (os.wait4 of that process only).
 
-    .venv/bin/python bench/bench_check.py --sizes 100 1000 5000 corpus adversarial
+    .venv/bin/python bench/bench_check.py --sizes 100 1000 5000 corpus adversarial shipped
 """
 
 from __future__ import annotations
@@ -195,15 +199,17 @@ def parse_yaml(root: Path) -> int:
 
 
 def cold(ws=None) -> None:
-    """Forget content-hash caches (and `ws`'s reference index) so 'check' measures a first run."""
-    from workbench.analysis import similarity
+    """Forget content-hash caches (and `ws`'s reference index and wire plan) so 'check' measures a first run
+    (the buf gate included: buf runs again)."""
+    from workbench.analysis import buf, protoimage, protojson, similarity
     from workbench.rules import validity
 
     for cache in (fields._CACHE, fields.walk._INTERN, validity._META,
-                  validity._EXAMPLES, similarity._ALIGNED):
+                  validity._EXAMPLES, similarity._ALIGNED, buf._RUNS, protoimage._IMAGES, protojson._POOLS):
         cache.clear()
     if ws is not None:
         ws.__dict__.pop("_ref_index", None)
+        ws.__dict__.pop("_wire_plan", None)
 
 
 def user_check(root: Path) -> dict:
@@ -225,7 +231,11 @@ def user_check(root: Path) -> dict:
 def make(size: int | str, root: Path) -> None:
     """Write workspace `size` (a number of generated schemas, "corpus", "adversarial", or the path of a
     repository's folder, copied without its `.git`: the bench edits a schema) under `root`."""
-    if size == "corpus":
+    if size == "shipped":
+        for part in ("ssot", "decisions", "proto", "doc", "clients"):
+            if (REPO / part).is_dir():
+                shutil.copytree(REPO / part, root / part)
+    elif size == "corpus":
         corpus.real_corpus(root)
     elif size == "adversarial":
         corpus.adversarial(root)
@@ -251,6 +261,8 @@ def measure(size: int | str, repeat: int = 3, given: Path | None = None) -> dict
             result = best("check", lambda ws=ws: check(ws))
             cold(ws)
             best("structural", lambda ws=ws: check(ws, ("overlap", "duplication", "drift")))
+            cold(ws)
+            best("wire", lambda ws=ws: check(ws, ("wire",)))
         cache = LoadCache()
         ws = load_workspace(root, cache)
         check(ws)  # warm
@@ -310,14 +322,15 @@ def isolated(size: str, repeat: int) -> dict | str:
 
 def label(size: str) -> str:
     """A row's name: the workload, or the last part of a folder's path."""
-    return size if size.isdigit() or size in ("corpus", "adversarial") else Path(size).name[-11:]
+    return size if size.isdigit() or size in ("corpus", "adversarial", "shipped") else Path(size).name[-11:]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", nargs="+", default=["100", "1000", "5000", "corpus", "adversarial"], metavar="N",
-                        help="generated sizes, and/or `corpus` (real schemas), `adversarial`, or the path of a "
-                             "repository with decisions/ (measured on a copy)")
+    parser.add_argument("--sizes", nargs="+", default=["100", "1000", "5000", "corpus", "adversarial", "shipped"],
+                        metavar="N", help="generated sizes, and/or `corpus` (real schemas), `adversarial`, `shipped` "
+                        "(this repository's workspace), or the path of a repository with decisions/ (measured on a "
+                        "copy)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the smallest is shown (default 3)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--make", help=argparse.SUPPRESS)
@@ -331,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.one, args.repeat, Path(args.root) if args.root else None)))
         return 0
     head = (f"{'workspace':>11} {'schemas':>7} {'parse s':>8} {'load s':>7} {'check s':>8} {'check/parse':>11} "
-            f"{'cpu':>5} {'whole cpu':>9} "
+            f"{'cpu':>5} {'whole cpu':>9} {'wire s':>6} {'wire %':>6} "
             f"{'structural s':>12} {'re-load+check s':>15} {'re-structural s':>15} {'recomputed':>10} "
             f"{'cli s':>6} {'cli MB':>6}  findings")
     print(head)
@@ -346,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
         s = r["findings"]
         print(f"{label(r['size']):>11} {r['schemas']:>7} {r['parse']:>8.3f} {r['load']:>7.3f} {r['check']:>8.3f} "
               f"{r['check'] / r['parse']:>11.1f} {r['cpu']['check'] / max(r['cpu']['parse'], 1e-6):>5.1f} "
-              f"{whole(r['cpu']):>9.1f} "
+              f"{whole(r['cpu']):>9.1f} {r['wire']:>6.3f} {100 * r['wire'] / r['check']:>6.1f} "
               f"{r['structural']:>12.3f} {r['reload'] + r['recheck']:>15.3f} "
               f"{r['restruct']:>15.3f} {r['recomputed']:>10} {r['cli']:>6.2f} {r['cli_mb']:>6.0f}  "
               f"{s['error']}E {s['warning']}W {s['info']}I  {r['rules']}", flush=True)
@@ -362,6 +375,8 @@ def main(argv: list[str] | None = None) -> int:
           " JSON file (the floor). check = every rule, caches cleared; check/parse its ratio, cpu the same ratio of"
           " process CPU times (less sensitive to other processes on the machine); whole cpu = (load + check) /"
           " (parse + libyaml load of every YAML file), CPU: a whole run against reading its inputs."
+          " wire = the wire rules alone, cold (buf build + lint of the proto folder, ProtoJSON of the mapped"
+          " examples), and wire % its share of check."
           " structural = overlap + duplication"
           " + drift alone,"
           " cold. After editing one schema file: re-load+check = reload with the LoadCache + every rule;"

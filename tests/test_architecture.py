@@ -25,6 +25,7 @@ WRITERS = {
     "workbench/init.py": "creates new decisions files only (exclusive create)",
     "workbench/baseline.py": "writes a baseline commit's files into its own temporary folder, never the workspace",
     "workbench/reference.py": "writes rule examples into its own temporary folder (docs go through the store)",
+    "workbench/analysis/buf.py": "writes a snapshot's .proto files into buf's own temporary folder, not the workspace",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {

@@ -41,11 +41,6 @@ CASES = [  # (derive, files that make it done, files that make it open)
                  {"decisions/families/beta.yaml": family("beta", [REQUEST], decision="new")}, id="new-unjustified"),
     pytest.param({"kind": "family_decided", "family": "alpha"}, {},
                  {"decisions/families/alpha.yaml": family("alpha", [QUEUE], decision=None)}, id="undecided"),
-    pytest.param({"kind": "wire_contract_frozen", "families": ["alpha", "beta"]}, {},
-                 {"decisions/families/alpha.yaml": family("alpha", [QUEUE], wire_mapping=None)}, id="no-wire"),
-    pytest.param({"kind": "wire_contract_frozen", "families": ["alpha"]}, {},
-                 {"decisions/families/alpha.yaml": family("alpha", [QUEUE, "ssot/schemas/gone.schema.json"])},
-                 id="schema-gone"),
     pytest.param({"kind": "invocation_policy_enforced"}, CLIENT_OK,
                  CLIENT_OK | {"clients/app.py": "import os\nos.system('x')\n"}, id="violation"),
     pytest.param({"kind": "invocation_policy_enforced"}, CLIENT_OK,
@@ -69,6 +64,18 @@ def test_derivation_done_and_open(tmp_path, derive, done_files, open_files):
     opened = rows(checklist_ws(tmp_path / "open", [item("x", derive)], open_files))["x"]
     assert opened.status == "open", opened.evidence_text
     assert opened.evidence_text and opened.evidence_text != done.evidence_text
+
+
+@pytest.mark.parametrize("families, files, expected", [
+    (["alpha", "beta"], {"decisions/families/alpha.yaml": family("alpha", [QUEUE], wire_mapping=None)},
+     "alpha has no wire_mapping"),
+    (["alpha"], {"decisions/families/alpha.yaml": family("alpha", [QUEUE, "ssot/schemas/gone.schema.json"])},
+     "alpha schemas missing: ssot/schemas/gone.schema.json"),
+])
+def test_wire_contract_gaps_are_named(tmp_path, families, files, expected):
+    """Done needs the generated proto too (tests/test_wire.py); each family gap is named on its own."""
+    got = rows(checklist_ws(tmp_path, [item("x", {"kind": "wire_contract_frozen", "families": families})], files))["x"]
+    assert got.status == "open" and expected in got.evidence_text
 
 
 def test_invocation_finding_without_a_line_is_cited_by_file(tmp_path):

@@ -42,7 +42,8 @@ def test_watched_paths_come_from_the_config(root: Path) -> None:
     (root / "decisions/checklist.yaml").write_text(
         "items:\n  - id: x\n    text: x\n    done: true\n    evidence: [notes/review.md, README.md]\n")
     paths = watched_paths(load_workspace(root))
-    assert paths == ("README.md", "clients", "decisions", "doc/m1", "notes/review.md", "ssot/examples", "ssot/schemas")
+    assert paths == ("README.md", "clients", "decisions", "doc/m1", "notes/review.md", "proto", "ssot/examples",
+                     "ssot/schemas")
     plan = WatchPlan.of(root, paths)
     assert root / "ssot/schemas" in plan.trees and root / "clients" in plan.trees
     assert root / "ssot/schemas/common" not in plan.trees  # inside a watched tree already

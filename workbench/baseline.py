@@ -91,11 +91,13 @@ def _git(root: Path, *args: str, literal: bool = False, stdin: bytes | None = No
 
 
 def tracked_dirs(root: Path) -> list[str]:
-    """decisions/ plus the top folder of every schema/example/pin-manifest pattern of the root's configuration."""
+    """decisions/ plus the top folder of every schema/example/pin-manifest pattern and of the proto folder of
+    the root's configuration."""
     from .loader.decisions import FileReader, read_config
 
     config = read_config(FileReader(root))
-    patterns = config.schema_globs + config.shared_globs + config.example_patterns + config.pin_manifests
+    patterns = (config.schema_globs + config.shared_globs + config.example_patterns + config.pin_manifests
+                + (config.wire.out,))
     tops = {p.split("/", 1)[0] for p in patterns if p and not p.startswith(("*", "{"))}
     return sorted(tops | {"decisions"})
 

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .analysis.wire import LOCK_PATH as WIRE_LOCK
+from .analysis.wire import plan_of
 from .engine import CheckResult
-from .model import ChecklistItem, Workspace
+from .model import ChecklistItem, Gate, Workspace
 from .policy import missing_fields, new_family_gaps
 from .rules.registry import get_rule
 
@@ -22,6 +24,7 @@ from .rules.registry import get_rule
 STATUSES = ("done", "open", "contradicted", "manual")
 REUSED = ("reuse", "extend")
 GUARD_RULE = "O002"
+WIRE_GATE = ("W001", "W002", "W004", "W005", "E002")  # the buf gate's rules on the workspace alone
 
 
 class Derived(NamedTuple):
@@ -79,8 +82,12 @@ def family_decided(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> 
 
 
 def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
-    """Each family has a wire_mapping and a version_policy, and its schemas exist."""
+    """Each family has a wire_mapping and a version_policy, its schemas exist and each has its message: a
+    generated .proto file (`wire.package`) or a hand-written message, held by the field-number lock, with the
+    buf gate (W001-W005, E002) run and reporting no error."""
     gaps, paths = [], []
+    plan = plan_of(ws)
+    lock = ws.decisions.wire_lock
     for fam_id in spec.get("families") or ():
         gap = _fields_gap(ws, fam_id, ("wire_mapping", "version_policy"))
         fam = ws.family(fam_id)
@@ -89,11 +96,38 @@ def wire_contract_frozen(ws: Workspace, result: CheckResult, spec: dict[str, Any
             absent = [s for s in fam.schemas if ws.schema(s) is None]
             if not fam.schemas or absent:
                 gap = (gap + "; " if gap else "") + f"{fam_id} schemas missing: {', '.join(absent) or '(none listed)'}"
+            for schema in (s for s in fam.schemas if ws.schema(s) is not None and plan.package):
+                name = plan.roots.get(schema)
+                msg = plan.messages.get(name or "")
+                if msg is None:
+                    gap = (gap + "; " if gap else "") + f"{schema} is not mapped to a message (wire.families)"
+                    continue
+                file = plan.hand.get(name or "") if msg.hand_written else plan.path(msg.file)
+                if not file or not ws.exists(file):
+                    gap = (gap + "; " if gap else "") + f"no {plan.path(msg.file)}: run `workbench export`"
+                    continue
+                paths.append(file)
+                if not msg.hand_written and (lock is None or lock.of(msg.name) is None):
+                    gap = (gap + "; " if gap else "") + f"decisions/wire_lock.yaml does not hold {msg.name}"
         if gap:
             gaps.append(gap)
+    if not plan.package:
+        gaps.append("no wire contract generated: set wire.package in decisions/workspace.yaml and run "
+                    "`workbench export`")
+    elif lock is not None:
+        paths.append(lock.path)
     if gaps:
         return Derived(False, "; ".join(gaps), tuple(paths))
-    return Derived(True, f"{len(paths)} families have wire_mapping, version_policy and their schemas", tuple(paths))
+    if not all(result.ran(r) for r in WIRE_GATE):
+        return _not_run(next(r for r in WIRE_GATE if not result.ran(r)))
+    failing = [f for f in result.findings if f.rule in WIRE_GATE and f.severity == "error" and not f.baselined]
+    if failing:
+        first = failing[0]
+        return Derived(False, f"{len(failing)} wire gate error(s), first {first.where}: {first.rule} {first.message}",
+                       tuple(paths))
+    return Derived(True, f"{len(spec.get('families') or ())} families have wire_mapping, version_policy and their "
+                         f"generated messages under {ws.config.wire.out} (lock {WIRE_LOCK}); the buf gate passes",
+                   tuple(paths))
 
 
 def invocation_policy_enforced(ws: Workspace, result: CheckResult, spec: dict[str, Any]) -> Derived:
@@ -186,6 +220,36 @@ def derive_item(ws: Workspace, item: ChecklistItem, result: CheckResult) -> Chec
         text = f"ticked {'done' if item.done else 'not done'}, but derived {'done' if got.done else 'open'}: {got.text}"
     evidence = tuple(dict.fromkeys(p for p in (*got.paths, *present) if ws.exists(p)))
     return ChecklistRow(item, status, "derived", evidence, text)
+
+
+@dataclass(frozen=True)
+class GateState:
+    """A CI gate of decisions/gates.yaml as this check leaves it (from its rules' findings)."""
+
+    status: str  # failing | passing | not run | external
+    text: str
+
+
+def gate_state(gate: Gate, result: CheckResult) -> GateState:
+    """Failing when a rule enforcing the gate reports an error not accepted in the baseline; "not run" when none
+    of its rules ran (`--select`, or rules that need `--against`); "external" when no rule enforces it."""
+    if not gate.enforced_by:
+        return GateState("external", f"no workbench rule: {gate.external or 'not enforced'}")
+    ran = [r for r in gate.enforced_by if result.ran(r)]
+    idle = [r for r in gate.enforced_by if r not in ran]
+    later = all((rule := get_rule(r)) is not None and rule.needs_baseline for r in idle)
+    note = f" ({', '.join(idle)} did not run{': they need --against' if later else ''})" if idle else ""
+    if not ran:
+        return GateState("not run", f"none of {', '.join(gate.enforced_by)} ran" + note)
+    found = [f for f in result.findings if f.rule in ran and not f.baselined]
+    errors = [f for f in found if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        return GateState("failing", f"{len(errors)} error(s), first {first.rule} {first.where}: {first.message}"
+                         + note)
+    warnings = sum(f.severity == "warning" for f in found)
+    return GateState("passing", f"{', '.join(ran)}: no error" + (f", {warnings} warning(s)" if warnings else "")
+                     + note)
 
 
 def derive_checklist(ws: Workspace, result: CheckResult) -> tuple[ChecklistRow, ...]:

@@ -47,6 +47,19 @@ class Budgets:
 
 
 @dataclass(frozen=True)
+class Wire:
+    """`wire:` in workspace.yaml: the proto skeleton `workbench export` generates, and the folder the
+    buf gate judges. Nothing is generated without a `package`; the gate runs whenever `out` holds
+    `.proto` files."""
+
+    package: str | None = None  # proto package, e.g. dome.gateway.v1
+    out: str = "proto"  # the proto folder (buf module root), inside the root
+    families: tuple[str, ...] | None = None  # families whose schemas are mapped (None: every new/extend family
+    # whose wire_mapping is not "none: ...")
+    string_enums: tuple[str, ...] = ()  # schema locations (`path#/pointer`) whose string enums stay `string`
+
+
+@dataclass(frozen=True)
 class WorkspaceConfig:
     schema_globs: tuple[str, ...] = ("ssot/schemas/**/*.schema.json",)
     shared_globs: tuple[str, ...] = ("ssot/schemas/common/**/*.schema.json",)
@@ -59,6 +72,7 @@ class WorkspaceConfig:
     thresholds: Thresholds = field(default_factory=Thresholds)
     budgets: Budgets = field(default_factory=Budgets)
     export_out: str = "doc/m0-runtime-contract-freeze"
+    wire: Wire = field(default_factory=Wire)
     compatibility: Compatibility = field(default_factory=Compatibility)
     max_file_bytes: int = 20_000_000  # `limits.max_file_bytes`: larger files are refused, not read
     undecided: str = "warning"  # `governance.undecided`: the severity of G001
@@ -128,11 +142,18 @@ class WorkspaceConfig:
             budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items()
                                if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
+            wire=_wire(data.get("wire") or {}),
             compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
                                         compat.get("additive")),
             max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
             undecided=(data.get("governance") or {}).get("undecided", base.undecided),
         )
+
+
+def _wire(data: dict[str, Any]) -> Wire:
+    families = data.get("families")
+    return Wire(data.get("package"), data.get("out") or Wire.out,
+                tuple(families) if isinstance(families, list) else None, tuple(data.get("string_enums") or ()))
 
 
 def _note(where: dict[tuple[str, ...], int], key: tuple[str, ...], line: int | None) -> None:

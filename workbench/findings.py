@@ -15,7 +15,7 @@ from typing import Any
 
 CATEGORIES = (
     "load", "validity", "overlap", "duplication", "drift",
-    "governance", "compatibility", "provenance", "invocation", "pin", "export",
+    "governance", "compatibility", "provenance", "invocation", "pin", "wire", "export",
 )
 SEVERITIES = ("error", "warning", "info")
 RANK = {"error": 3, "warning": 2, "info": 1}

@@ -75,16 +75,24 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
 
 
 def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[tuple[str, str]]:
-    """Write the M1 docs (to `out`, default the configured folder); [(path, "written"|"unchanged")].
-    A hand-written file at a target is replaced only with `force` (else `UsageError`).
+    """Write the M1 docs (to `out`, default the configured folder) and, without `out`, the generated proto
+    files and their lock (`wire.package`); [(path, "written"|"unchanged"|"removed")].
+    A hand-written file at a target is replaced only with `force` (else `UsageError`; a hand-written
+    `.proto` never).
 
     Written documents can change the workspace's own evidence (a checklist item may
     cite one), so when a pass writes into the root the workspace is reloaded and
     rendered again, until a pass writes nothing.
     """
+    from .export.proto import write_proto
     from .loader import load_workspace
 
     states: dict[str, str] = {}
+    if out is None:  # the proto files and their lock go to the configured proto folder, never to --out
+        wire = write_proto(ws)
+        states.update(wire)
+        if any(state != "unchanged" for _, state in wire):
+            ws = load_workspace(ws.root)
     for _ in range(MAX_PASSES):
         written, again = write_docs(ws, render_docs(ws, derive(ws)), out, force)
         force = False  # later passes only rewrite what this export wrote

@@ -8,13 +8,16 @@ Row order is data order (YAML list order, sorted ids), never dict or set order.
 from __future__ import annotations
 
 import heapq
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from ..analysis import buf
 from ..analysis.refs import RefIndex
+from ..analysis.wire import WirePlan, mapped_families, mapped_schemas, plan_of
 from ..engine import CheckResult
 from ..findings import CATEGORIES, SEVERITIES, Finding
 from ..model import Delta, DocHeader, Family, Pin, Plan, WorkPackage, Workspace
@@ -92,9 +95,12 @@ class Inputs:
         return mapping.identifier_uses(self.ws, self.refs)
 
     @cached_property
+    def wire(self) -> WirePlan:
+        return plan_of(self.ws)
+
+    @cached_property
     def representation(self) -> list[mapping.FieldMapping]:
-        schemas = [s for f in self.changing for p in f.schemas if (s := self.ws.schema(p))]
-        return mapping.representation(self.refs, schemas)
+        return mapping.representation(self.wire, mapped_schemas(self.ws))
 
     def rule(self, rule_id: str) -> Md:
         """`V001` schema-meta-invalid (or a note when no rule has that id)."""
@@ -398,6 +404,7 @@ def ci_enforcement(inp: Inputs) -> str:
             ["rule", "category", "default severity", "gates", "risks"],
             [[inp.rule(r), *_rule_facts(r), codes(g.id for g in dec.gates if r in g.enforced_by),
               codes(x.id for x in dec.risks if r in x.enforced_by)] for r in referenced])),
+        section("Wire contract gate (buf)", *_wire_gate(inp)),
     )
 
 
@@ -427,11 +434,20 @@ def handoff(inp: Inputs) -> str:
             "by SHA-256 (U001 fails a local edit), and a pin update is classified like any schema change (C001)."),
             _pins(inp)) if inp.pins else "",
         section("Field-level mapping baseline", paragraph(
-            "Every field of the new and extended families' schemas, nested messages included, with its JSON "
-            "Schema type and the proto3 type it maps to (objects: nested message; arrays: repeated; "
-            "additionalProperties objects: map; free-form objects: google.protobuf.Struct; date-time: "
-            "google.protobuf.Timestamp). Field paths: ", code("a.b"), " nested, ", code("a[].b"), " array items, ",
-            code("a{}.b"), " map values, ", code("a(x).b"), " variant x."), _representation(inp)),
+            "Every field of the mapped schemas (", code("wire.families"), "; by default the new and extended "
+            "families' whose wire mapping is not none), nested messages included, with its JSON Schema type and "
+            "the proto3 field ", code("workbench export"), " generates for it, numbered through the field-number "
+            "lock (objects: messages; string enums: nested enums with an _UNSPECIFIED zero value; arrays: "
+            "repeated; additionalProperties objects: map; unions: a oneof; free-form objects: "
+            "google.protobuf.Struct; date-time: google.protobuf.Timestamp; integers: int32/uint32 when the "
+            "schema's bounds fit, else int64; optional: a property the schema does not require). ProtoJSON delta: "
+            "how protobuf's JSON for the field can differ from the schema (int64_string: written as a JSON "
+            "string; enum_name: the enum constant; oneof_shape: under the member's name; default_omitted: a "
+            "required zero, empty or false value left out); the families record the ones they accept (below). "
+            "Field paths: ",
+            code("a.b"), " nested, ", code("a[].b"), " array items, ", code("a{}.b"), " map values, ", code("a(x).b"),
+            " oneof member x."), _representation(inp)),
+        section("Wire contract (proto)", *_wire_contract(inp)),
         section("Error mapping", *_error_mapping(inp)),
         section("Provenance constraints", *_provenance(inp)),
         section("Identifier and correlation conventions", _identifier_conventions(inp), identifier_mapping(inp)),
@@ -473,9 +489,76 @@ def _squashed(text: str) -> str:
 
 
 def _representation(inp: Inputs) -> str:
-    return table(["schema", "field", "JSON Schema", "proto3", "required", "defined by"],
-                 [[code(r.schema), code(r.field), r.json_type, code(r.proto), "yes" if r.required else "no",
-                   code(r.defined_by)] for r in inp.representation])
+    return table(["schema", "field", "JSON Schema", "proto3 field", "number", "required", "ProtoJSON delta",
+                  "defined by"],
+                 [[code(r.schema), code(r.field), r.json_type, code(r.proto), r.number,
+                   "yes" if r.required else "no", codes(r.deltas), code(r.defined_by)] for r in inp.representation])
+
+
+def _buf_steps(inp: Inputs) -> str:
+    """The commands the gate of `workbench --check` runs (offline), and the rules reporting each."""
+    out = inp.ws.config.wire.out.rstrip("/")
+    return table(["step", "command", "judges", "findings"], [
+        ["generate", code("workbench export"), f"writes {out}/ and decisions/wire_lock.yaml from the schemas; "
+         "the check compares them with what it would write", inp.rule("E002")],
+        ["build", code(f"buf build {out} -o image.binpb"), "every .proto compiles; only Google's well-known types "
+         "can be imported (no dependency is fetched)", inp.rule("W001")],
+        ["lint", code(f"buf lint {out} --config '{json.dumps(buf.LINT, separators=(',', ':'))}'"),
+         "the STANDARD lint rules", inp.rule("W002")],
+        ["breaking", code(f"buf breaking image.binpb --against base.binpb --config "
+                          f"'{json.dumps(buf.BREAKING, separators=(',', ':'))}'"),
+         "the FILE rules against the proto folder of the --against baseline (the ref C001 judges the schemas "
+         "against); severity by the family's tier", inp.rule("W003")],
+        ["hand-written", "protobuf descriptors of image.binpb", "a hand-written message that maps a schema, field "
+         "by field against the mapping and the lock", inp.rule("W004")],
+        ["ProtoJSON", "json_format of every example", "the ProtoJSON of each mapped example validates against its "
+         "schema, or the family records the difference", inp.rule("W005")],
+    ])
+
+
+def _wire_gate(inp: Inputs) -> list[str]:
+    """The CI enforcement mapping's section on the buf gate."""
+    wire = inp.ws.config.wire
+    return [
+        paragraph(code("workbench --check"), " runs real buf (the buf-bin package, with protobuf: the ",
+                  code("wire"), " extra) on the .proto files of ", code(wire.out.rstrip("/") + "/"),
+                  " whenever there are any, offline: its own buf.yaml (no dependency, no plugin, no BSR), its "
+                  "cache in a temporary folder, every proxy refusing; buf missing while the folder holds .proto "
+                  "files is an error, never a pass. ", code("workbench --check --against REF"),
+                  " adds buf breaking against the same ref the schemas are compared with."),
+        _buf_steps(inp),
+    ]
+
+
+def _wire_contract(inp: Inputs) -> list[str]:
+    """The handoff's frozen wire path: the generated files, the lock, the gate and the representation deltas."""
+    plan, ws = inp.wire, inp.ws
+    out = ws.config.wire.out.rstrip("/")
+    if not plan.package:
+        return [paragraph("No proto is generated: set ", code("wire.package"), " in decisions/workspace.yaml and "
+                          "run ", code("workbench export"), ".")]
+    hand = [t.path for t in ws.protos if t.path not in {plan.path(f.path) for f in plan.files}]
+    parts = [
+        paragraph("The frozen wire contract path: ", code("workbench export"), " generates one .proto per mapped "
+                  f"schema into {out}/ (package ", code(plan.package), ", each file marked generated), and keeps "
+                  "every field and enum value number in ", code(plan.lock.path), ": a number never changes and a "
+                  "removed field is reserved, never reused. Hand-written files in the folder are checked, never "
+                  "overwritten."),
+        table(["file", "source schema", "messages", "enums"],
+              [[code(plan.path(f.path)), code(f.schema), codes(plan.short(n) for n in f.messages),
+                codes(plan.short(n) for n in f.enums)] for f in plan.files]
+              + [[code(p), "(hand-written: checked, not generated)", "", ""] for p in hand]),
+        paragraph("The gate of ", code("workbench --check"), " (see m1_ci_enforcement_mapping.md):"),
+        _buf_steps(inp),
+    ]
+    rows = [[code(f.id), code(d.kind), codes(d.fields, "every field"), d.note]
+            for f in mapped_families(ws) for d in f.recorded_deltas]
+    parts.append(section("Representation deltas", paragraph(
+        "How the ProtoJSON protobuf writes for these messages differs from the schemas, as each family records "
+        "it (", code("representation_deltas"), "); every other difference an example shows is a W005 finding."),
+        table(["contract_family", "kind", "fields", "note"], rows) if rows else paragraph("None recorded."),
+        level=3))
+    return parts
 
 
 def _error_mapping(inp: Inputs) -> list[str]:
@@ -500,9 +583,9 @@ def _provenance(inp: Inputs) -> list[str]:
         paragraph("The canonical provenance record is ", code(prov.canonical_record + "#" + prov.pointer),
                   f" ({prov.path}). Each field below must be defined and required there (P001) and defined "
                   "nowhere else (P002); other contracts reference the record instead of copying it."),
-        table(["field", "required", "JSON Schema", "proto3", "defined by"],
+        table(["field", "required", "JSON Schema", "proto3 field", "defined by"],
               [[code(f.field), "yes" if f.required else "no", f.json_type, code(f.proto), code(f.defined_by)]
-               for f in mapping.provenance_fields(inp.refs, prov)]),
+               for f in mapping.provenance_fields(inp.ws, prov)]),
         table(["referenced by", "JSON pointer"],
               [[code(s.path), code(pointer_str(ptr))] for s, ptr, _ in refs]),
     ]

@@ -140,15 +140,17 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         problems.append(m.Problem(DECISIONS_DIR, undecided, kind="info"))
     clients = _clients(files, decisions.invocation)
     docs = _texts(files, [f"{config.export_out.rstrip('/')}/*"], CONFIG) if decisions.present else ()
+    protos = _texts(files, [f"{config.wire.out.rstrip('/')}/**/*.proto"], CONFIG)
     evidence = {e for item in decisions.checklist for e in item.evidence if files.exists(e)}
-    present = frozenset(read | reader.read_ok | evidence | {t.path for t in (*clients, *docs) if t.text is not None})
+    present = frozenset(read | reader.read_ok | evidence
+                        | {t.path for t in (*clients, *docs, *protos) if t.text is not None})
 
     # drop cache entries for files that are gone, so the cache cannot grow without bound
     for rel in [k for k in cache.json if k not in read]:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources,
-                       clients, docs, present, pins)
+                       clients, docs, protos, present, pins)
 
 
 def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> tuple[m.TextFile, ...]:
@@ -207,7 +209,8 @@ def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     a path inside another is left out.
     A file watcher watches these (recursively)."""
     cfg = ws.config
-    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out]
+    patterns = [*cfg.schema_globs, *cfg.shared_globs, *example_globs(cfg), DECISIONS_DIR, cfg.export_out,
+                cfg.wire.out]
     patterns += [pm.folder or pm.path for pm in ws.pins] + [a.path for pm in ws.pins for a in pm.artifacts]
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan

@@ -44,6 +44,7 @@ SINGLE_FILES = {
     "waivers.yaml": "waivers",
     "baseline.yaml": "baseline",
     "plan.yaml": "plan",
+    "wire_lock.yaml": "wire_lock",
 }
 
 
@@ -259,6 +260,7 @@ def _baseline(data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.BaselineEntry
 def _family(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Family:
     waivers = _waivers(rel, data, parsed)
     compat: dict[str, Any] = c if isinstance(c := data.get("compatibility"), dict) else {}
+    deltas = data.get("representation_deltas")
     return m.Family(
         id=data["family"],
         path=rel,
@@ -273,7 +275,9 @@ def _family(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Family:
         rationale=data.get("rationale"),
         wire_mapping=data.get("wire_mapping"),
         version_policy=data.get("version_policy"),
-        representation_deltas=data.get("representation_deltas"),
+        representation_deltas=_prose(deltas),
+        recorded_deltas=tuple(m.RecordedDelta(d["kind"], _tuple(d.get("fields")), d.get("note") or "")
+                              for d in deltas if isinstance(d, dict)) if isinstance(deltas, list) else (),
         alternatives_considered=_tuple(data.get("alternatives_considered")),
         downstream_consumers=_tuple(data.get("downstream_consumers")),
         guess=bool(data.get("guess", False)),
@@ -282,6 +286,27 @@ def _family(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Family:
         additive=compat.get("additive"),
         lines=_lines(parsed),
     )
+
+
+def _prose(deltas: Any) -> str | None:
+    """`representation_deltas` as one line for the reuse matrix: the text, or each recorded delta
+    ("int64_string (sequence): why; enum_name")."""
+    if not isinstance(deltas, list):
+        return deltas if isinstance(deltas, str) else None
+    parts = [d["kind"] + (f" ({', '.join(_tuple(d.get('fields')))})" if d.get("fields") else "")
+             + (f": {d['note']}" if d.get("note") else "") for d in deltas if isinstance(d, dict)]
+    return "; ".join(parts) or None
+
+
+def _lock(data: dict[str, Any]) -> m.WireLock:
+    """The field-number lock; types by full name, messages then enums."""
+    types = [m.LockedType(name, kind, e["schema"], e["pointer"], e.get("family"), e["file"],
+                          tuple(sorted((e.get(key) or {}).items(), key=lambda kv: kv[1])),
+                          tuple(sorted((e.get("retired") or {}).items(), key=lambda kv: kv[1])),
+                          bool(e.get("removed", False)))
+             for group, kind, key in (("messages", "message", "fields"), ("enums", "enum", "values"))
+             for name, e in sorted((data.get(group) or {}).items()) if isinstance(e, dict)]
+    return m.WireLock(data.get("package", ""), tuple(types))
 
 
 def _delta(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Delta:
@@ -401,6 +426,7 @@ def read_decisions(reader: FileReader) -> m.Decisions:
     errs = single.get("error_mapping")
     inv = single.get("invocation")
     plan = single.get("plan")
+    lock = single.get("wire_lock")
     forbidden = (inv or {}).get("forbidden") or {}
     return m.Decisions(
         families=tuple(sorted(families, key=lambda f: f.id)),
@@ -437,5 +463,6 @@ def read_decisions(reader: FileReader) -> m.Decisions:
         waivers=_waivers(f"{DECISIONS_DIR}/waivers.yaml", *part("waivers")),
         baseline=_baseline(*part("baseline")) if "baseline" in single else None,
         plan=_plan(f"{DECISIONS_DIR}/plan.yaml", plan, parsed_by["plan"]) if plan is not None else m.Plan(),
+        wire_lock=_lock(lock) if lock is not None and "package" in lock else None,
         present=True,
     )

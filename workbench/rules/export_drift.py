@@ -1,10 +1,13 @@
-"""Export drift: the committed M1 documents must equal what `workbench export` writes now."""
+"""Export drift: what is committed must equal what `workbench export` writes now: the M1 documents (E001),
+the generated proto files and their field-number lock (E002)."""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterator
 
+from ..analysis.protofile import rendered
+from ..analysis.wire import plan_of
 from ..policy import is_generated
 from .registry import POST, Hit, RuleContext, rule
 
@@ -80,3 +83,54 @@ def export_stale(ctx: RuleContext) -> Iterator[Hit]:
         more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
         yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench export`:"
                   + "".join(f"\n  {changed}" for changed in excerpt + more), rel, first, (name,))
+
+
+@rule("E002", "proto-stale", "export", "error")
+def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
+    """With `wire.package` set, a generated .proto file or decisions/wire_lock.yaml differs from what `workbench
+    export` writes now (a schema changed since the last export), is missing, or a generated file is left over
+    from a schema no longer mapped. Run `workbench export` and commit the result: the lock keeps every
+    existing number. Missing files are a warning while nothing was exported yet; a hand-written file where a
+    generated one belongs is an error (export never replaces it). A mapped schema that cannot be a message (its
+    root is not an object with properties) is reported as info."""
+    ws = ctx.ws
+    if not ws.config.wire.package:
+        return
+    plan = plan_of(ws)
+    for s in plan.skipped:
+        yield Hit(f"not mapped to a message: {s.reason}", s.schema, 1, (s.schema,), "info")
+    texts = rendered(plan)
+    committed = {t.path: t for t in ws.protos}
+    exported = any(t.text is not None and is_generated(t.text) for t in ws.protos) or \
+        ws.decisions.wire_lock is not None
+    for rel, text in texts.items():
+        have = committed.get(rel)
+        if have is None:
+            yield Hit(f"missing: run `workbench export` to write it ({plan.package})" if exported else
+                      "not exported yet: run `workbench export` to write the wire contract", rel, None, (rel,),
+                      None if exported else "warning")
+        elif have.text is not None and not is_generated(have.text):
+            yield Hit("hand-written file at a path `workbench export` generates (it declares no message a mapped "
+                      "schema maps to, so export will not replace it): move it, or name its message like the "
+                      "schema's to have it checked instead of generated", rel, 1, (rel,))
+        elif have.text is not None and have.text != text:
+            first, excerpt, total = diff_excerpt(have.text.split("\n"), text.split("\n"))
+            more = [f"... {total - len(excerpt)} more changed line(s)"] if total > len(excerpt) else []
+            yield Hit(f"differs from what `workbench export` writes ({total} changed line(s)); run `workbench "
+                      "export`:" + "".join(f"\n  {c}" for c in excerpt + more), rel, first, (rel,))
+    for t in ws.protos:
+        if t.path not in texts and t.text is not None and is_generated(t.text):
+            yield Hit("generated, but no mapped schema produces it any more: `workbench export` removes it", t.path,
+                      1, (t.path,))
+    lock = ws.decisions.wire_lock
+    if lock is None:
+        if exported or plan.files:
+            yield Hit("missing: `workbench export` writes the field-number lock" if exported else
+                      "not exported yet: run `workbench export` to write the field-number lock", plan.lock.path,
+                      None, (plan.lock.path,), None if exported else "warning")
+    elif lock != plan.lock:
+        changed = sorted({t.name for t in plan.lock.types} ^ {t.name for t in lock.types}
+                         | {t.name for t in plan.lock.types if t != lock.of(t.name)})
+        yield Hit(f"differs from what `workbench export` writes ({len(changed)} type(s): "
+                  f"{', '.join(changed[:5])}{', ...' if len(changed) > 5 else ''}); run `workbench export`",
+                  lock.path, 1, (lock.path,))

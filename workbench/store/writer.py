@@ -126,6 +126,18 @@ def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[
     _fsync_dir(path.parent)
 
 
+def remove(path: str | Path) -> None:
+    """Delete a file the workbench wrote and no longer writes (a stale generated `.proto`)."""
+    path = Path(path)
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise _failed("remove", path, exc) from exc
+    _fsync_dir(path.parent)
+
+
 def _umask() -> int:
     """The process umask, read without changing it where the platform allows (other
     threads may be creating files); else set-and-restore."""
