@@ -15,7 +15,8 @@ GATE = "decisions/families/gate.yaml"
 async def settle(pilot, timeout: float = 60.0) -> None:
     """Wait until the newest reload has been checked and shown (`app.checked`), after the
     other workers (export, compatibility) that may start one. A check worker that a newer
-    reload cancelled is the normal case, never waited for (watcher disabled)."""
+    reload cancelled is the normal case, never waited for (watcher disabled). Text fields
+    on the screen stop blinking: what is shown no longer depends on the time."""
     app = pilot.app
     for _ in range(3):
         others = [w for w in app.workers if w.group not in ("check", "watch")]
@@ -23,6 +24,9 @@ async def settle(pilot, timeout: float = 60.0) -> None:
         await pilot.pause()
         assert await until(pilot, lambda: app.checked, timeout), "the check did not finish"
         await pilot.pause()
+    for field in app.screen.query("Input, TextArea"):  # a snapshot never depends on the cursor's blink phase
+        field.cursor_blink = False
+    await pilot.pause()
 
 
 async def select(pilot, ref) -> None:
