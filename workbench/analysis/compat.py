@@ -12,7 +12,13 @@ drafts' keywords as 2020-12's (`as_2020`, the one place that knows drafts). `all
 are paired by content, never by position; a property is compared with what the
 other version applies to its name (`patternProperties`, `additionalProperties`,
 `unevaluatedProperties`), so removing a property from a closed object narrows
-and removing one declared `false` changes nothing.
+and removing one declared `false` changes nothing; a name that meets the same
+`patternProperties` in both versions keeps meeting them (its own schema is a
+conjunct). Positions past `prefixItems` fall under `items`, else under
+`unevaluatedItems`. A dependent schema is judged on the objects it applies to,
+and a version that accepts nothing (a contradictory `allOf`) is one change, not
+its keywords' differences. `tests/test_compat_witness.py` checks every verdict
+against documents that prove a narrowing or a widening.
 """
 
 from __future__ import annotations
@@ -266,6 +272,17 @@ def _accepts(types: set[str] | None, t: str) -> bool:
     return types is None or t in types or (t == "integer" and "number" in types)
 
 
+def _intersect(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+    """The types both sets admit (None: any type)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return {t for t in a if _accepts(b, t)} | {t for t in b if _accepts(a, t)}
+
+
+def _conj(schemas: list[Any]) -> Any:
+    return schemas[0] if len(schemas) == 1 else {"allOf": schemas}
+
+
 def _overlap(a: set[str] | None, b: set[str] | None) -> bool:
     return a is None or b is None or any(_accepts(b, t) or (t == "number" and "integer" in b) for t in a)
 
@@ -434,6 +451,71 @@ class Differ:
         both = required_names(a) & required_names(b) & set(pa) & set(pb)
         return any(self.disjoint(ob, pa[p], nb, pb[p], res, depth + 1) for p in sorted(both))
 
+    def conj_types(self, res: Resolver, base: str, node: Any, depth: int = 0) -> set[str] | None:
+        """The types a schema admits with its `allOf` branches (None: any); empty when they contradict."""
+        if not isinstance(node, dict) or depth > 8:
+            return None
+        out = _types(node)
+        for branch in schema_list(node, "allOf"):
+            b_base, b, _ = self.effective(res, base, branch)
+            out = _intersect(out, {"object"} if b is False else self.conj_types(res, b_base, b, depth + 1))
+            if b is False:
+                return set()
+        return out
+
+    def empty(self, res: Resolver, base: str, node: Any, within: set[str] | None = None, depth: int = 0) -> bool:
+        """True when the schema provably accepts no document (of the types `within`): `false`, types that
+        exclude each other across `allOf`, no `enum`/`const` value of an admitted type, an empty branch."""
+        if node is False:
+            return True
+        if not isinstance(node, dict) or depth > 8:
+            return False
+        types = _intersect(self.conj_types(res, base, node), within)
+        if types is not None and not types:
+            return True
+        values = _values(node)
+        if values is not None and not any(_accepts(types, _type_of(v)) for v in values.values()):
+            return True
+        return any(self.empty(res, *self.effective(res, base, b)[:2], within, depth + 1)
+                   for b in schema_list(node, "allOf"))
+
+    def within_objects(self, res: Resolver, base: str, node: Any) -> Any:
+        """A schema applied only to objects (a dependent schema): `false` when it rejects every object,
+        without a `type` that admits objects anyway."""
+        if self.empty(res, base, node, {"object"}):
+            return False
+        if isinstance(node, dict) and _accepts(_types(node), "object") and "type" in node:
+            return {k: v for k, v in node.items() if k != "type"}
+        return node
+
+    def evaluates(self, res: Resolver, base: str, node: Schema, keys: tuple[str, ...], depth: int = 0) -> bool:
+        """True when an in-place applicator of `node` (allOf, anyOf, oneOf, if/then/else, dependentSchemas)
+        holds one of `keys`: then `unevaluated*` depends on what those branches evaluate."""
+        if depth > 8:
+            return True
+        subs = [b for k in UNIONS for b in schema_list(node, k)] + [node[k] for k in ("if", "then", "else") if k in node]
+        subs += list(schema_map(node, "dependentSchemas").values())
+        for sub in subs:
+            b_base, b, _ = self.effective(res, base, sub)
+            if isinstance(b, dict) and (any(k in b for k in keys) or self.evaluates(res, b_base, b, keys, depth + 1)):
+                return True
+        return False
+
+    def rest(self, res: Resolver, base: str, node: Schema, key: str) -> Any:
+        """What `node` applies where its `items` (positions past `prefixItems`) or `additionalProperties`
+        (names no `properties`/`patternProperties` entry holds) is absent: `unevaluatedItems` /
+        `unevaluatedProperties` when nothing else evaluates them, else `true`."""
+        if key in node:
+            return node[key]
+        fallback, evaluating = (("unevaluatedItems", ("prefixItems", "items", "contains", "unevaluatedItems"))
+                                if key == "items" else
+                                ("unevaluatedProperties", ("properties", "patternProperties", "additionalProperties",
+                                                           "unevaluatedProperties")))
+        if fallback in node and not (key == "items" and "contains" in node) and not self.evaluates(
+                res, base, node, evaluating):
+            return node[fallback]
+        return True
+
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
         out: list[Change] = []
@@ -464,11 +546,11 @@ class Differ:
         active.discard(key)
 
     def emit(self, out: list[Change], path: str, ptr: Tokens, kind: str, old: Any, new: Any, effect: str,
-             lenient: str | None = None) -> None:
+             lenient: str | None = None, why: str = "") -> None:
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
-            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect, WHY.get(kind, ""),
-                              lenient))
+            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect,
+                              why or WHY.get(kind, ""), lenient))
 
     # --- comparison -------------------------------------------------------------------------
     def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
@@ -480,6 +562,13 @@ class Differ:
             effect = _bool_effect(oc, nc)
             kind = {NARROWED: "schema tightened", WIDENED: "schema relaxed"}.get(effect, "schema replaced")
             self.emit(out, path, ptr, kind, o, n, effect)
+            return
+        oe, ne = self.empty(self.old, ob, o), self.empty(self.new, nb, n)
+        if oe or ne:  # a version that accepts nothing: the effect is the conjunction's, not its keywords'
+            if not (oe and ne):
+                self.emit(out, path, ptr, "schema tightened" if ne else "schema relaxed", o, n,
+                          NARROWED if ne else WIDENED, why=f"the {'new' if ne else 'old'} version accepts no "
+                          "document (its keywords or allOf branches contradict each other)")
             return
         o, n = _lift(o, n)
         if not self.values(out, path, o, n, ptr):
@@ -575,11 +664,29 @@ class Differ:
                       o.get("uniqueItems", _ABSENT), n.get("uniqueItems", _ABSENT), NARROWED if tight else WIDENED)
 
     # --- objects ----------------------------------------------------------------------------
+    def masked(self, path: str, ob: str, o: Schema, nb: str, n: Schema, name: str, old: Any, new: Any, ptr: Tokens,
+               active: Active) -> str | None:
+        """Effect of a property added or removed where the same `patternProperties` apply to its name in both
+        versions (None otherwise): the property's schema is a conjunct of theirs, so adding it can only narrow,
+        removing it only widen."""
+        om, nm = self.matching(o, name), self.matching(n, name)
+        if not om or sorted(self.canon(self.old, ob, p) for p in om) != sorted(self.canon(self.new, nb, p) for p in nm):
+            return None
+        if old is _ABSENT:  # P -> new AND P
+            strict, _ = self.relation(path, ob, _conj(om), nb, new, ptr, active)
+            return NARROWED if strict in (NARROWED, BOTH) else NONE
+        strict, _ = self.relation(path, ob, old, nb, _conj(nm), ptr, active)  # old AND P -> P
+        return WIDENED if strict in (WIDENED, BOTH) else NONE
+
+    def matching(self, node: Schema, name: str) -> list[Any]:
+        """The `patternProperties` schemas that apply to the property name `name`."""
+        return [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
+
     def fallback(self, node: Schema, name: str) -> Any:
         """The schema a version applies to a property name it does not declare."""
-        matching = [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
+        matching = self.matching(node, name)
         if matching:
-            return matching[0] if len(matching) == 1 else {"allOf": matching}
+            return _conj(matching)
         if "additionalProperties" in node:
             return node["additionalProperties"]
         if "unevaluatedProperties" in node and not any(
@@ -597,6 +704,12 @@ class Differ:
             here = ptr + ("properties", name)
             if name in op and name in np_:
                 self.node(out, path, ob, op[name], nb, np_[name], here, active)
+            elif (masked := self.masked(path, ob, o, nb, n, name, op.get(name, _ABSENT), np_.get(name, _ABSENT),
+                                        here, active)) is not None:
+                kind = ("property removed" if name in op else
+                        "required property added" if name in nreq else "optional property added")
+                self.emit(out, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
+                          why=f"{EFFECT_TEXT[masked]}; the name meets the same patternProperties in both versions")
             elif name in op:  # judged against what the new version applies to the name
                 strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
                 self.emit(out, path, here, "property removed", op[name], _ABSENT, strict,
@@ -628,10 +741,12 @@ class Differ:
             if pat in opp and pat in npp:
                 self.node(out, path, ob, opp[pat], nb, npp[pat], here, active)
             elif pat in npp:
-                strict, _ = self.relation(path, ob, o.get("additionalProperties", True), nb, npp[pat], here, active)
+                strict, _ = self.relation(path, ob, self.rest(self.old, ob, o, "additionalProperties"), nb, npp[pat],
+                                          here, active)
                 self.emit(out, path, here, "patternProperties entry added", _ABSENT, npp[pat], strict)
             else:
-                strict, _ = self.relation(path, ob, opp[pat], nb, n.get("additionalProperties", True), here, active)
+                strict, _ = self.relation(path, ob, opp[pat], nb, self.rest(self.new, nb, n, "additionalProperties"),
+                                          here, active)
                 self.emit(out, path, here, "patternProperties entry removed", opp[pat], _ABSENT, strict)
         for key in ("additionalProperties", "unevaluatedProperties", "propertyNames"):
             self.subschema(out, path, key, ob, o, nb, n, ptr, active)
@@ -646,7 +761,9 @@ class Differ:
                             effect, "dependentRequired changed"))
                 self.emit(out, path, here, kind, sorted(old) if old else _ABSENT, sorted(new) if new else _ABSENT,
                           effect)
-        ods, nds = schema_map(o, "dependentSchemas"), schema_map(n, "dependentSchemas")
+        # a dependent schema applies to the whole object: one rejecting every object is `false`
+        ods = {k: self.within_objects(self.old, ob, v) for k, v in schema_map(o, "dependentSchemas").items()}
+        nds = {k: self.within_objects(self.new, nb, v) for k, v in schema_map(n, "dependentSchemas").items()}
         for name in sorted(set(ods) | set(nds)):
             self.subschema(out, path, "dependentSchemas", ob, ods, nb, nds, ptr, active, name,
                            original_key(n if name in nds else o, "dependentSchemas"))
@@ -675,7 +792,7 @@ class Differ:
                active: Active) -> None:
         """prefixItems (draft-07: items [...]) position by position, then items (draft-07: additionalItems)."""
         opi, npi = schema_list(o, "prefixItems"), schema_list(n, "prefixItems")
-        orest, nrest = o.get("items", True), n.get("items", True)
+        orest, nrest = self.rest(self.old, ob, o, "items"), self.rest(self.new, nb, n, "items")
         for i in range(max(len(opi), len(npi))):
             here = ptr + (original_key(n if i < len(npi) else o, "prefixItems"), i)
             if i < len(opi) and i < len(npi):
