@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -230,6 +230,8 @@ class Change:
     effect: str  # narrowed | widened | both | none (under the strict reading)
     why: str = ""
     lenient: str | None = None  # the effect under the `additive` reading, when it differs
+    # the old and new values as written (keyword values or subschemas): what a witness search tries there
+    raw: tuple[Any, Any] = field(default=(None, None), compare=False, repr=False)
 
     @property
     def breaks(self) -> str:
@@ -240,7 +242,7 @@ class Change:
         return self.lenient if additive and self.lenient is not None else self.effect
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"breaks": self.breaks}
+        return {k: v for k, v in asdict(self).items() if k != "raw"} | {"breaks": self.breaks}
 
     @property
     def reason(self) -> str:
@@ -493,7 +495,8 @@ class Differ:
         holds one of `keys`: then `unevaluated*` depends on what those branches evaluate."""
         if depth > 8:
             return True
-        subs = [b for k in UNIONS for b in schema_list(node, k)] + [node[k] for k in ("if", "then", "else") if k in node]
+        subs = [b for k in UNIONS for b in schema_list(node, k)]
+        subs += [node[k] for k in ("if", "then", "else") if k in node]
         subs += list(schema_map(node, "dependentSchemas").values())
         for sub in subs:
             b_base, b, _ = self.effective(res, base, sub)
@@ -539,7 +542,7 @@ class Differ:
                        f"{first.pointer or '/'})")
                 strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
                 out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
-                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None))
+                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None, (o, n)))
             return
         active.add(key)
         self.compare(out, path, ob, o, nb, n, ptr, active)
@@ -550,7 +553,7 @@ class Differ:
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
             out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect,
-                              why or WHY.get(kind, ""), lenient))
+                              why or WHY.get(kind, ""), lenient, (old, new)))
 
     # --- comparison -------------------------------------------------------------------------
     def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
@@ -827,7 +830,7 @@ class Differ:
             # with no branch in common, what was added or removed under another keyword is not judged by parts
             _, lone_o, lone_n = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
             unpaired = len(lone_o) == len(ol) and len(lone_n) == len(nl)
-            out.extend(Change(c.schema, c.pointer, c.kind, c.old, c.new, BOTH, c.why, c.lenient)
+            out.extend(Change(c.schema, c.pointer, c.kind, c.old, c.new, BOTH, c.why, c.lenient, c.raw)
                        if unpaired and c.kind.endswith(("branch added", "branch removed")) else c for c in inner)
             return
         for key in UNIONS:
