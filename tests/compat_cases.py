@@ -25,6 +25,12 @@ def d7(body: dict) -> dict:
     return {"$schema": D7} | body
 
 
+def ref_chain(n: int, leaf: object) -> dict:
+    """`$ref` -> `$ref` -> ... n times, then `leaf`."""
+    defs = {f"r{i}": {"$ref": f"#/$defs/r{i + 1}"} for i in range(n)}
+    return {"$ref": "#/$defs/r0", "$defs": defs | {f"r{n}": leaf}}
+
+
 IF_A = {"required": ["a"]}
 DISC = [obj({"kind": {"const": "x"}, "v": S}, ["kind"], closed=True), obj({"kind": {"const": "y"}, "v": INT}, ["kind"],
                                                                           closed=True)]
@@ -336,6 +342,9 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("$ref sibling keyword dropped", obj({"x": {"$ref": "#/$defs/a", "maxLength": 5}}, **{"$defs": {"a": S}}),
      obj({"x": {"$ref": "#/$defs/a"}}, **{"$defs": {"a": S}}), {"length relaxed"}, W),
     ("$dynamicRef changed", {"$dynamicRef": "#a"}, {"$dynamicRef": "#b"}, {"keyword changed"}, B),
+    ("$ref chain within the limit", ref_chain(30, S), ref_chain(30, INT), {"type changed"}, B),
+    ("$ref chain longer than followed", ref_chain(40, S), ref_chain(40, INT), {"comparison undecided"}, B),
+    ("$ref chain longer than followed, same", ref_chain(40, S), ref_chain(40, S), set(), E),
     # --- boolean schemas ------------------------------------------------------------------------
     ("true to false", True, False, {"schema tightened"}, N),
     ("false to true", False, True, {"schema relaxed"}, W),

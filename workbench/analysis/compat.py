@@ -23,9 +23,10 @@ against documents that prove a narrowing or a widening.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from ..jsontext import Tokens
 from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS, Dialect
 from ..schema.uri import pointer_str
-from .patterns import pattern_relation
+from .patterns import pattern_relation, search
 from .resolve import Resolver
 from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, required_names, schema_list, schema_map
 
@@ -142,6 +143,8 @@ KINDS: dict[str, str] = {
     "oneOf removed": '{"oneOf": [A, B]} -> {}',
     "union keyword changed": '{"allOf": [A, B]} -> {"anyOf": [A, B]} (oneOf [A] -> anyOf [A] is no change)',
     "keyword changed": '{"$dynamicRef": "#a"} -> {"$dynamicRef": "#b"} (not compared further)',
+    "comparison undecided": "schemas nested deeper than compared, a $ref chain longer than followed, a comparison "
+                            "over its work budget: treated as both, never as no change",
 }
 
 # the reason shown for a kind whose effect needs more than the generic sentence
@@ -162,8 +165,16 @@ ABSENT_TRUE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItem
 IGNORED = ANNOTATIONS | {"$defs", "definitions", "contentSchema"}
 OPAQUE = ("$dynamicRef", "$recursiveRef")
 TRIVIAL = ("true", "{}")
-MAX_DEPTH = 48
+MAX_DEPTH = 96  # pointer tokens compared (48 levels of `properties`); deeper is "comparison undecided"
+MAX_REFS = 32  # `$ref`s followed in a chain; a longer one is "comparison undecided"
+MAX_STEPS = 200_000  # canonical forms and node pairs computed for one schema; over it, "comparison undecided"
+MAX_NESTING = 150  # subschemas nested inside each other (through `$ref`s too) in a canonical form
+DIGEST_AT = 64  # canonical texts longer than this are kept as their digest
 _ABSENT = object()
+
+
+class Undecided(Exception):
+    """A comparison cut off by a limit: reported as "comparison undecided" (both), never as no change."""
 
 Schema = dict[str, Any]  # a schema object (boolean schemas and non-schemas are `Any`)
 Active = set[tuple[int, int]]  # (id(old node), id(new node)) pairs being compared: a `$ref` cycle stops there
@@ -232,6 +243,7 @@ class Change:
     lenient: str | None = None  # the effect under the `additive` reading, when it differs
     # the old and new values as written (keyword values or subschemas): what a witness search tries there
     raw: tuple[Any, Any] = field(default=(None, None), compare=False, repr=False)
+    uses: tuple[str, ...] = ()  # other pointers that reach the same definition (the change is the same there)
 
     @property
     def breaks(self) -> str:
@@ -331,23 +343,23 @@ def _bool_effect(oc: str, nc: str) -> str:
     return BOTH
 
 
-def _search(pattern: str, name: str) -> bool:
-    import re
-
-    try:
-        return re.search(pattern, name) is not None
-    except (re.error, TypeError):
-        return False
-
-
 class Differ:
     """Compare one baseline workspace with the current one."""
 
     def __init__(self, old: Workspace, new: Workspace):
         self.old, self.new = Resolver(old), Resolver(new)
-        # (id(resolver), base, id(node), deep) -> (node, canonical text); (id(resolver), id(node)) -> (node, 2020 form)
-        self._canon: dict[tuple[int, str, int, bool], tuple[Any, str]] = {}
+        # (id(resolver), base, id(node)) -> (node, canonical form); (id(resolver), id(node)) -> (node, 2020 form)
+        self._canon: dict[tuple[int, str, int], tuple[Any, str]] = {}
         self._norm: dict[tuple[int, int], tuple[Any, Schema]] = {}
+        self._busy: set[tuple[int, str, int]] = set()  # canonical forms being computed (a `$ref` cycle)
+        # (id(old node), id(new node)) reached through a `$ref` -> (nodes, changes found, pointers of its uses)
+        self._pairs: dict[tuple[int, int], tuple[Any, Any, list[Change], list[str]]] = {}
+        self.steps = 0  # work done for the current schema (MAX_STEPS)
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Undecided(f"the comparison is over its budget of {MAX_STEPS} steps")
 
     # --- resolution -------------------------------------------------------------------------
     def effective(self, res: Resolver, base: str, node: Any) -> tuple[str, Any, str | None]:
@@ -355,7 +367,7 @@ class Differ:
         Returns (base, node, ref target)."""
         target = None
         extra: Schema = {}
-        for _ in range(32):
+        for _ in range(MAX_REFS):  # a longer chain stays a `$ref` here (`canon` follows it, `compare` stops)
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 break
             hit = res.resolve(base, node["$ref"])
@@ -378,34 +390,50 @@ class Differ:
             hit = self._norm[key] = (node, as_2020(node, res.index.reading.of(doc.body if doc else None)))
         return hit[1]
 
-    def canon(self, res: Resolver, base: str, node: Any, depth: int = 0) -> str:
-        """Canonical text of what a (sub)schema accepts, after `$ref` resolution (memoised;
-        the memo keeps `node` alive, so its id cannot be reused by another object)."""
-        key = (id(res), base, id(node), depth > 12)
+    def canon(self, res: Resolver, base: str, node: Any) -> str:
+        """Canonical form of what a (sub)schema accepts, after `$ref` resolution: `true`, `false`, a
+        short canonical text, or the digest of one whose subschemas are their own canonical forms (so a
+        DAG of definitions costs its size, never its number of paths). Memoised (the memo keeps `node`
+        alive, so its id cannot be reused by another object); a `$ref` back into a form being computed
+        is the reference itself."""
+        key = (id(res), base, id(node))
         hit = self._canon.get(key)
-        if hit is None or hit[0] is not node:
-            text = json.dumps(self._canon_value(res, base, node, depth), sort_keys=True)
-            hit = self._canon[key] = (node, "true" if text == "{}" else text)
-        return hit[1]
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        if key in self._busy:  # a cycle: the reference stands for its target
+            _, _, target = self.effective(res, base, node)
+            return json.dumps({"$cycle": _rel(target or base)})
+        if len(self._busy) > MAX_NESTING:
+            raise Undecided(f"the schemas nest more than {MAX_NESTING} levels deep")
+        self.step()
+        self._busy.add(key)
+        try:
+            text = json.dumps(self._canon_value(res, base, node), sort_keys=True)
+        finally:
+            self._busy.discard(key)
+        if text == "{}":
+            text = "true"
+        elif len(text) > DIGEST_AT:
+            text = "#" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self._canon[key] = (node, text)
+        return text
 
-    def _canon_value(self, res: Resolver, base: str, node: Any, depth: int) -> Any:
+    def _canon_value(self, res: Resolver, base: str, node: Any) -> Any:
         base, node, _ = self.effective(res, base, node)
         if not isinstance(node, dict):
             return node
-        if depth > 12:
-            return "..."
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in IGNORED or key.startswith("\x00"):
                 continue
-            if key == "$ref" and isinstance(value, str):  # still a ref: it did not resolve
-                out[key] = _rel(urljoin(base, value))
+            if key == "$ref" and isinstance(value, str):  # still a ref: it did not resolve, or the chain goes on
+                out[key] = self.canon(res, base, node) if res.resolve(base, value) else _rel(urljoin(base, value))
             elif key in SCHEMA_MAPS and isinstance(value, dict):
-                out[key] = {n: self.canon(res, base, v, depth + 1) for n, v in value.items()}
+                out[key] = {n: self.canon(res, base, v) for n, v in value.items()}
             elif key in SCHEMA_ONE:
-                out[key] = self.canon(res, base, value, depth + 1)
+                out[key] = self.canon(res, base, value)
             elif key in SCHEMA_LISTS and isinstance(value, list):
-                subs = [self.canon(res, base, v, depth + 1) for v in value]
+                subs = [self.canon(res, base, v) for v in value]
                 out[key] = subs if key == "prefixItems" else sorted(subs if key == "oneOf" else set(subs))
             elif key in SET_KEYWORDS and isinstance(value, list):
                 out[key] = sorted({_key(v) for v in value})
@@ -521,16 +549,63 @@ class Differ:
 
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
+        return self.root(new.path, old.uri, old.body, new.uri, new.body)
+
+    def root(self, path: str, ob: str, o: Any, nb: str, n: Any) -> list[Change]:
+        """The changes of one schema, each once (a definition reached from several places is compared once:
+        its changes name the other places as `uses`); a limit reached ends as "comparison undecided"."""
         out: list[Change] = []
-        self.node(out, new.path, old.uri, old.body, new.uri, new.body, (), set())
-        return out
+        self.steps, self._pairs = 0, {}
+        try:
+            self.node(out, path, ob, o, nb, n, (), set())
+        except (Undecided, RecursionError) as exc:
+            why = str(exc) if isinstance(exc, Undecided) else "the schemas nest deeper than Python can follow"
+            out.append(Change(path, "", "comparison undecided", "(schema)", "(schema)", BOTH, f"undecided: {why}"))
+        uses: dict[int, list[str]] = {}
+        for _, _, changes, where in self._pairs.values():
+            for c in changes:
+                uses.setdefault(id(c), []).extend(where[1:])
+        seen: set[int] = set()
+        unique: list[Change] = []
+        for c in out:
+            if id(c) not in seen:
+                seen.add(id(c))
+                more = tuple(sorted(set(uses.get(id(c), ())) - {c.pointer}))
+                unique.append(replace(c, uses=more) if more else c)
+        return unique
 
     def node(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> None:
         ob, o, o_ref = self.effective(self.old, ob, o)
         nb, n, n_ref = self.effective(self.new, nb, n)
         key = (id(o), id(n))
-        if key in active or len(ptr) > MAX_DEPTH:
+        if key in active:  # a `$ref` cycle: this pair is being compared further up
             return
+        if len(ptr) > MAX_DEPTH:
+            if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):
+                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+                          why=f"undecided: the schemas differ deeper than {MAX_DEPTH // 2} levels, where they are "
+                              "not compared")
+            return
+        if o_ref or n_ref:  # a definition: compared once, wherever else it is used
+            pair = self._pairs.get(key)
+            if pair is not None and pair[0] is o and pair[1] is n:
+                pair[3].append(pointer_str(ptr))
+                out.extend(pair[2])
+                return
+            inner: list[Change] = []
+            self._pairs[key] = (o, n, inner, [pointer_str(ptr)])
+            self.referenced(inner, path, ob, o, o_ref, nb, n, n_ref, ptr, active)
+            out.extend(inner)
+            return
+        active.add(key)
+        self.compare(out, path, ob, o, nb, n, ptr, active)
+        active.discard(key)
+
+    def referenced(self, out: list[Change], path: str, ob: str, o: Any, o_ref: str | None, nb: str, n: Any,
+                   n_ref: str | None, ptr: Tokens, active: Active) -> None:
+        """Compare a pair reached through a `$ref` (on either side)."""
+        key = (id(o), id(n))
+        self.step()
         if o_ref and n_ref and _rel(o_ref) != _rel(n_ref):
             inner: list[Change] = []
             active.add(key)
@@ -561,6 +636,11 @@ class Differ:
         oc, nc = self.canon(self.old, ob, o), self.canon(self.new, nb, n)
         if oc == nc:
             return
+        for res, base, node in ((self.old, ob, o), (self.new, nb, n)):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str) and res.resolve(base, node["$ref"]):
+                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+                          why=f"undecided: a chain of more than {MAX_REFS} $refs leads to what differs")
+                return
         if not (isinstance(o, dict) and isinstance(n, dict)):
             effect = _bool_effect(oc, nc)
             kind = {NARROWED: "schema tightened", WIDENED: "schema relaxed"}.get(effect, "schema replaced")
@@ -682,8 +762,14 @@ class Differ:
         return WIDENED if strict in (WIDENED, BOTH) else NONE
 
     def matching(self, node: Schema, name: str) -> list[Any]:
-        """The `patternProperties` schemas that apply to the property name `name`."""
-        return [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
+        """The `patternProperties` schemas that apply to the property name `name` (matched by RE2)."""
+        return [s for p, s in schema_map(node, "patternProperties").items() if search(p, name)]
+
+    def undetermined(self, o: Schema, n: Schema, name: str) -> str | None:
+        """A `patternProperties` key of either version that RE2 refuses (whether it applies to `name`
+        cannot be told), or None."""
+        return next((p for node in (o, n) for p in schema_map(node, "patternProperties") if search(p, name) is None),
+                    None)
 
     def fallback(self, node: Schema, name: str) -> Any:
         """The schema a version applies to a property name it does not declare."""
@@ -707,6 +793,13 @@ class Differ:
             here = ptr + ("properties", name)
             if name in op and name in np_:
                 self.node(out, path, ob, op[name], nb, np_[name], here, active)
+            elif (refused := self.undetermined(o, n, name)) is not None:
+                kind = ("property removed" if name in op else
+                        "required property added" if name in nreq else "optional property added")
+                self.emit(out, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
+                          why=f"undetermined: whether the patternProperties key {refused[:100]} applies to the name "
+                              "cannot be evaluated in linear time (RE2 refuses the pattern), so the change is treated "
+                              "as both")
             elif (masked := self.masked(path, ob, o, nb, n, name, op.get(name, _ABSENT), np_.get(name, _ABSENT),
                                         here, active)) is not None:
                 kind = ("property removed" if name in op else
@@ -1066,8 +1159,6 @@ def _snapshot(body: Any, path: str) -> Workspace:
 def compare_schemas(old: Any, new: Any, path: str = "schema.json") -> list[Change]:
     """The changes between two standalone schema bodies (local `$ref`s only)."""
     differ = Differ(_snapshot(old, path), _snapshot(new, path))
-    out: list[Change] = []
     uri = "file:///" + path
     with paused_gc():
-        differ.node(out, path, uri, old, uri, new, (), set())
-    return out
+        return differ.root(path, uri, old, uri, new)

@@ -186,7 +186,9 @@ class Checker:
 
     def __init__(self, ws: Workspace, doc: SchemaDoc):
         refs = RefIndex.of(ws)
-        self.validator: AnyValidator | None = _validator(refs, doc, refs.closure(doc))[0]
+        found = _validator(refs, doc, refs.closure(doc))[0]
+        # only jsonschema-rs (bounded regex engines): python jsonschema runs `pattern` on Python's backtracking `re`
+        self.validator: AnyValidator | None = found if type(found).__module__.startswith("jsonschema_rs") else None
 
     def valid(self, doc: Any) -> bool | None:
         try:
