@@ -108,3 +108,36 @@ def test_a_compatible_change_carries_no_witness(tmp_path):
                    fam=fam)
     assert g.data["effect"] == "none" and g.data["witnesses"] == [] and "witness" not in g.message
     assert witness_rows(g.data) == []
+
+
+def test_a_newly_required_property_in_a_shipped_stable_schema_names_the_shipped_example(tmp_path, repo_root):
+    """The repository's own workspace: gate.decision (stable/v1, reuse) makes `task_id` required; its shipped
+    example has none, so the verdict names that example with the validator's message."""
+    import shutil
+
+    for side in ("old", "new"):
+        for folder in ("ssot", "decisions"):
+            shutil.copytree(repo_root / folder, tmp_path / side / folder)
+    target = tmp_path / "new/ssot/schemas/gate.decision.schema.json"
+    body = json.loads(target.read_text())
+    assert "task_id" in body["properties"] and "task_id" not in body["required"]
+    body["required"].append("task_id")
+    target.write_text(json.dumps(body, indent=2))
+    (f,) = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    assert (f.data["change"], f.data["pointer"], f.severity) == ("property newly required", "/properties/task_id",
+                                                                 "error")
+    examples = {w["example"]: w["message"] for w in f.data["witnesses"] if "edit" not in w}
+    assert examples == {"ssot/examples/gate.decision.json": '/: "task_id" is a required property'}
+    assert "narrowing witness: example ssot/examples/gate.decision.json (the new version rejects it: " in f.message
+    assert [r.file for r in f.related] == ["ssot/examples/gate.decision.json"]
+
+
+def test_init_writes_the_compatibility_block_with_its_defaults():
+    import yaml
+
+    from workbench.config import WorkspaceConfig
+    from workbench.init import workspace_yaml
+
+    text = workspace_yaml(WorkspaceConfig())
+    assert yaml.safe_load(text)["compatibility"] == {"additive": True, "tiers": {}}
+    assert "# mode: unset" in text and "false: the strict reading" in text

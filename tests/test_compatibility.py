@@ -108,10 +108,11 @@ def test_property_removed_from_open_object_widens(tmp_path):
 
 
 @pytest.mark.parametrize("decision,additive,severity,reading,breaks", [
-    ("extend", None, "info", "additive", "none"),   # default on for extend
-    ("new", None, "error", "strict", "producers"),
+    ("extend", None, "info", "additive", "none"),   # additive by default
+    ("new", None, "info", "additive", "none"),
+    ("reuse", None, "info", "additive", "none"),
     ("new", True, "info", "additive", "none"),
-    ("extend", False, "error", "strict", "producers"),
+    ("extend", False, "error", "strict", "producers"),  # the family asks for the strict reading
 ])
 def test_additive_reading_for_a_property_added_to_an_open_object(tmp_path, decision, additive, severity, reading,
                                                                  breaks):
@@ -122,6 +123,27 @@ def test_additive_reading_for_a_property_added_to_an_open_object(tmp_path, decis
     assert (f.subjects[2], f.severity, f.data["reading"], f.data["breaks"]) == (
         "property added to open object", severity, reading, breaks)
     assert f"{reading} reading" in f.message
+
+
+@pytest.mark.parametrize("config,family_additive,reading", [
+    ({"additive": False}, None, "strict"),  # the workspace asks for the strict reading
+    ({"tiers": {"stable/v1": {"additive": False}}}, None, "strict"),  # a tier does (its mode stays the default)
+    ({"tiers": {"stable/v1": {"mode": "backward", "additive": False}}}, None, "strict"),
+    ({"tiers": {"experimental": {"additive": False}}}, None, "additive"),  # another tier's reading
+    ({"additive": False}, True, "additive"),  # the family's own reading wins
+    ({"tiers": {"stable/v1": {"additive": False}}, "additive": True}, None, "strict"),  # the tier's wins
+])
+def test_the_strict_reading_on_request(tmp_path, config, family_additive, reading):
+    extra = {} if family_additive is None else {"compatibility": {"additive": family_additive}}
+    fam = family("res", ["res"], decision="extend", **extra)
+    new = changed(lambda b: props(b)["payload"]["properties"].update(b={"type": "integer"}))
+    for side, body in (("old", BASE), ("new", new)):
+        make_ws(tmp_path / side, {"res": body}, [fam])
+        (tmp_path / side / "decisions/workspace.yaml").write_text(json.dumps({"compatibility": config}))
+    result = run(tmp_path / "new", against=tmp_path / "old")
+    assert not [f for f in result.findings if f.rule == "L001"]  # the configuration is valid
+    (f,) = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    assert (f.data["reading"], f.severity) == (reading, "error" if reading == "strict" else "info")
 
 
 @pytest.mark.parametrize("where,mode", [("family", "forward"), ("tier", "full"), ("workspace", "none")])

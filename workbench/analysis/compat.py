@@ -67,6 +67,7 @@ KINDS: dict[str, str] = {
     "enum removed": '{"enum": ["a", "b"]} -> {}',
     "enum value removed": '{"enum": ["a", "b"]} -> {"enum": ["a"]}',
     "enum widened": '{"enum": ["a"]} -> {"enum": ["a", "b"]}',
+    "enum changed": '{"enum": ["a", "b"]} -> {"enum": ["b", "c"]} (a value removed and another added)',
     "const added": '{"type": "string"} -> {"const": "a"}',
     "const removed": '{"const": "a"} -> {"type": "string"}',
     "const changed": '{"const": "a"} -> {"const": "b"}',
@@ -89,7 +90,8 @@ KINDS: dict[str, str] = {
     "uniqueItems relaxed": '{"uniqueItems": true} -> {}',
     "property removed": 'closed {"properties": {"a": {}}} -> closed {} (narrows; widens when the object is open)',
     "optional property added": 'closed {} -> closed {"properties": {"a": {}}}',
-    "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]}',
+    "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]} (one change: '
+                                'narrowed, and widened when the object was closed)',
     "property added to open object": '{} -> {"properties": {"a": {"type": "string"}}} (none under `additive`)',
     "property newly required": '{"required": []} -> {"required": ["a"]}',
     "property no longer required": '{"required": ["a"]} -> {"required": []}',
@@ -689,10 +691,10 @@ class Differ:
                     [NARROWED if lost else NONE, WIDENED if gained else NONE]))
                 return True
             old_list, new_list = list(ov.values()), list(nv.values())
-            if lost:
-                self.emit(out, path, here, "enum value removed", *_enum_delta(old_list, new_list), NARROWED)
-            if gained:
-                self.emit(out, path, here, "enum widened", *_enum_delta(old_list, new_list), WIDENED)
+            if lost or gained:
+                kind = "enum changed" if lost and gained else "enum value removed" if lost else "enum widened"
+                self.emit(out, path, here, kind, *_enum_delta(old_list, new_list),
+                          BOTH if lost and gained else NARROWED if lost else WIDENED)
         elif nv is not None:  # only the new version has a finite set; values the old type rejected widen
             extra = any(not _accepts(_types(o), _type_of(v)) for v in nv.values())
             self.emit(out, path, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
@@ -789,6 +791,7 @@ class Differ:
         """properties, required, patternProperties and the content model."""
         op, np_ = schema_map(o, "properties"), schema_map(n, "properties")
         oreq, nreq = required_names(o), required_names(n)
+        edits: list[Change] = []  # what adding or removing a property, or (un)requiring it, does: one line each
         for name in sorted(set(op) | set(np_)):
             here = ptr + ("properties", name)
             if name in op and name in np_:
@@ -796,7 +799,7 @@ class Differ:
             elif (refused := self.undetermined(o, n, name)) is not None:
                 kind = ("property removed" if name in op else
                         "required property added" if name in nreq else "optional property added")
-                self.emit(out, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
+                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
                           why=f"undetermined: whether the patternProperties key {refused[:100]} applies to the name "
                               "cannot be evaluated in linear time (RE2 refuses the pattern), so the change is treated "
                               "as both")
@@ -804,33 +807,35 @@ class Differ:
                                         here, active)) is not None:
                 kind = ("property removed" if name in op else
                         "required property added" if name in nreq else "optional property added")
-                self.emit(out, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
+                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
                           why=f"{EFFECT_TEXT[masked]}; the name meets the same patternProperties in both versions")
             elif name in op:  # judged against what the new version applies to the name
                 strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
-                self.emit(out, path, here, "property removed", op[name], _ABSENT, strict,
+                self.emit(edits, path, here, "property removed", op[name], _ABSENT, strict,
                           lenient if lenient != strict else None)
             else:
                 fb = self.fallback(o, name)
                 fc = self.canon(self.old, ob, fb)
                 if fc in TRIVIAL and name not in nreq:
                     effect = NARROWED if self.canon(self.new, nb, np_[name]) not in TRIVIAL else NONE
-                    self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
+                    self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
                 elif fc in TRIVIAL or fc == "false":
                     strict, _ = self.relation(path, ob, fb, nb, np_[name], here, active)
                     kind = "required property added" if name in nreq else "optional property added"
                     if fc == "false":
-                        self.emit(out, path, here, kind, _ABSENT, np_[name], strict)
+                        self.emit(edits, path, here, kind, _ABSENT, np_[name], strict)
                     else:
-                        self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], strict)
+                        self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], strict)
                 else:  # old documents met the map-value schema
                     self.node(out, path, ob, fb, nb, np_[name], here, active)
         for name in sorted(nreq - oreq):
-            self.emit(out, path, ptr + ("properties", name), "property newly required", Plain("optional"),
+            self.emit(edits, path, ptr + ("properties", name), "property newly required", Plain("optional"),
                       Plain("required"), NARROWED)
         for name in sorted(oreq - nreq):
-            self.emit(out, path, ptr + ("properties", name), "property no longer required", Plain("required"),
+            self.emit(edits, path, ptr + ("properties", name), "property no longer required", Plain("required"),
                       Plain("optional"), WIDENED)
+        out.extend(_merged(edits))
+
         opp, npp = schema_map(o, "patternProperties"), schema_map(n, "patternProperties")
         for pat in sorted(set(opp) | set(npp)):
             here = ptr + ("patternProperties", pat)
@@ -1035,6 +1040,30 @@ class Differ:
         for key in OPAQUE:
             if o.get(key, _ABSENT) != n.get(key, _ABSENT):
                 self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
+
+
+PART = {"property newly required": "newly required", "property no longer required": "no longer required"}
+
+
+def _merged(changes: list[Change]) -> list[Change]:
+    """One change per pointer: a property added and newly required (or removed and no longer required) is one
+    edit, reported once with every effect it has."""
+    by_pointer: dict[str, list[Change]] = {}
+    for c in changes:
+        by_pointer.setdefault(c.pointer, []).append(c)
+    out: list[Change] = []
+    for group in by_pointer.values():
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        main = next((c for c in group if c.kind not in PART), group[0])
+        kind = "required property added" if main.kind == "property added to open object" else main.kind
+        strict, lenient = combine(c.effect for c in group), combine(c.effect_under(True) for c in group)
+        parts = ", ".join(f"{PART.get(c.kind, c.kind)} ({c.effect_under(False)})" for c in group)
+        out.append(Change(main.schema, main.pointer, kind, main.old, main.new, strict,
+                          f"{EFFECT_TEXT[strict]}; one edit: {parts}", lenient if lenient != strict else None,
+                          main.raw))
+    return out
 
 
 def _lift(o: Schema, n: Schema) -> tuple[Schema, Schema]:

@@ -77,18 +77,16 @@ def default_mode(fam: Family | None) -> tuple[str, str]:
 
 def policy_of(ws: Workspace, fam: Family | None) -> Policy:
     """Family record > workspace tier mode > workspace mode > tier/decision default; same order for `additive`
-    (default: on for `extend`)."""
+    (default: on; `additive: false` asks for the strict reading)."""
     cfg = ws.config.compatibility
     tier = fam.stability_tier if fam else None
     chosen = [(fam.compatibility if fam else None, f"set in {fam.path}" if fam else ""),
               (cfg.tier_mode(tier), f"set for tier {tier} in workspace.yaml"),
               (cfg.mode, "set in workspace.yaml")]
     mode, source = next(((m, s) for m, s in chosen if m in COMPAT_MODES), default_mode(fam))
-    if fam is not None and fam.additive is not None:
-        additive = fam.additive
-    else:
-        additive = cfg.additive if cfg.additive is not None else bool(fam and fam.decision == "extend")
-    return Policy(mode, bool(additive), source, warn_only=bool(fam and tier == "experimental"))
+    readings = (fam.additive if fam else None, cfg.tier_reading(tier), cfg.additive)
+    additive = next(r for r in readings if isinstance(r, bool))
+    return Policy(mode, additive, source, warn_only=bool(fam and tier == "experimental"))
 
 
 @dataclass(frozen=True)
@@ -365,9 +363,14 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     from the family record's `compatibility`, then workspace.yaml's
     `compatibility.tiers` and `compatibility.mode`, then the default: stable
     `reuse` full, stable `extend`/`new` and undecided backward, experimental
-    backward as warnings, internal none. Under the `additive` reading (default on
-    for `extend`) an optional property added to an open object is compatible;
-    the finding says which reading was applied. JSON `data` and SARIF
+    backward as warnings, internal none. Under the `additive` reading (the default;
+    `additive: false` in the family record, a tier or workspace.yaml asks for the
+    strict reading of schema registries) an optional property added to an open
+    object is compatible; the finding says which reading was applied. One edit is
+    one change with all its effects (a property added and required). A verdict
+    that claims an effect names its witnesses: each example of the old version
+    the new schema rejects, with the validator's message (also as related
+    locations), or a document built where the change is; or says none was found. JSON `data` and SARIF
     `properties` carry change, pointer, old, new, breaks and mode."""
     ws, base = ctx.ws, ctx.baseline
     if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
