@@ -135,6 +135,8 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("open: required property added", obj({"a": S}), obj({"a": S, "b": S}, ["b"]), {"required property added"}, N),
     ("closed: required property removed", obj({"a": S, "b": S}, ["b"], closed=True), obj({"a": S}, closed=True),
      {"property removed"}, B),
+    ("open: property renamed", obj({"a": S, "c": INT}), obj({"b": S, "c": INT}), {"property renamed"}, B),
+    ("closed: property renamed", obj({"a": S}, closed=True), obj({"b": S}, closed=True), {"property renamed"}, B),
     ("property newly required", obj({"a": S}), obj({"a": S}, ["a"]), {"property newly required"}, N),
     ("property no longer required", obj({"a": S}, ["a"]), obj({"a": S}), {"property no longer required"}, W),
     ("required reordered", obj({"a": S, "b": S}, ["a", "b"]), obj({"a": S, "b": S}, ["b", "a"]), set(), E),

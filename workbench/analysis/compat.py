@@ -30,7 +30,7 @@ from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from ..allocation import paused_gc
 from ..config import WorkspaceConfig
@@ -93,6 +93,8 @@ KINDS: dict[str, str] = {
     "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]} (one change: '
                                 'narrowed, and widened when the object was closed)',
     "property added to open object": '{} -> {"properties": {"a": {"type": "string"}}} (none under `additive`)',
+    "property renamed": '{"properties": {"a": S}} -> {"properties": {"b": S}} (a property removed and one of the '
+                        'same shape added: probably a rename)',
     "property newly required": '{"required": []} -> {"required": ["a"]}',
     "property no longer required": '{"required": ["a"]} -> {"required": []}',
     "patternProperties entry added": '{} -> {"patternProperties": {"^x-": {"type": "string"}}}',
@@ -151,8 +153,9 @@ KINDS: dict[str, str] = {
 
 # the reason shown for a kind whose effect needs more than the generic sentence
 WHY = {
-    "pattern changed": "workbench cannot tell whether either pattern admits every string of the other, so the "
-                       "change is treated as both a narrowing and a widening",
+    "pattern changed": "undetermined: workbench cannot prove whether either pattern admits every string of the "
+                       "other, so the change is treated as both a narrowing and a widening (the witnesses show "
+                       "which is proven)",
     "property added to open object": "the object was open, so documents may already use the name with another "
                                      "shape",
     "keyword changed": "workbench does not compare this keyword, so the change is treated as both",
@@ -245,7 +248,10 @@ class Change:
     lenient: str | None = None  # the effect under the `additive` reading, when it differs
     # the old and new values as written (keyword values or subschemas): what a witness search tries there
     raw: tuple[Any, Any] = field(default=(None, None), compare=False, repr=False)
-    uses: tuple[str, ...] = ()  # other pointers that reach the same definition (the change is the same there)
+    # the other places (file, pointer) whose `$ref` reaches the definition this change is in
+    uses: tuple[tuple[str, str], ...] = ()
+    # (contract schema, pointer) where the comparison first met it, when it is reported at a definition
+    reached: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def breaks(self) -> str:
@@ -256,7 +262,7 @@ class Change:
         return self.lenient if additive and self.lenient is not None else self.effect
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if k != "raw"} | {"breaks": self.breaks}
+        return {k: v for k, v in asdict(self).items() if k not in ("raw", "reached")} | {"breaks": self.breaks}
 
     @property
     def reason(self) -> str:
@@ -355,8 +361,10 @@ class Differ:
         self._norm: dict[tuple[int, int], tuple[Any, Schema]] = {}
         self._busy: set[tuple[int, str, int]] = set()  # canonical forms being computed (a `$ref` cycle)
         # (id(old node), id(new node)) reached through a `$ref` -> (nodes, changes found, pointers of its uses)
-        self._pairs: dict[tuple[int, int], tuple[Any, Any, list[Change], list[str]]] = {}
+        self._pairs: dict[tuple[int, int], tuple[Any, Any, list[Change], list[tuple[str, str]]]] = {}
         self.steps = 0  # work done for the current schema (MAX_STEPS)
+        # definitions being compared where they are: (their file, pointer, the referring file, pointer)
+        self._via: list[tuple[str, Tokens, str, Tokens]] = []
 
     def step(self) -> None:
         self.steps += 1
@@ -549,34 +557,67 @@ class Differ:
             return node[fallback]
         return True
 
+    def location(self, res: Resolver, base: str, node: Any) -> tuple[str, Tokens] | None:
+        """(file, pointer) of the definition a plain `$ref` leads to in one hop (none beside it, the target not
+        a `$ref` itself, addressed by a pointer from its file's root), or None."""
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)) or any(
+                k != "$ref" and k not in IGNORED for k in node):
+            return None
+        hit = res.resolve(base, node["$ref"])
+        if hit is None or (isinstance(hit[2], dict) and "$ref" in hit[2]):
+            return None
+        uri, _, fragment = hit[1].partition("#")
+        doc = res.doc_of(hit[0])
+        if not doc or doc != uri or (fragment and not fragment.startswith("/")):
+            return None
+        tokens = tuple(unquote(t).replace("~1", "/").replace("~0", "~") for t in fragment.split("/")[1:])
+        return _rel(doc), tokens
+
+    def reached(self, path: str, ptr: Tokens) -> tuple[str, str] | None:
+        """Where the comparison met (path, ptr) in the schema it started from, when that is a definition."""
+        if not self._via:
+            return None
+        for def_path, def_ptr, use_path, use_ptr in reversed(self._via):
+            if path == def_path and ptr[:len(def_ptr)] == def_ptr:
+                path, ptr = use_path, use_ptr + ptr[len(def_ptr):]
+        return path, pointer_str(ptr)
+
+    def finish(self, changes: list[Change]) -> list[Change]:
+        """Each change once, with the other places whose `$ref` reaches the definition it is in."""
+        uses: dict[int, list[tuple[str, str]]] = {}
+        pairs = list(self._pairs.values())
+        for i in sorted(range(len(pairs)), key=lambda i: (len(pairs[i][2]), -i)):
+            _, _, found, where = pairs[i]
+            for c in found:  # the innermost definition holding it: the fewest changes, then the last one met
+                uses.setdefault(id(c), where)
+        seen: set[int] = set()
+        out: list[Change] = []
+        for c in changes:
+            if id(c) not in seen:
+                seen.add(id(c))
+                more = tuple(sorted(set(uses.get(id(c), ())) - {(c.schema, c.pointer)}))
+                out.append(replace(c, uses=more) if more else c)
+        return out
+
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
         return self.root(new.path, old.uri, old.body, new.uri, new.body)
 
     def root(self, path: str, ob: str, o: Any, nb: str, n: Any) -> list[Change]:
-        """The changes of one schema, each once (a definition reached from several places is compared once:
-        its changes name the other places as `uses`); a limit reached ends as "comparison undecided"."""
+        """The changes of one schema (a definition reached from several places is compared once, and `finish`
+        lists each change once); a limit reached ends as "comparison undecided"."""
         out: list[Change] = []
-        self.steps, self._pairs = 0, {}
+        self.steps, self._via = 0, []
         try:
             self.node(out, path, ob, o, nb, n, (), set())
         except (Undecided, RecursionError) as exc:
             why = str(exc) if isinstance(exc, Undecided) else "the schemas nest deeper than Python can follow"
             out.append(Change(path, "", "comparison undecided", "(schema)", "(schema)", BOTH, f"undecided: {why}"))
-        uses: dict[int, list[str]] = {}
-        for _, _, changes, where in self._pairs.values():
-            for c in changes:
-                uses.setdefault(id(c), []).extend(where[1:])
-        seen: set[int] = set()
-        unique: list[Change] = []
-        for c in out:
-            if id(c) not in seen:
-                seen.add(id(c))
-                more = tuple(sorted(set(uses.get(id(c), ())) - {c.pointer}))
-                unique.append(replace(c, uses=more) if more else c)
-        return unique
+        return out
 
     def node(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> None:
+        where = self.location(self.old, ob, o)
+        at = where if where is not None and where == self.location(self.new, nb, n) else None
         ob, o, o_ref = self.effective(self.old, ob, o)
         nb, n, n_ref = self.effective(self.new, nb, n)
         key = (id(o), id(n))
@@ -591,12 +632,20 @@ class Differ:
         if o_ref or n_ref:  # a definition: compared once, wherever else it is used
             pair = self._pairs.get(key)
             if pair is not None and pair[0] is o and pair[1] is n:
-                pair[3].append(pointer_str(ptr))
+                pair[3].append((path, pointer_str(ptr)))
                 out.extend(pair[2])
                 return
             inner: list[Change] = []
-            self._pairs[key] = (o, n, inner, [pointer_str(ptr)])
-            self.referenced(inner, path, ob, o, o_ref, nb, n, n_ref, ptr, active)
+            self._pairs[key] = (o, n, inner, [(path, pointer_str(ptr))])
+            if at is not None:  # the same definition in both versions: its changes are reported there
+                self._via.append((at[0], at[1], path, ptr))
+                try:
+                    self.referenced(inner, at[0], ob, o, o_ref, nb, n, n_ref, at[1], active)
+                finally:
+                    self._via.pop()
+            else:
+                self.referenced(inner, path, ob, o, o_ref, nb, n, n_ref, ptr, active)
+            inner[:] = {id(c): c for c in inner}.values()  # a definition reached twice inside: its changes once
             out.extend(inner)
             return
         active.add(key)
@@ -619,7 +668,8 @@ class Differ:
                        f"{first.pointer or '/'})")
                 strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
                 out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
-                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None, (o, n)))
+                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None, (o, n),
+                                  reached=self.reached(path, ptr)))
             return
         active.add(key)
         self.compare(out, path, ob, o, nb, n, ptr, active)
@@ -630,7 +680,7 @@ class Differ:
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
             out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect,
-                              why or WHY.get(kind, ""), lenient, (old, new)))
+                              why or WHY.get(kind, ""), lenient, (old, new), reached=self.reached(path, ptr)))
 
     # --- comparison -------------------------------------------------------------------------
     def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
@@ -763,6 +813,32 @@ class Differ:
         strict, _ = self.relation(path, ob, old, nb, _conj(nm), ptr, active)  # old AND P -> P
         return WIDENED if strict in (WIDENED, BOTH) else NONE
 
+    def renames(self, edits: list[Change], ptr: Tokens, ob: str, op: dict[str, Any], nb: str,
+                np_: dict[str, Any]) -> list[Change]:
+        """A property removed and one of the same shape added in the same change: one "property renamed"
+        (probably), with the effects of both halves."""
+        at = {c.pointer: c for c in edits}
+        added = {b: self.canon(self.new, nb, np_[b]) for b in sorted(set(np_) - set(op))}
+        out = {id(c): c for c in edits}
+        for a in sorted(set(op) - set(np_)):
+            shape = self.canon(self.old, ob, op[a])
+            b = next((b for b, form in added.items() if form == shape), None)
+            gone, new = at.get(pointer_str(ptr + ("properties", a))), at.get(pointer_str(ptr + ("properties", b or "")))
+            if b is None or gone is None:
+                continue
+            del added[b]
+            parts = [gone] + ([new] if new else [])
+            strict, lenient = combine(c.effect for c in parts), combine(c.effect_under(True) for c in parts)
+            why = "; ".join(f"{c.kind}: {c.reason}" for c in parts)
+            out.pop(id(gone))
+            if new:
+                out.pop(id(new))
+            out[id(gone)] = Change(gone.schema, pointer_str(ptr + ("properties", b)), "property renamed", a, b,
+                                   strict, f"probably a rename (the same shape): {why}",
+                                   lenient if lenient != strict else None, (op[a], np_[b]),
+                                   reached=self.reached(gone.schema, ptr + ("properties", b)))
+        return list(out.values())
+
     def matching(self, node: Schema, name: str) -> list[Any]:
         """The `patternProperties` schemas that apply to the property name `name` (matched by RE2)."""
         return [s for p, s in schema_map(node, "patternProperties").items() if search(p, name)]
@@ -812,7 +888,7 @@ class Differ:
             elif name in op:  # judged against what the new version applies to the name
                 strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
                 self.emit(edits, path, here, "property removed", op[name], _ABSENT, strict,
-                          lenient if lenient != strict else None)
+                          lenient if lenient != strict else None, REMOVED.get(strict, ""))
             else:
                 fb = self.fallback(o, name)
                 fc = self.canon(self.old, ob, fb)
@@ -834,7 +910,7 @@ class Differ:
         for name in sorted(oreq - nreq):
             self.emit(edits, path, ptr + ("properties", name), "property no longer required", Plain("required"),
                       Plain("optional"), WIDENED)
-        out.extend(_merged(edits))
+        out.extend(self.renames(_merged(edits), ptr, ob, op, nb, np_))
 
         opp, npp = schema_map(o, "patternProperties"), schema_map(n, "patternProperties")
         for pat in sorted(set(opp) | set(npp)):
@@ -928,7 +1004,7 @@ class Differ:
             # with no branch in common, what was added or removed under another keyword is not judged by parts
             _, lone_o, lone_n = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
             unpaired = len(lone_o) == len(ol) and len(lone_n) == len(nl)
-            out.extend(Change(c.schema, c.pointer, c.kind, c.old, c.new, BOTH, c.why, c.lenient, c.raw)
+            out.extend(replace(c, effect=BOTH)
                        if unpaired and c.kind.endswith(("branch added", "branch removed")) else c for c in inner)
             return
         for key in UNIONS:
@@ -1042,6 +1118,10 @@ class Differ:
                 self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
 
 
+REMOVED = {WIDENED: "widened: documents may now omit it or carry any value under its name, so readers that "
+                    "required it or relied on its shape break (strict consumers)",
+           NARROWED: "narrowed: documents that carry it are now rejected, so producers that send it break",
+           BOTH: "narrowed and widened: documents that carry it are rejected, and readers that required it break"}
 PART = {"property newly required": "newly required", "property no longer required": "no longer required"}
 
 
@@ -1062,7 +1142,7 @@ def _merged(changes: list[Change]) -> list[Change]:
         parts = ", ".join(f"{PART.get(c.kind, c.kind)} ({c.effect_under(False)})" for c in group)
         out.append(Change(main.schema, main.pointer, kind, main.old, main.new, strict,
                           f"{EFFECT_TEXT[strict]}; one edit: {parts}", lenient if lenient != strict else None,
-                          main.raw))
+                          main.raw, reached=main.reached))
     return out
 
 
@@ -1093,9 +1173,18 @@ def _bound(node: Schema, lower: bool) -> tuple[float, int, str | None]:
     for key, strict in keys:
         v = node.get(key)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            cand = (sign * v, strict, key)
+            cand = (sign * _double(v), strict, key)
             best = max(best, cand, key=lambda b: b[:2])
     return (sign * best[0], best[1], best[2]) if lower else (sign * best[0], -best[1], best[2])
+
+
+def _double(value: int | float) -> float:
+    """A bound as the number a JSON document can carry to its readers: an IEEE double (so 2^63 - 1 and
+    9223372036854776000, two renderings of the double 2^63, are the same bound)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else -float("inf")
 
 
 def _grows(old: float, new: float) -> bool:
@@ -1176,7 +1265,7 @@ def _classify(old: Workspace, new: Workspace) -> list[Change]:
                               "no document or reader depended on it before"))
         else:
             out.extend(differ.schema(olds[path], news[path]))
-    return out
+    return differ.finish(out)
 
 
 def _snapshot(body: Any, path: str) -> Workspace:
@@ -1190,4 +1279,4 @@ def compare_schemas(old: Any, new: Any, path: str = "schema.json") -> list[Chang
     differ = Differ(_snapshot(old, path), _snapshot(new, path))
     uri = "file:///" + path
     with paused_gc():
-        return differ.root(path, uri, old, uri, new)
+        return differ.finish(differ.root(path, uri, old, uri, new))

@@ -154,8 +154,10 @@ class Verdict:
                 "proven": self.proven, "witnesses": [w.as_dict() for w in self.witnesses]}
 
     def related(self) -> tuple[Location, ...]:
-        """The examples that witness this verdict, at the place the rejecting version objects to."""
-        return tuple(Location(w.example, pointer=w.pointer) for w in self.witnesses if w.example and not w.edit)
+        """The places whose `$ref` reaches the changed definition, then the examples that witness this verdict
+        (at the place the rejecting version objects to)."""
+        return tuple(Location(file, pointer=pointer or None) for file, pointer in self.change.uses) + tuple(
+            Location(w.example, pointer=w.pointer) for w in self.witnesses if w.example and not w.edit)
 
 
 def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
@@ -163,14 +165,30 @@ def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
     (deterministic order)."""
     out: list[Verdict] = []
     for c in classify(baseline, ws):
-        fam = ws.family_of(c.schema) or baseline.family_of(c.schema)
-        out.append(Verdict(c, policy_of(ws, fam), fam))
-    found: list[Verdict] = []
-    for path, group in groupby(out, key=lambda v: v.change.schema):
+        # a change in a definition is judged under the policy of every schema that uses it: the strictest wins
+        users = dict.fromkeys([c.schema, *([c.reached[0]] if c.reached else []), *(f for f, _ in c.uses)])
+        fams: list[Family | None] = [f for p in users if (f := ws.family_of(p) or baseline.family_of(p))] or [None]
+        candidates = [Verdict(c, policy_of(ws, fam), fam) for fam in fams]
+        out.append(next((v for v in candidates if v.breaking), candidates[0]))
+    found: dict[int, Verdict] = {}
+    indexed = sorted(enumerate(out), key=lambda p: _contract(p[1].change))
+    for path, group in groupby(indexed, key=lambda p: _contract(p[1].change)):
         old, new = baseline.schema(path), ws.schema(path)
-        verdicts = list(group)
-        found.extend(Search(baseline, old, ws, new).run(verdicts) if old and new else verdicts)
-    return found
+        pairs = list(group)
+        verdicts = [v for _, v in pairs]
+        judged = Search(baseline, old, ws, new).run(verdicts) if old and new else verdicts
+        found.update((i, v) for (i, _), v in zip(pairs, judged, strict=True))
+    return [found[i] for i in range(len(out))]
+
+
+def _contract(c: Change) -> str:
+    """The schema whose documents show a change (for a change in a definition: where it was first reached)."""
+    return c.reached[0] if c.reached else c.schema
+
+
+def _place(c: Change) -> tuple[str | int, ...] | None:
+    """Where in those documents the change applies."""
+    return instance_path(c.reached[1] if c.reached else c.pointer)
 
 
 # --- witnesses ------------------------------------------------------------------------------------------
@@ -231,7 +249,7 @@ class Search:
     def examples(self, direction: str, examples: list[Example], rejecting: Checker,
                  wanting: list[tuple[int, Verdict]], found: dict[int, list[Witness]]) -> None:
         """Each example the other version rejects, named at the changes nearest to what it objects to."""
-        places = [(i, instance_path(v.change.pointer)) for i, v in wanting]
+        places = [(i, _place(v.change)) for i, v in wanting]
         for ex in examples:
             errors = rejecting.errors(ex.body)
             if not errors:
@@ -245,7 +263,7 @@ class Search:
 
     def built(self, change: Change, direction: str) -> list[Witness]:
         """A document built at the change's place that one version accepts and the other rejects."""
-        path = instance_path(change.pointer)
+        path = _place(change)
         if path is None:
             return []
         values, names = candidate_values(*change.raw)
@@ -315,7 +333,7 @@ def _repair(base: Base, checkers: tuple[Checker, Checker], changes: list[Change]
         pool: list[Any] = []
         names: list[str] = []
         for c in changes:
-            place = instance_path(c.pointer)
+            place = _place(c)
             if place is not None and _shared(where, place) >= 0:
                 values, more = candidate_values(*c.raw)
                 pool += values
@@ -381,5 +399,6 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
         doc = ws.schema(c.schema)
         yield Hit(f"{v.describe()}{label}", c.schema, None if c.pointer else (1 if doc else None),
                   (doc.name if doc else c.schema, v.family.id if v.family else "undecided", c.kind), v.severity,
-                  v.data(), pointer=c.pointer or None, related=v.related())
+                  v.data(), pointer=c.pointer or None, family=v.family.id if v.family else None,
+                  related=v.related())
 

@@ -54,6 +54,7 @@ class Row:
     text: str  # Verdict.describe(), what `workbench diff` prints
     line: int | None  # of the pointer in the schema now, for `o`
     witnesses: tuple[str, ...] = ()  # each document that proves the effect, in words
+    uses: tuple[str, ...] = ()  # where a changed definition is used (file#pointer)
 
 
 def rows_of(ws: Workspace, verdicts: list[Verdict]) -> list[Row]:
@@ -66,7 +67,7 @@ def rows_of(ws: Workspace, verdicts: list[Verdict]) -> list[Row]:
         out.append(Row(c.schema, doc.name if doc else c.schema.rsplit("/", 1)[-1], c.kind, c.pointer or "/",
                        str(c.old), str(c.new), v.breaks, d["effect"], v.policy.mode, d["reading"] or "",
                        v.breaking, v.severity, v.policy.label, d["family"] or "undecided", v.describe(), line,
-                       tuple(w.text() for w in v.witnesses)))
+                       tuple(w.text() for w in v.witnesses), tuple(f"{f}#{p}" for f, p in c.uses)))
     return out
 
 
@@ -294,6 +295,9 @@ class CompatScreen(PageScreen):
             text.append(f"{label}: ", style="dim")
             text.append(value)
             text.append("   ")
+        for use in row.uses:
+            text.append("\nused at: ", style="dim")
+            text.append(use)  # literal: a file name and a pointer
         for witness in row.witnesses:
             text.append("\nwitness: ", style="dim")
             text.append(witness)  # literal: quotes example files and values
