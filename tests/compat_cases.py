@@ -25,6 +25,12 @@ def d7(body: dict) -> dict:
     return {"$schema": D7} | body
 
 
+def ref_chain(n: int, leaf: object) -> dict:
+    """`$ref` -> `$ref` -> ... n times, then `leaf`."""
+    defs = {f"r{i}": {"$ref": f"#/$defs/r{i + 1}"} for i in range(n)}
+    return {"$ref": "#/$defs/r0", "$defs": defs | {f"r{n}": leaf}}
+
+
 IF_A = {"required": ["a"]}
 DISC = [obj({"kind": {"const": "x"}, "v": S}, ["kind"], closed=True), obj({"kind": {"const": "y"}, "v": INT}, ["kind"],
                                                                           closed=True)]
@@ -44,7 +50,7 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     # --- enum / const -------------------------------------------------------------------------
     ("enum value removed", {"enum": ["a", "b"]}, {"enum": ["a"]}, {"enum value removed"}, N),
     ("enum value added", {"enum": ["a"]}, {"enum": ["a", "b"]}, {"enum widened"}, W),
-    ("enum value swapped", {"enum": ["a", "b"]}, {"enum": ["b", "c"]}, {"enum value removed", "enum widened"}, B),
+    ("enum value swapped", {"enum": ["a", "b"]}, {"enum": ["b", "c"]}, {"enum changed"}, B),
     ("enum added", S, {"type": "string", "enum": ["a"]}, {"enum added"}, N),
     ("enum removed", {"enum": ["a"]}, {}, {"enum removed"}, W),
     ("enum reordered", {"enum": ["a", "b"]}, {"enum": ["b", "a"]}, set(), E),
@@ -52,6 +58,8 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("enum filtered by type", {"type": "string", "enum": ["a", 1]}, {"enum": ["a", 1]}, {"enum widened"}, W),
     ("enum type dropped, values all strings", {"type": "string", "enum": ["a"]}, {"enum": ["a"]}, set(), E),
     ("enum of objects", {"enum": [{"k": 1}]}, {"enum": [{"k": 1}, {"k": 2}]}, {"enum widened"}, W),
+    ("enum null added", {"enum": ["a"]}, {"enum": ["a", None]}, {"enum widened"}, W),
+    ("boolean to const true", {"type": "boolean"}, {"const": True}, {"enum value removed"}, N),
     ("const changed", {"const": "a"}, {"const": "b"}, {"const changed"}, B),
     ("const added", S, {"type": "string", "const": "a"}, {"const added"}, N),
     ("const removed", {"const": "a"}, {}, {"const removed"}, W),
@@ -69,6 +77,7 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("redundant exclusiveMinimum", {"minimum": 0}, {"minimum": 0, "exclusiveMinimum": -1}, set(), E),
     ("exclusiveMinimum raised", {"exclusiveMinimum": 0}, {"exclusiveMinimum": 1}, {"range tightened"}, N),
     ("exclusiveMaximum removed", {"exclusiveMaximum": 0}, {}, {"range relaxed"}, W),
+    ("exclusiveMinimum to minimum", {"exclusiveMinimum": 0}, {"minimum": 0}, {"range relaxed"}, W),
     ("multipleOf 2 to 4", {"multipleOf": 2}, {"multipleOf": 4}, {"multipleOf tightened"}, N),
     ("multipleOf 4 to 2", {"multipleOf": 4}, {"multipleOf": 2}, {"multipleOf relaxed"}, W),
     ("multipleOf 2 to 3", {"multipleOf": 2}, {"multipleOf": 3}, {"multipleOf changed"}, B),
@@ -122,7 +131,12 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("open: optional property added", obj({"a": S}), obj({"a": S, "b": S}), {"property added to open object"}, N),
     ("open: anything property added", obj({"a": S}), obj({"a": S, "b": {}}), set(), E),
     ("closed: required property added", obj({"a": S}, closed=True), obj({"a": S, "b": S}, ["b"], closed=True),
-     {"required property added", "property newly required"}, B),
+     {"required property added"}, B),
+    ("open: required property added", obj({"a": S}), obj({"a": S, "b": S}, ["b"]), {"required property added"}, N),
+    ("closed: required property removed", obj({"a": S, "b": S}, ["b"], closed=True), obj({"a": S}, closed=True),
+     {"property removed"}, B),
+    ("open: property renamed", obj({"a": S, "c": INT}), obj({"b": S, "c": INT}), {"property renamed"}, B),
+    ("closed: property renamed", obj({"a": S}, closed=True), obj({"b": S}, closed=True), {"property renamed"}, B),
     ("property newly required", obj({"a": S}), obj({"a": S}, ["a"]), {"property newly required"}, N),
     ("property no longer required", obj({"a": S}, ["a"]), obj({"a": S}), {"property no longer required"}, W),
     ("required reordered", obj({"a": S, "b": S}, ["a", "b"]), obj({"a": S, "b": S}, ["b", "a"]), set(), E),
@@ -148,12 +162,21 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
      obj(patternProperties={"^x-": S}), {"type narrowed"}, N),
     ("closed: removed property still matched by a pattern", obj({"x_a": S}, closed=True, patternProperties={"^x_": S}),
      obj(closed=True, patternProperties={"^x_": S}), set(), E),
+    # found by the witness search: a property's name still meets the patternProperties it matches
+    ("closed: property added under a matching pattern", obj(closed=True, patternProperties={"^I_": INT}),
+     obj({"I_123": NUM}, closed=True, patternProperties={"^I_": INT}), set(), E),
+    ("closed: property narrower than its pattern added", obj(closed=True, patternProperties={"^I_": INT}),
+     obj({"I_1": {"type": "integer", "maximum": 5}}, closed=True, patternProperties={"^I_": INT}),
+     {"optional property added"}, N),
+    ("open: property of another type than its pattern added", obj(patternProperties={"^I_": INT}),
+     obj({"I_1": S}, patternProperties={"^I_": INT}), {"optional property added"}, N),
     ("removed property still admitted by additionalProperties", obj({"a": S}, additionalProperties=S),
      obj(additionalProperties=S), set(), E),
     ("property added under additionalProperties", obj(additionalProperties=S),
      obj({"a": {"type": "string", "maxLength": 3}}, additionalProperties=S), {"length tightened"}, N),
     ("minProperties raised", obj(minProperties=0), obj(minProperties=1), {"count tightened"}, N),
     ("maxProperties removed", obj(maxProperties=5), obj(), {"count relaxed"}, W),
+    ("maxProperties added", obj(), obj(maxProperties=3), {"count tightened"}, N),
     ("propertyNames added", obj(), obj(propertyNames={"maxLength": 3}), {"propertyNames tightened"}, N),
     ("propertyNames widened", obj(propertyNames={"maxLength": 3}), obj(propertyNames={"maxLength": 5}),
      {"length relaxed"}, W),
@@ -176,6 +199,15 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
      obj(dependentSchemas={"a": {"required": ["b", "c"]}}), {"property newly required"}, N),
     ("dependentSchemas per key", obj(dependentSchemas={"a": {"required": ["b"]}}),
      obj(dependentSchemas={"a": {"required": ["b"]}, "c": {"required": ["d"]}}), {"dependentSchemas tightened"}, N),
+    # found by the witness search: a dependent schema judges the whole object, so a non-object type rejects it
+    ("dependentSchemas non-object type changed", obj(dependentSchemas={"a": S}), obj(dependentSchemas={"a": NUM}),
+     set(), E),
+    ("dependentSchemas non-object to object", obj(dependentSchemas={"a": S}),
+     obj(dependentSchemas={"a": {"type": "object", "required": ["b"]}}), {"dependentSchemas relaxed"}, W),
+    ("dependentSchemas object type dropped", obj(dependentSchemas={"a": {"type": "object", "required": ["b"]}}),
+     obj(dependentSchemas={"a": {"required": ["b"]}}), set(), E),
+    ("unevaluatedProperties: patternProperties entry added", obj({"a": S}, unevaluatedProperties=False),
+     obj({"a": S}, unevaluatedProperties=False, patternProperties={"^x-": S}), {"patternProperties entry added"}, W),
     ("unevaluatedProperties closed", obj({"a": S}), obj({"a": S}, unevaluatedProperties=False),
      {"unevaluatedProperties closed"}, N),
     ("unevaluatedProperties opened", obj({"a": S}, unevaluatedProperties=False), obj({"a": S}),
@@ -201,6 +233,7 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("prefixItems entry changed", {"prefixItems": [S, INT]}, {"prefixItems": [S, S]}, {"type changed"}, B),
     ("minItems raised", {"minItems": 0}, {"minItems": 1}, {"count tightened"}, N),
     ("maxItems removed", {"maxItems": 3}, {}, {"count relaxed"}, W),
+    ("minItems lowered", {"minItems": 2}, {"minItems": 1}, {"count relaxed"}, W),
     ("uniqueItems added", {"type": "array"}, {"type": "array", "uniqueItems": True}, {"uniqueItems tightened"}, N),
     ("uniqueItems true to false", {"uniqueItems": True}, {"uniqueItems": False}, {"uniqueItems relaxed"}, W),
     ("uniqueItems false dropped", {"uniqueItems": False}, {}, set(), E),
@@ -214,6 +247,21 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("unevaluatedItems closed", {"prefixItems": [S]}, {"prefixItems": [S], "unevaluatedItems": False},
      {"unevaluatedItems tightened"}, N),
     ("unevaluatedItems opened", {"unevaluatedItems": False}, {}, {"unevaluatedItems relaxed"}, W),
+    # found by the witness search: without `items`, positions past prefixItems fall under unevaluatedItems
+    ("prefixItems entry removed under unevaluatedItems", {"type": "array", "prefixItems": [S, NUM, NUM],
+     "unevaluatedItems": S}, {"type": "array", "prefixItems": [S, NUM], "unevaluatedItems": S},
+     {"prefixItems entry removed"}, B),
+    ("prefixItems entry as unevaluatedItems added", {"prefixItems": [S], "unevaluatedItems": INT},
+     {"prefixItems": [S, INT], "unevaluatedItems": INT}, set(), E),
+    ("prefixItems entry as unevaluatedItems removed", {"type": "array", "prefixItems": [S, {"const": 1}],
+     "unevaluatedItems": {"const": 1}}, {"type": "array", "prefixItems": [S], "unevaluatedItems": {"const": 1}},
+     set(), E),
+    ("prefixItems entry added, unevaluatedItems false", {"prefixItems": [S], "unevaluatedItems": False},
+     {"prefixItems": [S, INT], "unevaluatedItems": False}, {"prefixItems entry added"}, W),
+    ("prefixItems entry narrower than unevaluatedItems", {"prefixItems": [S], "unevaluatedItems": NUM},
+     {"prefixItems": [S, INT], "unevaluatedItems": NUM}, {"prefixItems entry added"}, N),
+    ("unevaluatedItems beside items is moot", {"prefixItems": [S], "items": INT, "unevaluatedItems": INT},
+     {"prefixItems": [S, INT], "items": INT, "unevaluatedItems": INT}, set(), E),
     # --- unions -------------------------------------------------------------------------------
     ("oneOf [A] to anyOf [A]", {"oneOf": [S]}, {"anyOf": [S]}, set(), E),
     ("anyOf [A] to allOf [A]", {"anyOf": [S]}, {"allOf": [S]}, set(), E),
@@ -246,6 +294,13 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("allOf [X, B] to anyOf [A]", {"allOf": [{"anyOf": [{}]}, INT]}, {"anyOf": [S]},
      {"allOf branch removed", "branch added"}, B),
     ("allOf branch added", {"allOf": [S]}, {"allOf": [S, {"maxLength": 3}]}, {"allOf branch added"}, N),
+    # found by the witness search: a contradictory conjunction accepts nothing, whatever its keywords say apart
+    ("type replaced by an unsatisfiable allOf", S, {"allOf": [NUM, S]}, {"schema tightened"}, N),
+    ("unsatisfiable allOf branch added", {"allOf": [S]}, {"allOf": [S, INT]}, {"schema tightened"}, N),
+    ("unsatisfiable property", obj({"a": S}), obj({"a": {"type": "string", "allOf": [NULL]}}),
+     {"schema tightened"}, N),
+    ("contradictory allOf replaced", {"allOf": [S, INT]}, S, {"schema relaxed"}, W),
+    ("contradictory allOf changed", {"allOf": [S, INT]}, {"allOf": [S, NULL]}, set(), E),
     ("allOf branch removed", {"allOf": [S, {"maxLength": 3}]}, {"allOf": [S]}, {"allOf branch removed"}, W),
     ("anyOf branch added", {"anyOf": [S, INT]}, {"anyOf": [S, INT, NULL]}, {"branch added"}, W),
     ("anyOf branch removed", {"anyOf": [S, INT, NULL]}, {"anyOf": [S, INT]}, {"branch removed"}, N),
@@ -292,6 +347,9 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("$ref sibling keyword dropped", obj({"x": {"$ref": "#/$defs/a", "maxLength": 5}}, **{"$defs": {"a": S}}),
      obj({"x": {"$ref": "#/$defs/a"}}, **{"$defs": {"a": S}}), {"length relaxed"}, W),
     ("$dynamicRef changed", {"$dynamicRef": "#a"}, {"$dynamicRef": "#b"}, {"keyword changed"}, B),
+    ("$ref chain within the limit", ref_chain(30, S), ref_chain(30, INT), {"type changed"}, B),
+    ("$ref chain longer than followed", ref_chain(40, S), ref_chain(40, INT), {"comparison undecided"}, B),
+    ("$ref chain longer than followed, same", ref_chain(40, S), ref_chain(40, S), set(), E),
     # --- boolean schemas ------------------------------------------------------------------------
     ("true to false", True, False, {"schema tightened"}, N),
     ("false to true", False, True, {"schema relaxed"}, W),
@@ -320,6 +378,8 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
      {"dependentSchemas tightened"}, N),
     ("d7 dependencies schema removed", d7(obj(dependencies={"a": {"required": ["b"]}})), d7(obj()),
      {"dependentSchemas relaxed"}, W),
+    ("d7 non-object dependency changed", d7(obj(dependencies={"a": S})), d7(obj(dependencies={"a": NUM})),
+     set(), E),
     ("d7 dependencies per key", d7(obj(dependencies={"a": ["b"], "c": {"required": ["d"]}})),
      d7(obj(dependencies={"a": ["b"]})), {"dependentSchemas relaxed"}, W),
     ("d7 definitions ref inlined", d7(obj({"x": {"$ref": "#/definitions/a"}}, definitions={"a": S})),

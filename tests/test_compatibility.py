@@ -108,10 +108,11 @@ def test_property_removed_from_open_object_widens(tmp_path):
 
 
 @pytest.mark.parametrize("decision,additive,severity,reading,breaks", [
-    ("extend", None, "info", "additive", "none"),   # default on for extend
-    ("new", None, "error", "strict", "producers"),
+    ("extend", None, "info", "additive", "none"),   # additive by default
+    ("new", None, "info", "additive", "none"),
+    ("reuse", None, "info", "additive", "none"),
     ("new", True, "info", "additive", "none"),
-    ("extend", False, "error", "strict", "producers"),
+    ("extend", False, "error", "strict", "producers"),  # the family asks for the strict reading
 ])
 def test_additive_reading_for_a_property_added_to_an_open_object(tmp_path, decision, additive, severity, reading,
                                                                  breaks):
@@ -122,6 +123,27 @@ def test_additive_reading_for_a_property_added_to_an_open_object(tmp_path, decis
     assert (f.subjects[2], f.severity, f.data["reading"], f.data["breaks"]) == (
         "property added to open object", severity, reading, breaks)
     assert f"{reading} reading" in f.message
+
+
+@pytest.mark.parametrize("config,family_additive,reading", [
+    ({"additive": False}, None, "strict"),  # the workspace asks for the strict reading
+    ({"tiers": {"stable/v1": {"additive": False}}}, None, "strict"),  # a tier does (its mode stays the default)
+    ({"tiers": {"stable/v1": {"mode": "backward", "additive": False}}}, None, "strict"),
+    ({"tiers": {"experimental": {"additive": False}}}, None, "additive"),  # another tier's reading
+    ({"additive": False}, True, "additive"),  # the family's own reading wins
+    ({"tiers": {"stable/v1": {"additive": False}}, "additive": True}, None, "strict"),  # the tier's wins
+])
+def test_the_strict_reading_on_request(tmp_path, config, family_additive, reading):
+    extra = {} if family_additive is None else {"compatibility": {"additive": family_additive}}
+    fam = family("res", ["res"], decision="extend", **extra)
+    new = changed(lambda b: props(b)["payload"]["properties"].update(b={"type": "integer"}))
+    for side, body in (("old", BASE), ("new", new)):
+        make_ws(tmp_path / side, {"res": body}, [fam])
+        (tmp_path / side / "decisions/workspace.yaml").write_text(json.dumps({"compatibility": config}))
+    result = run(tmp_path / "new", against=tmp_path / "old")
+    assert not [f for f in result.findings if f.rule == "L001"]  # the configuration is valid
+    (f,) = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
+    assert (f.data["reading"], f.severity) == (reading, "error" if reading == "strict" else "info")
 
 
 @pytest.mark.parametrize("where,mode", [("family", "forward"), ("tier", "full"), ("workspace", "none")])
@@ -189,14 +211,59 @@ def test_ref_moved_to_an_identical_definition_is_no_change(tmp_path):
     assert compare(tmp_path, BASE, changed(move)) == []
 
 
-def test_change_in_a_shared_library_surfaces_at_each_use(tmp_path):
-    fams = [family("res", ["res"], decision="extend")]
-    make_ws(tmp_path / "old", {"res": BASE}, fams)
-    make_ws(tmp_path / "new", {"res": BASE}, fams)
+def test_a_change_in_a_shared_definition_is_one_verdict_at_the_definition(tmp_path, capsys):
+    fams = [family("res", ["res", "other"], decision="extend")]
+    other = schema({"run_id": ref("run_id"), "parent_run_id": ref("run_id")})
+    make_ws(tmp_path / "old", {"res": BASE, "other": other}, fams)
+    make_ws(tmp_path / "new", {"res": BASE, "other": other}, fams)
     lib = tmp_path / "new/ssot/schemas/common/ids.schema.json"
     lib.write_text(lib.read_text().replace("^run_", "^r_"))
     (f,) = hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
-    assert f.message.startswith("pattern changed at /properties/run_id/pattern")
+    assert (f.path, f.pointer, f.data["change"], f.family) == (
+        "ssot/schemas/common/ids.schema.json", "/$defs/run_id/pattern", "pattern changed", "res")
+    assert f.message.startswith("pattern changed at /$defs/run_id/pattern")
+    assert [(r.file, r.pointer) for r in f.related] == [
+        ("ssot/schemas/other.schema.json", "/properties/parent_run_id"),
+        ("ssot/schemas/other.schema.json", "/properties/run_id"),
+        ("ssot/schemas/res.schema.json", "/properties/run_id")]
+    assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new"), "--format", "json"]) == 1
+    assert json.loads(capsys.readouterr().out)["summary"] == {"changes": 1, "breaking": 1}  # counted once
+
+
+def test_int64_bounds_rendered_as_floats_are_no_change():
+    from workbench.analysis.compat import compare_schemas
+
+    int64 = {"type": "integer", "minimum": -9223372036854775808, "maximum": 9223372036854775807}
+    assert compare_schemas(int64 | {"maximum": 9223372036854776000}, int64) == []
+    assert compare_schemas(int64 | {"maximum": 9.223372036854776e18}, int64) == []
+    (c,) = compare_schemas(int64, int64 | {"maximum": 9007199254740993 * 2})  # a double below 2^63: a real change
+    assert c.kind == "range tightened"
+
+
+def test_a_pattern_change_nothing_proves_is_labelled_undetermined(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(CASES["pattern changed"][0]))
+    assert f.message.startswith('pattern changed at /properties/code/pattern: "^[A-Z]+$" -> "^[a-z]+$"; '
+                                "undetermined: workbench cannot prove")
+    (g,) = compare(tmp_path / "2", BASE, changed(CASES["pattern loosened"][0]))
+    assert g.data["change"] == "pattern relaxed" and "undetermined" not in g.message
+
+
+def test_a_removed_property_names_who_it_breaks_at_the_modes_severity(tmp_path):
+    (f,) = compare(tmp_path, BASE, changed(lambda b: props(b)["payload"]["properties"].pop("a")))
+    assert (f.data["change"], f.severity, f.data["breaks"]) == ("property removed", "info", "consumers")
+    assert "readers that required it or relied on its shape break" in f.message
+    fam = family("res", ["res"], decision="extend", compatibility={"mode": "full"})
+    (g,) = compare(tmp_path / "2", BASE, changed(lambda b: props(b)["payload"]["properties"].pop("a")), fam)
+    assert g.severity == "error"
+
+
+def test_a_removal_and_an_addition_of_the_same_shape_are_a_probable_rename(tmp_path):
+    def rename(b):
+        props(b)["e_mail"] = props(b).pop("email")
+    (f,) = compare(tmp_path, BASE, changed(rename))
+    assert (f.data["change"], f.data["pointer"], f.data["old"], f.data["new"], f.data["effect"]) == (
+        "property renamed", "/properties/e_mail", "email", "e_mail", "both")
+    assert "probably a rename" in f.message and f.severity == "error"  # closed object: producers of `email` break
 
 
 def test_schema_deleted_and_added(tmp_path):

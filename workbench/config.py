@@ -18,10 +18,25 @@ class Compatibility:
 
     mode: str | None = None
     tiers: tuple[tuple[str, str], ...] = ()
-    additive: bool | None = None
+    additive: bool = True  # the additive reading unless asked for the strict one
+    tier_additive: tuple[tuple[str, bool], ...] = ()  # `tiers: {T: {additive: false}}`: the reading per tier
 
     def tier_mode(self, tier: str | None) -> str | None:
         return dict(self.tiers).get(tier or "")
+
+    def tier_reading(self, tier: str | None) -> bool | None:
+        return dict(self.tier_additive).get(tier or "")
+
+    @classmethod
+    def read(cls, data: Any) -> Compatibility:
+        """From workspace.yaml's `compatibility:` (a tier's value: a mode, or `{mode, additive}`)."""
+        data = data if isinstance(data, dict) else {}
+        tiers = data.get("tiers") if isinstance(data.get("tiers"), dict) else {}
+        entries = {t: v if isinstance(v, dict) else {"mode": v} for t, v in tiers.items()}
+        return cls(data.get("mode"),
+                   tuple(sorted((t, v["mode"]) for t, v in entries.items() if isinstance(v.get("mode"), str))),
+                   data["additive"] if isinstance(data.get("additive"), bool) else True,
+                   tuple(sorted((t, v["additive"]) for t, v in entries.items() if isinstance(v.get("additive"), bool))))
 
 
 @dataclass(frozen=True)
@@ -143,8 +158,7 @@ class WorkspaceConfig:
                                if k in Budgets.__dataclass_fields__}),
             export_out=(data.get("export") or {}).get("out", base.export_out),
             wire=_wire(data.get("wire") or {}),
-            compatibility=Compatibility(compat.get("mode"), tuple(sorted((compat.get("tiers") or {}).items())),
-                                        compat.get("additive")),
+            compatibility=Compatibility.read(compat),
             max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
             undecided=(data.get("governance") or {}).get("undecided", base.undecided),
         )

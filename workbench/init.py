@@ -349,6 +349,12 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  overlap_min_shared: {t.overlap_min_shared}    # shared property paths needed before scoring",
         f"  duplication_min_properties: {t.duplication_min_properties}",
         f"  max_nesting: {t.max_nesting}",
+        "compatibility:  # C001 and `workbench diff`, against `--against REF`",
+        "  # mode: unset, so each family's tier and decision decide (stable reuse: full; stable extend/new and",
+        "  # undecided: backward; experimental: backward, as warnings; internal: none); or backward|forward|full|none",
+        f"  additive: {'true' if config.compatibility.additive else 'false'}"
+        "  # an optional property added to an open object is compatible; false: the strict reading",
+        "  tiers: {}  # per tier: a mode, or a mode and a reading: {stable/v1: {mode: full, additive: false}}",
         "export:",
         f"  out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
         "governance:",

@@ -12,18 +12,25 @@ drafts' keywords as 2020-12's (`as_2020`, the one place that knows drafts). `all
 are paired by content, never by position; a property is compared with what the
 other version applies to its name (`patternProperties`, `additionalProperties`,
 `unevaluatedProperties`), so removing a property from a closed object narrows
-and removing one declared `false` changes nothing.
+and removing one declared `false` changes nothing; a name that meets the same
+`patternProperties` in both versions keeps meeting them (its own schema is a
+conjunct). Positions past `prefixItems` fall under `items`, else under
+`unevaluatedItems`. A dependent schema is judged on the objects it applies to,
+and a version that accepts nothing (a contradictory `allOf`) is one change, not
+its keywords' differences. `tests/test_compat_witness.py` checks every verdict
+against documents that prove a narrowing or a widening.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from ..allocation import paused_gc
 from ..config import WorkspaceConfig
@@ -31,7 +38,7 @@ from ..jsontext import Tokens
 from ..model import Decisions, SchemaDoc, Source, Workspace
 from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS, Dialect
 from ..schema.uri import pointer_str
-from .patterns import pattern_relation
+from .patterns import pattern_relation, search
 from .resolve import Resolver
 from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, required_names, schema_list, schema_map
 
@@ -60,6 +67,7 @@ KINDS: dict[str, str] = {
     "enum removed": '{"enum": ["a", "b"]} -> {}',
     "enum value removed": '{"enum": ["a", "b"]} -> {"enum": ["a"]}',
     "enum widened": '{"enum": ["a"]} -> {"enum": ["a", "b"]}',
+    "enum changed": '{"enum": ["a", "b"]} -> {"enum": ["b", "c"]} (a value removed and another added)',
     "const added": '{"type": "string"} -> {"const": "a"}',
     "const removed": '{"const": "a"} -> {"type": "string"}',
     "const changed": '{"const": "a"} -> {"const": "b"}',
@@ -82,8 +90,11 @@ KINDS: dict[str, str] = {
     "uniqueItems relaxed": '{"uniqueItems": true} -> {}',
     "property removed": 'closed {"properties": {"a": {}}} -> closed {} (narrows; widens when the object is open)',
     "optional property added": 'closed {} -> closed {"properties": {"a": {}}}',
-    "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]}',
+    "required property added": 'closed {} -> closed {"properties": {"a": {}}, "required": ["a"]} (one change: '
+                                'narrowed, and widened when the object was closed)',
     "property added to open object": '{} -> {"properties": {"a": {"type": "string"}}} (none under `additive`)',
+    "property renamed": '{"properties": {"a": S}} -> {"properties": {"b": S}} (a property removed and one of the '
+                        'same shape added: probably a rename)',
     "property newly required": '{"required": []} -> {"required": ["a"]}',
     "property no longer required": '{"required": ["a"]} -> {"required": []}',
     "patternProperties entry added": '{} -> {"patternProperties": {"^x-": {"type": "string"}}}',
@@ -136,12 +147,15 @@ KINDS: dict[str, str] = {
     "oneOf removed": '{"oneOf": [A, B]} -> {}',
     "union keyword changed": '{"allOf": [A, B]} -> {"anyOf": [A, B]} (oneOf [A] -> anyOf [A] is no change)',
     "keyword changed": '{"$dynamicRef": "#a"} -> {"$dynamicRef": "#b"} (not compared further)',
+    "comparison undecided": "schemas nested deeper than compared, a $ref chain longer than followed, a comparison "
+                            "over its work budget: treated as both, never as no change",
 }
 
 # the reason shown for a kind whose effect needs more than the generic sentence
 WHY = {
-    "pattern changed": "workbench cannot tell whether either pattern admits every string of the other, so the "
-                       "change is treated as both a narrowing and a widening",
+    "pattern changed": "undetermined: workbench cannot prove whether either pattern admits every string of the "
+                       "other, so the change is treated as both a narrowing and a widening (the witnesses show "
+                       "which is proven)",
     "property added to open object": "the object was open, so documents may already use the name with another "
                                      "shape",
     "keyword changed": "workbench does not compare this keyword, so the change is treated as both",
@@ -156,8 +170,16 @@ ABSENT_TRUE = ("additionalProperties", "unevaluatedProperties", "unevaluatedItem
 IGNORED = ANNOTATIONS | {"$defs", "definitions", "contentSchema"}
 OPAQUE = ("$dynamicRef", "$recursiveRef")
 TRIVIAL = ("true", "{}")
-MAX_DEPTH = 48
+MAX_DEPTH = 96  # pointer tokens compared (48 levels of `properties`); deeper is "comparison undecided"
+MAX_REFS = 32  # `$ref`s followed in a chain; a longer one is "comparison undecided"
+MAX_STEPS = 200_000  # canonical forms and node pairs computed for one schema; over it, "comparison undecided"
+MAX_NESTING = 150  # subschemas nested inside each other (through `$ref`s too) in a canonical form
+DIGEST_AT = 64  # canonical texts longer than this are kept as their digest
 _ABSENT = object()
+
+
+class Undecided(Exception):
+    """A comparison cut off by a limit: reported as "comparison undecided" (both), never as no change."""
 
 Schema = dict[str, Any]  # a schema object (boolean schemas and non-schemas are `Any`)
 Active = set[tuple[int, int]]  # (id(old node), id(new node)) pairs being compared: a `$ref` cycle stops there
@@ -224,6 +246,12 @@ class Change:
     effect: str  # narrowed | widened | both | none (under the strict reading)
     why: str = ""
     lenient: str | None = None  # the effect under the `additive` reading, when it differs
+    # the old and new values as written (keyword values or subschemas): what a witness search tries there
+    raw: tuple[Any, Any] = field(default=(None, None), compare=False, repr=False)
+    # the other places (file, pointer) whose `$ref` reaches the definition this change is in
+    uses: tuple[tuple[str, str], ...] = ()
+    # (contract schema, pointer) where the comparison first met it, when it is reported at a definition
+    reached: tuple[str, str] | None = field(default=None, compare=False)
 
     @property
     def breaks(self) -> str:
@@ -234,7 +262,7 @@ class Change:
         return self.lenient if additive and self.lenient is not None else self.effect
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self) | {"breaks": self.breaks}
+        return {k: v for k, v in asdict(self).items() if k not in ("raw", "reached")} | {"breaks": self.breaks}
 
     @property
     def reason(self) -> str:
@@ -264,6 +292,17 @@ def _types(node: Schema) -> set[str] | None:
 
 def _accepts(types: set[str] | None, t: str) -> bool:
     return types is None or t in types or (t == "integer" and "number" in types)
+
+
+def _intersect(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+    """The types both sets admit (None: any type)."""
+    if a is None or b is None:
+        return b if a is None else a
+    return {t for t in a if _accepts(b, t)} | {t for t in b if _accepts(a, t)}
+
+
+def _conj(schemas: list[Any]) -> Any:
+    return schemas[0] if len(schemas) == 1 else {"allOf": schemas}
 
 
 def _overlap(a: set[str] | None, b: set[str] | None) -> bool:
@@ -312,23 +351,25 @@ def _bool_effect(oc: str, nc: str) -> str:
     return BOTH
 
 
-def _search(pattern: str, name: str) -> bool:
-    import re
-
-    try:
-        return re.search(pattern, name) is not None
-    except (re.error, TypeError):
-        return False
-
-
 class Differ:
     """Compare one baseline workspace with the current one."""
 
     def __init__(self, old: Workspace, new: Workspace):
         self.old, self.new = Resolver(old), Resolver(new)
-        # (id(resolver), base, id(node), deep) -> (node, canonical text); (id(resolver), id(node)) -> (node, 2020 form)
-        self._canon: dict[tuple[int, str, int, bool], tuple[Any, str]] = {}
+        # (id(resolver), base, id(node)) -> (node, canonical form); (id(resolver), id(node)) -> (node, 2020 form)
+        self._canon: dict[tuple[int, str, int], tuple[Any, str]] = {}
         self._norm: dict[tuple[int, int], tuple[Any, Schema]] = {}
+        self._busy: set[tuple[int, str, int]] = set()  # canonical forms being computed (a `$ref` cycle)
+        # (id(old node), id(new node)) reached through a `$ref` -> (nodes, changes found, pointers of its uses)
+        self._pairs: dict[tuple[int, int], tuple[Any, Any, list[Change], list[tuple[str, str]]]] = {}
+        self.steps = 0  # work done for the current schema (MAX_STEPS)
+        # definitions being compared where they are: (their file, pointer, the referring file, pointer)
+        self._via: list[tuple[str, Tokens, str, Tokens]] = []
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise Undecided(f"the comparison is over its budget of {MAX_STEPS} steps")
 
     # --- resolution -------------------------------------------------------------------------
     def effective(self, res: Resolver, base: str, node: Any) -> tuple[str, Any, str | None]:
@@ -336,7 +377,7 @@ class Differ:
         Returns (base, node, ref target)."""
         target = None
         extra: Schema = {}
-        for _ in range(32):
+        for _ in range(MAX_REFS):  # a longer chain stays a `$ref` here (`canon` follows it, `compare` stops)
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 break
             hit = res.resolve(base, node["$ref"])
@@ -359,34 +400,50 @@ class Differ:
             hit = self._norm[key] = (node, as_2020(node, res.index.reading.of(doc.body if doc else None)))
         return hit[1]
 
-    def canon(self, res: Resolver, base: str, node: Any, depth: int = 0) -> str:
-        """Canonical text of what a (sub)schema accepts, after `$ref` resolution (memoised;
-        the memo keeps `node` alive, so its id cannot be reused by another object)."""
-        key = (id(res), base, id(node), depth > 12)
+    def canon(self, res: Resolver, base: str, node: Any) -> str:
+        """Canonical form of what a (sub)schema accepts, after `$ref` resolution: `true`, `false`, a
+        short canonical text, or the digest of one whose subschemas are their own canonical forms (so a
+        DAG of definitions costs its size, never its number of paths). Memoised (the memo keeps `node`
+        alive, so its id cannot be reused by another object); a `$ref` back into a form being computed
+        is the reference itself."""
+        key = (id(res), base, id(node))
         hit = self._canon.get(key)
-        if hit is None or hit[0] is not node:
-            text = json.dumps(self._canon_value(res, base, node, depth), sort_keys=True)
-            hit = self._canon[key] = (node, "true" if text == "{}" else text)
-        return hit[1]
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        if key in self._busy:  # a cycle: the reference stands for its target
+            _, _, target = self.effective(res, base, node)
+            return json.dumps({"$cycle": _rel(target or base)})
+        if len(self._busy) > MAX_NESTING:
+            raise Undecided(f"the schemas nest more than {MAX_NESTING} levels deep")
+        self.step()
+        self._busy.add(key)
+        try:
+            text = json.dumps(self._canon_value(res, base, node), sort_keys=True)
+        finally:
+            self._busy.discard(key)
+        if text == "{}":
+            text = "true"
+        elif len(text) > DIGEST_AT:
+            text = "#" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        self._canon[key] = (node, text)
+        return text
 
-    def _canon_value(self, res: Resolver, base: str, node: Any, depth: int) -> Any:
+    def _canon_value(self, res: Resolver, base: str, node: Any) -> Any:
         base, node, _ = self.effective(res, base, node)
         if not isinstance(node, dict):
             return node
-        if depth > 12:
-            return "..."
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key in IGNORED or key.startswith("\x00"):
                 continue
-            if key == "$ref" and isinstance(value, str):  # still a ref: it did not resolve
-                out[key] = _rel(urljoin(base, value))
+            if key == "$ref" and isinstance(value, str):  # still a ref: it did not resolve, or the chain goes on
+                out[key] = self.canon(res, base, node) if res.resolve(base, value) else _rel(urljoin(base, value))
             elif key in SCHEMA_MAPS and isinstance(value, dict):
-                out[key] = {n: self.canon(res, base, v, depth + 1) for n, v in value.items()}
+                out[key] = {n: self.canon(res, base, v) for n, v in value.items()}
             elif key in SCHEMA_ONE:
-                out[key] = self.canon(res, base, value, depth + 1)
+                out[key] = self.canon(res, base, value)
             elif key in SCHEMA_LISTS and isinstance(value, list):
-                subs = [self.canon(res, base, v, depth + 1) for v in value]
+                subs = [self.canon(res, base, v) for v in value]
                 out[key] = subs if key == "prefixItems" else sorted(subs if key == "oneOf" else set(subs))
             elif key in SET_KEYWORDS and isinstance(value, list):
                 out[key] = sorted({_key(v) for v in value})
@@ -434,18 +491,179 @@ class Differ:
         both = required_names(a) & required_names(b) & set(pa) & set(pb)
         return any(self.disjoint(ob, pa[p], nb, pb[p], res, depth + 1) for p in sorted(both))
 
+    def conj_types(self, res: Resolver, base: str, node: Any, depth: int = 0) -> set[str] | None:
+        """The types a schema admits with its `allOf` branches (None: any); empty when they contradict."""
+        if not isinstance(node, dict) or depth > 8:
+            return None
+        out = _types(node)
+        for branch in schema_list(node, "allOf"):
+            b_base, b, _ = self.effective(res, base, branch)
+            out = _intersect(out, {"object"} if b is False else self.conj_types(res, b_base, b, depth + 1))
+            if b is False:
+                return set()
+        return out
+
+    def empty(self, res: Resolver, base: str, node: Any, within: set[str] | None = None, depth: int = 0) -> bool:
+        """True when the schema provably accepts no document (of the types `within`): `false`, types that
+        exclude each other across `allOf`, no `enum`/`const` value of an admitted type, an empty branch."""
+        if node is False:
+            return True
+        if not isinstance(node, dict) or depth > 8:
+            return False
+        types = _intersect(self.conj_types(res, base, node), within)
+        if types is not None and not types:
+            return True
+        values = _values(node)
+        if values is not None and not any(_accepts(types, _type_of(v)) for v in values.values()):
+            return True
+        return any(self.empty(res, *self.effective(res, base, b)[:2], within, depth + 1)
+                   for b in schema_list(node, "allOf"))
+
+    def within_objects(self, res: Resolver, base: str, node: Any) -> Any:
+        """A schema applied only to objects (a dependent schema): `false` when it rejects every object,
+        without a `type` that admits objects anyway."""
+        if self.empty(res, base, node, {"object"}):
+            return False
+        if isinstance(node, dict) and _accepts(_types(node), "object") and "type" in node:
+            return {k: v for k, v in node.items() if k != "type"}
+        return node
+
+    def evaluates(self, res: Resolver, base: str, node: Schema, keys: tuple[str, ...], depth: int = 0) -> bool:
+        """True when an in-place applicator of `node` (allOf, anyOf, oneOf, if/then/else, dependentSchemas)
+        holds one of `keys`: then `unevaluated*` depends on what those branches evaluate."""
+        if depth > 8:
+            return True
+        subs = [b for k in UNIONS for b in schema_list(node, k)]
+        subs += [node[k] for k in ("if", "then", "else") if k in node]
+        subs += list(schema_map(node, "dependentSchemas").values())
+        for sub in subs:
+            b_base, b, _ = self.effective(res, base, sub)
+            if isinstance(b, dict) and (any(k in b for k in keys) or self.evaluates(res, b_base, b, keys, depth + 1)):
+                return True
+        return False
+
+    def rest(self, res: Resolver, base: str, node: Schema, key: str) -> Any:
+        """What `node` applies where its `items` (positions past `prefixItems`) or `additionalProperties`
+        (names no `properties`/`patternProperties` entry holds) is absent: `unevaluatedItems` /
+        `unevaluatedProperties` when nothing else evaluates them, else `true`."""
+        if key in node:
+            return node[key]
+        fallback, evaluating = (("unevaluatedItems", ("prefixItems", "items", "contains", "unevaluatedItems"))
+                                if key == "items" else
+                                ("unevaluatedProperties", ("properties", "patternProperties", "additionalProperties",
+                                                           "unevaluatedProperties")))
+        if fallback in node and not (key == "items" and "contains" in node) and not self.evaluates(
+                res, base, node, evaluating):
+            return node[fallback]
+        return True
+
+    def location(self, res: Resolver, base: str, node: Any) -> tuple[str, Tokens] | None:
+        """(file, pointer) of the definition a plain `$ref` leads to in one hop (none beside it, the target not
+        a `$ref` itself, addressed by a pointer from its file's root), or None."""
+        if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)) or any(
+                k != "$ref" and k not in IGNORED for k in node):
+            return None
+        hit = res.resolve(base, node["$ref"])
+        if hit is None or (isinstance(hit[2], dict) and "$ref" in hit[2]):
+            return None
+        uri, _, fragment = hit[1].partition("#")
+        doc = res.doc_of(hit[0])
+        if not doc or doc != uri or (fragment and not fragment.startswith("/")):
+            return None
+        tokens = tuple(unquote(t).replace("~1", "/").replace("~0", "~") for t in fragment.split("/")[1:])
+        return _rel(doc), tokens
+
+    def reached(self, path: str, ptr: Tokens) -> tuple[str, str] | None:
+        """Where the comparison met (path, ptr) in the schema it started from, when that is a definition."""
+        if not self._via:
+            return None
+        for def_path, def_ptr, use_path, use_ptr in reversed(self._via):
+            if path == def_path and ptr[:len(def_ptr)] == def_ptr:
+                path, ptr = use_path, use_ptr + ptr[len(def_ptr):]
+        return path, pointer_str(ptr)
+
+    def finish(self, changes: list[Change]) -> list[Change]:
+        """Each change once, with the other places whose `$ref` reaches the definition it is in."""
+        uses: dict[int, list[tuple[str, str]]] = {}
+        pairs = list(self._pairs.values())
+        for i in sorted(range(len(pairs)), key=lambda i: (len(pairs[i][2]), -i)):
+            _, _, found, where = pairs[i]
+            for c in found:  # the innermost definition holding it: the fewest changes, then the last one met
+                uses.setdefault(id(c), where)
+        # one change per place: a definition that is also a contract schema of its own (a reused pin, a
+        # shared file listed in a family) is met as a root and through `$ref`s; the `$ref`s become its uses
+        merged: dict[tuple[str, str, str, str, str], tuple[Change, set[tuple[str, str]]]] = {}
+        for c in changes:
+            key = (c.schema, c.pointer, c.kind, c.old, c.new)
+            first, places = merged.setdefault(key, (c, set()))
+            places.update(uses.get(id(c), ()))
+            if c is not first:
+                if first.reached is not None and c.reached is None:  # the schema's own comparison speaks for it
+                    first, c = c, first
+                    merged[key] = (first, places)
+                if c.reached is not None:
+                    places.add(c.reached)
+        return [replace(c, uses=more) if (more := tuple(sorted(places - {(c.schema, c.pointer)}))) else c
+                for c, places in merged.values()]
+
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
+        return self.root(new.path, old.uri, old.body, new.uri, new.body)
+
+    def root(self, path: str, ob: str, o: Any, nb: str, n: Any) -> list[Change]:
+        """The changes of one schema (a definition reached from several places is compared once, and `finish`
+        lists each change once); a limit reached ends as "comparison undecided"."""
         out: list[Change] = []
-        self.node(out, new.path, old.uri, old.body, new.uri, new.body, (), set())
+        self.steps, self._via = 0, []
+        try:
+            self.node(out, path, ob, o, nb, n, (), set())
+        except (Undecided, RecursionError) as exc:
+            why = str(exc) if isinstance(exc, Undecided) else "the schemas nest deeper than Python can follow"
+            out.append(Change(path, "", "comparison undecided", "(schema)", "(schema)", BOTH, f"undecided: {why}"))
         return out
 
     def node(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> None:
+        where = self.location(self.old, ob, o)
+        at = where if where is not None and where == self.location(self.new, nb, n) else None
         ob, o, o_ref = self.effective(self.old, ob, o)
         nb, n, n_ref = self.effective(self.new, nb, n)
         key = (id(o), id(n))
-        if key in active or len(ptr) > MAX_DEPTH:
+        if key in active:  # a `$ref` cycle: this pair is being compared further up
             return
+        if len(ptr) > MAX_DEPTH:
+            if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):
+                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+                          why=f"undecided: the schemas differ deeper than {MAX_DEPTH // 2} levels, where they are "
+                              "not compared")
+            return
+        if o_ref or n_ref:  # a definition: compared once, wherever else it is used
+            pair = self._pairs.get(key)
+            if pair is not None and pair[0] is o and pair[1] is n:
+                pair[3].append((path, pointer_str(ptr)))
+                out.extend(pair[2])
+                return
+            inner: list[Change] = []
+            self._pairs[key] = (o, n, inner, [(path, pointer_str(ptr))])
+            if at is not None:  # the same definition in both versions: its changes are reported there
+                self._via.append((at[0], at[1], path, ptr))
+                try:
+                    self.referenced(inner, at[0], ob, o, o_ref, nb, n, n_ref, at[1], active)
+                finally:
+                    self._via.pop()
+            else:
+                self.referenced(inner, path, ob, o, o_ref, nb, n, n_ref, ptr, active)
+            inner[:] = {id(c): c for c in inner}.values()  # a definition reached twice inside: its changes once
+            out.extend(inner)
+            return
+        active.add(key)
+        self.compare(out, path, ob, o, nb, n, ptr, active)
+        active.discard(key)
+
+    def referenced(self, out: list[Change], path: str, ob: str, o: Any, o_ref: str | None, nb: str, n: Any,
+                   n_ref: str | None, ptr: Tokens, active: Active) -> None:
+        """Compare a pair reached through a `$ref` (on either side)."""
+        key = (id(o), id(n))
+        self.step()
         if o_ref and n_ref and _rel(o_ref) != _rel(n_ref):
             inner: list[Change] = []
             active.add(key)
@@ -457,18 +675,19 @@ class Differ:
                        f"{first.pointer or '/'})")
                 strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
                 out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
-                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None))
+                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None, (o, n),
+                                  reached=self.reached(path, ptr)))
             return
         active.add(key)
         self.compare(out, path, ob, o, nb, n, ptr, active)
         active.discard(key)
 
     def emit(self, out: list[Change], path: str, ptr: Tokens, kind: str, old: Any, new: Any, effect: str,
-             lenient: str | None = None) -> None:
+             lenient: str | None = None, why: str = "") -> None:
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
-            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect, WHY.get(kind, ""),
-                              lenient))
+            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect,
+                              why or WHY.get(kind, ""), lenient, (old, new), reached=self.reached(path, ptr)))
 
     # --- comparison -------------------------------------------------------------------------
     def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
@@ -476,10 +695,22 @@ class Differ:
         oc, nc = self.canon(self.old, ob, o), self.canon(self.new, nb, n)
         if oc == nc:
             return
+        for res, base, node in ((self.old, ob, o), (self.new, nb, n)):
+            if isinstance(node, dict) and isinstance(node.get("$ref"), str) and res.resolve(base, node["$ref"]):
+                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+                          why=f"undecided: a chain of more than {MAX_REFS} $refs leads to what differs")
+                return
         if not (isinstance(o, dict) and isinstance(n, dict)):
             effect = _bool_effect(oc, nc)
             kind = {NARROWED: "schema tightened", WIDENED: "schema relaxed"}.get(effect, "schema replaced")
             self.emit(out, path, ptr, kind, o, n, effect)
+            return
+        oe, ne = self.empty(self.old, ob, o), self.empty(self.new, nb, n)
+        if oe or ne:  # a version that accepts nothing: the effect is the conjunction's, not its keywords'
+            if not (oe and ne):
+                self.emit(out, path, ptr, "schema tightened" if ne else "schema relaxed", o, n,
+                          NARROWED if ne else WIDENED, why=f"the {'new' if ne else 'old'} version accepts no "
+                          "document (its keywords or allOf branches contradict each other)")
             return
         o, n = _lift(o, n)
         if not self.values(out, path, o, n, ptr):
@@ -517,10 +748,10 @@ class Differ:
                     [NARROWED if lost else NONE, WIDENED if gained else NONE]))
                 return True
             old_list, new_list = list(ov.values()), list(nv.values())
-            if lost:
-                self.emit(out, path, here, "enum value removed", *_enum_delta(old_list, new_list), NARROWED)
-            if gained:
-                self.emit(out, path, here, "enum widened", *_enum_delta(old_list, new_list), WIDENED)
+            if lost or gained:
+                kind = "enum changed" if lost and gained else "enum value removed" if lost else "enum widened"
+                self.emit(out, path, here, kind, *_enum_delta(old_list, new_list),
+                          BOTH if lost and gained else NARROWED if lost else WIDENED)
         elif nv is not None:  # only the new version has a finite set; values the old type rejected widen
             extra = any(not _accepts(_types(o), _type_of(v)) for v in nv.values())
             self.emit(out, path, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
@@ -575,11 +806,61 @@ class Differ:
                       o.get("uniqueItems", _ABSENT), n.get("uniqueItems", _ABSENT), NARROWED if tight else WIDENED)
 
     # --- objects ----------------------------------------------------------------------------
+    def masked(self, path: str, ob: str, o: Schema, nb: str, n: Schema, name: str, old: Any, new: Any, ptr: Tokens,
+               active: Active) -> str | None:
+        """Effect of a property added or removed where the same `patternProperties` apply to its name in both
+        versions (None otherwise): the property's schema is a conjunct of theirs, so adding it can only narrow,
+        removing it only widen."""
+        om, nm = self.matching(o, name), self.matching(n, name)
+        if not om or sorted(self.canon(self.old, ob, p) for p in om) != sorted(self.canon(self.new, nb, p) for p in nm):
+            return None
+        if old is _ABSENT:  # P -> new AND P
+            strict, _ = self.relation(path, ob, _conj(om), nb, new, ptr, active)
+            return NARROWED if strict in (NARROWED, BOTH) else NONE
+        strict, _ = self.relation(path, ob, old, nb, _conj(nm), ptr, active)  # old AND P -> P
+        return WIDENED if strict in (WIDENED, BOTH) else NONE
+
+    def renames(self, edits: list[Change], ptr: Tokens, ob: str, op: dict[str, Any], nb: str,
+                np_: dict[str, Any]) -> list[Change]:
+        """A property removed and one of the same shape added in the same change: one "property renamed"
+        (probably), with the effects of both halves."""
+        at = {c.pointer: c for c in edits}
+        added = {b: self.canon(self.new, nb, np_[b]) for b in sorted(set(np_) - set(op))}
+        out = {id(c): c for c in edits}
+        for a in sorted(set(op) - set(np_)):
+            shape = self.canon(self.old, ob, op[a])
+            b = next((b for b, form in added.items() if form == shape), None)
+            gone, new = at.get(pointer_str(ptr + ("properties", a))), at.get(pointer_str(ptr + ("properties", b or "")))
+            if b is None or gone is None:
+                continue
+            del added[b]
+            parts = [gone] + ([new] if new else [])
+            strict, lenient = combine(c.effect for c in parts), combine(c.effect_under(True) for c in parts)
+            why = "; ".join(f"{c.kind}: {c.reason}" for c in parts)
+            out.pop(id(gone))
+            if new:
+                out.pop(id(new))
+            out[id(gone)] = Change(gone.schema, pointer_str(ptr + ("properties", b)), "property renamed", a, b,
+                                   strict, f"probably a rename (the same shape): {why}",
+                                   lenient if lenient != strict else None, (op[a], np_[b]),
+                                   reached=self.reached(gone.schema, ptr + ("properties", b)))
+        return list(out.values())
+
+    def matching(self, node: Schema, name: str) -> list[Any]:
+        """The `patternProperties` schemas that apply to the property name `name` (matched by RE2)."""
+        return [s for p, s in schema_map(node, "patternProperties").items() if search(p, name)]
+
+    def undetermined(self, o: Schema, n: Schema, name: str) -> str | None:
+        """A `patternProperties` key of either version that RE2 refuses (whether it applies to `name`
+        cannot be told), or None."""
+        return next((p for node in (o, n) for p in schema_map(node, "patternProperties") if search(p, name) is None),
+                    None)
+
     def fallback(self, node: Schema, name: str) -> Any:
         """The schema a version applies to a property name it does not declare."""
-        matching = [s for p, s in schema_map(node, "patternProperties").items() if _search(p, name)]
+        matching = self.matching(node, name)
         if matching:
-            return matching[0] if len(matching) == 1 else {"allOf": matching}
+            return _conj(matching)
         if "additionalProperties" in node:
             return node["additionalProperties"]
         if "unevaluatedProperties" in node and not any(
@@ -593,45 +874,63 @@ class Differ:
         """properties, required, patternProperties and the content model."""
         op, np_ = schema_map(o, "properties"), schema_map(n, "properties")
         oreq, nreq = required_names(o), required_names(n)
+        edits: list[Change] = []  # what adding or removing a property, or (un)requiring it, does: one line each
         for name in sorted(set(op) | set(np_)):
             here = ptr + ("properties", name)
             if name in op and name in np_:
                 self.node(out, path, ob, op[name], nb, np_[name], here, active)
+            elif (refused := self.undetermined(o, n, name)) is not None:
+                kind = ("property removed" if name in op else
+                        "required property added" if name in nreq else "optional property added")
+                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
+                          why=f"undetermined: whether the patternProperties key {refused[:100]} applies to the name "
+                              "cannot be evaluated in linear time (RE2 refuses the pattern), so the change is treated "
+                              "as both")
+            elif (masked := self.masked(path, ob, o, nb, n, name, op.get(name, _ABSENT), np_.get(name, _ABSENT),
+                                        here, active)) is not None:
+                kind = ("property removed" if name in op else
+                        "required property added" if name in nreq else "optional property added")
+                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
+                          why=f"{EFFECT_TEXT[masked]}; the name meets the same patternProperties in both versions")
             elif name in op:  # judged against what the new version applies to the name
                 strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
-                self.emit(out, path, here, "property removed", op[name], _ABSENT, strict,
-                          lenient if lenient != strict else None)
+                self.emit(edits, path, here, "property removed", op[name], _ABSENT, strict,
+                          lenient if lenient != strict else None, REMOVED.get(strict, ""))
             else:
                 fb = self.fallback(o, name)
                 fc = self.canon(self.old, ob, fb)
                 if fc in TRIVIAL and name not in nreq:
                     effect = NARROWED if self.canon(self.new, nb, np_[name]) not in TRIVIAL else NONE
-                    self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
+                    self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
                 elif fc in TRIVIAL or fc == "false":
                     strict, _ = self.relation(path, ob, fb, nb, np_[name], here, active)
                     kind = "required property added" if name in nreq else "optional property added"
                     if fc == "false":
-                        self.emit(out, path, here, kind, _ABSENT, np_[name], strict)
+                        self.emit(edits, path, here, kind, _ABSENT, np_[name], strict)
                     else:
-                        self.emit(out, path, here, "property added to open object", _ABSENT, np_[name], strict)
+                        self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], strict)
                 else:  # old documents met the map-value schema
                     self.node(out, path, ob, fb, nb, np_[name], here, active)
         for name in sorted(nreq - oreq):
-            self.emit(out, path, ptr + ("properties", name), "property newly required", Plain("optional"),
+            self.emit(edits, path, ptr + ("properties", name), "property newly required", Plain("optional"),
                       Plain("required"), NARROWED)
         for name in sorted(oreq - nreq):
-            self.emit(out, path, ptr + ("properties", name), "property no longer required", Plain("required"),
+            self.emit(edits, path, ptr + ("properties", name), "property no longer required", Plain("required"),
                       Plain("optional"), WIDENED)
+        out.extend(self.renames(_merged(edits), ptr, ob, op, nb, np_))
+
         opp, npp = schema_map(o, "patternProperties"), schema_map(n, "patternProperties")
         for pat in sorted(set(opp) | set(npp)):
             here = ptr + ("patternProperties", pat)
             if pat in opp and pat in npp:
                 self.node(out, path, ob, opp[pat], nb, npp[pat], here, active)
             elif pat in npp:
-                strict, _ = self.relation(path, ob, o.get("additionalProperties", True), nb, npp[pat], here, active)
+                strict, _ = self.relation(path, ob, self.rest(self.old, ob, o, "additionalProperties"), nb, npp[pat],
+                                          here, active)
                 self.emit(out, path, here, "patternProperties entry added", _ABSENT, npp[pat], strict)
             else:
-                strict, _ = self.relation(path, ob, opp[pat], nb, n.get("additionalProperties", True), here, active)
+                strict, _ = self.relation(path, ob, opp[pat], nb, self.rest(self.new, nb, n, "additionalProperties"),
+                                          here, active)
                 self.emit(out, path, here, "patternProperties entry removed", opp[pat], _ABSENT, strict)
         for key in ("additionalProperties", "unevaluatedProperties", "propertyNames"):
             self.subschema(out, path, key, ob, o, nb, n, ptr, active)
@@ -646,7 +945,9 @@ class Differ:
                             effect, "dependentRequired changed"))
                 self.emit(out, path, here, kind, sorted(old) if old else _ABSENT, sorted(new) if new else _ABSENT,
                           effect)
-        ods, nds = schema_map(o, "dependentSchemas"), schema_map(n, "dependentSchemas")
+        # a dependent schema applies to the whole object: one rejecting every object is `false`
+        ods = {k: self.within_objects(self.old, ob, v) for k, v in schema_map(o, "dependentSchemas").items()}
+        nds = {k: self.within_objects(self.new, nb, v) for k, v in schema_map(n, "dependentSchemas").items()}
         for name in sorted(set(ods) | set(nds)):
             self.subschema(out, path, "dependentSchemas", ob, ods, nb, nds, ptr, active, name,
                            original_key(n if name in nds else o, "dependentSchemas"))
@@ -675,7 +976,7 @@ class Differ:
                active: Active) -> None:
         """prefixItems (draft-07: items [...]) position by position, then items (draft-07: additionalItems)."""
         opi, npi = schema_list(o, "prefixItems"), schema_list(n, "prefixItems")
-        orest, nrest = o.get("items", True), n.get("items", True)
+        orest, nrest = self.rest(self.old, ob, o, "items"), self.rest(self.new, nb, n, "items")
         for i in range(max(len(opi), len(npi))):
             here = ptr + (original_key(n if i < len(npi) else o, "prefixItems"), i)
             if i < len(opi) and i < len(npi):
@@ -710,7 +1011,7 @@ class Differ:
             # with no branch in common, what was added or removed under another keyword is not judged by parts
             _, lone_o, lone_n = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
             unpaired = len(lone_o) == len(ol) and len(lone_n) == len(nl)
-            out.extend(Change(c.schema, c.pointer, c.kind, c.old, c.new, BOTH, c.why, c.lenient)
+            out.extend(replace(c, effect=BOTH)
                        if unpaired and c.kind.endswith(("branch added", "branch removed")) else c for c in inner)
             return
         for key in UNIONS:
@@ -824,6 +1125,34 @@ class Differ:
                 self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
 
 
+REMOVED = {WIDENED: "widened: documents may now omit it or carry any value under its name, so readers that "
+                    "required it or relied on its shape break (strict consumers)",
+           NARROWED: "narrowed: documents that carry it are now rejected, so producers that send it break",
+           BOTH: "narrowed and widened: documents that carry it are rejected, and readers that required it break"}
+PART = {"property newly required": "newly required", "property no longer required": "no longer required"}
+
+
+def _merged(changes: list[Change]) -> list[Change]:
+    """One change per pointer: a property added and newly required (or removed and no longer required) is one
+    edit, reported once with every effect it has."""
+    by_pointer: dict[str, list[Change]] = {}
+    for c in changes:
+        by_pointer.setdefault(c.pointer, []).append(c)
+    out: list[Change] = []
+    for group in by_pointer.values():
+        if len(group) == 1:
+            out.extend(group)
+            continue
+        main = next((c for c in group if c.kind not in PART), group[0])
+        kind = "required property added" if main.kind == "property added to open object" else main.kind
+        strict, lenient = combine(c.effect for c in group), combine(c.effect_under(True) for c in group)
+        parts = ", ".join(f"{PART.get(c.kind, c.kind)} ({c.effect_under(False)})" for c in group)
+        out.append(Change(main.schema, main.pointer, kind, main.old, main.new, strict,
+                          f"{EFFECT_TEXT[strict]}; one edit: {parts}", lenient if lenient != strict else None,
+                          main.raw, reached=main.reached))
+    return out
+
+
 def _lift(o: Schema, n: Schema) -> tuple[Schema, Schema]:
     """A plain schema against an `anyOf`/`oneOf`: the plain one becomes a one-branch union of itself (the
     keywords both share stay outside), so `{type: string}` -> `oneOf: [{type: string}, ...]` is a branch added."""
@@ -851,9 +1180,18 @@ def _bound(node: Schema, lower: bool) -> tuple[float, int, str | None]:
     for key, strict in keys:
         v = node.get(key)
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            cand = (sign * v, strict, key)
+            cand = (sign * _double(v), strict, key)
             best = max(best, cand, key=lambda b: b[:2])
     return (sign * best[0], best[1], best[2]) if lower else (sign * best[0], -best[1], best[2])
+
+
+def _double(value: int | float) -> float:
+    """A bound as the number a JSON document can carry to its readers: an IEEE double (so 2^63 - 1 and
+    9223372036854776000, two renderings of the double 2^63, are the same bound)."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf") if value > 0 else -float("inf")
 
 
 def _grows(old: float, new: float) -> bool:
@@ -934,7 +1272,7 @@ def _classify(old: Workspace, new: Workspace) -> list[Change]:
                               "no document or reader depended on it before"))
         else:
             out.extend(differ.schema(olds[path], news[path]))
-    return out
+    return differ.finish(out)
 
 
 def _snapshot(body: Any, path: str) -> Workspace:
@@ -946,8 +1284,6 @@ def _snapshot(body: Any, path: str) -> Workspace:
 def compare_schemas(old: Any, new: Any, path: str = "schema.json") -> list[Change]:
     """The changes between two standalone schema bodies (local `$ref`s only)."""
     differ = Differ(_snapshot(old, path), _snapshot(new, path))
-    out: list[Change] = []
     uri = "file:///" + path
     with paused_gc():
-        differ.node(out, path, uri, old, uri, new, (), set())
-    return out
+        return differ.finish(differ.root(path, uri, old, uri, new))

@@ -1,6 +1,10 @@
-"""Does one regular expression admit every string of another? (`pattern` compatibility)
+"""Does one regular expression admit every string of another? (`pattern` compatibility) Does a
+pattern match a name? (`patternProperties`)
 
-Decided only where it is sound to decide: both patterns parse into the same
+A repository's pattern is only ever run by RE2 (`google-re2`: linear time, bounded memory), never
+by Python's backtracking `re` (which is only used to parse a pattern into pieces); a pattern RE2
+refuses (look-arounds, back-references, `\\Z`) is undetermined. Containment is decided only where
+it is sound to decide: both patterns parse into the same
 sequence of pieces (literals, character classes, repeats, groups, anchors) and
 every piece of one admits at least what the matching piece of the other admits;
 dropping an anchor widens. Anything else (alternations, look-arounds, negated
@@ -10,9 +14,12 @@ classes, different shapes) is undecided and the caller says so.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from re import _constants as C  # type: ignore[attr-defined]  # private module typeshed does not describe
 from re import _parser as P  # type: ignore[attr-defined]  # same (its sre_parse stubs miss literal pieces)
 from typing import Any
+
+import re2
 
 # one parsed piece: (opcode, argument); the argument's shape depends on the opcode
 Piece = tuple[Any, Any]
@@ -30,10 +37,39 @@ CATEGORIES = {
 EQ, SUB, SUP = "eq", "sub", "sup"  # new == old, new admits less, new admits more
 
 
+RE2_MEMORY = 8 << 20  # bytes RE2 may use for one compiled pattern; over it, the pattern is refused
+
+
+@lru_cache(maxsize=4096)
+def _compiled(pattern: str) -> Any:
+    """The pattern compiled by RE2, or None when RE2 refuses it (or it is over RE2_MEMORY)."""
+    options = re2.Options()
+    options.log_errors = False  # a refused pattern is reported by its caller, not on stderr
+    options.max_mem = RE2_MEMORY
+    try:
+        return re2.compile(pattern, options=options)
+    except Exception:  # re2.error, or a pattern that is not text
+        return None
+
+
+def search(pattern: str, text: str) -> bool | None:
+    """Whether `pattern` matches somewhere in `text` (JSON Schema's unanchored match), in linear time;
+    None when RE2 refuses the pattern (undetermined)."""
+    compiled = _compiled(pattern)
+    if compiled is None:
+        return None
+    try:
+        return compiled.search(text) is not None
+    except Exception:  # a budget RE2 ran out of while matching
+        return None
+
+
 def pattern_relation(old: str, new: str) -> str | None:
-    """`narrowed`/`widened`/`none` when provable, else None (undecided)."""
+    """`narrowed`/`widened`/`none` when provable, else None (undecided, also when RE2 refuses either)."""
     if old == new:
         return "none"
+    if _compiled(old) is None or _compiled(new) is None:
+        return None
     try:
         a, b = list(P.parse(old)), list(P.parse(new))
     except (re.error, RecursionError, OverflowError, TypeError):

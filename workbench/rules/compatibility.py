@@ -11,13 +11,20 @@ old schema, strict consumers are safe), `full` (neither), `none`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import groupby
 from typing import Any
 
-from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, classify
+from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, Differ, classify
+from ..analysis.refs import RefIndex
+from ..analysis.witness import Slot, Witness, candidate_values, candidates, dumps, instance_path, sample
 from ..config import COMPAT_MODES
-from ..model import Family, Workspace
+from ..findings import Location
+from ..jsontext import Tokens
+from ..model import Example, Family, SchemaDoc, Workspace
+from ..schema.uri import pointer_str
 from .registry import Hit, RuleContext, rule
+from .validity import AnyValidator, _errors, _validator
 
 BREAKING = {"backward": {NARROWED, BOTH}, "forward": {WIDENED, BOTH}, "full": {NARROWED, WIDENED, BOTH},
             "none": set()}
@@ -70,27 +77,46 @@ def default_mode(fam: Family | None) -> tuple[str, str]:
 
 def policy_of(ws: Workspace, fam: Family | None) -> Policy:
     """Family record > workspace tier mode > workspace mode > tier/decision default; same order for `additive`
-    (default: on for `extend`)."""
+    (default: on; `additive: false` asks for the strict reading)."""
     cfg = ws.config.compatibility
     tier = fam.stability_tier if fam else None
     chosen = [(fam.compatibility if fam else None, f"set in {fam.path}" if fam else ""),
               (cfg.tier_mode(tier), f"set for tier {tier} in workspace.yaml"),
               (cfg.mode, "set in workspace.yaml")]
     mode, source = next(((m, s) for m, s in chosen if m in COMPAT_MODES), default_mode(fam))
-    if fam is not None and fam.additive is not None:
-        additive = fam.additive
-    else:
-        additive = cfg.additive if cfg.additive is not None else bool(fam and fam.decision == "extend")
-    return Policy(mode, bool(additive), source, warn_only=bool(fam and tier == "experimental"))
+    readings = (fam.additive if fam else None, cfg.tier_reading(tier), cfg.additive)
+    additive = next(r for r in readings if isinstance(r, bool))
+    return Policy(mode, additive, source, warn_only=bool(fam and tier == "experimental"))
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """One change judged under its schema's policy."""
+    """One change judged under its schema's policy, with the documents that prove its effect."""
 
     change: Change
     policy: Policy
     family: Family | None
+    witnesses: tuple[Witness, ...] = ()
+
+    def wanted(self) -> tuple[str, ...]:
+        """The effects a witness must prove for this verdict (narrowed, widened or both)."""
+        effect = self.policy.effect(self.change)
+        return {NARROWED: (NARROWED,), WIDENED: (WIDENED,), BOTH: (NARROWED, WIDENED)}.get(effect, ())
+
+    @property
+    def proven(self) -> bool:
+        """True when a witness backs every effect the verdict claims."""
+        return all(any(w.direction == d for w in self.witnesses) for d in self.wanted())
+
+    def proof(self) -> str:
+        """The first witness of each claimed effect, or that none was found."""
+        parts = []
+        for d in self.wanted():
+            found = [w for w in self.witnesses if w.direction == d]
+            word = "narrowing" if d == NARROWED else "widening"
+            more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+            parts.append(f"{word} witness: {found[0].text()}{more}" if found else f"no {word} witness found")
+        return "; ".join(parts)
 
     @property
     def breaking(self) -> bool:
@@ -116,22 +142,226 @@ class Verdict:
             impact = f"breaks {who}" + (f" ({reading} reading)" if reading else "")
             if not self.breaking:
                 impact = f"allowed: {impact}"
-        return f"{c.kind} at {c.pointer or '/'}: {c.old} -> {c.new}; {c.reason}; {impact} ({p.label})"
+        proof = self.proof()
+        return f"{c.kind} at {c.pointer or '/'}: {c.old} -> {c.new}; {c.reason}; {impact} ({p.label})" + (
+            f"; {proof}" if proof else "")
 
     def data(self) -> dict[str, Any]:
         c = self.change
         return {"change": c.kind, "pointer": c.pointer, "old": c.old, "new": c.new, "breaks": self.breaks,
                 "effect": self.policy.effect(c), "mode": self.policy.mode, "breaking": self.breaking,
-                "reading": self.policy.reading(c), "family": self.family.id if self.family else None}
+                "reading": self.policy.reading(c), "family": self.family.id if self.family else None,
+                "proven": self.proven, "witnesses": [w.as_dict() for w in self.witnesses]}
+
+    def related(self) -> tuple[Location, ...]:
+        """The places whose `$ref` reaches the changed definition, then the examples that witness this verdict
+        (at the place the rejecting version objects to)."""
+        return tuple(Location(file, pointer=pointer or None) for file, pointer in self.change.uses) + tuple(
+            Location(w.example, pointer=w.pointer) for w in self.witnesses if w.example and not w.edit)
 
 
 def judge(ws: Workspace, baseline: Workspace) -> list[Verdict]:
-    """Every change of `ws` against `baseline`, judged under each schema's policy (deterministic order)."""
+    """Every change of `ws` against `baseline`, judged under each schema's policy, with its witnesses
+    (deterministic order)."""
     out: list[Verdict] = []
     for c in classify(baseline, ws):
-        fam = ws.family_of(c.schema) or baseline.family_of(c.schema)
-        out.append(Verdict(c, policy_of(ws, fam), fam))
-    return out
+        # a change in a definition is judged under the policy of every schema that uses it: the strictest wins
+        users = dict.fromkeys([c.schema, *([c.reached[0]] if c.reached else []), *(f for f, _ in c.uses)])
+        fams: list[Family | None] = [f for p in users if (f := ws.family_of(p) or baseline.family_of(p))] or [None]
+        candidates = [Verdict(c, policy_of(ws, fam), fam) for fam in fams]
+        out.append(next((v for v in candidates if v.breaking), candidates[0]))
+    found: dict[int, Verdict] = {}
+    indexed = sorted(enumerate(out), key=lambda p: _contract(p[1].change))
+    for path, group in groupby(indexed, key=lambda p: _contract(p[1].change)):
+        old, new = baseline.schema(path), ws.schema(path)
+        pairs = list(group)
+        verdicts = [v for _, v in pairs]
+        judged = Search(baseline, old, ws, new).run(verdicts) if old and new else verdicts
+        found.update((i, v) for (i, _), v in zip(pairs, judged, strict=True))
+    return [found[i] for i in range(len(out))]
+
+
+def _contract(c: Change) -> str:
+    """The schema whose documents show a change (for a change in a definition: where it was first reached)."""
+    return c.reached[0] if c.reached else c.schema
+
+
+def _place(c: Change) -> tuple[str | int, ...] | None:
+    """Where in those documents the change applies."""
+    return instance_path(c.reached[1] if c.reached else c.pointer)
+
+
+# --- witnesses ------------------------------------------------------------------------------------------
+TRIES_PER_CHANGE = 300  # candidate documents built for one change
+BASES = 4  # examples each candidate is built from
+
+
+class Checker:
+    """One version of a schema as its validator judges documents (jsonschema-rs, else python jsonschema,
+    on the version's own workspace registry and dialect)."""
+
+    def __init__(self, ws: Workspace, doc: SchemaDoc):
+        refs = RefIndex.of(ws)
+        found = _validator(refs, doc, refs.closure(doc))[0]
+        # only jsonschema-rs (bounded regex engines): python jsonschema runs `pattern` on Python's backtracking `re`
+        self.validator: AnyValidator | None = found if type(found).__module__.startswith("jsonschema_rs") else None
+
+    def valid(self, doc: Any) -> bool | None:
+        try:
+            return None if self.validator is None else bool(self.validator.is_valid(doc))
+        except Exception:  # a reference only evaluation reaches, a value the library cannot read
+            return None
+
+    def errors(self, doc: Any) -> list[tuple[Tokens, str]]:
+        try:
+            return [] if self.validator is None else sorted(_errors(self.validator, doc), key=lambda e: len(e[0]))
+        except Exception:
+            return []
+
+
+class Search:
+    """Witnesses for the verdicts of one schema: its examples first, then documents built at each change."""
+
+    def __init__(self, old_ws: Workspace, old: SchemaDoc, new_ws: Workspace, new: SchemaDoc):
+        self.old, self.new = Checker(old_ws, old), Checker(new_ws, new)
+        self.samples = [_sample(ws, doc) for ws, doc in ((new_ws, new), (old_ws, old))]
+        self.old_examples = [e for e in old_ws.examples_of(old.path) if self.old.valid(e.body)]
+        self.new_examples = [e for e in new_ws.examples_of(new.path) if self.new.valid(e.body)]
+        self.examples_all = {e.path: e for e in (*old_ws.examples_of(old.path), *new_ws.examples_of(new.path))}
+        self.bases: list[Base] = []
+
+    def run(self, verdicts: list[Verdict]) -> list[Verdict]:
+        if self.old.validator is None or self.new.validator is None:
+            return verdicts
+        found: dict[int, list[Witness]] = {i: [] for i in range(len(verdicts))}
+        for direction, examples, rejecting in ((NARROWED, self.old_examples, self.new),
+                                               (WIDENED, self.new_examples, self.old)):
+            wanting = [i for i, v in enumerate(verdicts) if direction in v.wanted()]
+            if wanting:
+                self.examples(direction, examples, rejecting, [(i, verdicts[i]) for i in wanting], found)
+        self.bases = self.common([v.change for v in verdicts])
+        for i, v in enumerate(verdicts):
+            for direction in v.wanted():
+                if not any(w.direction == direction for w in found[i]):
+                    found[i].extend(self.built(v.change, direction))
+        return [replace(v, witnesses=tuple(found[i])) if found[i] else v for i, v in enumerate(verdicts)]
+
+    def examples(self, direction: str, examples: list[Example], rejecting: Checker,
+                 wanting: list[tuple[int, Verdict]], found: dict[int, list[Witness]]) -> None:
+        """Each example the other version rejects, named at the changes nearest to what it objects to."""
+        places = [(i, _place(v.change)) for i, v in wanting]
+        for ex in examples:
+            errors = rejecting.errors(ex.body)
+            if not errors:
+                continue
+            where, message = errors[0]
+            best = max(_shared(where, p) for _, p in places)
+            for i, p in places:
+                if _shared(where, p) == best:
+                    found[i].append(Witness(direction, dumps(ex.body), _message(where, message), ex.path,
+                                            pointer_str(where)))
+
+    def built(self, change: Change, direction: str) -> list[Witness]:
+        """A document built at the change's place that one version accepts and the other rejects."""
+        path = _place(change)
+        if path is None:
+            return []
+        values, names = candidate_values(*change.raw)
+        accepting, rejecting = (self.old, self.new) if direction == NARROWED else (self.new, self.old)
+        bases = self.bases or [Base(None, None, ())]
+        for i, doc, edit in candidates([b.doc for b in bases], path, values, names, TRIES_PER_CHANGE):
+            if accepting.valid(doc) and rejecting.valid(doc) is False:
+                errors = rejecting.errors(doc)
+                if not errors or any(_shared(where, path) < 0 for where, _ in errors):
+                    continue  # rejected (also) for another reason: no witness of this change
+                where, message = errors[0]
+                base = bases[i]
+                return [Witness(direction, dumps(doc), _message(where, message), base.example, pointer_str(where),
+                                ", ".join((*base.edits, edit)) if base.example else None)]
+        return []
+
+    def common(self, changes: list[Change]) -> list[Base]:
+        """Up to BASES documents both versions accept: examples (of either version) as they are, or with
+        the values a version objects to replaced by values the changes name."""
+        examples = [Base(e.path, e.body, ()) for e in sorted(self.examples_all.values(), key=lambda e: e.path)]
+        examples += [Base(None, doc, ()) for doc in self.samples]  # documents of each version's shape
+        out = [b for b in examples if self.old.valid(b.doc) and self.new.valid(b.doc)]
+        for b in examples:
+            if len(out) >= BASES:
+                break
+            if b not in out:
+                repaired = _repair(b, (self.old, self.new), changes)
+                if repaired is not None:
+                    out.append(repaired)
+        return out[:BASES]
+
+
+def _sample(ws: Workspace, doc: SchemaDoc) -> Any:
+    """A plain document of `doc`'s shape (`analysis.witness.sample`), its `$ref`s resolved in `ws`."""
+    differ = Differ(ws, ws)
+
+    def resolve(base: str, node: Any) -> tuple[str, Any]:
+        base, node, _ = differ.effective(differ.new, base, node)
+        return base, node
+
+    return sample(doc.body, resolve, doc.uri)
+
+
+@dataclass(frozen=True)
+class Base:
+    """A document both versions accept, made from an example by `edits` (in words)."""
+
+    example: str | None
+    doc: Any
+    edits: tuple[str, ...]
+
+
+REPAIRS = 8  # values replaced to make an example acceptable to both versions
+
+
+def _repair(base: Base, checkers: tuple[Checker, Checker], changes: list[Change]) -> Base | None:
+    """`base` with each value a version objects to replaced, one at a time, by a value one of the changes
+    there names (or removed) while fewer errors remain; None when that does not succeed."""
+    def errors_of(doc: Any) -> list[tuple[Tokens, str]]:
+        return [e for c in checkers for e in c.errors(doc)]
+
+    for _ in range(REPAIRS):
+        errors = errors_of(base.doc)
+        if not errors:
+            return base
+        where, _ = errors[0]
+        pool: list[Any] = []
+        names: list[str] = []
+        for c in changes:
+            place = _place(c)
+            if place is not None and _shared(where, place) >= 0:
+                values, more = candidate_values(*c.raw)
+                pool += values
+                names += more
+        for _, doc, edit in candidates([base.doc], where, pool, names, TRIES_PER_CHANGE):
+            if len(errors_of(doc)) < len(errors):
+                base = Base(base.example, doc, (*base.edits, edit))
+                break
+        else:
+            return None
+    return None
+
+
+def _shared(where: Tokens, path: tuple[str | int, ...] | None) -> int:
+    """How well an error at instance path `where` fits a change at `path`: the length of their common
+    prefix when one is a prefix of the other (-1 when they diverge or the change has no place)."""
+    if path is None:
+        return 0
+    n = 0
+    for a, b in zip(where, path, strict=False):
+        if not (isinstance(b, Slot) or str(a) == str(b)):
+            return -1
+        n += 1
+    return n
+
+
+def _message(where: Tokens, message: str) -> str:
+    return f"{pointer_str(where) or '/'}: {message[:200]}"
 
 
 def _pin_update(ws: Workspace, base: Workspace, path: str) -> str:
@@ -161,11 +391,17 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     from the family record's `compatibility`, then workspace.yaml's
     `compatibility.tiers` and `compatibility.mode`, then the default: stable
     `reuse` full, stable `extend`/`new` and undecided backward, experimental
-    backward as warnings, internal none. Under the `additive` reading (default on
-    for `extend`) an optional property added to an open object is compatible;
-    the finding says which reading was applied. A schema pinned from upstream
-    (`pin_manifest.json`) is compared the same way, so a pin update that breaks
-    the families reusing it is caught before it lands. JSON `data` and SARIF
+    backward as warnings, internal none. Under the `additive` reading (the default;
+    `additive: false` in the family record, a tier or workspace.yaml asks for the
+    strict reading of schema registries) an optional property added to an open
+    object is compatible; the finding says which reading was applied. One edit is
+    one change with all its effects (a property added and required). A verdict
+    that claims an effect names its witnesses: each example of the old version
+    the new schema rejects, with the validator's message (also as related
+    locations), or a document built where the change is; or says none was found. A
+    schema pinned from upstream (`pin_manifest.json`) is compared the same way, so
+    a pin update that breaks the families reusing it is caught before it lands. JSON
+    `data` and SARIF
     `properties` carry change, pointer, old, new, breaks and mode."""
     ws, base = ctx.ws, ctx.baseline
     if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
@@ -177,5 +413,6 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
         yield Hit(f"{v.describe()}{label}{_pin_update(ws, base, c.schema)}", c.schema,
                   None if c.pointer else (1 if doc else None),
                   (doc.name if doc else c.schema, v.family.id if v.family else "undecided", c.kind), v.severity,
-                  v.data(), pointer=c.pointer or None)
+                  v.data(), pointer=c.pointer or None, family=v.family.id if v.family else None,
+                  related=v.related())
 

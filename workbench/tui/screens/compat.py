@@ -53,6 +53,8 @@ class Row:
     family: str
     text: str  # Verdict.describe(), what `workbench diff` prints
     line: int | None  # of the pointer in the schema now, for `o`
+    witnesses: tuple[str, ...] = ()  # each document that proves the effect, in words
+    uses: tuple[str, ...] = ()  # where a changed definition is used (file#pointer)
 
 
 def rows_of(ws: Workspace, verdicts: list[Verdict]) -> list[Row]:
@@ -64,7 +66,8 @@ def rows_of(ws: Workspace, verdicts: list[Verdict]) -> list[Row]:
         line = source.line_of(c.pointer) if source is not None and c.pointer else None
         out.append(Row(c.schema, doc.name if doc else c.schema.rsplit("/", 1)[-1], c.kind, c.pointer or "/",
                        str(c.old), str(c.new), v.breaks, d["effect"], v.policy.mode, d["reading"] or "",
-                       v.breaking, v.severity, v.policy.label, d["family"] or "undecided", v.describe(), line))
+                       v.breaking, v.severity, v.policy.label, d["family"] or "undecided", v.describe(), line,
+                       tuple(w.text() for w in v.witnesses), tuple(f"{f}#{p}" for f, p in c.uses)))
     return out
 
 
@@ -292,6 +295,12 @@ class CompatScreen(PageScreen):
             text.append(f"{label}: ", style="dim")
             text.append(value)
             text.append("   ")
+        for use in row.uses:
+            text.append("\nused at: ", style="dim")
+            text.append(use)  # literal: a file name and a pointer
+        for witness in row.witnesses:
+            text.append("\nwitness: ", style="dim")
+            text.append(witness)  # literal: quotes example files and values
         text.append("\nenter: the schema in the tree · o: open it at the change in $EDITOR · a: another ref",
                     style="dim italic")
         body.update(text)

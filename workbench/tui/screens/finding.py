@@ -85,7 +85,18 @@ def change_rows(data) -> list[tuple[str, Text]]:
         else:
             text = Text(str(value))  # literal: values quote schema text
         rows.append((label, text))
+    rows += witness_rows(data)
     return rows
+
+
+def witness_rows(data) -> list[tuple[str, Text]]:
+    """Each witness of a C001 verdict (an example the other version rejects, or a built document), or that
+    none was found."""
+    witnesses = data.get("witnesses") or []
+    if not witnesses:
+        return [("witness", Text("none found: the verdict is not proven by a document", style="dim"))] if (
+            data.get("effect") not in (None, "none")) else []
+    return [("witness", Text(w.get("text", w.get("document", "")))) for w in witnesses]  # literal
 
 
 def render_finding(f: Finding, snap: Snapshot | None, gone: bool = False) -> RenderableType:
