@@ -2,11 +2,19 @@
 
 Every workspace schema is known under its file URI (`file:///<path>`) and under
 each base URI it declares (`$id`, draft-04 `id`, nested ones included); the
-standard meta-schemas come from `jsonschema-specifications` (offline). A plain
-JSON-pointer ref into a known resource is a dict lookup and a pointer walk;
-anchors (`$anchor`, `$dynamicAnchor`, draft-07 `$id: "#name"`) and everything
-else go through a `referencing` Registry built on first need. Results are
-memoised per (base, ref). Use `RefIndex.of(ws)`: one index per snapshot.
+standard meta-schemas come from `jsonschema-specifications` (offline; `http` or
+`https`, with or without the empty fragment). A plain JSON-pointer ref into a
+known resource is a dict lookup and a pointer walk; anchors (`$anchor`,
+`$dynamicAnchor`, draft-07 `$id: "#name"`) and everything else go through a
+`referencing` Registry built on first need. Results are memoised per (base, ref).
+Use `RefIndex.of(ws)`: one index per snapshot.
+
+A URI that two documents declare (a copied `$id`) is a `Duplicate`, never won by
+path order: inside each claimant it names that document itself, as a validator
+given that document would read it (the claimant's base URI carries a
+`;workbench-copy=N` qualifier that relative references drop and `plain` removes);
+from anywhere else it resolves only when every claimant has the same contents,
+and is "ambiguous" otherwise. V007 reports each duplicate once.
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
+from jsonschema_specifications import REGISTRY
 from referencing import Registry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
@@ -22,6 +31,43 @@ from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, reading_of  # noqa: F401  (re-exported)
 from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
+
+SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
+_STANDARD = {uri.partition("://")[2]: uri for uri in SPECIFICATIONS}
+COPY = ";workbench-copy="  # qualifies the base URI of each document claiming a duplicated URI
+
+
+def standard(doc_uri: str) -> str | None:
+    """The URI a bundled meta-schema is registered under, when `doc_uri` (a URI without its
+    fragment) names one with either scheme (`https://json-schema.org/draft-07/schema`); else None."""
+    if not doc_uri.startswith(("http://json-schema.org/", "https://json-schema.org/")):
+        return None
+    return _STANDARD.get(doc_uri.partition("://")[2])
+
+
+def bundled(doc_uri: str) -> list[tuple[str, Any]]:
+    """(URI, contents) of the bundled meta-schema `doc_uri` names and of the vocabularies beside it,
+    under the scheme `doc_uri` spells (what a validator given that URI looks up); [] for another URI."""
+    meta = standard(doc_uri)
+    if meta is None:
+        return []
+    scheme, folder = doc_uri.partition("://")[0], meta.partition("://")[2].rpartition("/")[0] + "/"
+    out = []
+    for uri in SPECIFICATIONS:
+        if (rest := uri.partition("://")[2]).startswith(folder):
+            contents = SPECIFICATIONS.contents(uri)
+            if not uri.startswith(scheme + "://"):  # its own `$id` would send the validator to the other scheme
+                contents = {k: v for k, v in contents.items() if k != "$id"}
+            out.append((f"{scheme}://{rest}", contents))
+    return out
+
+
+def plain(uri: str) -> str:
+    """`uri` without the qualifier of a duplicated URI: the URI as the files spell it."""
+    if COPY not in uri:
+        return uri
+    doc, hash_, fragment = uri.partition("#")
+    return doc.partition(COPY)[0] + hash_ + fragment
 
 
 @lru_cache(maxsize=65536)
@@ -75,11 +121,27 @@ class Ref(NamedTuple):
 
 
 class Target(NamedTuple):
-    status: str  # "ok" | "unresolved" | "remote"
-    uri: str  # absolute, with fragment (the reference as written when it is malformed)
+    status: str  # "ok" | "unresolved" | "remote" | "ambiguous" (a duplicated URI from outside its claimants)
+    uri: str  # absolute, with fragment, as the files spell it (the reference as written when it is malformed)
     contents: Any = None
     doc: str = ""  # file URI of the workspace schema holding the target ("" outside the workspace)
     base: str = ""  # base URI for references inside the target
+
+
+class Claim(NamedTuple):
+    """A document declaring a resource URI."""
+
+    doc: str  # its file URI
+    ptr: Tokens  # the object declaring it (`()`: the root; the root's file URI is claimed there too)
+    node: Any
+
+
+class Duplicate(NamedTuple):
+    """A URI claimed by more than one document."""
+
+    uri: str
+    claims: tuple[Claim, ...]  # one per document, by path
+    same: bool  # every claim has the same contents: resolving into any of them gives one result
 
 
 # a reference cycle: (schema where it is written, pointer of the ref there, the URIs around the cycle)
@@ -99,8 +161,27 @@ class RefIndex:
         self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
         self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
+        self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
+        self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
+        self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
         for s in ws.schemas:
             self._index(s)
+        claims, self._claims = self._claims, None
+        for uri, by_doc in claims.items():
+            if len(by_doc) > 1:
+                found = tuple(sorted(by_doc.values(), key=lambda c: self.by_uri[c.doc].path))
+                same = all(c.node == found[0].node for c in found[1:])
+                self.duplicates[uri] = Duplicate(uri, found, same)
+                for i, c in enumerate(found, 1):
+                    self._copies[(uri, c.doc)] = f"{uri}{COPY}{i}"
+        if self.duplicates:  # each claimant read again, its duplicated URIs qualified as its own
+            for uri in self.duplicates:
+                self.roots.pop(uri, None)
+            for doc in sorted({c.doc for d in self.duplicates.values() for c in d.claims}):
+                self._index(self.by_uri[doc])
+        # what resolution depends on besides the files a result reads (a cache key for results per file)
+        self.setting = (self.reading, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
+                                            sorted(self.duplicates.items())))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
@@ -117,14 +198,14 @@ class RefIndex:
         first), with the dialect's keyword kinds inlined: it visits every subschema of
         every workspace file once per check, so its per-node cost is most of the index's."""
         uri = schema.uri
-        self.roots.setdefault(uri, (uri, schema.body))
         refs: list[Ref] = []
         top = self.reading.of(schema.body)
         root = rebase(uri, schema.body, top.id_keyword)
+        claim = self._claim
+        own = claim(uri, uri, (), schema.body)
+        root = claim(root, uri, (), schema.body) if root != uri else own
         self.root_base[uri] = root
-        if root != uri:
-            self.roots.setdefault(root, (uri, schema.body))
-        roots, node_base = self.roots, self.node_base
+        node_base = self.node_base
         stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), schema.body, top, root)]
         pop, push = stack.pop, stack.append
         while stack:
@@ -135,8 +216,7 @@ class RefIndex:
                 if dialect.id_keyword in node:
                     inner = rebase(base, node, dialect.id_keyword)
                     if inner != base:
-                        roots.setdefault(inner, (uri, node))
-                        base = inner
+                        base = claim(inner, uri, ptr, node)
                 if base != root:
                     node_base[id(node)] = base
             if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
@@ -166,6 +246,17 @@ class RefIndex:
         refs.reverse()
         self._refs[uri] = refs
 
+    def _claim(self, resource: str, doc: str, ptr: Tokens, node: Any) -> str:
+        """Record that document `doc` declares `resource` at `ptr`; the base URI it gives inside `doc`."""
+        if self._claims is not None:  # the first pass
+            self._claims.setdefault(resource, {}).setdefault(doc, Claim(doc, ptr, node))
+        base = self._copies.get((resource, doc), resource) if self._copies else resource
+        if base is resource:
+            self.roots.setdefault(resource, (doc, node))
+        else:
+            self.roots[base] = (doc, node)
+        return base
+
     def base_of(self, schema: SchemaDoc) -> str:
         """The base URI of a schema's root (its `$id`, else its file URI)."""
         return self.root_base.get(schema.uri, schema.uri)
@@ -182,14 +273,28 @@ class RefIndex:
     @cached_property
     def registry(self) -> Registry[Any]:
         """Every workspace resource under its file URI (and, crawled, its ids and anchors) + the meta-schemas."""
-        from jsonschema_specifications import REGISTRY
-
-        specifications: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
         resources = []
         for s in self.ws.schemas:
             spec = self.reading.of(s.body).specification
             resources.append((s.uri, spec.create_resource(s.body)))
-        return specifications.with_resources(resources).crawl() if resources else specifications
+        for uri in SPECIFICATIONS:  # the meta-schemas under the other scheme too (`https://json-schema.org/draft-07/`)
+            scheme, _, rest = uri.partition("://")
+            resources.append((f"{'https' if scheme == 'http' else 'http'}://{rest}", SPECIFICATIONS[uri]))
+        return SPECIFICATIONS.with_resources(resources).crawl()
+
+    def registry_for(self, doc: str) -> Registry[Any]:
+        """`registry` as seen from inside the document `doc` (a file URI): every URI it shares with
+        another document names its own resource there."""
+        mine = [(d.uri, c.node) for d in self.duplicates.values() for c in d.claims if c.doc == doc]
+        if not mine:
+            return self.registry
+        found: Registry[Any] | None = self.__dict__.setdefault("_registries", {}).get(doc)
+        if found is None:
+            top = self.reading.of(self.by_uri[doc].body)
+            found = self.registry.with_resources(
+                (uri, self.reading.of(node, top).specification.create_resource(node)) for uri, node in mine)
+            self.__dict__["_registries"][doc] = found
+        return found
 
     def refs_of(self, schema: SchemaDoc) -> list[Ref]:
         """Every reference in a schema (`$ref`, `$dynamicRef`, `$recursiveRef`), subschemas only."""
@@ -224,27 +329,42 @@ class RefIndex:
             uri = absolute(base_uri, ref)
         except ValueError:  # malformed URI: reported on the schema holding it
             return Target("unresolved", ref, None, here, base_uri)
+        doc_uri, hash_, fragment = uri.partition("#")
+        owner = here
+        dup = self.duplicates.get(doc_uri)
+        if dup is not None:  # a copied `$id`: the claimant itself from inside it, elsewhere only when copies agree
+            claim = next((c for c in dup.claims if c.doc == here), dup.claims[0] if dup.same else None)
+            if claim is None:
+                return Target("ambiguous", uri, None, "", doc_uri)
+            owner, doc_uri = claim.doc, self._copies[(dup.uri, claim.doc)]
+            uri = doc_uri + hash_ + fragment
         hit = self._by_uri.get(uri)  # the same target from another base (every file refers to `common/...`)
         if hit is not None:
             return hit
-        doc_uri, _, fragment = uri.partition("#")
         known = self.roots.get(doc_uri)
         if known is not None and (not fragment or fragment.startswith("/")):
             node = walk_pointer(known[1], fragment)
             if node is MISSING:
-                hit = Target("unresolved", uri, None, known[0], doc_uri)
+                hit = Target("unresolved", plain(uri), None, known[0], doc_uri)
             else:
-                hit = Target("ok", uri, node, known[0], self.node_base.get(id(node), doc_uri) if isinstance(node, dict)
-                             else doc_uri)
+                base = self.root_base.get(known[0], doc_uri) if known[1] is self.by_uri[known[0]].body else doc_uri
+                hit = Target("ok", plain(uri), node, known[0],
+                             self.node_base.get(id(node), base) if isinstance(node, dict) else base)
             self._by_uri[uri] = hit
             return hit
+        meta = standard(doc_uri) if known is None else None
         try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
-            resolved = self.registry.resolver(base_uri=base_uri).lookup(ref)
+            if meta is not None:  # the bundled copy, whichever scheme the reference spells
+                resolved = SPECIFICATIONS.resolver().lookup(meta + hash_ + fragment)
+            else:
+                resolved = self.registry_for(owner).resolver(base_uri=plain(base_uri)).lookup(plain(uri))
         except (Unresolvable, NoSuchResource, ValueError, TypeError, KeyError, IndexError, AttributeError):
             outside = known is None and not doc_uri.startswith("file:///")
-            return Target("remote" if outside else "unresolved", uri, None, known[0] if known else "", doc_uri)
+            return Target("remote" if outside else "unresolved", plain(uri), None, known[0] if known else "", doc_uri)
         target_base = resolved.resolver._base_uri or doc_uri
-        return Target("ok", uri, resolved.contents, self.doc_of(target_base), target_base)
+        if target_base in self.duplicates:
+            target_base = self._copies.get((target_base, owner), target_base)
+        return Target("ok", plain(uri), resolved.contents, self.doc_of(target_base), target_base)
 
     def deref(self, base_uri: str, node: Any, limit: int = 32) -> tuple[str, Any]:
         """Follow a chain of `$ref`s from `node` to the schema it stands for: (its base URI, it)."""
