@@ -8,6 +8,9 @@ exist on disk (the work tree is the pull request's: a PR that adds a folder
   `../dir`, `dir/`, `~/dir`, an absolute path, `.`), is a folder;
 * any other `--against` value is a git ref. When a folder of that name exists
   too, the ref still wins and the ambiguity is reported through `warn`.
+  `REF...` (three dots, as in `git diff REF...`) is the merge base of REF and
+  HEAD: where the branch started, so what REF gained since (a schema added on
+  main after the branch point) is never read as deleted by the branch.
 
 A git ref is read from the object database (never touching the work tree or the
 index): `git ls-tree` lists the tracked `decisions/` and schema/example folders of
@@ -102,12 +105,40 @@ def tracked_dirs(root: Path) -> list[str]:
 
 def check_ref(ref: str) -> None:
     """Refuse what cannot be a git ref before git sees it (an option, an empty or oversized value)."""
-    if not ref:
+    if not ref or ref == "...":
         raise UsageError("--against needs a git ref (or --against-dir DIR for a folder)")
     if ref.startswith("-"):
         raise UsageError(f"{shown(ref)} is not a git ref: refs cannot start with '-'")
     if len(ref) > MAX_REF_CHARS or "\0" in ref:
         raise UsageError(f"{shown(ref)} is not a git ref (write ./DIR or use --against-dir DIR for a folder)")
+    if "..." in ref.removesuffix("..."):
+        raise UsageError(f"{shown(ref)}: only REF... (the merge base of REF and HEAD) is read, not A...B: "
+                         "the other side is always the work tree")
+
+
+def merge_base(ref: str) -> str | None:
+    """The ref of `REF...` (three dots: compare with the merge base of REF and HEAD), None for a plain ref."""
+    return ref[:-3] if ref.endswith("...") and len(ref) > 3 else None
+
+
+def commit_of(top: Path, ref: str) -> tuple[str, str]:
+    """(commit, how it was found) of `ref`; for `REF...`, of the merge base of REF and HEAD."""
+    base = merge_base(ref)
+    name = base if base is not None else ref
+    try:
+        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                      f"{name}^{{commit}}").decode().strip()
+    except UsageError as exc:
+        raise UsageError(f"{shown(name)} is not a git ref known in {top} "
+                         "(write ./DIR or use --against-dir DIR for a folder)") from exc
+    if base is None:
+        return commit, ""
+    try:
+        head = _git(top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
+        start = _git(top, "merge-base", "--end-of-options", commit, head).decode().strip()
+    except UsageError as exc:
+        raise UsageError(f"{shown(ref)}: {shown(name)} and HEAD have no merge base ({exc})") from exc
+    return start, f"merge base {start[:12]} of {name} and HEAD"
 
 
 class Entry(NamedTuple):
@@ -195,8 +226,9 @@ def write_tree(top: Path, entries: list[Entry], dest: Path, max_bytes: int = DEF
 
 
 def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
-                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Path:
-    """Extract the workspace folders of `root` at git `ref` into `dest`; returns the root inside it."""
+                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[Path, str]:
+    """Extract the workspace folders of `root` at git `ref` into `dest`; returns the root inside it
+    and, for `REF...`, which commit that is ("" for a plain ref)."""
     warn = warn or _default_warn
     check_ref(ref)
     try:
@@ -204,18 +236,14 @@ def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
     except UsageError as exc:
         raise UsageError(f"{shown(ref)} is read as a git ref, and {root} is not inside a git repository "
                          "(write ./DIR or use --against-dir DIR for a folder)") from exc
-    try:
-        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
-    except UsageError as exc:
-        raise UsageError(f"{shown(ref)} is not a git ref known in {top} "
-                         "(write ./DIR or use --against-dir DIR for a folder)") from exc
+    commit, found = commit_of(top, ref)
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
     wanted = [prefix + d for d in tracked_dirs(root)]
     listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *wanted, literal=True)
     for name, why in write_tree(top, _entries(listed), dest, max_bytes):
         warn(f"baseline {shown(ref)}: skipped {name}: {why}")
-    return dest / prefix
+    return dest / prefix, found
 
 
 def load_dir(value: str | Path) -> Workspace:
@@ -233,24 +261,37 @@ def load_dir(value: str | Path) -> Workspace:
     return load_workspace(folder)
 
 
+class Baseline(NamedTuple):
+    """A baseline workspace and what it is, for the reports."""
+
+    workspace: Workspace
+    label: str  # as given, and which commit `REF...` named: "origin/main... (merge base 0123456789ab ...)"
+
+
 def load_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
                   warn: Warn | None = None) -> Workspace:
+    """The baseline workspace of `read_baseline`."""
+    return read_baseline(root, against, folder=folder, warn=warn).workspace
+
+
+def read_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
+                  warn: Warn | None = None) -> Baseline:
     """The baseline named by `--against AGAINST` (a git ref unless written as a path) or `--against-dir FOLDER`.
 
     `warn` receives one line per ambiguity or skipped file (default: a `BaselineWarning`)."""
     warn = warn or _default_warn
     if folder is not None:
-        return load_dir(folder)
+        return Baseline(load_dir(folder), str(folder))
     if against is None:
         raise UsageError("no baseline given (--against REF or --against-dir DIR)")
     if written_as_path(against):
-        return load_dir(against)
+        return Baseline(load_dir(against), against)
     root = Path(root).resolve()
     check_ref(against)
     same_name = next((p for p in (Path(against), root / against) if _is_dir(p)), None)
     with tempfile.TemporaryDirectory(prefix="workbench-baseline-") as tmp:
         try:
-            top = materialise(root, against, Path(tmp), warn)
+            top, found = materialise(root, against, Path(tmp), warn)
         except UsageError as exc:
             if same_name is not None:
                 raise UsageError(f"{exc}; a folder {shown(against)} exists, but a baseline folder must be "
@@ -259,4 +300,4 @@ def load_baseline(root: str | Path, against: str | None = None, *, folder: str |
         if same_name is not None:
             warn(f"--against {shown(against)} is read as a git ref; the folder {same_name} of the same name is "
                  f"ignored (write --against ./{against} or --against-dir {against} to compare with a folder)")
-        return load_workspace(top)
+        return Baseline(load_workspace(top), f"{against} ({found})" if found else against)

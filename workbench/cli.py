@@ -82,10 +82,10 @@ def _baseline(root: Path, against: str | None, against_dir: str | None) -> tuple
     """(baseline workspace, label) of `--against REF` / `--against-dir DIR`, or (None, "")."""
     if against is None and against_dir is None:
         return None, ""
-    from .baseline import load_baseline
+    from .baseline import read_baseline
 
-    label = against if against is not None else against_dir
-    return load_baseline(root, against, folder=against_dir, warn=warn), label or ""
+    found = read_baseline(root, against, folder=against_dir, warn=warn)
+    return found.workspace, found.label
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -294,8 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
     against = p.add_mutually_exclusive_group()
-    against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (a folder when written "
-                         "as a path: ./DIR, DIR/, /abs/DIR)")
+    against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (REF...: the merge base of "
+                         "REF and HEAD; a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
     against.add_argument("--against-dir", metavar="DIR", help="compare schemas with another folder")
     p.add_argument("--no-baseline", action="store_true",
                    help="report findings accepted in decisions/baseline.yaml as failing too")
@@ -325,7 +325,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; "
                                                       "exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF", nargs="?",
-                   help="a git ref (a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
+                   help="a git ref (REF...: the merge base of REF and HEAD; a folder when written as a path: "
+                        "./DIR, DIR/, /abs/DIR)")
     s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_diff)
