@@ -259,7 +259,7 @@ def test_diff_text_json_and_exit_code(tmp_path, capsys):
         "enum widened", False, "info", "res", "consumers", "backward")
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad"), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["summary"] == {"changes": 1, "breaking": 1} and doc["changes"][0]["severity"] == "error"
+    assert doc["summary"] == {"changes": 1, "breaking": 1, "undecided": 0} and doc["changes"][0]["severity"] == "error"
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad")]) == 1
     assert "BREAKING  enum value removed" in capsys.readouterr().out
 

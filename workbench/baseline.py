@@ -37,8 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from .config import WorkspaceConfig
 from .errors import UsageError
-from .loader import load_workspace
+from .loader import CONFIG, load_workspace
+from .loader.decisions import FileReader, read_config
 from .loader.files import DEFAULT_MAX_FILE_BYTES
 from .model import Workspace
 
@@ -93,14 +95,17 @@ def _git(root: Path, *args: str, literal: bool = False, stdin: bytes | None = No
     return done.stdout
 
 
+def config_of(root: Path) -> WorkspaceConfig:
+    """The configuration `root`'s decisions/workspace.yaml gives (the defaults without one)."""
+    return read_config(FileReader(root))
+
+
 def tracked_dirs(root: Path) -> list[str]:
     """decisions/ plus the top folder of every schema/example pattern of the root's configuration."""
-    from .loader.decisions import FileReader, read_config
-
-    config = read_config(FileReader(root))
+    config = config_of(root)
     patterns = config.schema_globs + config.shared_globs + config.example_patterns
     tops = {p.split("/", 1)[0] for p in patterns if p and not p.startswith(("*", "{"))}
-    return sorted(tops | {"decisions"})
+    return sorted({t for t in tops if t not in (".", "..")} | {"decisions"})
 
 
 def check_ref(ref: str) -> None:
@@ -239,15 +244,21 @@ def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
     commit, found = commit_of(top, ref)
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
-    wanted = [prefix + d for d in tracked_dirs(root)]
-    listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *wanted, literal=True)
-    for name, why in write_tree(top, _entries(listed), dest, max_bytes):
-        warn(f"baseline {shown(ref)}: skipped {name}: {why}")
+    ours = tracked_dirs(root)
+    for folders in (ours, None):  # the folders the working tree's configuration reads, then those of the ref's own
+        if folders is None:
+            folders = [d for d in tracked_dirs(dest / prefix) if d not in ours]
+            if not folders:
+                break
+        listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *(prefix + d for d in folders),
+                      literal=True)
+        for name, why in write_tree(top, _entries(listed), dest, max_bytes):
+            warn(f"baseline {shown(ref)}: skipped {name}: {why}")
     return dest / prefix, found
 
 
-def load_dir(value: str | Path) -> Workspace:
-    """A baseline folder, loaded as it is."""
+def folder_of(value: str | Path) -> Path:
+    """A baseline folder given on the command line, checked."""
     if not str(value):
         raise UsageError("--against-dir needs a folder")
     folder = Path(value).expanduser()
@@ -258,7 +269,7 @@ def load_dir(value: str | Path) -> Workspace:
         raise UsageError(f"baseline folder {shown(str(value))} cannot be used: {why}") from exc
     if not is_dir:
         raise UsageError(f"baseline folder {shown(str(value))} is not a directory")
-    return load_workspace(folder)
+    return folder
 
 
 class Baseline(NamedTuple):
@@ -266,27 +277,29 @@ class Baseline(NamedTuple):
 
     workspace: Workspace
     label: str  # as given, and which commit `REF...` named: "origin/main... (merge base 0123456789ab ...)"
+    configuration: str  # which configuration read it: "the working tree's decisions/workspace.yaml"
+    differs: bool  # its own configuration is not the one that read it (worth saying even when all is well)
 
 
 def load_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
-                  warn: Warn | None = None) -> Workspace:
+                  warn: Warn | None = None, own_config: bool = False) -> Workspace:
     """The baseline workspace of `read_baseline`."""
-    return read_baseline(root, against, folder=folder, warn=warn).workspace
+    return read_baseline(root, against, folder=folder, warn=warn, own_config=own_config).workspace
 
 
 def read_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
-                  warn: Warn | None = None) -> Baseline:
-    """The baseline named by `--against AGAINST` (a git ref unless written as a path) or `--against-dir FOLDER`.
+                  warn: Warn | None = None, own_config: bool = False) -> Baseline:
+    """The baseline named by `--against AGAINST` (a git ref unless written as a path) or `--against-dir FOLDER`,
+    read with the working tree's configuration (`own_config`: with its own decisions/workspace.yaml).
 
     `warn` receives one line per ambiguity or skipped file (default: a `BaselineWarning`)."""
     warn = warn or _default_warn
-    if folder is not None:
-        return Baseline(load_dir(folder), str(folder))
+    root = Path(root).resolve()
+    if folder is not None or (against is not None and written_as_path(against)):
+        given = str(folder if folder is not None else against)
+        return _read(root, folder_of(given), given, own_config)
     if against is None:
         raise UsageError("no baseline given (--against REF or --against-dir DIR)")
-    if written_as_path(against):
-        return Baseline(load_dir(against), against)
-    root = Path(root).resolve()
     check_ref(against)
     same_name = next((p for p in (Path(against), root / against) if _is_dir(p)), None)
     with tempfile.TemporaryDirectory(prefix="workbench-baseline-") as tmp:
@@ -300,4 +313,26 @@ def read_baseline(root: str | Path, against: str | None = None, *, folder: str |
         if same_name is not None:
             warn(f"--against {shown(against)} is read as a git ref; the folder {same_name} of the same name is "
                  f"ignored (write --against ./{against} or --against-dir {against} to compare with a folder)")
-        return Baseline(load_workspace(top), f"{against} ({found})" if found else against)
+        return _read(root, top, f"{against} ({found})" if found else against, own_config)
+
+
+def _read(root: Path, top: Path, label: str, own_config: bool) -> Baseline:
+    """Load the baseline at `top` with the working tree's configuration (or its own). One that loads no
+    schema while the other configuration would load some is an error: the two sides would not be
+    read alike, and every schema would pass as added."""
+    ours, theirs = config_of(root), config_of(top)
+    has = {"work": (root / CONFIG).is_file(), "own": (top / CONFIG).is_file()}
+    said = {"work": "the working tree's " + CONFIG if has["work"] else
+                    f"the default configuration (the working tree has no {CONFIG})",
+            "own": f"its own {CONFIG}" if has["own"] else f"the default configuration (it has no {CONFIG})"}
+    used, other = ("own", "work") if own_config else ("work", "own")
+    config = {"work": ours, "own": theirs}
+    ws = load_workspace(top, config=config[used])
+    if not ws.schemas:
+        found = load_workspace(top, config=config[other]).schemas
+        if found:
+            flag = "--baseline-config worktree" if own_config else "--baseline-config own"
+            raise UsageError(f"baseline {shown(label)} loads no schema with {said[used]} (schemas.globs "
+                             f"{', '.join(config[used].schema_globs)}), but {len(found)} with {said[other]}: the "
+                             f"two sides would not be read alike ({flag} reads it with that one)")
+    return Baseline(ws, label, said[used], ours != theirs)

@@ -428,6 +428,7 @@ class Workspace:
     clients: tuple[TextFile, ...] = ()  # files the invocation policy scans (`approved` ones left out)
     docs: tuple[TextFile, ...] = ()  # what is committed in the export folder
     present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
+    unloaded: frozenset[str] = frozenset()  # contract schema files the globs matched that did not load (see problems)
     # lookup indexes, built by __post_init__ from the fields above
     _schema_index: dict[str, SchemaDoc] = field(init=False, repr=False, compare=False, hash=False)
     _doc_index: dict[str, TextFile] = field(init=False, repr=False, compare=False, hash=False)

@@ -9,6 +9,10 @@ known resource is a dict lookup and a pointer walk; anchors (`$anchor`,
 `referencing` Registry built on first need. Results are memoised per (base, ref).
 Use `RefIndex.of(ws)`: one index per snapshot.
 
+`schemas.aliases` maps a URI prefix to a folder of the workspace (schemas
+published under a URL and stored in a folder): a URI under the prefix that no
+document declares names the file at the same place under the folder.
+
 A URI that two documents declare (a copied `$id`) is a `Duplicate`, never won by
 path order: inside each claimant it names that document itself, as a validator
 given that document would read it (the claimant's base URI carries a
@@ -19,18 +23,19 @@ and is "ambiguous" otherwise. V007 reports each duplicate once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from jsonschema_specifications import REGISTRY
-from referencing import Registry
+from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, reading_of  # noqa: F401  (re-exported)
-from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
+from ..schema.uri import FILE, MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
 
 SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
 _STANDARD = {uri.partition("://")[2]: uri for uri in SPECIFICATIONS}
@@ -154,6 +159,7 @@ class RefIndex:
     def __init__(self, ws: Workspace):
         self.ws = ws
         self.reading = reading_of(ws.config)  # the dialect each document is read in
+        self.aliases = ws.config.aliases  # (URI prefix, folder), longest prefix first
         self.by_uri: dict[str, SchemaDoc] = {s.uri: s for s in ws.schemas}
         self.roots: dict[str, tuple[str, Any]] = {}  # resource URI -> (file URI, resource node)
         self.node_base: dict[int, str] = {}  # id(subschema) -> base URI, inside nested resources only
@@ -180,8 +186,8 @@ class RefIndex:
             for doc in sorted({c.doc for d in self.duplicates.values() for c in d.claims}):
                 self._index(self.by_uri[doc])
         # what resolution depends on besides the files a result reads (a cache key for results per file)
-        self.setting = (self.reading, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
-                                            sorted(self.duplicates.items())))
+        self.setting = (self.reading, self.aliases, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
+                                                          sorted(self.duplicates.items())))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
@@ -265,6 +271,24 @@ class RefIndex:
         """The base URI in force inside `node` reached from `base` (changes only at a nested `$id`)."""
         return self.node_base.get(id(node), base) if isinstance(node, dict) else base
 
+    def aliased(self, doc_uri: str) -> str | None:
+        """The file URI a URI (no fragment) names through `schemas.aliases`, None when no prefix matches."""
+        for prefix, folder in self.aliases:
+            if doc_uri.startswith(prefix):
+                rest = unquote(doc_uri[len(prefix):]).lstrip("/")
+                return FILE + (f"{folder}/{rest}" if folder else rest)
+        return None
+
+    def alias_uris(self, schema: SchemaDoc) -> list[str]:
+        """The URIs `schemas.aliases` gives a schema file (besides its file URI and the ids it declares)."""
+        out = []
+        for prefix, folder in self.aliases:
+            inside = schema.path[len(folder) + 1:] if folder and schema.path.startswith(folder + "/") else (
+                schema.path if not folder else None)
+            if inside is not None and (uri := prefix + inside) not in self.roots:
+                out.append(uri)
+        return out
+
     def doc_of(self, base: str) -> str:
         """File URI of the workspace schema a base URI belongs to ("" when none)."""
         hit = self.roots.get(base.partition("#")[0])
@@ -273,10 +297,10 @@ class RefIndex:
     @cached_property
     def registry(self) -> Registry[Any]:
         """Every workspace resource under its file URI (and, crawled, its ids and anchors) + the meta-schemas."""
-        resources = []
+        resources: list[tuple[str, Resource[Any]]] = []
         for s in self.ws.schemas:
-            spec = self.reading.of(s.body).specification
-            resources.append((s.uri, spec.create_resource(s.body)))
+            resource = self.reading.of(s.body).specification.create_resource(s.body)
+            resources.extend((uri, resource) for uri in [s.uri, *self.alias_uris(s)])
         for uri in SPECIFICATIONS:  # the meta-schemas under the other scheme too (`https://json-schema.org/draft-07/`)
             scheme, _, rest = uri.partition("://")
             resources.append((f"{'https' if scheme == 'http' else 'http'}://{rest}", SPECIFICATIONS[uri]))
@@ -338,10 +362,14 @@ class RefIndex:
                 return Target("ambiguous", uri, None, "", doc_uri)
             owner, doc_uri = claim.doc, self._copies[(dup.uri, claim.doc)]
             uri = doc_uri + hash_ + fragment
-        hit = self._by_uri.get(uri)  # the same target from another base (every file refers to `common/...`)
+        known = self.roots.get(doc_uri)
+        if known is None and self.aliases and (mapped := self.aliased(doc_uri)) is not None:
+            doc_uri = mapped  # a folder published under a URL: the file there, or nothing (never remote)
+            known = self.roots.get(doc_uri)
+        key = doc_uri + hash_ + fragment
+        hit = self._by_uri.get(key)  # the same target from another base (every file refers to `common/...`)
         if hit is not None:
             return hit
-        known = self.roots.get(doc_uri)
         if known is not None and (not fragment or fragment.startswith("/")):
             node = walk_pointer(known[1], fragment)
             if node is MISSING:
@@ -350,7 +378,7 @@ class RefIndex:
                 base = self.root_base.get(known[0], doc_uri) if known[1] is self.by_uri[known[0]].body else doc_uri
                 hit = Target("ok", plain(uri), node, known[0],
                              self.node_base.get(id(node), base) if isinstance(node, dict) else base)
-            self._by_uri[uri] = hit
+            self._by_uri[key] = hit
             return hit
         meta = standard(doc_uri) if known is None else None
         try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
@@ -456,3 +484,30 @@ class RefIndex:
                     path.append((tid, turi))
                     iters.append(iter(successors(tbase, tnode)))
         return out
+
+
+def proposed_aliases(ws: Workspace) -> list[tuple[str, str]]:
+    """`schemas.aliases` entries a workspace needs: for each schema whose root `$id` (draft-04 `id`) names
+    it under a URL ending with its own file name, (the URL's folder, the file's folder), kept when a
+    reference that does not resolve today would resolve to a workspace schema through it. Sorted."""
+    index = RefIndex.of(ws)
+    candidates: set[tuple[str, str]] = set()
+    for s in ws.schemas:
+        declared = index.base_of(s)
+        if "://" not in declared or declared.startswith(FILE):
+            continue
+        url_folder, _, url_name = plain(declared).rpartition("/")
+        folder, _, name = s.path.rpartition("/")
+        if url_name == name and url_folder.count("/") > 2:  # below the host: "https://host/x/"
+            candidates.add((url_folder + "/", folder))
+    if not candidates:
+        return []
+    trial = RefIndex(replace(ws, config=replace(ws.config, aliases=tuple(sorted(
+        candidates, key=lambda a: (-len(a[0]), a[0]))))))
+    needed: set[tuple[str, str]] = set()
+    for s in ws.schemas:
+        for r in index.refs_of(s):
+            target = index.resolve(r.base, r.ref)
+            if target.status in ("remote", "unresolved") and trial.resolve(r.base, r.ref).status == "ok":
+                needed.add(next((p, f) for p, f in trial.aliases if target.uri.startswith(p)))
+    return sorted(needed)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, classify
+from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, UNDECIDED, WIDENED, Change, classify
 from ..config import COMPAT_MODES
 from ..model import Family, Workspace
 from .registry import Hit, RuleContext, rule
@@ -45,6 +45,8 @@ class Policy:
         return None if c.lenient is None else "additive" if self.additive else "strict"
 
     def severity(self, c: Change) -> str:
+        if self.effect(c) == UNDECIDED:  # not judged: said, never passed as compatible
+            return "warning"
         return ("warning" if self.warn_only else "error") if self.breaking(c) else "info"
 
     @property
@@ -108,6 +110,8 @@ class Verdict:
         c, p = self.change, self.policy
         reading = p.reading(c)
         effect = p.effect(c)
+        if effect == UNDECIDED:
+            return f"{c.kind} at {c.pointer or '/'}: {c.old} -> {c.new}; undecided: {c.reason} ({p.label})"
         if effect == NONE:
             impact = f"compatible under the {reading} reading" if reading else "compatible"
         else:

@@ -64,6 +64,12 @@ def _rs_registry(refs: RefIndex, pairs: list[tuple[str, Any]]) -> jsonschema_rs.
     return jsonschema_rs.Registry([(uri, as_read(refs.reading, body)) for uri, body in pairs])
 
 
+def _documents(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
+    """(URI, contents) of workspace schemas for a registry: under the file URI and every URI `schemas.aliases`
+    gives it (a validator resolving a reference under the alias prefix looks it up there)."""
+    return [(uri, d.body) for d in docs for uri in (d.uri, *refs.alias_uris(d))]
+
+
 def _rs_validator(refs: RefIndex, s: SchemaDoc, registry: jsonschema_rs.Registry | None) -> jsonschema_rs.Validator:
     """A jsonschema-rs validator for `s`, in the dialect it is read in, never fetching anything."""
     return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True)
@@ -208,7 +214,7 @@ def _shared_validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
             registry = registries[key]
         else:
             try:
-                registry = _rs_registry(refs, [(d.uri, d.body) for d in members] + metas)
+                registry = _rs_registry(refs, _documents(refs, members) + metas)
             except Exception:
                 registry = None
             if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
@@ -230,7 +236,7 @@ def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
         if shared is not None:
             return shared, None
     try:
-        pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
+        pairs = _documents(refs, docs) + _meta_resources(refs, docs)
         return _rs_validator(refs, s, _rs_registry(refs, pairs) if len(pairs) > 1 else None), None
     except Exception as exc:
         first = exc
