@@ -167,6 +167,7 @@ class RefIndex:
         self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
         self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
+        self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
         self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
         self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
@@ -306,6 +307,16 @@ class RefIndex:
             resources.append((f"{'https' if scheme == 'http' else 'http'}://{rest}", SPECIFICATIONS[uri]))
         return SPECIFICATIONS.with_resources(resources).crawl()
 
+    def _alone(self, resource: str, known: tuple[str, Any]) -> Registry[Any]:
+        """A registry of one workspace resource (its anchors and embedded resources), built once."""
+        found: Registry[Any] | None = self._alone_memo.get(resource)
+        if found is None:
+            doc, node = known
+            dialect = self.reading.of(node, self.reading.of(self.by_uri[doc].body))
+            found = SPECIFICATIONS.with_resource(plain(resource), dialect.specification.create_resource(node))
+            self._alone_memo[resource] = found
+        return found
+
     def registry_for(self, doc: str) -> Registry[Any]:
         """`registry` as seen from inside the document `doc` (a file URI): every URI it shares with
         another document names its own resource there."""
@@ -381,12 +392,15 @@ class RefIndex:
             self._by_uri[key] = hit
             return hit
         meta = standard(doc_uri) if known is None else None
-        try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
+        resolved = None  # every resource the workspace declares is in `roots`: nothing else could hold it
+        try:  # an anchor in a known resource, a meta-schema: `referencing` finds them (never fetching)
             if meta is not None:  # the bundled copy, whichever scheme the reference spells
                 resolved = SPECIFICATIONS.resolver().lookup(meta + hash_ + fragment)
-            else:
-                resolved = self.registry_for(owner).resolver(base_uri=plain(base_uri)).lookup(plain(uri))
+            elif known is not None:  # crawled alone: never the whole workspace for one anchor
+                resolved = self._alone(doc_uri, known).resolver(base_uri=plain(doc_uri)).lookup(hash_ + fragment)
         except (Unresolvable, NoSuchResource, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pass
+        if resolved is None:
             outside = known is None and not doc_uri.startswith("file:///")
             return Target("remote" if outside else "unresolved", plain(uri), None, known[0] if known else "", doc_uri)
         target_base = resolved.resolver._base_uri or doc_uri
