@@ -23,6 +23,7 @@ and is "ambiguous" otherwise. V007 reports each duplicate once.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
@@ -34,7 +35,14 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, reading_of  # noqa: F401  (re-exported)
+from ..schema.dialect import (  # noqa: F401  (re-exported)
+    DATA_KEYWORDS,
+    IN_PLACE,
+    REF_KEYWORDS,
+    Dialect,
+    Reading,
+    reading_of,
+)
 from ..schema.uri import FILE, MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
 
 SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
@@ -153,6 +161,75 @@ class Duplicate(NamedTuple):
 Cycle = tuple[SchemaDoc, Tokens, list[str]]
 
 
+class _Walk(NamedTuple):
+    """What one document declares: its references, the resources it claims, the bases inside it."""
+
+    refs: list[Ref]
+    claims: list[tuple[str, Tokens, Any]]  # (resource URI, pointer, node): the file URI, its `$id`s
+    nested: dict[int, str]  # id(subschema) -> base URI, inside nested resources only
+    root: str  # the base URI of its root
+
+
+# a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
+# reading it was walked in (`reading_of` gives one object per setting)
+_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = {}
+
+
+def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
+    """One pass over a document. The same traversal as `schema.nodes.walk` (children in `subschemas`
+    order, depth first), with the dialect's keyword kinds inlined: it visits every subschema of every
+    workspace file, so its per-node cost is most of the index's. `copies`: the qualified base of each
+    duplicated URI this document claims."""
+    refs: list[Ref] = []
+    claims: list[tuple[str, Tokens, Any]] = [(uri, (), body)]
+    nested: dict[int, str] = {}
+    top = reading.of(body)
+    root = rebase(uri, body, top.id_keyword)
+    if root != uri:
+        claims.append((root, (), body))
+    root = copies.get(root, root)
+    stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), body, top, root)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        ptr, node, dialect, base = pop()
+        if ptr:
+            if "$schema" in node:
+                dialect = reading.of(node, dialect)
+            if dialect.id_keyword in node:
+                inner = rebase(base, node, dialect.id_keyword)
+                if inner != base:
+                    claims.append((inner, ptr, node))
+                    base = copies.get(inner, inner)
+            if base != root:
+                nested[id(node)] = base
+        if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
+            for key in REF_KEYWORDS:
+                ref = node.get(key)
+                if isinstance(ref, str):
+                    refs.append(Ref(ptr, ref, base, node))
+        kinds = _kinds(dialect)
+        for key, value in node.items():
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            if kind is _ONE:
+                if isinstance(value, dict):
+                    push((ptr + (key,), value, dialect, base))
+            elif kind is _MAP:
+                if isinstance(value, dict):
+                    for name, sub in value.items():
+                        if isinstance(sub, dict):
+                            push((ptr + (key, name), sub, dialect, base))
+            elif isinstance(value, list):
+                for i, sub in enumerate(value):
+                    if isinstance(sub, dict):
+                        push((ptr + (key, i), sub, dialect, base))
+            elif kind is _ONE_OR_LIST and isinstance(value, dict):
+                push((ptr + (key,), value, dialect, base))
+    refs.reverse()
+    return _Walk(refs, claims, nested, root)
+
+
 class RefIndex:
     """Resolves references between workspace schemas (and to the standard meta-schemas)."""
 
@@ -199,62 +276,28 @@ class RefIndex:
         return index
 
     def _index(self, schema: SchemaDoc) -> None:
-        """One pass over a schema: its references, with their bases, and the resources it declares.
-
-        The same traversal as `schema.nodes.walk` (children in `subschemas` order, depth
-        first), with the dialect's keyword kinds inlined: it visits every subschema of
-        every workspace file once per check, so its per-node cost is most of the index's."""
+        """Record a schema's references, with their bases, and the resources it declares (`_walk`: a
+        document's walk is kept while its parsed body is, so a reload re-walks only changed files)."""
         uri = schema.uri
-        refs: list[Ref] = []
-        top = self.reading.of(schema.body)
-        root = rebase(uri, schema.body, top.id_keyword)
-        claim = self._claim
-        own = claim(uri, uri, (), schema.body)
-        root = claim(root, uri, (), schema.body) if root != uri else own
-        self.root_base[uri] = root
-        node_base = self.node_base
-        stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), schema.body, top, root)]
-        pop, push = stack.pop, stack.append
-        while stack:
-            ptr, node, dialect, base = pop()
-            if ptr:
-                if "$schema" in node:
-                    dialect = self.reading.of(node, dialect)
-                if dialect.id_keyword in node:
-                    inner = rebase(base, node, dialect.id_keyword)
-                    if inner != base:
-                        base = claim(inner, uri, ptr, node)
-                if base != root:
-                    node_base[id(node)] = base
-            if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
-                for key in REF_KEYWORDS:
-                    ref = node.get(key)
-                    if isinstance(ref, str):
-                        refs.append(Ref(ptr, ref, base, node))
-            kinds = _kinds(dialect)
-            for key, value in node.items():
-                kind = kinds.get(key)
-                if kind is None:
-                    continue
-                if kind is _ONE:
-                    if isinstance(value, dict):
-                        push((ptr + (key,), value, dialect, base))
-                elif kind is _MAP:
-                    if isinstance(value, dict):
-                        for name, sub in value.items():
-                            if isinstance(sub, dict):
-                                push((ptr + (key, name), sub, dialect, base))
-                elif isinstance(value, list):
-                    for i, sub in enumerate(value):
-                        if isinstance(sub, dict):
-                            push((ptr + (key, i), sub, dialect, base))
-                elif kind is _ONE_OR_LIST and isinstance(value, dict):
-                    push((ptr + (key,), value, dialect, base))
-        refs.reverse()
-        self._refs[uri] = refs
+        copies = {r: q for (r, d), q in self._copies.items() if d == uri} if self._copies else {}
+        if copies:  # a claimant of a duplicated URI: walked with its own qualified bases
+            found = _walk(uri, schema.body, self.reading, copies)
+        else:
+            key = (uri, id(schema.body))
+            hit = _WALKS.get(key)
+            if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
+                if len(_WALKS) > 200_000:
+                    _WALKS.clear()
+                hit = _WALKS[key] = (schema.body, self.reading, _walk(uri, schema.body, self.reading, {}))
+            found = hit[2]
+        for resource, ptr, node in found.claims:
+            self._claim(resource, uri, ptr, node)
+        self.root_base[uri] = found.root
+        self.node_base.update(found.nested)
+        self._refs[uri] = found.refs
 
-    def _claim(self, resource: str, doc: str, ptr: Tokens, node: Any) -> str:
-        """Record that document `doc` declares `resource` at `ptr`; the base URI it gives inside `doc`."""
+    def _claim(self, resource: str, doc: str, ptr: Tokens, node: Any) -> None:
+        """Record that document `doc` declares `resource` at `ptr`."""
         if self._claims is not None:  # the first pass
             self._claims.setdefault(resource, {}).setdefault(doc, Claim(doc, ptr, node))
         base = self._copies.get((resource, doc), resource) if self._copies else resource
@@ -262,7 +305,6 @@ class RefIndex:
             self.roots.setdefault(resource, (doc, node))
         else:
             self.roots[base] = (doc, node)
-        return base
 
     def base_of(self, schema: SchemaDoc) -> str:
         """The base URI of a schema's root (its `$id`, else its file URI)."""
