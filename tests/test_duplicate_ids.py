@@ -176,3 +176,16 @@ def test_references_to_the_standard_meta_schemas_resolve_from_the_bundled_copies
     found = rules(root)
     assert [f.rule for f in found] == ["V002"], [f.message for f in found]  # validated, never V004
     assert found[0].pointer.startswith("/schema")
+
+
+@pytest.mark.parametrize("odd", [{"$id": 5}, {"$schema": "http://json-schema.org/draft-07/schema#", "$id": "http://[x"},
+                                 {"$schema": "http://json-schema.org/draft-04/schema#", "id": ["x"]}])
+def test_an_odd_id_elsewhere_in_the_catalog_leaves_the_meta_schemas_bundled(make_ws, odd):
+    """One malformed `$id` anywhere used to make the workspace registry fail to build, and with it every
+    reference to a meta-schema read as remote (V004) and its examples unjudged."""
+    body = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+            "properties": {"schema": {"$ref": "http://json-schema.org/draft-07/schema#"}}}
+    root = workspace(make_ws, {"schemas/plugin.json": body, "schemas/zz-odd.json": odd,
+                               "examples/plugin.json": {"schema": {"type": 5}}})
+    found = [f for f in rules(root) if f.path != "schemas/zz-odd.json"]
+    assert [(f.rule, f.path) for f in found] == [("V002", "examples/plugin.json")], [f.message for f in found]
