@@ -96,7 +96,7 @@ def test_a_configuration_added_later_reads_the_baseline_like_the_working_tree(sp
         ("schema/pet.json", "/properties/owner/properties/name/pattern")}  # (one line per use: issue 27 item 5)
     assert code == 1 and doc["summary"]["breaking"] >= 2
     main(["diff", "HEAD~1"])
-    assert "(the baseline is read with the working tree's decisions/workspace.yaml)" in capsys.readouterr().out
+    assert "\nbaseline read with the working tree's decisions/workspace.yaml\n" in capsys.readouterr().out
 
     # asked to read the baseline with its own (absent) configuration: it loads nothing, and says so
     assert main(["diff", "HEAD~1", "--baseline-config", "own"]) == 2

@@ -337,7 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a git ref (REF...: the merge base of REF and HEAD; a folder when written as a path: "
                         "./DIR, DIR/, /abs/DIR)")
     s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")
-    s.add_argument("--baseline-config", choices=("worktree", "own"), default="worktree", help=config_help)
+    s.add_argument("--baseline-config", choices=("worktree", "own"), default=argparse.SUPPRESS, help=config_help)
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_diff)
     return p

@@ -26,7 +26,7 @@ def render_diff(verdicts: list[Verdict], label: str, fmt: str = "text", configur
     lines = [f"against {sanitize.text(label)}: {len(verdicts)} change(s), {breaking} breaking under the policy"
              + (f", {undecided} undecided" if undecided else "")]
     if configuration:
-        lines.append(f"(the baseline is read with {sanitize.text(configuration)})")
+        lines.append(f"baseline read with {sanitize.text(configuration)}")
     for path, group in groupby(verdicts, key=lambda v: v.change.schema):
         changes = list(group)
         lines.append(f"{sanitize.text(path)}  ({sanitize.text(changes[0].policy.label)})")
