@@ -153,6 +153,19 @@ def test_identical_copies_still_resolve_from_elsewhere(make_ws):
     assert "identical" in dup.message
 
 
+def test_copies_equal_only_to_python_are_not_identical(make_ws):
+    """`{"enum": [1]}` and `{"enum": [true]}` compare equal in Python: as JSON they differ, so neither
+    copy is chosen for the references from elsewhere."""
+    ones = {"$id": IDS_URI, "$defs": {"flag": {"enum": [1]}}}
+    trues = {"$id": IDS_URI, "$defs": {"flag": {"enum": [True]}}}
+    user = {"properties": {"flag": {"$ref": f"{IDS_URI}#/$defs/flag"}}}
+    root = workspace(make_ws, {"schemas/a.json": ones, "schemas/b.json": trues, "schemas/user.json": user})
+    refs = RefIndex.of(load_workspace(root))
+    assert [d.same for d in refs.duplicates.values()] == [False]
+    [r] = refs.refs_of(load_workspace(root).schema("schemas/user.json"))
+    assert refs.resolve(r.base, r.ref).status == "ambiguous"
+
+
 def test_no_duplicate_no_finding(make_ws):
     root = workspace(make_ws, {"schemas/common/ids.json": LIBRARY, "schemas/run.json": RUN,
                                "examples/run.json": {"run_id": "run_" + "a" * 26}})

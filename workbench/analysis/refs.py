@@ -23,6 +23,7 @@ and is "ambiguous" otherwise. V007 reports each duplicate once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import cached_property, lru_cache
@@ -254,7 +255,7 @@ class RefIndex:
         for uri, by_doc in claims.items():
             if len(by_doc) > 1:
                 found = tuple(sorted(by_doc.values(), key=lambda c: self.by_uri[c.doc].path))
-                same = all(c.node == found[0].node for c in found[1:])
+                same = len({json.dumps(c.node, sort_keys=True) for c in found}) == 1  # as JSON: `1` is not `true`
                 self.duplicates[uri] = Duplicate(uri, found, same)
                 for i, c in enumerate(found, 1):
                     self._copies[(uri, c.doc)] = f"{uri}{COPY}{i}"
