@@ -236,3 +236,73 @@ def test_an_empty_against_dir_is_refused_not_the_current_folder(repo, capsys, mo
     assert main([*CHECK, "--against-dir", ""]) == 2
     assert main([*CHECK, "--against", ""]) == 2
     assert capsys.readouterr().err.count("workbench: error: ") == 2
+
+
+# --- `--against REF...`: the merge base of REF and HEAD (issue 22 item 4) ----------------------------
+
+JOB = schema({"job_id": {"type": "string"}, "kind": {"type": "string"}}, ["job_id"])
+
+
+@pytest.fixture
+def behind(tmp_path: Path) -> Path:
+    """A branch `feature` that started at main~1 and is behind main: main has since added `job` and
+    narrowed `res`; the branch (checked out, with a commit of its own) narrows `res` differently."""
+    root = make_ws(tmp_path / "behind", {"res": V1}, FAMILIES)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "v1")
+    git(root, "checkout", "-q", "-b", "feature")
+    git(root, "checkout", "-q", "main")
+    make_ws(root, {"res": schema({"status": {"type": "string", "enum": ["ok", "failed"]},
+                                  "note": {"type": "string"}}, ["status"]), "job": JOB}, FAMILIES)
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "main moves on: a new schema and a new optional field")
+    git(root, "update-ref", "refs/remotes/origin/main", "main")
+    git(root, "checkout", "-q", "feature")
+    target = root / "ssot/schemas/res.schema.json"
+    body = json.loads(target.read_text())
+    body["properties"]["status"]["enum"] = ["ok"]
+    target.write_text(json.dumps(body, indent=2) + "\n")
+    git(root, "commit", "-q", "-am", "feature narrows the enum")
+    return root
+
+
+def kinds(capsys) -> list[tuple[str, str]]:
+    doc = json.loads(capsys.readouterr().out)
+    return sorted((c["schema"].rsplit("/", 1)[-1], c["change"]) for c in doc["changes"])
+
+
+def test_three_dots_compare_with_where_the_branch_started(behind, capsys, monkeypatch):
+    monkeypatch.chdir(behind)
+    assert main(["diff", "origin/main", "--format", "json"]) == 1  # two dots' reading: main's tip
+    tip = kinds(capsys)
+    assert ("job.schema.json", "schema deleted") in tip  # main's new schema reads as deleted by the branch
+    assert ("res.schema.json", "property removed") in tip  # and main's new field as removed
+    assert main(["diff", "origin/main...", "--format", "json"]) == 1
+    assert kinds(capsys) == [("res.schema.json", "enum value removed")]  # only what the branch did
+    assert main(["diff", "origin/main..."]) == 1
+    head = capsys.readouterr().out.splitlines()[0]
+    base = git(behind, "merge-base", "origin/main", "HEAD").strip()
+    assert head.startswith(f"against origin/main... (merge base {base[:12]} of origin/main and HEAD)")
+
+
+def test_three_dots_in_the_check_and_on_a_branch_level_with_main(behind, capsys, monkeypatch):
+    monkeypatch.chdir(behind)
+    assert main([*CHECK, "--against", "origin/main...", "--format", "json"]) == 1
+    found = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule"], f["subjects"][2]) for f in found] == [("C001", "enum value removed")]
+    assert "merge base" in found[0]["message"]
+    git(behind, "checkout", "-q", "main")  # on main itself, REF... is REF: nothing changed
+    assert main([*CHECK, "--against", "origin/main..."]) == 0
+    assert main(["diff", "HEAD..."]) == 0
+
+
+def test_three_dots_refuse_what_they_cannot_mean(behind, capsys, monkeypatch):
+    monkeypatch.chdir(behind)
+    git(behind, "checkout", "-q", "--orphan", "unrelated")
+    git(behind, "commit", "-q", "-m", "no common history")
+    for ref, says in (("origin/main...", "have no merge base"), ("main...feature", "only REF..."),
+                      ("nope...", "'nope' is not a git ref"), ("...", "needs a git ref")):
+        assert main([*CHECK, "--against", ref]) == 2, ref
+        [line] = capsys.readouterr().err.splitlines()
+        assert line.startswith("workbench: error: ") and says in line, line

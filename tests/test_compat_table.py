@@ -35,7 +35,9 @@ def test_the_table_is_large_and_covers_every_keyword():
         contentSchema title description default deprecated readOnly writeOnly examples""".split()
     keywords_07 = ["definitions", "dependencies", "additionalItems"]
     assert [k for k in keywords_2020 + keywords_07 if f"'{k}'" not in text] == []
-    assert {k for c in CASES for k in c[3]} | {"schema deleted", "schema added", "schema replaced"} == set(KINDS)
+    whole_files = {"schema deleted", "schema added", "schema replaced", "schema does not load"}
+    unreadable = {"reference unresolved"}  # undecided: no documents to compare (tests/test_spec_history.py)
+    assert {k for c in CASES for k in c[3]} | whole_files | unreadable == set(KINDS)
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)

@@ -227,7 +227,7 @@ def test_a_change_in_a_shared_definition_is_one_verdict_at_the_definition(tmp_pa
         ("ssot/schemas/other.schema.json", "/properties/run_id"),
         ("ssot/schemas/res.schema.json", "/properties/run_id")]
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "new"), "--format", "json"]) == 1
-    assert json.loads(capsys.readouterr().out)["summary"] == {"changes": 1, "breaking": 1}  # counted once
+    assert json.loads(capsys.readouterr().out)["summary"] == {"changes": 1, "breaking": 1, "undecided": 0}  # once
 
 
 def test_int64_bounds_rendered_as_floats_are_no_change():
@@ -326,7 +326,7 @@ def test_diff_text_json_and_exit_code(tmp_path, capsys):
         "enum widened", False, "info", "res", "consumers", "backward")
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad"), "--format", "json"]) == 1
     doc = json.loads(capsys.readouterr().out)
-    assert doc["summary"] == {"changes": 1, "breaking": 1} and doc["changes"][0]["severity"] == "error"
+    assert doc["summary"] == {"changes": 1, "breaking": 1, "undecided": 0} and doc["changes"][0]["severity"] == "error"
     assert main(["diff", str(tmp_path / "old"), "--root", str(tmp_path / "bad")]) == 1
     assert "BREAKING  enum value removed" in capsys.readouterr().out
 

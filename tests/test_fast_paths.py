@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from workbench.analysis import refs as refs_module
 from workbench.analysis import similarity
 from workbench.analysis.refs import RefIndex
 from workbench.jsontext import nearest_line, pointer_lines
 from workbench.jsontext import scan as _scan
-from workbench.loader import load_workspace
+from workbench.loader import LoadCache, load_workspace
 from workbench.loader.jsonfile import pointer_line
 from workbench.rules import validity
 from workbench.schema import iter_refs
@@ -163,6 +164,37 @@ def test_ref_index_finds_what_the_toolkit_walk_finds(real_ws, adversarial_ws):
         refs = RefIndex.of(ws)
         for s in ws.schemas:
             assert sorted((r.ptr, r.ref) for r in refs.refs_of(s)) == sorted(iter_refs(s.body)), s.path
+
+
+def _resolutions(ws) -> dict:
+    refs = RefIndex.of(ws)
+    out = {}
+    for s in ws.schemas:
+        for r in refs.refs_of(s):
+            t = refs.resolve(r.base, r.ref)
+            contents = json.dumps(t.contents, sort_keys=True)
+            out[(s.path, r.ptr, r.ref)] = (r.base, t.status, t.uri, t.doc, t.base, contents)
+    return out
+
+
+def test_the_reference_index_of_a_reload_is_the_cold_one(tmp_path, monkeypatch):
+    """Documents walked once are reused while their parsed bodies are (a reload through the LoadCache):
+    after edits that add a nested `$id`, a duplicated one and a new reference, every resolution is what a
+    cold index gives."""
+    root = tmp_path / "ws"
+    corpus.adversarial(root)
+    cache = LoadCache()
+    _resolutions(load_workspace(root, cache))
+    shipment = root / "schemas/ids/shipment.json"
+    body = json.loads(shipment.read_text())
+    body["$defs"]["extra"] = {"$id": "extra.json", "properties": {"back": {"$ref": "shipment.json#/$defs"}}}
+    shipment.write_text(json.dumps(body))
+    (root / "schemas/copy.json").write_text(json.dumps({"$id": body["$id"], "$defs": {}}))
+    warm = _resolutions(load_workspace(root, cache))
+    monkeypatch.setattr(refs_module, "_WALKS", {})
+    cold = _resolutions(load_workspace(root))
+    assert warm == cold and len(cold) > 20
+    assert any(k[0] == "schemas/ids/shipment.json" and k[2] == "shipment.json#/$defs" for k in cold)
 
 
 # ---------------------------------------------------------------- overlap's greedy matching

@@ -8,6 +8,9 @@ exist on disk (the work tree is the pull request's: a PR that adds a folder
   `../dir`, `dir/`, `~/dir`, an absolute path, `.`), is a folder;
 * any other `--against` value is a git ref. When a folder of that name exists
   too, the ref still wins and the ambiguity is reported through `warn`.
+  `REF...` (three dots, as in `git diff REF...`) is the merge base of REF and
+  HEAD: where the branch started, so what REF gained since (a schema added on
+  main after the branch point) is never read as deleted by the branch.
 
 A git ref is read from the object database (never touching the work tree or the
 index): `git ls-tree` lists the tracked `decisions/` and schema/example folders of
@@ -34,8 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
+from .config import WorkspaceConfig
 from .errors import UsageError
-from .loader import load_workspace
+from .loader import CONFIG, load_workspace
+from .loader.decisions import FileReader, read_config
 from .loader.files import DEFAULT_MAX_FILE_BYTES
 from .model import Workspace
 
@@ -90,26 +95,57 @@ def _git(root: Path, *args: str, literal: bool = False, stdin: bytes | None = No
     return done.stdout
 
 
+def config_of(root: Path) -> WorkspaceConfig:
+    """The configuration `root`'s decisions/workspace.yaml gives (the defaults without one)."""
+    return read_config(FileReader(root))
+
+
 def tracked_dirs(root: Path) -> list[str]:
     """decisions/ plus the top folder of every schema/example/pin-manifest pattern and of the proto folder of
     the root's configuration."""
-    from .loader.decisions import FileReader, read_config
-
-    config = read_config(FileReader(root))
+    config = config_of(root)
     patterns = (config.schema_globs + config.shared_globs + config.example_patterns + config.pin_manifests
                 + (config.wire.out,))
     tops = {p.split("/", 1)[0] for p in patterns if p and not p.startswith(("*", "{"))}
-    return sorted(tops | {"decisions"})
+    return sorted({t for t in tops if t not in (".", "..")} | {"decisions"})
 
 
 def check_ref(ref: str) -> None:
     """Refuse what cannot be a git ref before git sees it (an option, an empty or oversized value)."""
-    if not ref:
+    if not ref or ref == "...":
         raise UsageError("--against needs a git ref (or --against-dir DIR for a folder)")
     if ref.startswith("-"):
         raise UsageError(f"{shown(ref)} is not a git ref: refs cannot start with '-'")
     if len(ref) > MAX_REF_CHARS or "\0" in ref:
         raise UsageError(f"{shown(ref)} is not a git ref (write ./DIR or use --against-dir DIR for a folder)")
+    if "..." in ref.removesuffix("..."):
+        raise UsageError(f"{shown(ref)}: only REF... (the merge base of REF and HEAD) is read, not A...B: "
+                         "the other side is always the work tree")
+
+
+def merge_base(ref: str) -> str | None:
+    """The ref of `REF...` (three dots: compare with the merge base of REF and HEAD), None for a plain ref."""
+    return ref[:-3] if ref.endswith("...") and len(ref) > 3 else None
+
+
+def commit_of(top: Path, ref: str) -> tuple[str, str]:
+    """(commit, how it was found) of `ref`; for `REF...`, of the merge base of REF and HEAD."""
+    base = merge_base(ref)
+    name = base if base is not None else ref
+    try:
+        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                      f"{name}^{{commit}}").decode().strip()
+    except UsageError as exc:
+        raise UsageError(f"{shown(name)} is not a git ref known in {top} "
+                         "(write ./DIR or use --against-dir DIR for a folder)") from exc
+    if base is None:
+        return commit, ""
+    try:
+        head = _git(top, "rev-parse", "--verify", "--quiet", "HEAD^{commit}").decode().strip()
+        start = _git(top, "merge-base", "--end-of-options", commit, head).decode().strip()
+    except UsageError as exc:
+        raise UsageError(f"{shown(ref)}: {shown(name)} and HEAD have no merge base ({exc})") from exc
+    return start, f"merge base {start[:12]} of {name} and HEAD"
 
 
 class Entry(NamedTuple):
@@ -197,8 +233,9 @@ def write_tree(top: Path, entries: list[Entry], dest: Path, max_bytes: int = DEF
 
 
 def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
-                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> Path:
-    """Extract the workspace folders of `root` at git `ref` into `dest`; returns the root inside it."""
+                max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> tuple[Path, str]:
+    """Extract the workspace folders of `root` at git `ref` into `dest`; returns the root inside it
+    and, for `REF...`, which commit that is ("" for a plain ref)."""
     warn = warn or _default_warn
     check_ref(ref)
     try:
@@ -206,22 +243,24 @@ def materialise(root: Path, ref: str, dest: Path, warn: Warn | None = None,
     except UsageError as exc:
         raise UsageError(f"{shown(ref)} is read as a git ref, and {root} is not inside a git repository "
                          "(write ./DIR or use --against-dir DIR for a folder)") from exc
-    try:
-        commit = _git(top, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}").decode().strip()
-    except UsageError as exc:
-        raise UsageError(f"{shown(ref)} is not a git ref known in {top} "
-                         "(write ./DIR or use --against-dir DIR for a folder)") from exc
+    commit, found = commit_of(top, ref)
     prefix = root.resolve().relative_to(top.resolve()).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
-    wanted = [prefix + d for d in tracked_dirs(root)]
-    listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *wanted, literal=True)
-    for name, why in write_tree(top, _entries(listed), dest, max_bytes):
-        warn(f"baseline {shown(ref)}: skipped {name}: {why}")
-    return dest / prefix
+    ours = tracked_dirs(root)
+    for folders in (ours, None):  # the folders the working tree's configuration reads, then those of the ref's own
+        if folders is None:
+            folders = [d for d in tracked_dirs(dest / prefix) if d not in ours]
+            if not folders:
+                break
+        listed = _git(top, "ls-tree", "-r", "-l", "-z", "--end-of-options", commit, *(prefix + d for d in folders),
+                      literal=True)
+        for name, why in write_tree(top, _entries(listed), dest, max_bytes):
+            warn(f"baseline {shown(ref)}: skipped {name}: {why}")
+    return dest / prefix, found
 
 
-def load_dir(value: str | Path) -> Workspace:
-    """A baseline folder, loaded as it is."""
+def folder_of(value: str | Path) -> Path:
+    """A baseline folder given on the command line, checked."""
     if not str(value):
         raise UsageError("--against-dir needs a folder")
     folder = Path(value).expanduser()
@@ -232,27 +271,42 @@ def load_dir(value: str | Path) -> Workspace:
         raise UsageError(f"baseline folder {shown(str(value))} cannot be used: {why}") from exc
     if not is_dir:
         raise UsageError(f"baseline folder {shown(str(value))} is not a directory")
-    return load_workspace(folder)
+    return folder
+
+
+class Baseline(NamedTuple):
+    """A baseline workspace and what it is, for the reports."""
+
+    workspace: Workspace
+    label: str  # as given, and which commit `REF...` named: "origin/main... (merge base 0123456789ab ...)"
+    configuration: str  # which configuration read it: "the working tree's decisions/workspace.yaml"
+    differs: bool  # its own configuration is not the one that read it (worth saying even when all is well)
 
 
 def load_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
-                  warn: Warn | None = None) -> Workspace:
-    """The baseline named by `--against AGAINST` (a git ref unless written as a path) or `--against-dir FOLDER`.
+                  warn: Warn | None = None, own_config: bool = False) -> Workspace:
+    """The baseline workspace of `read_baseline`."""
+    return read_baseline(root, against, folder=folder, warn=warn, own_config=own_config).workspace
+
+
+def read_baseline(root: str | Path, against: str | None = None, *, folder: str | Path | None = None,
+                  warn: Warn | None = None, own_config: bool = False) -> Baseline:
+    """The baseline named by `--against AGAINST` (a git ref unless written as a path) or `--against-dir FOLDER`,
+    read with the working tree's configuration (`own_config`: with its own decisions/workspace.yaml).
 
     `warn` receives one line per ambiguity or skipped file (default: a `BaselineWarning`)."""
     warn = warn or _default_warn
-    if folder is not None:
-        return load_dir(folder)
+    root = Path(root).resolve()
+    if folder is not None or (against is not None and written_as_path(against)):
+        given = str(folder if folder is not None else against)
+        return _read(root, folder_of(given), given, own_config)
     if against is None:
         raise UsageError("no baseline given (--against REF or --against-dir DIR)")
-    if written_as_path(against):
-        return load_dir(against)
-    root = Path(root).resolve()
     check_ref(against)
     same_name = next((p for p in (Path(against), root / against) if _is_dir(p)), None)
     with tempfile.TemporaryDirectory(prefix="workbench-baseline-") as tmp:
         try:
-            top = materialise(root, against, Path(tmp), warn)
+            top, found = materialise(root, against, Path(tmp), warn)
         except UsageError as exc:
             if same_name is not None:
                 raise UsageError(f"{exc}; a folder {shown(against)} exists, but a baseline folder must be "
@@ -261,4 +315,26 @@ def load_baseline(root: str | Path, against: str | None = None, *, folder: str |
         if same_name is not None:
             warn(f"--against {shown(against)} is read as a git ref; the folder {same_name} of the same name is "
                  f"ignored (write --against ./{against} or --against-dir {against} to compare with a folder)")
-        return load_workspace(top)
+        return _read(root, top, f"{against} ({found})" if found else against, own_config)
+
+
+def _read(root: Path, top: Path, label: str, own_config: bool) -> Baseline:
+    """Load the baseline at `top` with the working tree's configuration (or its own). One that loads no
+    schema while the other configuration would load some is an error: the two sides would not be
+    read alike, and every schema would pass as added."""
+    ours, theirs = config_of(root), config_of(top)
+    has = {"work": (root / CONFIG).is_file(), "own": (top / CONFIG).is_file()}
+    said = {"work": "the working tree's " + CONFIG if has["work"] else
+                    f"the default configuration (the working tree has no {CONFIG})",
+            "own": f"its own {CONFIG}" if has["own"] else f"the default configuration (it has no {CONFIG})"}
+    used, other = ("own", "work") if own_config else ("work", "own")
+    config = {"work": ours, "own": theirs}
+    ws = load_workspace(top, config=config[used])
+    if not ws.schemas:
+        found = load_workspace(top, config=config[other]).schemas
+        if found:
+            flag = "--baseline-config worktree" if own_config else "--baseline-config own"
+            raise UsageError(f"baseline {shown(label)} loads no schema with {said[used]} (schemas.globs "
+                             f"{', '.join(config[used].schema_globs)}), but {len(found)} with {said[other]}: the "
+                             f"two sides would not be read alike ({flag} reads it with that one)")
+    return Baseline(ws, label, said[used], ours != theirs)

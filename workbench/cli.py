@@ -19,7 +19,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -29,6 +29,9 @@ from .errors import UsageError, WorkbenchError
 from .findings import CATEGORIES
 from .loader import load_workspace
 from .model import Workspace
+
+if TYPE_CHECKING:
+    from .baseline import Baseline
 from .pipeline import check
 from .report import reporters, sanitize
 from .report.text import console_for, render_text
@@ -78,21 +81,24 @@ def _load(args: argparse.Namespace) -> Workspace:
     return load_workspace(_root(args))
 
 
-def _baseline(root: Path, against: str | None, against_dir: str | None) -> tuple[Workspace | None, str]:
-    """(baseline workspace, label) of `--against REF` / `--against-dir DIR`, or (None, "")."""
-    if against is None and against_dir is None:
-        return None, ""
-    from .baseline import load_baseline
+def _baseline(root: Path, args: argparse.Namespace, against: str | None) -> Baseline | None:
+    """The baseline of `--against REF` / `--against-dir DIR` (read with `--baseline-config`), or None."""
+    if against is None and args.against_dir is None:
+        return None
+    from .baseline import read_baseline
 
-    label = against if against is not None else against_dir
-    return load_baseline(root, against, folder=against_dir, warn=warn), label or ""
+    return read_baseline(root, against, folder=args.against_dir, warn=warn,
+                         own_config=getattr(args, "baseline_config", "worktree") == "own")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = _root(args)
     ws = load_workspace(root)
-    baseline, label = _baseline(root, args.against, args.against_dir)
-    result = check(ws, args.select or (), args.ignore or (), baseline, label, use_baseline=not args.no_baseline)
+    baseline = _baseline(root, args, args.against)
+    if baseline is not None and baseline.differs:  # the two configurations differ: say which one read both sides
+        _stderr("note", f"baseline {baseline.label} is read with {baseline.configuration}")
+    result = check(ws, args.select or (), args.ignore or (), baseline.workspace if baseline else None,
+                   baseline.label if baseline else "", use_baseline=not args.no_baseline)
     for note in result.notes:
         warn(note)
     if args.format == "text":
@@ -258,10 +264,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
         raise UsageError("diff needs one baseline: a git ref (REF, or ./DIR for a folder) or --against-dir DIR")
     root = _root(args)
     ws = load_workspace(root)
-    baseline, label = _baseline(root, args.ref, args.against_dir)
+    baseline = _baseline(root, args, args.ref)
     assert baseline is not None  # exactly one of REF and --against-dir is given
-    verdicts = judge(ws, baseline)
-    _write(render_diff(verdicts, label, args.format), is_json=args.format == "json")
+    verdicts = judge(ws, baseline.workspace)
+    _write(render_diff(verdicts, baseline.label, args.format, baseline.configuration), is_json=args.format == "json")
     return EXIT_FAIL if any(v.breaking for v in verdicts) else EXIT_OK
 
 
@@ -299,9 +305,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"only these rules or categories ({', '.join(CATEGORIES)})")
     p.add_argument("--ignore", nargs="+", metavar="CAT|ID", help="skip these rules or categories")
     against = p.add_mutually_exclusive_group()
-    against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (a folder when written "
-                         "as a path: ./DIR, DIR/, /abs/DIR)")
+    against.add_argument("--against", metavar="REF", help="compare schemas with a git ref (REF...: the merge base of "
+                         "REF and HEAD; a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
     against.add_argument("--against-dir", metavar="DIR", help="compare schemas with another folder")
+    config_help = ("read the baseline with the working tree's decisions/workspace.yaml (default: both sides are read "
+                   "alike) or with its own")
+    p.add_argument("--baseline-config", choices=("worktree", "own"), default="worktree", help=config_help)
     p.add_argument("--no-baseline", action="store_true",
                    help="report findings accepted in decisions/baseline.yaml as failing too")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
@@ -330,8 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("diff", parents=[common], help="classified schema changes against a git ref or folder; "
                                                       "exit 1 when one breaks under the policy")
     s.add_argument("ref", metavar="REF", nargs="?",
-                   help="a git ref (a folder when written as a path: ./DIR, DIR/, /abs/DIR)")
+                   help="a git ref (REF...: the merge base of REF and HEAD; a folder when written as a path: "
+                        "./DIR, DIR/, /abs/DIR)")
     s.add_argument("--against-dir", metavar="DIR", help="compare with another folder instead of a git ref")
+    s.add_argument("--baseline-config", choices=("worktree", "own"), default=argparse.SUPPRESS, help=config_help)
     s.add_argument("--format", choices=("text", "json"), default="text")
     s.set_defaults(func=cmd_diff)
     return p

@@ -81,6 +81,8 @@ class WorkspaceConfig:
     dialect: str = "2020-12"  # `schemas.dialect`: how a schema that declares no `$schema` is read
     # `schemas.dialects`: (custom `$schema` URI, the standard dialect it builds on), sorted
     dialects: tuple[tuple[str, str], ...] = ()
+    # `schemas.aliases`: (URI prefix, folder relative to the root, "" for the root), longest prefix first
+    aliases: tuple[tuple[str, str], ...] = ()
     example_patterns: tuple[str, ...] = ("ssot/examples/{name}.json", "ssot/examples/{name}/*.json")
     intent_classes: tuple[str, ...] = DEFAULT_INTENT_CLASSES
     stability_tiers: tuple[str, ...] = DEFAULT_TIERS
@@ -147,6 +149,9 @@ class WorkspaceConfig:
             dialect=schemas.get("dialect") or base.dialect,
             dialects=tuple(sorted((uri, name) for uri, name in (schemas.get("dialects") or {}).items()
                                   if isinstance(name, str))),
+            aliases=tuple(sorted(((prefix, folder.strip("/").removeprefix("./").strip("/") if folder.strip("/") != "."
+                                   else "") for prefix, folder in (schemas.get("aliases") or {}).items()
+                                  if isinstance(folder, str)), key=lambda a: (-len(a[0]), a[0]))),
             example_patterns=listed(examples, ("examples", "patterns"), base.example_patterns),
             example_map=example_map,
             pin_manifests=listed(pins, ("pins", "manifests"), base.pin_manifests),

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from .analysis.refs import proposed_aliases
 from .config import WorkspaceConfig
 from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
@@ -99,8 +100,11 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
     if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.schema_globs)[0]:
         found = discover_schema_globs(root)  # the schemas live elsewhere than the default place
         config = replace(config, schema_globs=found) if found else config
-    if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.pin_manifests)[0]:
-        config = replace(config, pin_manifests=discover_pin_manifests(root) or config.pin_manifests)
+    if not (root / DECISIONS_DIR / "workspace.yaml").exists():
+        if not Files(root).glob_all(config.pin_manifests)[0]:
+            config = replace(config, pin_manifests=discover_pin_manifests(root) or config.pin_manifests)
+        # ids under a URL their references need
+        config = replace(config, aliases=tuple(proposed_aliases(load_workspace(root, config=config))))
     if _create(root / DECISIONS_DIR / "workspace.yaml", workspace_yaml(config)):
         written.append(f"{DECISIONS_DIR}/workspace.yaml")
 
@@ -334,6 +338,9 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  dialect: {_q(config.dialect)}",
         "  # custom meta-schemas (a vendor dialect's $schema URI) -> the standard dialect each builds on",
         '  # dialects: {"https://example.com/provider.schema.json": draft-07}',
+        "  # URI prefixes -> folders here: schemas published under a URL and stored in a folder",
+        "  aliases: {" + ", ".join(f"{_q(p)}: {_q(f or '.')}" for p, f in config.aliases) + "}" if config.aliases
+        else '  # aliases: {"https://example.com/schemas/": ssot/schemas}',
         "examples:",
         '  # {name}: schema file name without ".schema.json"',
         f"  patterns: {_flow(config.example_patterns, quote=True)}",

@@ -518,6 +518,7 @@ class Workspace:
     protos: tuple[TextFile, ...] = ()  # the `.proto` files of the proto folder (`wire.out`)
     present: frozenset[str] = frozenset()  # every path the loader read, and the checklist evidence that exists
     pins: tuple[PinManifest, ...] = ()  # upstream pin manifests
+    unloaded: frozenset[str] = frozenset()  # contract schema files the globs matched that did not load (see problems)
     # lookup indexes, built by __post_init__ from the fields above
     _schema_index: dict[str, SchemaDoc] = field(init=False, repr=False, compare=False, hash=False)
     _doc_index: dict[str, TextFile] = field(init=False, repr=False, compare=False, hash=False)

@@ -43,13 +43,15 @@ from .resolve import Resolver
 from .walk import SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_ONE, required_names, schema_list, schema_map
 
 NARROWED, WIDENED, BOTH, NONE = "narrowed", "widened", "both", "none"
-EFFECTS = (NARROWED, WIDENED, BOTH, NONE)
-BREAKS = {NARROWED: "producers", WIDENED: "consumers", BOTH: "both", NONE: "none"}
+UNDECIDED = "undecided"  # one side cannot be read (a reference that does not resolve, a file that does not load)
+EFFECTS = (NARROWED, WIDENED, BOTH, NONE, UNDECIDED)
+BREAKS = {NARROWED: "producers", WIDENED: "consumers", BOTH: "both", NONE: "none", UNDECIDED: "undecided"}
 EFFECT_TEXT = {
     NARROWED: "narrowed: documents valid before may now be rejected",
     WIDENED: "widened: documents rejected before are now accepted",
     BOTH: "narrowed and widened: each version accepts documents the other rejects",
     NONE: "accepts the same documents",
+    UNDECIDED: "undecided: one version cannot be read, so nothing below it is compared",
 }
 
 # every change kind -> a one-line example (old -> new); `workbench explain C001` lists them
@@ -149,6 +151,10 @@ KINDS: dict[str, str] = {
     "keyword changed": '{"$dynamicRef": "#a"} -> {"$dynamicRef": "#b"} (not compared further)',
     "comparison undecided": "schemas nested deeper than compared, a $ref chain longer than followed, a comparison "
                             "over its work budget: treated as both, never as no change",
+    "reference unresolved": '{"$ref": "defs.json#/a"} -> {"$ref": "defs.json#/b"}, one of which does not resolve '
+                            '(undecided, never compared with "anything")',
+    "schema does not load": "a contract schema file that is not valid JSON on one side (undecided, never added "
+                            "or deleted)",
 }
 
 # the reason shown for a kind whose effect needs more than the generic sentence
@@ -226,9 +232,9 @@ def original_key(node: Schema, key: str) -> str:
 
 
 def combine(effects: Iterable[str]) -> str:
-    """One effect for several changes."""
+    """One effect for several changes (undecided when one of them is)."""
     found = set(effects) - {NONE}
-    return found.pop() if len(found) == 1 else BOTH if found else NONE
+    return UNDECIDED if UNDECIDED in found else found.pop() if len(found) == 1 else BOTH if found else NONE
 
 
 def flip(effect: str) -> str:
@@ -375,6 +381,7 @@ class Differ:
     def effective(self, res: Resolver, base: str, node: Any) -> tuple[str, Any, str | None]:
         """Follow `$ref`s (keywords written beside a `$ref` are kept), spell the result as 2020-12.
         Returns (base, node, ref target)."""
+        base = res.index.enter(base, node)  # a nested `$id` (`id` in draft-04) changes the base, as in `--check`
         target = None
         extra: Schema = {}
         for _ in range(MAX_REFS):  # a longer chain stays a `$ref` here (`canon` follows it, `compare` stops)
@@ -608,7 +615,8 @@ class Differ:
 
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
-        return self.root(new.path, old.uri, old.body, new.uri, new.body)
+        # from each root's base URI: its `$id` (draft-04 `id`), else its file URI
+        return self.root(new.path, self.old.index.base_of(old), old.body, self.new.index.base_of(new), new.body)
 
     def root(self, path: str, ob: str, o: Any, nb: str, n: Any) -> list[Change]:
         """The changes of one schema (a definition reached from several places is compared once, and `finish`
@@ -627,6 +635,8 @@ class Differ:
         at = where if where is not None and where == self.location(self.new, nb, n) else None
         ob, o, o_ref = self.effective(self.old, ob, o)
         nb, n, n_ref = self.effective(self.new, nb, n)
+        if self.unresolved(out, path, ob, o, nb, n, ptr):
+            return
         key = (id(o), id(n))
         if key in active:  # a `$ref` cycle: this pair is being compared further up
             return
@@ -681,6 +691,21 @@ class Differ:
         active.add(key)
         self.compare(out, path, ob, o, nb, n, ptr, active)
         active.discard(key)
+
+    def unresolved(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens) -> bool:
+        """A reference that does not resolve on either side (`$ref` left after `effective`): the change
+        there is undecided, with the reason, never a comparison with "anything". True when one was found."""
+        lost = [(side, res, b, node["$ref"]) for side, res, b, node in
+                (("baseline", self.old, ob, o), ("working tree", self.new, nb, n))
+                if isinstance(node, dict) and isinstance(node.get("$ref"), str)
+                and res.resolve(b, node["$ref"]) is None]  # a chain longer than followed resolves: `compare` says so
+        if not lost:
+            return False
+        if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):  # the same unresolved reference: no change
+            side, res, base, ref = lost[0]
+            why = f"reference {ref!r} {res.why_unresolved(base, ref)} in the {side}: nothing below it is compared"
+            out.append(Change(path, pointer_str(ptr), "reference unresolved", short(o), short(n), UNDECIDED, why))
+        return True
 
     def emit(self, out: list[Change], path: str, ptr: Tokens, kind: str, old: Any, new: Any, effect: str,
              lenient: str | None = None, why: str = "") -> None:
@@ -1263,8 +1288,18 @@ def _classify(old: Workspace, new: Workspace) -> list[Change]:
     olds = {s.path: s for s in old.contract_schemas}
     news = {s.path: s for s in new.contract_schemas}
     out: list[Change] = []
-    for path in sorted(olds.keys() | news.keys()):
-        if path not in news:
+    for path in sorted(olds.keys() | news.keys() | old.unloaded | new.unloaded):
+        if path in old.unloaded or path in new.unloaded:
+            sides = [(side, ws) for side, ws in (("baseline", old), ("working tree", new)) if path in ws.unloaded]
+            was, now = old.sources.get(path), new.sources.get(path)
+            if len(sides) == 2 and was is not None and now is not None and was.sha == now.sha:
+                continue  # the same broken file on both sides: nothing changed
+            why = "; ".join(f"it does not load in the {side}: {Resolver(ws).load_problem(path)}" for side, ws in sides)
+            out.append(Change(path, "", "schema does not load", "(does not load)" if path in old.unloaded else
+                              "(schema)" if path in olds else "(absent)", "(does not load)" if path in new.unloaded
+                              else "(schema)" if path in news else "(absent)", UNDECIDED,
+                              f"{why}; its changes are withheld until it does (L001 has the details)"))
+        elif path not in news:
             out.append(Change(path, "", "schema deleted", "(schema)", "(absent)", BOTH,
                               "producers can no longer validate what they emit and consumers lose the contract"))
         elif path not in olds:

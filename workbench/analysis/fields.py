@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Hashable
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple, Protocol
@@ -32,7 +33,7 @@ from ..allocation import paused_gc
 from ..config import Budgets
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import ANNOTATIONS, Reading
+from ..schema.dialect import ANNOTATIONS
 from ..schema.nodes import json_type  # noqa: F401  (re-exported)
 from . import walk
 from .resolve import Resolver
@@ -528,8 +529,8 @@ def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tup
 
 # what a cached extraction depends on in another file: (content hash, shared), None when it is gone
 Stamp = tuple[str, bool] | None
-# (path, content hash, shared, budgets, dialect reading) -> (stamps of the files it read, facts)
-_CACHE: dict[tuple[str, str, bool, Budgets, Reading], tuple[dict[str, Stamp], Facts]] = {}
+# (path, content hash, shared, budgets, how references resolve) -> (stamps of the files it read, facts)
+_CACHE: dict[tuple[str, str, bool, Budgets, Hashable], tuple[dict[str, Stamp], Facts]] = {}
 STATS = {"hits": 0, "misses": 0}
 
 
@@ -545,7 +546,7 @@ def _current(res: Resolver, deps: dict[str, Stamp]) -> bool:
 def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> Facts:
     """Extraction for one schema, reused while it and every file it reads are unchanged."""
     budgets = budgets or Budgets()
-    key = (schema.path, schema.source.sha, schema.shared, budgets, res.index.reading)
+    key = (schema.path, schema.source.sha, schema.shared, budgets, res.index.setting)
     hit = _CACHE.get(key)
     if hit and _current(res, hit[0]):
         STATS["hits"] += 1

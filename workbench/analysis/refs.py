@@ -2,26 +2,86 @@
 
 Every workspace schema is known under its file URI (`file:///<path>`) and under
 each base URI it declares (`$id`, draft-04 `id`, nested ones included); the
-standard meta-schemas come from `jsonschema-specifications` (offline). A plain
-JSON-pointer ref into a known resource is a dict lookup and a pointer walk;
-anchors (`$anchor`, `$dynamicAnchor`, draft-07 `$id: "#name"`) and everything
-else go through a `referencing` Registry built on first need. Results are
-memoised per (base, ref). Use `RefIndex.of(ws)`: one index per snapshot.
+standard meta-schemas come from `jsonschema-specifications` (offline; `http` or
+`https`, with or without the empty fragment). A plain JSON-pointer ref into a
+known resource is a dict lookup and a pointer walk; anchors (`$anchor`,
+`$dynamicAnchor`, draft-07 `$id: "#name"`) and everything else go through a
+`referencing` Registry built on first need. Results are memoised per (base, ref).
+Use `RefIndex.of(ws)`: one index per snapshot.
+
+`schemas.aliases` maps a URI prefix to a folder of the workspace (schemas
+published under a URL and stored in a folder): a URI under the prefix that no
+document declares names the file at the same place under the folder.
+
+A URI that two documents declare (a copied `$id`) is a `Duplicate`, never won by
+path order: inside each claimant it names that document itself, as a validator
+given that document would read it (the claimant's base URI carries a
+`;workbench-copy=N` qualifier that relative references drop and `plain` removes);
+from anywhere else it resolves only when every claimant has the same contents,
+and is "ambiguous" otherwise. V007 reports each duplicate once.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import replace
 from functools import cached_property, lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
-from referencing import Registry
+from jsonschema_specifications import REGISTRY
+from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import DATA_KEYWORDS, IN_PLACE, REF_KEYWORDS, Dialect, reading_of  # noqa: F401  (re-exported)
-from ..schema.uri import MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
+from ..schema.dialect import (  # noqa: F401  (re-exported)
+    DATA_KEYWORDS,
+    IN_PLACE,
+    REF_KEYWORDS,
+    Dialect,
+    Reading,
+    reading_of,
+)
+from ..schema.uri import FILE, MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
+
+SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
+_STANDARD = {uri.partition("://")[2]: uri for uri in SPECIFICATIONS}
+COPY = ";workbench-copy="  # qualifies the base URI of each document claiming a duplicated URI
+
+
+def standard(doc_uri: str) -> str | None:
+    """The URI a bundled meta-schema is registered under, when `doc_uri` (a URI without its
+    fragment) names one with either scheme (`https://json-schema.org/draft-07/schema`); else None."""
+    if not doc_uri.startswith(("http://json-schema.org/", "https://json-schema.org/")):
+        return None
+    return _STANDARD.get(doc_uri.partition("://")[2])
+
+
+def bundled(doc_uri: str) -> list[tuple[str, Any]]:
+    """(URI, contents) of the bundled meta-schema `doc_uri` names and of the vocabularies beside it,
+    under the scheme `doc_uri` spells (what a validator given that URI looks up); [] for another URI."""
+    meta = standard(doc_uri)
+    if meta is None:
+        return []
+    scheme, folder = doc_uri.partition("://")[0], meta.partition("://")[2].rpartition("/")[0] + "/"
+    out = []
+    for uri in SPECIFICATIONS:
+        if (rest := uri.partition("://")[2]).startswith(folder):
+            contents = SPECIFICATIONS.contents(uri)
+            if not uri.startswith(scheme + "://"):  # its own `$id` would send the validator to the other scheme
+                contents = {k: v for k, v in contents.items() if k != "$id"}
+            out.append((f"{scheme}://{rest}", contents))
+    return out
+
+
+def plain(uri: str) -> str:
+    """`uri` without the qualifier of a duplicated URI: the URI as the files spell it."""
+    if COPY not in uri:
+        return uri
+    doc, hash_, fragment = uri.partition("#")
+    return doc.partition(COPY)[0] + hash_ + fragment
 
 
 @lru_cache(maxsize=65536)
@@ -75,15 +135,100 @@ class Ref(NamedTuple):
 
 
 class Target(NamedTuple):
-    status: str  # "ok" | "unresolved" | "remote"
-    uri: str  # absolute, with fragment (the reference as written when it is malformed)
+    status: str  # "ok" | "unresolved" | "remote" | "ambiguous" (a duplicated URI from outside its claimants)
+    uri: str  # absolute, with fragment, as the files spell it (the reference as written when it is malformed)
     contents: Any = None
     doc: str = ""  # file URI of the workspace schema holding the target ("" outside the workspace)
     base: str = ""  # base URI for references inside the target
 
 
+class Claim(NamedTuple):
+    """A document declaring a resource URI."""
+
+    doc: str  # its file URI
+    ptr: Tokens  # the object declaring it (`()`: the root; the root's file URI is claimed there too)
+    node: Any
+
+
+class Duplicate(NamedTuple):
+    """A URI claimed by more than one document."""
+
+    uri: str
+    claims: tuple[Claim, ...]  # one per document, by path
+    same: bool  # every claim has the same contents: resolving into any of them gives one result
+
+
 # a reference cycle: (schema where it is written, pointer of the ref there, the URIs around the cycle)
 Cycle = tuple[SchemaDoc, Tokens, list[str]]
+
+
+class _Walk(NamedTuple):
+    """What one document declares: its references, the resources it claims, the bases inside it."""
+
+    refs: list[Ref]
+    claims: list[tuple[str, Tokens, Any]]  # (resource URI, pointer, node): the file URI, its `$id`s
+    nested: dict[int, str]  # id(subschema) -> base URI, inside nested resources only
+    root: str  # the base URI of its root
+
+
+# a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
+# reading it was walked in (`reading_of` gives one object per setting)
+_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = {}
+
+
+def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
+    """One pass over a document. The same traversal as `schema.nodes.walk` (children in `subschemas`
+    order, depth first), with the dialect's keyword kinds inlined: it visits every subschema of every
+    workspace file, so its per-node cost is most of the index's. `copies`: the qualified base of each
+    duplicated URI this document claims."""
+    refs: list[Ref] = []
+    claims: list[tuple[str, Tokens, Any]] = [(uri, (), body)]
+    nested: dict[int, str] = {}
+    top = reading.of(body)
+    root = rebase(uri, body, top.id_keyword)
+    if root != uri:
+        claims.append((root, (), body))
+    root = copies.get(root, root)
+    stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), body, top, root)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        ptr, node, dialect, base = pop()
+        if ptr:
+            if "$schema" in node:
+                dialect = reading.of(node, dialect)
+            if dialect.id_keyword in node:
+                inner = rebase(base, node, dialect.id_keyword)
+                if inner != base:
+                    claims.append((inner, ptr, node))
+                    base = copies.get(inner, inner)
+            if base != root:
+                nested[id(node)] = base
+        if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
+            for key in REF_KEYWORDS:
+                ref = node.get(key)
+                if isinstance(ref, str):
+                    refs.append(Ref(ptr, ref, base, node))
+        kinds = _kinds(dialect)
+        for key, value in node.items():
+            kind = kinds.get(key)
+            if kind is None:
+                continue
+            if kind is _ONE:
+                if isinstance(value, dict):
+                    push((ptr + (key,), value, dialect, base))
+            elif kind is _MAP:
+                if isinstance(value, dict):
+                    for name, sub in value.items():
+                        if isinstance(sub, dict):
+                            push((ptr + (key, name), sub, dialect, base))
+            elif isinstance(value, list):
+                for i, sub in enumerate(value):
+                    if isinstance(sub, dict):
+                        push((ptr + (key, i), sub, dialect, base))
+            elif kind is _ONE_OR_LIST and isinstance(value, dict):
+                push((ptr + (key,), value, dialect, base))
+    refs.reverse()
+    return _Walk(refs, claims, nested, root)
 
 
 class RefIndex:
@@ -92,6 +237,7 @@ class RefIndex:
     def __init__(self, ws: Workspace):
         self.ws = ws
         self.reading = reading_of(ws.config)  # the dialect each document is read in
+        self.aliases = ws.config.aliases  # (URI prefix, folder), longest prefix first
         self.by_uri: dict[str, SchemaDoc] = {s.uri: s for s in ws.schemas}
         self.roots: dict[str, tuple[str, Any]] = {}  # resource URI -> (file URI, resource node)
         self.node_base: dict[int, str] = {}  # id(subschema) -> base URI, inside nested resources only
@@ -99,8 +245,28 @@ class RefIndex:
         self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
         self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
+        self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
+        self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
+        self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
+        self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
         for s in ws.schemas:
             self._index(s)
+        claims, self._claims = self._claims, None
+        for uri, by_doc in claims.items():
+            if len(by_doc) > 1:
+                found = tuple(sorted(by_doc.values(), key=lambda c: self.by_uri[c.doc].path))
+                same = len({json.dumps(c.node, sort_keys=True) for c in found}) == 1  # as JSON: `1` is not `true`
+                self.duplicates[uri] = Duplicate(uri, found, same)
+                for i, c in enumerate(found, 1):
+                    self._copies[(uri, c.doc)] = f"{uri}{COPY}{i}"
+        if self.duplicates:  # each claimant read again, its duplicated URIs qualified as its own
+            for uri in self.duplicates:
+                self.roots.pop(uri, None)
+            for doc in sorted({c.doc for d in self.duplicates.values() for c in d.claims}):
+                self._index(self.by_uri[doc])
+        # what resolution depends on besides the files a result reads (a cache key for results per file)
+        self.setting = (self.reading, self.aliases, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
+                                                          sorted(self.duplicates.items())))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
@@ -111,60 +277,35 @@ class RefIndex:
         return index
 
     def _index(self, schema: SchemaDoc) -> None:
-        """One pass over a schema: its references, with their bases, and the resources it declares.
-
-        The same traversal as `schema.nodes.walk` (children in `subschemas` order, depth
-        first), with the dialect's keyword kinds inlined: it visits every subschema of
-        every workspace file once per check, so its per-node cost is most of the index's."""
+        """Record a schema's references, with their bases, and the resources it declares (`_walk`: a
+        document's walk is kept while its parsed body is, so a reload re-walks only changed files)."""
         uri = schema.uri
-        self.roots.setdefault(uri, (uri, schema.body))
-        refs: list[Ref] = []
-        top = self.reading.of(schema.body)
-        root = rebase(uri, schema.body, top.id_keyword)
-        self.root_base[uri] = root
-        if root != uri:
-            self.roots.setdefault(root, (uri, schema.body))
-        roots, node_base = self.roots, self.node_base
-        stack: list[tuple[Tokens, dict[str, Any], Dialect, str]] = [((), schema.body, top, root)]
-        pop, push = stack.pop, stack.append
-        while stack:
-            ptr, node, dialect, base = pop()
-            if ptr:
-                if "$schema" in node:
-                    dialect = self.reading.of(node, dialect)
-                if dialect.id_keyword in node:
-                    inner = rebase(base, node, dialect.id_keyword)
-                    if inner != base:
-                        roots.setdefault(inner, (uri, node))
-                        base = inner
-                if base != root:
-                    node_base[id(node)] = base
-            if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
-                for key in REF_KEYWORDS:
-                    ref = node.get(key)
-                    if isinstance(ref, str):
-                        refs.append(Ref(ptr, ref, base, node))
-            kinds = _kinds(dialect)
-            for key, value in node.items():
-                kind = kinds.get(key)
-                if kind is None:
-                    continue
-                if kind is _ONE:
-                    if isinstance(value, dict):
-                        push((ptr + (key,), value, dialect, base))
-                elif kind is _MAP:
-                    if isinstance(value, dict):
-                        for name, sub in value.items():
-                            if isinstance(sub, dict):
-                                push((ptr + (key, name), sub, dialect, base))
-                elif isinstance(value, list):
-                    for i, sub in enumerate(value):
-                        if isinstance(sub, dict):
-                            push((ptr + (key, i), sub, dialect, base))
-                elif kind is _ONE_OR_LIST and isinstance(value, dict):
-                    push((ptr + (key,), value, dialect, base))
-        refs.reverse()
-        self._refs[uri] = refs
+        copies = {r: q for (r, d), q in self._copies.items() if d == uri} if self._copies else {}
+        if copies:  # a claimant of a duplicated URI: walked with its own qualified bases
+            found = _walk(uri, schema.body, self.reading, copies)
+        else:
+            key = (uri, id(schema.body))
+            hit = _WALKS.get(key)
+            if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
+                if len(_WALKS) > 200_000:
+                    _WALKS.clear()
+                hit = _WALKS[key] = (schema.body, self.reading, _walk(uri, schema.body, self.reading, {}))
+            found = hit[2]
+        for resource, ptr, node in found.claims:
+            self._claim(resource, uri, ptr, node)
+        self.root_base[uri] = found.root
+        self.node_base.update(found.nested)
+        self._refs[uri] = found.refs
+
+    def _claim(self, resource: str, doc: str, ptr: Tokens, node: Any) -> None:
+        """Record that document `doc` declares `resource` at `ptr`."""
+        if self._claims is not None:  # the first pass
+            self._claims.setdefault(resource, {}).setdefault(doc, Claim(doc, ptr, node))
+        base = self._copies.get((resource, doc), resource) if self._copies else resource
+        if base is resource:
+            self.roots.setdefault(resource, (doc, node))
+        else:
+            self.roots[base] = (doc, node)
 
     def base_of(self, schema: SchemaDoc) -> str:
         """The base URI of a schema's root (its `$id`, else its file URI)."""
@@ -174,6 +315,24 @@ class RefIndex:
         """The base URI in force inside `node` reached from `base` (changes only at a nested `$id`)."""
         return self.node_base.get(id(node), base) if isinstance(node, dict) else base
 
+    def aliased(self, doc_uri: str) -> str | None:
+        """The file URI a URI (no fragment) names through `schemas.aliases`, None when no prefix matches."""
+        for prefix, folder in self.aliases:
+            if doc_uri.startswith(prefix):
+                rest = unquote(doc_uri[len(prefix):]).lstrip("/")
+                return FILE + (f"{folder}/{rest}" if folder else rest)
+        return None
+
+    def alias_uris(self, schema: SchemaDoc) -> list[str]:
+        """The URIs `schemas.aliases` gives a schema file (besides its file URI and the ids it declares)."""
+        out = []
+        for prefix, folder in self.aliases:
+            inside = schema.path[len(folder) + 1:] if folder and schema.path.startswith(folder + "/") else (
+                schema.path if not folder else None)
+            if inside is not None and (uri := prefix + inside) not in self.roots:
+                out.append(uri)
+        return out
+
     def doc_of(self, base: str) -> str:
         """File URI of the workspace schema a base URI belongs to ("" when none)."""
         hit = self.roots.get(base.partition("#")[0])
@@ -182,14 +341,38 @@ class RefIndex:
     @cached_property
     def registry(self) -> Registry[Any]:
         """Every workspace resource under its file URI (and, crawled, its ids and anchors) + the meta-schemas."""
-        from jsonschema_specifications import REGISTRY
-
-        specifications: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
-        resources = []
+        resources: list[tuple[str, Resource[Any]]] = []
         for s in self.ws.schemas:
-            spec = self.reading.of(s.body).specification
-            resources.append((s.uri, spec.create_resource(s.body)))
-        return specifications.with_resources(resources).crawl() if resources else specifications
+            resource = self.reading.of(s.body).specification.create_resource(s.body)
+            resources.extend((uri, resource) for uri in [s.uri, *self.alias_uris(s)])
+        for uri in SPECIFICATIONS:  # the meta-schemas under the other scheme too (`https://json-schema.org/draft-07/`)
+            scheme, _, rest = uri.partition("://")
+            resources.append((f"{'https' if scheme == 'http' else 'http'}://{rest}", SPECIFICATIONS[uri]))
+        return SPECIFICATIONS.with_resources(resources).crawl()
+
+    def _alone(self, resource: str, known: tuple[str, Any]) -> Registry[Any]:
+        """A registry of one workspace resource (its anchors and embedded resources), built once."""
+        found: Registry[Any] | None = self._alone_memo.get(resource)
+        if found is None:
+            doc, node = known
+            dialect = self.reading.of(node, self.reading.of(self.by_uri[doc].body))
+            found = SPECIFICATIONS.with_resource(plain(resource), dialect.specification.create_resource(node))
+            self._alone_memo[resource] = found
+        return found
+
+    def registry_for(self, doc: str) -> Registry[Any]:
+        """`registry` as seen from inside the document `doc` (a file URI): every URI it shares with
+        another document names its own resource there."""
+        mine = [(d.uri, c.node) for d in self.duplicates.values() for c in d.claims if c.doc == doc]
+        if not mine:
+            return self.registry
+        found: Registry[Any] | None = self.__dict__.setdefault("_registries", {}).get(doc)
+        if found is None:
+            top = self.reading.of(self.by_uri[doc].body)
+            found = self.registry.with_resources(
+                (uri, self.reading.of(node, top).specification.create_resource(node)) for uri, node in mine)
+            self.__dict__["_registries"][doc] = found
+        return found
 
     def refs_of(self, schema: SchemaDoc) -> list[Ref]:
         """Every reference in a schema (`$ref`, `$dynamicRef`, `$recursiveRef`), subschemas only."""
@@ -224,27 +407,49 @@ class RefIndex:
             uri = absolute(base_uri, ref)
         except ValueError:  # malformed URI: reported on the schema holding it
             return Target("unresolved", ref, None, here, base_uri)
-        hit = self._by_uri.get(uri)  # the same target from another base (every file refers to `common/...`)
+        doc_uri, hash_, fragment = uri.partition("#")
+        owner = here
+        dup = self.duplicates.get(doc_uri)
+        if dup is not None:  # a copied `$id`: the claimant itself from inside it, elsewhere only when copies agree
+            claim = next((c for c in dup.claims if c.doc == here), dup.claims[0] if dup.same else None)
+            if claim is None:
+                return Target("ambiguous", uri, None, "", doc_uri)
+            owner, doc_uri = claim.doc, self._copies[(dup.uri, claim.doc)]
+            uri = doc_uri + hash_ + fragment
+        known = self.roots.get(doc_uri)
+        if known is None and self.aliases and (mapped := self.aliased(doc_uri)) is not None:
+            doc_uri = mapped  # a folder published under a URL: the file there, or nothing (never remote)
+            known = self.roots.get(doc_uri)
+        key = doc_uri + hash_ + fragment
+        hit = self._by_uri.get(key)  # the same target from another base (every file refers to `common/...`)
         if hit is not None:
             return hit
-        doc_uri, _, fragment = uri.partition("#")
-        known = self.roots.get(doc_uri)
         if known is not None and (not fragment or fragment.startswith("/")):
             node = walk_pointer(known[1], fragment)
             if node is MISSING:
-                hit = Target("unresolved", uri, None, known[0], doc_uri)
+                hit = Target("unresolved", plain(uri), None, known[0], doc_uri)
             else:
-                hit = Target("ok", uri, node, known[0], self.node_base.get(id(node), doc_uri) if isinstance(node, dict)
-                             else doc_uri)
-            self._by_uri[uri] = hit
+                base = self.root_base.get(known[0], doc_uri) if known[1] is self.by_uri[known[0]].body else doc_uri
+                hit = Target("ok", plain(uri), node, known[0],
+                             self.node_base.get(id(node), base) if isinstance(node, dict) else base)
+            self._by_uri[key] = hit
             return hit
-        try:  # anchors, embedded resources, meta-schemas: `referencing` finds them (never fetching)
-            resolved = self.registry.resolver(base_uri=base_uri).lookup(ref)
+        meta = standard(doc_uri) if known is None else None
+        resolved = None  # every resource the workspace declares is in `roots`: nothing else could hold it
+        try:  # an anchor in a known resource, a meta-schema: `referencing` finds them (never fetching)
+            if meta is not None:  # the bundled copy, whichever scheme the reference spells
+                resolved = SPECIFICATIONS.resolver().lookup(meta + hash_ + fragment)
+            elif known is not None:  # crawled alone: never the whole workspace for one anchor
+                resolved = self._alone(doc_uri, known).resolver(base_uri=plain(doc_uri)).lookup(hash_ + fragment)
         except (Unresolvable, NoSuchResource, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            pass
+        if resolved is None:
             outside = known is None and not doc_uri.startswith("file:///")
-            return Target("remote" if outside else "unresolved", uri, None, known[0] if known else "", doc_uri)
+            return Target("remote" if outside else "unresolved", plain(uri), None, known[0] if known else "", doc_uri)
         target_base = resolved.resolver._base_uri or doc_uri
-        return Target("ok", uri, resolved.contents, self.doc_of(target_base), target_base)
+        if target_base in self.duplicates:
+            target_base = self._copies.get((target_base, owner), target_base)
+        return Target("ok", plain(uri), resolved.contents, self.doc_of(target_base), target_base)
 
     def deref(self, base_uri: str, node: Any, limit: int = 32) -> tuple[str, Any]:
         """Follow a chain of `$ref`s from `node` to the schema it stands for: (its base URI, it)."""
@@ -336,3 +541,30 @@ class RefIndex:
                     path.append((tid, turi))
                     iters.append(iter(successors(tbase, tnode)))
         return out
+
+
+def proposed_aliases(ws: Workspace) -> list[tuple[str, str]]:
+    """`schemas.aliases` entries a workspace needs: for each schema whose root `$id` (draft-04 `id`) names
+    it under a URL ending with its own file name, (the URL's folder, the file's folder), kept when a
+    reference that does not resolve today would resolve to a workspace schema through it. Sorted."""
+    index = RefIndex.of(ws)
+    candidates: set[tuple[str, str]] = set()
+    for s in ws.schemas:
+        declared = index.base_of(s)
+        if "://" not in declared or declared.startswith(FILE):
+            continue
+        url_folder, _, url_name = plain(declared).rpartition("/")
+        folder, _, name = s.path.rpartition("/")
+        if url_name == name and url_folder.count("/") > 2:  # below the host: "https://host/x/"
+            candidates.add((url_folder + "/", folder))
+    if not candidates:
+        return []
+    trial = RefIndex(replace(ws, config=replace(ws.config, aliases=tuple(sorted(
+        candidates, key=lambda a: (-len(a[0]), a[0]))))))
+    needed: set[tuple[str, str]] = set()
+    for s in ws.schemas:
+        for r in index.refs_of(s):
+            target = index.resolve(r.base, r.ref)
+            if target.status in ("remote", "unresolved") and trial.resolve(r.base, r.ref).status == "ok":
+                needed.add(next((p, f) for p, f in trial.aliases if target.uri.startswith(p)))
+    return sorted(needed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Workspace
+from ..schema.uri import path_of
 from .refs import RefIndex
 
 
@@ -39,6 +40,30 @@ class Resolver:
             doc = self.docs.get(self.index.doc_of(base))
             found = self._shared[base] = doc is not None and doc.shared
         return found
+
+    def load_problem(self, path: str) -> str:
+        """What the loader said about a file that did not load (its first problem, with the line)."""
+        found = next((p for p in self.ws.problems if p.path == path and p.kind == "fatal"), None)
+        if found is None:
+            found = next((p for p in self.ws.problems if p.path == path), None)
+        if found is None:
+            return "no such file"
+        return f"{found.message}" + (f" (line {found.line})" if found.line else "")
+
+    def why_unresolved(self, base: str, ref: str) -> str:
+        """Why a reference does not resolve, for a message: "is remote (not fetched)", "does not resolve:
+        schema/defs.json does not load: malformed JSON ... (line 3)", ..."""
+        target = self.index.resolve(base, ref)
+        if target.status == "remote":
+            return "is remote (never fetched)"
+        if target.status == "ambiguous":
+            return "names a $id that more than one document declares (V007)"
+        if target.status == "ok":
+            return "is a chain of references that never ends"
+        path = path_of(target.base)
+        if path is not None and self.ws.schema(path) is None and any(p.path == path for p in self.ws.problems):
+            return f"does not resolve: {path} does not load: {self.load_problem(path)}"
+        return "does not resolve"
 
     def doc_of(self, base: str) -> str:
         """File URI of the workspace schema a base URI belongs to ("" outside the workspace)."""

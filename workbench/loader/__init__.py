@@ -72,13 +72,15 @@ def schema_name(rel: str) -> str:
     return name[: -len(SCHEMA_SUFFIX)] if name.endswith(SCHEMA_SUFFIX) else name.rsplit(".", 1)[0]
 
 
-def load_workspace(root: str | Path, cache: LoadCache | None = None) -> m.Workspace:
-    """Load `root` into a snapshot; every unreadable thing becomes a `Problem`."""
+def load_workspace(root: str | Path, cache: LoadCache | None = None,
+                   config: WorkspaceConfig | None = None) -> m.Workspace:
+    """Load `root` into a snapshot; every unreadable thing becomes a `Problem`. `config`: read it with this
+    configuration instead of its own decisions/workspace.yaml (a baseline read as the working tree is)."""
     with paused_gc():
-        return _load(root, cache)
+        return _load(root, cache, config)
 
 
-def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
+def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | None = None) -> m.Workspace:
     root = Path(root).resolve()
     cache = cache if cache is not None else LoadCache()
     problems: list[m.Problem] = []
@@ -87,7 +89,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         return m.Workspace(root, WorkspaceConfig(), (), (), m.Decisions(), tuple(problems))
 
     reader = FileReader(root, cache.yaml)
-    config = read_config(reader)
+    config = given if given is not None else read_config(reader)
     files = reader.files = Files(root, config.max_file_bytes)
     sources: dict[str, m.Source] = {}
     read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)
@@ -104,6 +106,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
     # pinned schemas are upstream's: loaded like the others, marked with their pin (read-only)
     schema_files = sorted({*schema_files, *(p for p, a in pinned.items() if a.schema and a.actual is not None)})
     schemas: list[m.SchemaDoc] = []
+    unloaded: set[str] = set()  # contract schemas that did not load (`diff` withholds their changes, says why)
     for rel in schema_files:
         read.add(rel)
         parsed = _read_json(files, rel, cache, config)
@@ -111,9 +114,11 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         if parsed.source:
             sources[rel] = parsed.source
         if parsed.source is None or parsed.value is None:
+            unloaded.add(rel)
             continue
         if not isinstance(parsed.value, dict):
             problems.append(m.Problem(rel, f"a schema must be a JSON object, not {type(parsed.value).__name__}", 1))
+            unloaded.add(rel)
             continue
         schemas.append(m.SchemaDoc(rel, schema_name(rel), parsed.value, parsed.source, rel in shared, pinned.get(rel)))
     if not schemas and not any(p.path != "." for p in problems):
@@ -150,7 +155,7 @@ def _load(root: str | Path, cache: LoadCache | None) -> m.Workspace:
         cache.json.pop(rel, None)
     problems.sort(key=lambda p: (p.path, p.line or 0, p.message))
     return m.Workspace(root, config, tuple(schemas), tuple(examples), decisions, tuple(problems), sources,
-                       clients, docs, protos, present, pins)
+                       clients, docs, protos, present, pins, frozenset(unloaded - shared))
 
 
 def _texts(files: Files, patterns: list[str] | tuple[str, ...], source: str) -> tuple[m.TextFile, ...]:

@@ -51,7 +51,7 @@ SINGLE_FILES = {
 # containers (paths; "*" is any key) whose invalid entries are dropped one by one, per file kind;
 # elsewhere an error drops the top-level field, or the entry of a top-level list
 ENTRY_WISE: dict[str, tuple[tuple[str, ...], ...]] = {
-    "workspace": (("schemas",), ("schemas", "globs"), ("schemas", "shared_globs"),
+    "workspace": (("schemas",), ("schemas", "globs"), ("schemas", "shared_globs"), ("schemas", "aliases"),
                   ("examples",), ("examples", "patterns"), ("examples", "map"), ("examples", "map", "*"),
                   ("pins",), ("pins", "manifests")),
 }

@@ -69,6 +69,21 @@ def _pairs_no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values (`1`, `1.0` and `true` are three different values here)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def _pairs_agreeing(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Like `_pairs_no_dupes`, but a key repeated with the same value is kept (the caller warns about it)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out and not _same_json(out[key], value):
+            raise _DuplicateKeys
+        out[key] = value
+    return out
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -91,11 +106,7 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     try:
         value = json.loads(text, object_pairs_hook=_pairs_no_dupes, parse_constant=_no_constant)
     except _DuplicateKeys:
-        dupes = [
-            Problem(path, f"duplicate key {'/'.join(map(str, ptr[:-1])) or '(root)'}: {ptr[-1]!r}", line, kind="fatal")
-            for ptr, line in duplicate_keys(text)
-        ]
-        return Parsed(source, None, tuple(dupes) or (Problem(path, "duplicate key", None, kind="fatal"),))
+        return _with_duplicates(path, text, source, max_nesting)
     except json.JSONDecodeError as exc:
         return Parsed(source, None, (Problem(path, f"malformed JSON: {exc.msg}", exc.lineno, kind="fatal"),))
     except RecursionError:
@@ -107,3 +118,20 @@ def parse_json(path: str, data: bytes, max_nesting: int = 64) -> Parsed:
     if text.count("{") + text.count("[") > max_nesting and depth_exceeds(value, max_nesting):
         return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
     return Parsed(source, value, ())
+
+
+def _with_duplicates(path: str, text: str, source: Source, max_nesting: int) -> Parsed:
+    """A document with a repeated key: when every repetition has the same value, it loads (a warning, not a
+    lost file: both readings of it are one document); otherwise each repetition is a fatal problem."""
+    where = [(ptr, line) for ptr, line in duplicate_keys(text)]
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs_agreeing, parse_constant=_no_constant)
+    except (_DuplicateKeys, ValueError, RecursionError):
+        dupes = [Problem(path, f"duplicate key {'/'.join(map(str, ptr[:-1])) or '(root)'}: {ptr[-1]!r}", line,
+                         kind="fatal") for ptr, line in where]
+        return Parsed(source, None, tuple(dupes) or (Problem(path, "duplicate key", None, kind="fatal"),))
+    if text.count("{") + text.count("[") > max_nesting and depth_exceeds(value, max_nesting):
+        return Parsed(source, None, (Problem(path, f"nesting deeper than {max_nesting} levels", 1, kind="fatal"),))
+    return Parsed(source, value, tuple(
+        Problem(path, f"duplicate key {'/'.join(map(str, ptr[:-1])) or '(root)'}: {ptr[-1]!r} repeated with the same "
+                "value (read once; remove the repetition)", line, kind="warning") for ptr, line in where))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
 
-from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, WIDENED, Change, Differ, classify
+from ..analysis.compat import BOTH, BREAKS, KINDS, NARROWED, NONE, UNDECIDED, WIDENED, Change, Differ, classify
 from ..analysis.refs import RefIndex
 from ..analysis.witness import Slot, Witness, candidate_values, candidates, dumps, instance_path, sample
 from ..config import COMPAT_MODES
@@ -52,6 +52,8 @@ class Policy:
         return None if c.lenient is None else "additive" if self.additive else "strict"
 
     def severity(self, c: Change) -> str:
+        if self.effect(c) == UNDECIDED:  # not judged: said, never passed as compatible
+            return "warning"
         return ("warning" if self.warn_only else "error") if self.breaking(c) else "info"
 
     @property
@@ -134,6 +136,8 @@ class Verdict:
         c, p = self.change, self.policy
         reading = p.reading(c)
         effect = p.effect(c)
+        if effect == UNDECIDED:
+            return f"{c.kind} at {c.pointer or '/'}: {c.old} -> {c.new}; undecided: {c.reason} ({p.label})"
         if effect == NONE:
             impact = f"compatible under the {reading} reading" if reading else "compatible"
         else:
@@ -151,7 +155,8 @@ class Verdict:
         return {"change": c.kind, "pointer": c.pointer, "old": c.old, "new": c.new, "breaks": self.breaks,
                 "effect": self.policy.effect(c), "mode": self.policy.mode, "breaking": self.breaking,
                 "reading": self.policy.reading(c), "family": self.family.id if self.family else None,
-                "proven": self.proven, "witnesses": [w.as_dict() for w in self.witnesses]}
+                "proven": self.proven, "witnesses": [w.as_dict() for w in self.witnesses],
+                "uses": [{"file": file, "pointer": pointer} for file, pointer in c.uses]}
 
     def related(self) -> tuple[Location, ...]:
         """The places whose `$ref` reaches the changed definition, then the examples that witness this verdict

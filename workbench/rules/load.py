@@ -12,6 +12,9 @@ def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     """A file could not be read or understood: malformed JSON or YAML, bytes that
     are not UTF-8, a schema that is not an object, nesting too deep, duplicate keys,
     a decisions file that breaks its schema, or a decision naming a schema that does
-    not exist. Everything else in the workspace still loads; fix the file named."""
+    not exist. Everything else in the workspace still loads; fix the file named.
+    A key repeated with the same value is only a warning: the file loads (every
+    JSON reader agrees on what it says)."""
     for p in ctx.ws.problems:
-        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), "info" if p.kind == "info" else None)
+        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (),
+                  p.kind if p.kind in ("info", "warning") else None)

@@ -10,14 +10,15 @@ to build. `contentMediaType`/`contentEncoding` are annotations (never asserted).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import jsonschema_rs
 from jsonschema_specifications import REGISTRY
 
 from ..allocation import paused_gc
-from ..analysis.refs import RefIndex
+from ..analysis.refs import Duplicate, RefIndex, bundled
+from ..findings import Location
 from ..jsontext import Tokens
 from ..model import Example, SchemaDoc
 from ..schema.dialect import DEFAULT, Reading, by_uri, reading_of
@@ -61,6 +62,20 @@ def as_read(reading: Reading, body: Any) -> Any:
 def _rs_registry(refs: RefIndex, pairs: list[tuple[str, Any]]) -> jsonschema_rs.Registry:
     """A jsonschema-rs registry of (URI, contents), each document read in the dialect the workspace reads it in."""
     return jsonschema_rs.Registry([(uri, as_read(refs.reading, body)) for uri, body in pairs])
+
+
+def _documents(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
+    """(URI, contents) of workspace schemas for a registry: under the file URI and every URI `schemas.aliases`
+    gives it (a validator resolving a reference under the alias prefix looks it up there). A file declaring
+    a root id of its own keeps it as the base of its references: under an alias it is a `$ref` to that id
+    (registered twice, jsonschema-rs would pick either URI as its base)."""
+    out: list[tuple[str, Any]] = []
+    for d in docs:
+        own = refs.base_of(d)
+        out.append((d.uri, d.body))
+        alias = d.body if own == d.uri else {"$schema": refs.reading.of(d.body).uri, "$ref": own}
+        out += [(uri, alias) for uri in refs.alias_uris(d)]
+    return out
 
 
 def _rs_validator(refs: RefIndex, s: SchemaDoc, registry: jsonschema_rs.Registry | None) -> jsonschema_rs.Validator:
@@ -136,7 +151,7 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
             continue
         docs = ctx.refs.closure(s)
         key = (tuple(d.source.sha for d in docs), tuple((e.path, e.source.sha if e.source else "") for e in examples),
-               ctx.refs.reading)
+               ctx.refs.setting)
         if key not in _EXAMPLES:
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
@@ -144,8 +159,8 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
         yield from _EXAMPLES[key]
 
 
-# by the shas of the schema, what it refers to and its examples, and how the workspace reads dialects
-_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], Reading], tuple[Hit, ...]] = {}
+# by the shas of the schema, what it refers to and its examples, and how the workspace resolves references
+_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], Hashable], tuple[Hit, ...]] = {}
 
 
 def _meta_resources(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
@@ -175,11 +190,14 @@ def _reach(refs: RefIndex, docs: Sequence[SchemaDoc]) -> tuple[list[tuple[str, A
                 continue
             if t.doc == root and (d is not docs[0] or not r.ref.startswith("#")):
                 back = True
-            if not t.doc and t.base not in out:
-                try:
-                    out[t.base] = _meta_contents(refs, t.base)
-                except Exception:  # not a whole resource: the validator reports what it misses
-                    continue
+            written = t.uri.partition("#")[0]  # the validator looks it up as written (`https`, say)
+            if not t.doc and written not in out:
+                out.update(bundled(written))  # a meta-schema and its vocabularies, under the scheme written
+                if written not in out:
+                    try:
+                        out[written] = _meta_contents(refs, t.base)
+                    except Exception:  # not a whole resource: the validator reports what it misses
+                        continue
     return sorted(out.items()), ok, back
 
 
@@ -204,7 +222,7 @@ def _shared_validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
             registry = registries[key]
         else:
             try:
-                registry = _rs_registry(refs, [(d.uri, d.body) for d in members] + metas)
+                registry = _rs_registry(refs, _documents(refs, members) + metas)
             except Exception:
                 registry = None
             if len(registries) >= _REGISTRIES_KEPT:  # schemas come by path: variants of a concept are neighbours
@@ -226,15 +244,16 @@ def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
         if shared is not None:
             return shared, None
     try:
-        pairs = [(d.uri, d.body) for d in docs] + _meta_resources(refs, docs)
+        pairs = _documents(refs, docs) + _meta_resources(refs, docs)
         return _rs_validator(refs, s, _rs_registry(refs, pairs) if len(pairs) > 1 else None), None
     except Exception as exc:
         first = exc
     try:
         dialect = refs.reading.of(s.body)
-        resolver = refs.registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
+        registry = refs.registry_for(s.uri)  # a `$id` the schema shares with another document names itself
+        resolver = registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
         # `_resolver` (the validator's resolver, here inside the schema's own resource) is a private keyword
-        validator = dialect.validator(s.body, registry=refs.registry, _resolver=resolver)  # type: ignore[call-arg]
+        validator = dialect.validator(s.body, registry=registry, _resolver=resolver)  # type: ignore[call-arg]
         validator.is_valid(None)  # resolves the root's references now, not while reading examples
         return validator, None
     except Exception:
@@ -260,6 +279,9 @@ def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examp
     """Validate examples with a validator whose registry holds only what the schema reaches."""
     if any(meta_errors(d, refs.reading) for d in docs):
         return  # V001 reports the cause; a validator built from an invalid schema proves nothing
+    if refs.duplicates and any(refs.resolve(r.base, r.ref).status == "ambiguous" for d in docs
+                               for r in refs.refs_of(d)):
+        return  # V007 reports the duplicate `$id` and that these examples are not validated
     validator, failure = _validator(refs, s, docs, registries)
     if validator is None:
         yield Hit(f"cannot build a validator: {_first_line(failure)}", s.path, 1, (s.name,), "warning")
@@ -324,6 +346,52 @@ def _hint(ref: str) -> str:
         fixed = ref.partition("#")[0] + "#/" + fragment
         return f" (a fragment is a JSON pointer starting with `/` or an anchor without one: {fixed!r}?)"
     return ""
+
+
+@rule("V007", "duplicate-id", "validity", "error")
+def duplicate_id(ctx: RuleContext) -> Iterator[Hit]:
+    """Two documents declare the same `$id` (`id` in draft-04), usually a copy whose
+    `$id` was never updated. Reported once, at each declaration. Inside each of
+    them the URI names that document itself, as a validator given that document
+    would read it, so nothing else is reported because of the clash; a reference
+    to it from another document cannot tell which one it means (unless the copies
+    are identical), so it resolves to neither and the examples of schemas reaching
+    it are not validated until one `$id` changes. Which file wins never depends on
+    file names or their order."""
+    refs = ctx.refs
+    if not refs.duplicates:
+        return
+    users: dict[str, list[tuple[SchemaDoc, Tokens]]] = {}  # duplicated URI -> references that cannot choose
+    for s in ctx.ws.schemas:
+        for r in refs.refs_of(s):
+            if refs.resolve(r.base, r.ref).status == "ambiguous":
+                users.setdefault(refs.resolve(r.base, r.ref).base, []).append((s, r.ptr))
+    for uri, dup in sorted(refs.duplicates.items()):
+        yield _duplicate_hit(refs, dup, users.get(uri, []))
+
+
+def _duplicate_hit(refs: RefIndex, dup: Duplicate, users: list[tuple[SchemaDoc, Tokens]]) -> Hit:
+    places = []
+    for c in dup.claims:
+        doc = refs.by_uri[c.doc]
+        keyword = "$id" if isinstance(c.node, dict) and "$id" in c.node else "id"
+        pointer = None if c.doc == dup.uri else pointer_str(c.ptr + (keyword,))  # a file claimed by its path
+        places.append(Location(doc.path, doc.source.line_of(pointer) if pointer is not None else None, pointer))
+    where = " and ".join(p.text() for p in places) if len(places) == 2 else ", ".join(p.text() for p in places)
+    message = (f"$id {dup.uri!r} is declared by {len(places)} documents: {where}; each resolves its own references "
+               "inside itself")
+    if dup.same:
+        message += "; the copies are identical, so references from elsewhere resolve alike"
+    elif users:
+        files = sorted({s.path for s, _ in users})
+        shown = ", ".join(files[:5]) + (f" and {len(files) - 5} more" if len(files) > 5 else "")
+        message += (f"; {len(users)} reference(s) in {shown} cannot tell which one they mean: they resolve to "
+                    "neither, and examples of the schemas reaching them are not validated")
+    message += ": give each document its own $id"
+    first = places[0]
+    return Hit(message, first.file, first.line, (refs.by_uri[dup.claims[0].doc].name, dup.uri),
+               pointer=first.pointer, related=tuple(places[1:]) + tuple(
+                   Location(s.path, None, pointer_str(ptr)) for s, ptr in users[:20]))
 
 
 @rule("V005", "ref-cycle", "validity", "error")

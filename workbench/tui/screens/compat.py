@@ -72,6 +72,8 @@ def rows_of(ws: Workspace, verdicts: list[Verdict]) -> list[Row]:
 
 
 def verdict_cell(row: Row) -> Text:
+    if row.breaks == "undecided":  # one side could not be read (a reference, a file): not judged
+        return Text("undecided", style="yellow")
     if row.breaking:
         return Text("BREAKING" if row.severity == "error" else "breaking", style="bold red" if row.severity == "error"
                     else "yellow")
