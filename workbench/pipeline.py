@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .allocation import paused_gc
 from .checklist import derive_checklist
+from .config import CEILINGS, Ceilings
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
 from .findings import Finding
@@ -73,13 +74,14 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
     return result_of(ws, findings, chosen, derived.checklist)
 
 
-def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[tuple[str, str]]:
+def export(ws: Workspace, out: Path | None = None, force: bool = False,
+           ceilings: Ceilings | None = CEILINGS) -> list[tuple[str, str]]:
     """Write the M1 docs (to `out`, default the configured folder); [(path, "written"|"unchanged")].
     A hand-written file at a target is replaced only with `force` (else `UsageError`).
 
     Written documents can change the workspace's own evidence (a checklist item may
     cite one), so when a pass writes into the root the workspace is reloaded and
-    rendered again, until a pass writes nothing.
+    rendered again (under `ceilings`, as `ws` was loaded), until a pass writes nothing.
     """
     from .loader import load_workspace
 
@@ -91,7 +93,7 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[
             states[path] = "written" if state == "written" or states.get(path) == "written" else state
         if not again:
             break
-        ws = load_workspace(ws.root)
+        ws = load_workspace(ws.root, ceilings=ceilings)
     return list(states.items())
 
 

@@ -14,4 +14,5 @@ def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     a decisions file that breaks its schema, or a decision naming a schema that does
     not exist. Everything else in the workspace still loads; fix the file named."""
     for p in ctx.ws.problems:
-        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), "info" if p.kind == "info" else None)
+        severity = p.kind if p.kind in ("info", "warning") else None
+        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), severity)
