@@ -3,7 +3,8 @@
     Workspace -> check-stage rules -> findings -> checklist (from the findings)
               -> docs (rendered from findings and checklist)
               -> post-stage rules: E001 (committed docs vs rendered), G008 (ticks vs derived)
-              -> baseline (decisions/baseline.yaml marks accepted findings)
+              -> baseline (decisions/baseline.yaml marks accepted findings; with `--against`, not the new
+                 findings an entry added since the baseline accepts)
               -> final-stage rules: G013 (baseline entries no finding matched)
 
 `check` is what the CLI and the TUI call; `export` is `workbench export`. Neither
@@ -12,6 +13,7 @@ the rules nor the export ever call back into the pipeline.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -21,8 +23,8 @@ from .checklist import derive_checklist
 from .config import CEILINGS, Ceilings
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
-from .findings import Finding
-from .model import Workspace
+from .findings import Finding, Fingerprint
+from .model import BaselineEntry, Workspace
 from .rules.registry import CHECK, FINAL, POST, Rule, all_rules
 from .store.edits import FamilyEdit, edited_family
 
@@ -70,8 +72,41 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
     accepted = ws.decisions.baseline if use_baseline else None
     if accepted is not None:
         findings, ctx.stale = baselined(findings, accepted, chosen)
+        if baseline is not None:
+            findings = _added_with_their_findings(findings, accepted, baseline, baseline_label)
         findings += run_rules(ctx, [r for r in chosen if r.stage == FINAL])
     return result_of(ws, findings, chosen, derived.checklist)
+
+
+def _added_with_their_findings(findings: list[Finding], accepted: Iterable[BaselineEntry], baseline: Workspace,
+                               label: str) -> list[Finding]:
+    """`findings` with the ones accepted only by decisions/baseline.yaml entries this change adds (not in the
+    baseline's own baseline.yaml) unmarked, when the finding is new too (more of it than the baseline has):
+    a pull request cannot accept its own new findings. The baseline's findings are computed only then,
+    only for the rules concerned."""
+    added: Counter[Fingerprint] = Counter()
+    for e in accepted:
+        added[e.fingerprint] += e.count
+    for e in baseline.decisions.baseline or ():
+        added[e.fingerprint] -= e.count
+    hidden = [f for f in findings if f.baselined and added[f.fingerprint] > 0]
+    if not hidden:
+        return findings
+    before = Counter(f.fingerprint for f in check(baseline, select=sorted({f.rule for f in hidden}),
+                                                  use_baseline=False).findings)
+    now = Counter(f.fingerprint for f in findings)
+    unmark: Counter[Fingerprint] = Counter()
+    for key in {f.fingerprint for f in hidden}:
+        unmark[key] = min(added[key], now[key] - before[key])
+    note = (f"accepted only by a decisions/baseline.yaml entry added since {label or 'the baseline'}, "
+            "with the finding: not accepted")
+    out = []
+    for f in findings:
+        if f.baselined and unmark[f.fingerprint] > 0:
+            unmark[f.fingerprint] -= 1
+            f = replace(f, baselined=False, note=f"{f.note}; {note}" if f.note else note)
+        out.append(f)
+    return out
 
 
 def export(ws: Workspace, out: Path | None = None, force: bool = False,
