@@ -156,8 +156,9 @@ def _clip(text: str) -> str:
 def _quoting(err: Any) -> str:
     """python-jsonschema's message with the offending value clipped to `QUOTED` characters: a decisions file
     is neither a schema nor an example, so a message never echoes much of it (a secret pasted by mistake)."""
+    message: str = err.message
     shown = repr(err.instance)
-    return err.message.replace(shown, _clip(shown)) if len(shown) > QUOTED else err.message
+    return message.replace(shown, _clip(shown)) if len(shown) > QUOTED else message
 
 
 def _within(path: Tokens, containers: tuple[tuple[str, ...], ...]) -> bool:

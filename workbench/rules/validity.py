@@ -187,20 +187,24 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
         if not examples:
             continue
         docs = ctx.refs.closure(s)
-        if any(_pattern_facts(d, ctx.refs.reading)[1] for d in docs):  # judged under this check's budget
-            yield from _example_hits(ctx.refs, s, docs, examples, registries, budget)
-            continue
         # by schema (byte-identical schemas' findings are their own), the shas of what it refers to and its examples
         key = (s.path, tuple(d.source.sha for d in docs),
                tuple((e.path, e.source.sha if e.source else "") for e in examples), ctx.refs.reading)
         if key not in _EXAMPLES:
+            backtracks = any(_pattern_facts(d, ctx.refs.reading)[1] for d in docs)
+            refused = budget.refused
+            hits = tuple(_example_hits(ctx.refs, s, docs, examples, registries, budget if backtracks else None))
+            if budget.refused > refused:  # what this check's budget left out is judged again next time
+                yield from hits
+                continue
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
-            _EXAMPLES[key] = tuple(_example_hits(ctx.refs, s, docs, examples, registries))
+            _EXAMPLES[key] = hits
         yield from _EXAMPLES[key]
 
 
 # by schema path, the shas of the schema, what it refers to and its examples, and how the workspace reads dialects
+# (the hits of schemas whose patterns backtrack are kept only when the check's budget admitted every example)
 _EXAMPLES: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], Reading], tuple[Hit, ...]] = {}
 
 
@@ -211,17 +215,20 @@ class Backtracking:
     `regex.BACKTRACK_LIMIT`), all of them `BACKTRACK_SECONDS`. An example refused is a finding."""
 
     seconds: float = BACKTRACK_SECONDS
+    refused: int = 0  # examples left out
 
     def refuses(self, body: Any) -> str | None:
-        """Why an example with this body is not validated, or None (then time it with `spent`)."""
+        """Why an example with this body is not validated, or None (the caller then takes its time off `seconds`)."""
         strings = _strings(body)
+        why = None
         if strings * regex.BACKTRACK_LIMIT > EXAMPLE_BACKTRACKS:
-            return (f"{strings} strings and keys, each matched by backtracking patterns (lookaround or "
-                    f"backreferences) for up to {regex.BACKTRACK_LIMIT} steps: over the "
-                    f"{EXAMPLE_BACKTRACKS}-step limit of one example")
-        if self.seconds <= 0:
-            return f"this check's {BACKTRACK_SECONDS:g} s for examples under backtracking patterns are spent"
-        return None
+            why = (f"{strings} strings and keys, each matched by backtracking patterns (lookaround or "
+                   f"backreferences) for up to {regex.BACKTRACK_LIMIT} steps: over the "
+                   f"{EXAMPLE_BACKTRACKS}-step limit of one example")
+        elif self.seconds <= 0:
+            why = f"this check's {BACKTRACK_SECONDS:g} s for examples under backtracking patterns are spent"
+        self.refused += why is not None
+        return why
 
 
 def _strings(body: Any) -> int:
@@ -432,8 +439,8 @@ class _Chains:
         """(chain length, the first `$ref`) when evaluating `s` may follow more than `MAX_REF_CHAIN`
         `$ref`s in a row, else None."""
         if s.uri not in self.found:
-            root = (id(s.body), s.body, self.refs.base_of(s), self.refs.reading.of(s.body), False, "#")
-            longest = max(((1 + self._depth(step), step[5]) for step in self._steps(*root[1:4])), default=(0, ""))
+            steps = self._steps(s.body, self.refs.base_of(s), self.refs.reading.of(s.body))
+            longest = max(((1 + self._depth(step), step[5]) for step in steps), default=(0, ""))
             self.found[s.uri] = longest if longest[0] > MAX_REF_CHAIN else None
         return self.found[s.uri]
 
