@@ -266,6 +266,21 @@ def test_a_baseline_entry_added_with_its_finding_does_not_hide_it_under_against(
     assert v002["ssot/examples/b.json"]["baselined"] is True  # an old finding, newly accepted: fine
 
 
+def test_an_old_finding_of_a_mapped_example_stays_accepted_under_against(make_ws, capsys):
+    config = ("version: 1\nlimits:\n  content_folders: [tools]\nexamples:\n  map:\n"
+              "    ssot/schemas/t.schema.json: [\"tools/*.json\"]\n")
+    root = make_ws({"ssot/schemas/t.schema.json": {"type": "object", "properties": {"n": {"type": "integer"}}},
+                    "tools/t.json": {"n": "old"}, "decisions/workspace.yaml": config})
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-qm", "before: the mapped example was already invalid")
+    assert main(["baseline", "--root", str(root)]) == 0  # the ref is read with its content folders too
+    capsys.readouterr()
+    assert main(["--check", "--root", str(root), "--format", "json", "--against", "HEAD"]) == 0
+    [v002] = of(json.loads(capsys.readouterr().out)["findings"], "V002")
+    assert v002["baselined"] is True
+
+
 def test_config_globs_stay_in_the_content_folders(make_ws, capsys):
     config = 'version: 1\nexamples:\n  map:\n    ssot/schemas/leak.schema.json: ["ci-credentials.json"]\n'
     files = {"ssot/schemas/leak.schema.json": {"type": "string"}, "decisions/workspace.yaml": config,

@@ -91,13 +91,15 @@ def _git(root: Path, *args: str, literal: bool = False, stdin: bytes | None = No
 
 
 def tracked_dirs(root: Path) -> list[str]:
-    """decisions/ plus the top folder of every schema/example pattern of the root's configuration."""
+    """decisions/ plus the top folder of every schema/example pattern and content folder of the root's
+    configuration."""
     from .loader.decisions import FileReader, read_config
 
     config = read_config(FileReader(root))
     patterns = config.schema_globs + config.shared_globs + config.example_patterns
     tops = {p.split("/", 1)[0] for p in patterns if p and not p.startswith(("*", "{"))}
-    return sorted(tops | {"decisions"})
+    folders = {f.split("/", 1)[0] for f in config.content_folders if f != "."}  # where examples.map reaches
+    return sorted(tops | folders | {"decisions"})
 
 
 def check_ref(ref: str) -> None:
