@@ -37,7 +37,8 @@ STATUS = {
     "properties": {"job_id": {"type": "string", "pattern": "^job_[0-9]+$"},
                    "state": {"enum": ["queued", "running", "done"]}},
 }
-MAP = ('  map:\n    "ssot/schemas/tool.manifest.schema.json": ["tools/*/manifest.yaml"]\n')
+MAP = ('  map:\n    "ssot/schemas/tool.manifest.schema.json": ["tools/*/manifest.yaml"]\n'
+       'limits:\n  content_folders: [tools]\n')
 
 
 def git(root: Path, *args: str) -> None:

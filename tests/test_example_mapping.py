@@ -25,8 +25,11 @@ TOOL_SCHEMA = {
 }
 OTHER = "schemas/other.schema.json"
 CONFIG = "decisions/workspace.yaml"
-# the schemas and the start of an `examples.map` entry for TOOL (its first example glob); configs add to it
+# the schemas, the content folders (tools/ holds examples) and the start of an `examples.map` entry for TOOL
+# (its first example glob); configs add to it
 MAP_HEAD = (
+    "limits:\n"
+    "  content_folders: [tools]\n"
     "schemas:\n"
     '  globs: ["schemas/**/*.schema.json"]\n'
     "  shared_globs: []\n"
@@ -88,7 +91,8 @@ def test_v006_stays_quiet_for_the_mapped_schema(make_ws):
 
 
 def test_schema_glob_key_maps_every_matching_schema(make_ws):
-    config = ("schemas:\n  globs: [\"schemas/**/*.schema.json\"]\n  shared_globs: []\n"
+    config = ("limits:\n  content_folders: [tools]\n"
+              "schemas:\n  globs: [\"schemas/**/*.schema.json\"]\n  shared_globs: []\n"
               "examples:\n  map:\n    \"schemas/**/manifest.schema.json\": [\"tools/*/manifest.yaml\"]\n")
     root = make_ws({"schemas/x/manifest.schema.json": {"type": "object"},
                     "schemas/y/manifest.schema.json": {"type": "object", "required": ["id"]},
@@ -110,7 +114,8 @@ def test_map_applies_alongside_the_name_patterns(make_ws):
 
 
 def test_map_alone_keeps_the_default_name_patterns(make_ws):
-    config = "examples:\n  map:\n    ssot/schemas/tool.schema.json: [\"tools/*.yaml\"]\n"
+    config = ("limits: {content_folders: [tools]}\n"
+              "examples:\n  map:\n    ssot/schemas/tool.schema.json: [\"tools/*.yaml\"]\n")
     root = make_ws({"ssot/schemas/tool.schema.json": {"type": "object"}, "ssot/schemas/x.schema.json": {},
                     "ssot/examples/x.json": {}, "tools/t.yaml": "a: 1\n", CONFIG: config})
     ws = load_workspace(root)
@@ -312,15 +317,17 @@ def test_invalid_map_entries_drop_one_by_one(make_ws):
         ("schemas/gone.schema.json", ("tools/*/gone.yaml",)),
     )
     problems = config_problems(ws)
-    assert [line for line, _ in problems] == [8, 9, 10, 12, 13, 14]
+    assert [line for line, _ in problems] == [10, 11, 12, 14, 15, 15, 16]
     messages = dict(problems)
-    assert messages[8].startswith(f"examples.map.{TOOL}.1:")
-    assert "leaves the workspace root" in messages[9] and "leaves the workspace root" in messages[10]
-    assert messages[12].startswith(f"examples.map.{OTHER}:")
-    assert "'../*.schema.json' leaves the workspace root" in messages[13]
-    assert "matches no contract schema" in messages[14]
+    assert messages[10].startswith(f"examples.map.{TOOL}.1:")
+    assert "leaves the workspace root" in messages[11] and "leaves the workspace root" in messages[12]
+    assert messages[14].startswith(f"examples.map.{OTHER}:")
+    assert sorted(m for line, m in problems if line == 15) == [
+        "pattern '../*.schema.json' leaves the workspace root: ignored",
+        "pattern 'x.yaml' reaches outside the content folders (schemas, ssot, tools; limits.content_folders): ignored"]
+    assert "matches no contract schema" in messages[16]
     assert [e.path for e in ws.examples_of(TOOL)] == ["tools/a/manifest.yaml", "tools/c/manifest.toml"]
-    assert {f.line for f in findings(root, "L001") if f.path == CONFIG} == {8, 9, 10, 12, 13, 14}
+    assert {f.line for f in findings(root, "L001") if f.path == CONFIG} == {10, 11, 12, 14, 15, 16}
 
 
 def test_refused_schema_glob_has_its_line(make_ws):

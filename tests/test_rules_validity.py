@@ -219,6 +219,9 @@ def test_v002_validation_failing_without_a_message_is_a_warning(make_ws, monkeyp
     from workbench.rules import validity
 
     class Failing:
+        def is_valid(self, body):
+            return False
+
         def iter_errors(self, body):
             if body.get("id") == "boom":
                 raise ValueError()

@@ -101,13 +101,14 @@ def config_of(root: Path) -> WorkspaceConfig:
 
 
 def tracked_dirs(root: Path) -> list[str]:
-    """decisions/ plus the top folder of every schema/example/pin-manifest pattern and of the proto folder of
-    the root's configuration."""
+    """decisions/ plus the top folder of every schema/example/pin-manifest pattern, of the proto folder and of
+    every content folder of the root's configuration."""
     config = config_of(root)
     patterns = (config.schema_globs + config.shared_globs + config.example_patterns + config.pin_manifests
                 + (config.wire.out,))
     tops = {p.split("/", 1)[0] for p in patterns if p and not p.startswith(("*", "{"))}
-    return sorted({t for t in tops if t not in (".", "..")} | {"decisions"})
+    folders = {f.split("/", 1)[0] for f in config.content_folders if f != "."}  # where examples.map reaches
+    return sorted({t for t in tops | folders if t not in (".", "..")} | {"decisions"})
 
 
 def check_ref(ref: str) -> None:

@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
+from .config import CEILINGS, Ceilings
 from .errors import UsageError, WorkbenchError
 from .findings import CATEGORIES
 from .loader import load_workspace
@@ -77,8 +78,14 @@ def _root(args: argparse.Namespace) -> Path:
     return root
 
 
+def _ceilings(args: argparse.Namespace) -> Ceilings | None:
+    """The most decisions/workspace.yaml may raise the limits to: the built-in ceilings, or none with
+    `--raise-limits` (for a repository the caller trusts)."""
+    return None if getattr(args, "raise_limits", False) else CEILINGS
+
+
 def _load(args: argparse.Namespace) -> Workspace:
-    return load_workspace(_root(args))
+    return load_workspace(_root(args), ceilings=_ceilings(args))
 
 
 def _baseline(root: Path, args: argparse.Namespace, against: str | None) -> Baseline | None:
@@ -93,7 +100,7 @@ def _baseline(root: Path, args: argparse.Namespace, against: str | None) -> Base
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = _root(args)
-    ws = load_workspace(root)
+    ws = load_workspace(root, ceilings=_ceilings(args))
     baseline = _baseline(root, args, args.against)
     if baseline is not None and baseline.differs:  # the two configurations differ: say which one read both sides
         _stderr("note", f"baseline {baseline.label} is read with {baseline.configuration}")
@@ -236,7 +243,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from .pipeline import export
 
     ws = _load(args)
-    changed = export(ws, Path(args.out) if args.out else None, force=args.force)
+    changed = export(ws, Path(args.out) if args.out else None, force=args.force, ceilings=_ceilings(args))
     for path, state in changed:
         print(f"{state:<9} {sanitize.text(path)}")
     return EXIT_OK
@@ -263,7 +270,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if (args.ref is None) == (args.against_dir is None):
         raise UsageError("diff needs one baseline: a git ref (REF, or ./DIR for a folder) or --against-dir DIR")
     root = _root(args)
-    ws = load_workspace(root)
+    ws = load_workspace(root, ceilings=_ceilings(args))
     baseline = _baseline(root, args, args.ref)
     assert baseline is not None  # exactly one of REF and --against-dir is given
     verdicts = judge(ws, baseline.workspace)
@@ -290,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)  # subcommands: --root only when given
     common.add_argument("--root", default=argparse.SUPPRESS, metavar="DIR", help=root_help)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
+    raise_help = ("let decisions/workspace.yaml raise budgets and limits above the built-in ceilings "
+                  "(only for a repository you trust: a pull request edits that file too)")
+    common.add_argument("--raise-limits", action="store_true", default=argparse.SUPPRESS, help=raise_help)
 
     p = argparse.ArgumentParser(
         prog="workbench",
@@ -298,6 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", default=".", metavar="DIR", help=root_help)
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     p.add_argument("--debug", action="store_true", help=debug_help)
+    p.add_argument("--raise-limits", action="store_true", help=raise_help)
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
     p.add_argument("--format", choices=tuple(reporters()), default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")

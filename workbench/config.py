@@ -1,7 +1,15 @@
-"""Workspace configuration (`decisions/workspace.yaml`): what another repo changes."""
+"""Workspace configuration (`decisions/workspace.yaml`): what another repo changes.
+
+The limits (`budgets`, `thresholds.max_nesting`, `limits.*`) are bounded by `Ceilings`,
+the built-in defaults: the repository may lower a limit, never raise it (a pull request
+edits workspace.yaml too). A value above its ceiling is replaced by the ceiling and
+recorded in `WorkspaceConfig.capped` (the loader reports it); `--raise-limits` on the
+command line (`ceilings=None`) lets a repository the caller trusts raise them.
+"""
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +69,23 @@ class Budgets:
     seconds: float = 20.0  # wall-clock time for one schema's extraction (a last resort: machine-dependent)
 
 
+DEFAULT_MAX_FILE_BYTES = 20_000_000
+DEFAULT_MAX_TOTAL_BYTES = 100_000_000
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """The most decisions/workspace.yaml may set each limit to."""
+
+    budgets: Budgets = field(default_factory=Budgets)
+    max_nesting: int = Thresholds.max_nesting
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+
+
+CEILINGS = Ceilings()
+
+
 @dataclass(frozen=True)
 class Wire:
     """`wire:` in workspace.yaml: the proto skeleton `workbench export` generates, and the folder the
@@ -91,7 +116,13 @@ class WorkspaceConfig:
     export_out: str = "doc/m0-runtime-contract-freeze"
     wire: Wire = field(default_factory=Wire)
     compatibility: Compatibility = field(default_factory=Compatibility)
-    max_file_bytes: int = 20_000_000  # `limits.max_file_bytes`: larger files are refused, not read
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # `limits.max_file_bytes`: larger files are refused, not read
+    # `limits.max_total_bytes`: schemas and examples read in all; the files past it are refused, not read
+    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
+    # `limits.content_folders`: folders added to `content_folders` (["."] opts out of the policy)
+    extra_content_folders: tuple[str, ...] = ()
+    # (dotted key, value set, ceiling applied) of each limit workspace.yaml set above its ceiling
+    capped: tuple[tuple[str, Any, Any], ...] = ()
     undecided: str = "warning"  # `governance.undecided`: the severity of G001
     # `examples.map`: (schema glob, example globs): every file an example glob matches is an example
     # of every schema the schema glob matches; applies alongside `example_patterns`
@@ -103,6 +134,14 @@ class WorkspaceConfig:
     # ("pins.manifests", p)
     pattern_lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
+    @property
+    def content_folders(self) -> tuple[str, ...]:
+        """Every schema, example and pin glob stays in these: the top folder of each `schemas.globs`,
+        `examples.patterns` and `pins.manifests` entry ("." when one starts with a wildcard) and those
+        `limits.content_folders` adds."""
+        return tuple(sorted(set(_tops(self.schema_globs + self.example_patterns + self.pin_manifests))
+                            | set(self.extra_content_folders)))
+
     def line(self, *where: str) -> int | None:
         """Line in workspace.yaml of a configured pattern (`line("schemas.globs", pattern)`), else of its list."""
         while where and where not in self.pattern_lines:
@@ -110,10 +149,21 @@ class WorkspaceConfig:
         return self.pattern_lines.get(where) if where else None
 
     @classmethod
-    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None) -> WorkspaceConfig:
+    def from_data(cls, data: dict[str, Any], lines: dict[tuple[Any, ...], int] | None = None,
+                  ceilings: Ceilings | None = CEILINGS) -> WorkspaceConfig:
         """Build from validated `workspace.yaml` data (`lines`: its field lines by path, as parsed); absent
-        keys keep defaults. Entries the loader dropped as invalid (left as None) are skipped."""
+        keys keep defaults. Entries the loader dropped as invalid (left as None) are skipped. A limit
+        above its ceiling in `ceilings` is capped (None: no ceiling, for `--raise-limits`)."""
         base = cls()
+        capped: list[tuple[str, Any, Any]] = []
+
+        def limit(key: str, value: Any, ceiling: Any) -> Any:
+            """`value` (a limit set under `key`) within `ceiling`."""
+            if ceilings is not None and value > ceiling:
+                capped.append((key, value, ceiling))
+                return ceiling
+            return value
+
         lines = lines or {}
         schemas = data.get("schemas") or {}
         examples = data.get("examples") or {}
@@ -143,8 +193,22 @@ class WorkspaceConfig:
         thresholds = {
             k: v for k, v in (data.get("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__
         }
+        top = ceilings or CEILINGS
+        if "max_nesting" in thresholds:
+            thresholds["max_nesting"] = limit("thresholds.max_nesting", thresholds["max_nesting"], top.max_nesting)
+        budgets = {k: limit(f"budgets.{k}", v, getattr(top.budgets, k))
+                   for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}
+        limits = data.get("limits") or {}
+        max_file_bytes = limit("limits.max_file_bytes", limits.get("max_file_bytes", base.max_file_bytes),
+                               top.max_file_bytes)
+        max_total_bytes = limit("limits.max_total_bytes", limits.get("max_total_bytes", base.max_total_bytes),
+                                top.max_total_bytes)
+        schema_globs = listed(schemas, ("schemas", "globs"), base.schema_globs)
+        example_patterns = listed(examples, ("examples", "patterns"), base.example_patterns)
+        pin_manifests = listed(pins, ("pins", "manifests"), base.pin_manifests)  # pin folders hold content too
+        folders = limits.get("content_folders")
         return cls(
-            schema_globs=listed(schemas, ("schemas", "globs"), base.schema_globs),
+            schema_globs=schema_globs,
             shared_globs=listed(schemas, ("schemas", "shared_globs"), base.shared_globs),
             dialect=schemas.get("dialect") or base.dialect,
             dialects=tuple(sorted((uri, name) for uri, name in (schemas.get("dialects") or {}).items()
@@ -152,19 +216,22 @@ class WorkspaceConfig:
             aliases=tuple(sorted(((prefix, folder.strip("/").removeprefix("./").strip("/") if folder.strip("/") != "."
                                    else "") for prefix, folder in (schemas.get("aliases") or {}).items()
                                   if isinstance(folder, str)), key=lambda a: (-len(a[0]), a[0]))),
-            example_patterns=listed(examples, ("examples", "patterns"), base.example_patterns),
+            example_patterns=example_patterns,
             example_map=example_map,
-            pin_manifests=listed(pins, ("pins", "manifests"), base.pin_manifests),
+            pin_manifests=pin_manifests,
             pattern_lines=where,
             intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
             stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
-            budgets=Budgets(**{k: v for k, v in (data.get("budgets") or {}).items()
-                               if k in Budgets.__dataclass_fields__}),
+            budgets=Budgets(**budgets),
             export_out=(data.get("export") or {}).get("out", base.export_out),
             wire=_wire(data.get("wire") or {}),
             compatibility=Compatibility.read(compat),
-            max_file_bytes=(data.get("limits") or {}).get("max_file_bytes", base.max_file_bytes),
+            max_file_bytes=max_file_bytes,
+            max_total_bytes=max_total_bytes,
+            extra_content_folders=tuple(sorted({posixpath.normpath(f) for f in (folders if isinstance(folders, list)
+                                                                                else ()) if isinstance(f, str)})),
+            capped=tuple(capped),
             undecided=(data.get("governance") or {}).get("undecided", base.undecided),
         )
 
@@ -178,3 +245,12 @@ def _wire(data: dict[str, Any]) -> Wire:
 def _note(where: dict[tuple[str, ...], int], key: tuple[str, ...], line: int | None) -> None:
     if line is not None:
         where.setdefault(key, line)
+
+
+def _tops(patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The top folder of each pattern ("." for one starting with a wildcard or naming a root file), sorted."""
+    tops = set()
+    for pattern in patterns:
+        head, sep, _ = posixpath.normpath(pattern.replace("\\", "/")).partition("/")
+        tops.add(head if sep and head and not any(c in head for c in "*?[{") else ".")
+    return tuple(sorted(tops))

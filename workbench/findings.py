@@ -9,6 +9,7 @@ matches on, nothing else.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,13 @@ CATEGORIES = (
 SEVERITIES = ("error", "warning", "info")
 RANK = {"error": 3, "warning": 2, "info": 1}
 Fingerprint = tuple[str, tuple[str, ...], str | None]  # what a baseline entry matches: rule, subjects, pointer
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` as valid Unicode: a lone surrogate (a JSON key may hold one, `"\\ud800"`) written as its
+    escape `\\ud800`, as the text report shows it; what decisions/baseline.yaml records and matches."""
+    return text if text.isascii() else _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass(frozen=True)
@@ -81,8 +89,9 @@ class Finding:
 
     @property
     def fingerprint(self) -> Fingerprint:
-        """What a baseline entry matches: rule, subjects and pointer (not line or message)."""
-        return (self.rule, self.subjects, self.pointer)
+        """What a baseline entry matches: rule, subjects and pointer (not line or message), `storable`."""
+        pointer = None if self.pointer is None else storable(self.pointer)
+        return (self.rule, tuple(map(storable, self.subjects)), pointer)
 
     @property
     def names(self) -> frozenset[str]:

@@ -142,6 +142,8 @@ def _descend(text: str, prefixes: set[tuple[str, ...]], found: dict[tuple[str, .
                 line += text.count("\n", last, pos)
                 last = pos
                 found[path] = line
+                if len(found) == len(prefixes):  # the rest of the text cannot change a first line
+                    return
             opener = text[pos]
         else:
             opener = ""

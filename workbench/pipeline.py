@@ -3,7 +3,8 @@
     Workspace -> check-stage rules -> findings -> checklist (from the findings)
               -> docs (rendered from findings and checklist)
               -> post-stage rules: E001 (committed docs vs rendered), G008 (ticks vs derived)
-              -> baseline (decisions/baseline.yaml marks accepted findings)
+              -> baseline (decisions/baseline.yaml marks accepted findings; with `--against`, not the new
+                 findings an entry added since the baseline accepts)
               -> final-stage rules: G013 (baseline entries no finding matched)
 
 `check` is what the CLI and the TUI call; `export` is `workbench export`. Neither
@@ -12,16 +13,18 @@ the rules nor the export ever call back into the pipeline.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from .allocation import paused_gc
 from .checklist import derive_checklist
+from .config import CEILINGS, Ceilings
 from .engine import CheckResult, Context, baselined, result_of, run_rules, selected_rules
 from .export import doc_paths, render_docs, write_docs
-from .findings import Finding
-from .model import Workspace
+from .findings import Finding, Fingerprint
+from .model import BaselineEntry, Workspace
 from .rules.registry import CHECK, FINAL, POST, Rule, all_rules
 from .store.edits import FamilyEdit, edited_family
 
@@ -70,11 +73,45 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
     accepted = ws.decisions.baseline if use_baseline else None
     if accepted is not None:
         findings, ctx.stale = baselined(findings, accepted, chosen)
+        if baseline is not None:
+            findings = _added_with_their_findings(findings, accepted, baseline, baseline_label)
         findings += run_rules(ctx, [r for r in chosen if r.stage == FINAL])
     return replace(result_of(ws, findings, chosen, derived.checklist), notes=selection.notes)
 
 
-def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[tuple[str, str]]:
+def _added_with_their_findings(findings: list[Finding], accepted: Iterable[BaselineEntry], baseline: Workspace,
+                               label: str) -> list[Finding]:
+    """`findings` with the ones accepted only by decisions/baseline.yaml entries this change adds (not in the
+    baseline's own baseline.yaml) unmarked, when the finding is new too (more of it than the baseline has):
+    a pull request cannot accept its own new findings. The baseline's findings are computed only then,
+    only for the rules concerned."""
+    added: Counter[Fingerprint] = Counter()
+    for e in accepted:
+        added[e.fingerprint] += e.count
+    for e in baseline.decisions.baseline or ():
+        added[e.fingerprint] -= e.count
+    hidden = [f for f in findings if f.baselined and added[f.fingerprint] > 0]
+    if not hidden:
+        return findings
+    before = Counter(f.fingerprint for f in check(baseline, select=sorted({f.rule for f in hidden}),
+                                                  use_baseline=False).findings)
+    now = Counter(f.fingerprint for f in findings)
+    unmark: Counter[Fingerprint] = Counter()
+    for key in {f.fingerprint for f in hidden}:
+        unmark[key] = min(added[key], now[key] - before[key])
+    note = (f"accepted only by a decisions/baseline.yaml entry added since {label or 'the baseline'}, "
+            "with the finding: not accepted")
+    out = []
+    for f in findings:
+        if f.baselined and unmark[f.fingerprint] > 0:
+            unmark[f.fingerprint] -= 1
+            f = replace(f, baselined=False, note=f"{f.note}; {note}" if f.note else note)
+        out.append(f)
+    return out
+
+
+def export(ws: Workspace, out: Path | None = None, force: bool = False,
+           ceilings: Ceilings | None = CEILINGS) -> list[tuple[str, str]]:
     """Write the M1 docs (to `out`, default the configured folder) and, without `out`, the generated proto
     files and their lock (`wire.package`); [(path, "written"|"unchanged"|"removed")].
     A hand-written file at a target is replaced only with `force` (else `UsageError`; a hand-written
@@ -82,7 +119,7 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[
 
     Written documents can change the workspace's own evidence (a checklist item may
     cite one), so when a pass writes into the root the workspace is reloaded and
-    rendered again, until a pass writes nothing.
+    rendered again (under `ceilings`, as `ws` was loaded), until a pass writes nothing.
     """
     from .export.proto import write_proto
     from .loader import load_workspace
@@ -92,7 +129,7 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[
         wire = write_proto(ws)
         states.update(wire)
         if any(state != "unchanged" for _, state in wire):
-            ws = load_workspace(ws.root)
+            ws = load_workspace(ws.root, ceilings=ceilings)
     for _ in range(MAX_PASSES):
         written, again = write_docs(ws, render_docs(ws, derive(ws)), out, force)
         force = False  # later passes only rewrite what this export wrote
@@ -100,7 +137,7 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False) -> list[
             states[path] = "written" if state == "written" or states.get(path) == "written" else state
         if not again:
             break
-        ws = load_workspace(ws.root)
+        ws = load_workspace(ws.root, ceilings=ceilings)
     return list(states.items())
 
 

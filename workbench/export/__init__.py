@@ -16,7 +16,7 @@ from ..errors import UsageError
 from ..loader.files import Files
 from ..model import Workspace
 from ..policy import is_generated
-from ..store.writer import atomic_write, contained
+from ..store.writer import atomic_write, clean_stale_temps, contained
 from .docs import DOCS, HEADER, Inputs
 
 __all__ = ["DOCS", "HEADER", "doc_paths", "out_dir", "render_docs", "write_docs"]
@@ -57,6 +57,7 @@ def write_docs(ws: Workspace, docs: dict[str, str], out: Path | None = None,
                 + (f" and {len(foreign) - 1} more" if len(foreign) > 1 else "")
                 + ": not written by `workbench export` (no generated marker); export elsewhere with "
                   "--out DIR (or `export.out` in decisions/workspace.yaml), or replace with --force")
+    clean_stale_temps(target)  # what a killed export left, even when nothing is written now
     states = [(name, "written" if _write_if_changed(files, target / name, text) else "unchanged")
               for name, text in docs.items()]
     inside = _inside(target, ws.root)

@@ -2,6 +2,11 @@
 
 Pass the same `LoadCache` to successive loads (the TUI does) and only files
 whose size or mtime changed are read and parsed again.
+
+The limits workspace.yaml sets are held to `ceilings` (`config.CEILINGS`, the
+built-in defaults; None for `--raise-limits`): a value above one is an L001
+warning and the ceiling applies. Schemas, then examples, are read in path order
+until `limits.max_total_bytes` is spent; the files past it are L001s, not read.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ from pathlib import Path
 
 from .. import model as m
 from ..allocation import paused_gc
-from ..config import WorkspaceConfig
+from ..config import CEILINGS, Ceilings, WorkspaceConfig
 from .decisions import DECISIONS_DIR, FileReader, read_config, read_decisions
 from .examples import configured_glob, example_files, example_globs, parse_example
-from .files import Files
+from .files import Files, Refused, fixed_prefix
 from .jsonfile import Parsed, decode, parse_json
 from .pins import Hashes, read_pins
 from .yamlfile import ParsedYaml
@@ -38,12 +43,29 @@ class LoadCache:
 CONFIG = f"{DECISIONS_DIR}/workspace.yaml"
 
 
+@dataclass
+class Allowance:
+    """The bytes of schemas and examples one load may still read (`limits.max_total_bytes`)."""
+
+    left: int
+
+    def take(self, rel: str, size: int, total: int) -> None:
+        if size > self.left:
+            self.left = 0
+            raise Refused(f"{size} bytes, past the {total}-byte limit on all schemas and examples read "
+                          "(limits.max_total_bytes)")
+        self.left -= size
+
+
 def _read_json(files: Files, rel: str, cache: LoadCache, config: WorkspaceConfig,
-               parse: Callable[[str, bytes, int], Parsed] | None = None) -> Parsed:
+               parse: Callable[[str, bytes, int], Parsed] | None = None,
+               allowance: Allowance | None = None) -> Parsed:
     """A schema (JSON) or, with `parse=parse_example`, an example (JSON, YAML or TOML by its suffix);
-    reused from the cache while unchanged."""
+    reused from the cache while unchanged; charged to `allowance` (by size, cached or not)."""
     try:
         stat = files.stat(rel)
+        if allowance is not None:
+            allowance.take(rel, stat.st_size, config.max_total_bytes)
         key = (stat.st_mtime_ns, stat.st_size)
         hit = cache.json.get(rel)
         if hit and hit[0] == key:
@@ -61,7 +83,7 @@ def _configured_globs(files: Files, config: WorkspaceConfig, key: str,
     found: set[str] = set()
     problems: list[m.Problem] = []
     for pattern in patterns:
-        got, probs = configured_glob(files, pattern, CONFIG, config.line(key, pattern))
+        got, probs = configured_glob(files, pattern, CONFIG, config.line(key, pattern), config.content_folders)
         found.update(got)
         problems.extend(probs)
     return sorted(found), problems
@@ -73,14 +95,16 @@ def schema_name(rel: str) -> str:
 
 
 def load_workspace(root: str | Path, cache: LoadCache | None = None,
-                   config: WorkspaceConfig | None = None) -> m.Workspace:
+                   config: WorkspaceConfig | None = None, ceilings: Ceilings | None = CEILINGS) -> m.Workspace:
     """Load `root` into a snapshot; every unreadable thing becomes a `Problem`. `config`: read it with this
-    configuration instead of its own decisions/workspace.yaml (a baseline read as the working tree is)."""
+    configuration instead of its own decisions/workspace.yaml (a baseline read as the working tree is).
+    `ceilings`: the most workspace.yaml may set each limit to (None: what it says, for `--raise-limits`)."""
     with paused_gc():
-        return _load(root, cache, config)
+        return _load(root, cache, config, ceilings)
 
 
-def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | None = None) -> m.Workspace:
+def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | None = None,
+          ceilings: Ceilings | None = CEILINGS) -> m.Workspace:
     root = Path(root).resolve()
     cache = cache if cache is not None else LoadCache()
     problems: list[m.Problem] = []
@@ -89,8 +113,9 @@ def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | No
         return m.Workspace(root, WorkspaceConfig(), (), (), m.Decisions(), tuple(problems))
 
     reader = FileReader(root, cache.yaml)
-    config = given if given is not None else read_config(reader)
+    config = given if given is not None else read_config(reader, ceilings)
     files = reader.files = Files(root, config.max_file_bytes)
+    allowance = Allowance(config.max_total_bytes)
     sources: dict[str, m.Source] = {}
     read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)
 
@@ -109,7 +134,7 @@ def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | No
     unloaded: set[str] = set()  # contract schemas that did not load (`diff` withholds their changes, says why)
     for rel in schema_files:
         read.add(rel)
-        parsed = _read_json(files, rel, cache, config)
+        parsed = _read_json(files, rel, cache, config, allowance=allowance)
         problems.extend(parsed.problems)
         if parsed.source:
             sources[rel] = parsed.source
@@ -128,7 +153,7 @@ def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | No
     reported: set[str] = set()  # an example of several schemas is read (and its problems reported) once
     for schema, rel in example_files(files, config, schemas, CONFIG, problems):
         read.add(rel)
-        parsed = _read_json(files, rel, cache, config, parse_example)
+        parsed = _read_json(files, rel, cache, config, parse_example, allowance)
         if rel not in reported:
             problems.extend(parsed.problems)
             reported.add(rel)
@@ -220,21 +245,7 @@ def watched_paths(ws: m.Workspace) -> tuple[str, ...]:
     if ws.decisions.invocation is not None:
         patterns += ws.decisions.invocation.scan
     patterns += [e for item in ws.decisions.checklist for e in item.evidence]
-    bases = sorted({base for p in patterns if (base := _fixed_prefix(p)) is not None})
+    bases = sorted({base for p in patterns if (base := fixed_prefix(p)) is not None})
     if "." in bases:
         return (".",)
     return tuple(b for b in bases if not any(b.startswith(o + "/") for o in bases))
-
-
-def _fixed_prefix(pattern: str) -> str | None:
-    """The part of a glob before its first wildcard; None when it leaves the root."""
-    parts: list[str] = []
-    for part in pattern.replace("\\", "/").split("/"):
-        if any(c in part for c in "*?[{"):
-            break
-        if part in ("", "."):
-            continue
-        parts.append(part)
-    if pattern.startswith("/") or ".." in parts:
-        return None
-    return "/".join(parts) or "."

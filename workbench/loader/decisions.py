@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jsonschema import Draft202012Validator
 
 from .. import model as m
-from ..config import WorkspaceConfig
+from ..config import CEILINGS, Ceilings, WorkspaceConfig
 from ..jsontext import Tokens
 from .files import Files
 from .yamlfile import ParsedYaml, parse_yaml
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 DECISIONS_DIR = "decisions"
 T = TypeVar("T")
+QUOTED = 24  # characters of a value a message quotes from a decisions file (not a schema or example)
 
 # file (relative to decisions/) -> packaged schema name
 SINGLE_FILES = {
@@ -147,9 +148,21 @@ class FileReader:
                     bad.add(at)
                 continue
             field = ".".join(map(str, path)) or "(root)"
-            self.problems.append(m.Problem(rel, f"{field}: {err.message}", parsed.line(path), field=field))
+            self.problems.append(m.Problem(rel, f"{field}: {_quoting(err)}", parsed.line(path), field=field))
             bad.add(_unit(path, fine))
         return _without(data, bad), parsed
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= QUOTED else text[:QUOTED] + "..."
+
+
+def _quoting(err: Any) -> str:
+    """python-jsonschema's message with the offending value clipped to `QUOTED` characters: a decisions file
+    is neither a schema nor an example, so a message never echoes much of it (a secret pasted by mistake)."""
+    message: str = err.message
+    shown = repr(err.instance)
+    return message.replace(shown, _clip(shown)) if len(shown) > QUOTED else message
 
 
 def _within(path: Tokens, containers: tuple[tuple[str, ...], ...]) -> bool:
@@ -163,7 +176,7 @@ def _entries(err: Any, path: Tokens) -> list[tuple[Tokens, str]] | None:
     at `path` (keys `additionalProperties: false` refuses, later copies of a repeated list entry)."""
     inst = err.instance
     if "propertyNames" in err.relative_schema_path and isinstance(inst, str):  # the instance is the bad key
-        return [(path + (inst,), f"key {err.message}: ignored")]
+        return [(path + (inst,), f"key {_quoting(err)}: ignored")]
     if err.validator == "additionalProperties" and err.validator_value is False and isinstance(inst, dict):
         known = err.schema.get("properties", {})
         allowed = ", ".join(known) or "none"
@@ -173,7 +186,7 @@ def _entries(err: Any, path: Tokens) -> list[tuple[Tokens, str]] | None:
         out: list[tuple[Tokens, str]] = []
         for i, item in enumerate(inst):
             if item in seen:
-                out.append((path + (i,), f"{item!r} is listed twice: ignored"))
+                out.append((path + (i,), f"{_clip(repr(item))} is listed twice: ignored"))
             else:
                 seen.append(item)
         return out
@@ -231,12 +244,23 @@ def _lines(parsed: ParsedYaml) -> dict[str, int]:
     return {".".join(map(str, p)): line for p, line in parsed.lines.items() if p}
 
 
-def read_config(reader: FileReader) -> WorkspaceConfig:
+def read_config(reader: FileReader, ceilings: Ceilings | None = CEILINGS) -> WorkspaceConfig:
+    """decisions/workspace.yaml (defaults when absent), its limits held to `ceilings` (None: none):
+    a limit set above its ceiling is a warning at its line."""
     rel = f"{DECISIONS_DIR}/workspace.yaml"
     if not reader.files.is_file(rel) and not os.path.lexists(reader.root / rel):
         return WorkspaceConfig()
     got = reader.validated(rel, "workspace")
-    return WorkspaceConfig.from_data(got[0], got[1].lines) if got else WorkspaceConfig()
+    if not got:
+        return WorkspaceConfig()
+    config = WorkspaceConfig.from_data(got[0], got[1].lines, ceilings)
+    for key, value, ceiling in config.capped:
+        path = tuple(key.split("."))
+        reader.problems.append(m.Problem(
+            rel, f"{key}: {value} is above the built-in ceiling {ceiling}, which applies (a repository may "
+                 "lower a limit, not raise it; run with --raise-limits for a repository you trust)",
+            got[1].line(path), field=key, kind="warning"))
+    return config
 
 
 def _waivers(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.Waiver, ...]:

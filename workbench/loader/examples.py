@@ -6,9 +6,16 @@ Two ways to name examples, both from `decisions/workspace.yaml`, both applied:
   name without `.schema.json`): `ssot/examples/{name}/*.json`;
 - `examples.map`: schema glob -> example globs, for examples not named after
   their schema (`schemas/tool.manifest.schema.json: [tools/*/manifest.yaml]`).
+  Every file an entry's globs match is an example of every schema its key
+  matches; entries are taken in order while their pairs fit `MAP_FANOUT` per
+  contract schema and mapped file (1,000 schemas x 1,000 files is one refused
+  entry, not a million validations).
 
-Every glob goes through the containment policy (`Files.glob`); a refused one is
-a problem on workspace.yaml at the pattern's line. A document is read by its
+Every glob goes through the containment policy (`Files.glob`) and must stay in
+the content folders (`limits.content_folders`; by default the top folders of
+`schemas.globs` and `examples.patterns`, `["."]` opts out): a file a CI step left
+elsewhere (credentials) is never read as an example and quoted in a V002. A
+refused one is a problem on workspace.yaml at the pattern's line. A document is read by its
 suffix: `.yaml`/`.yml` with the libyaml reader of `yamlfile.py` (standard tags,
 bounded aliases, a line per value), `.toml` with `tomllib` (`tomlfile.py`),
 anything else as JSON. YAML and TOML sources carry their value lines, so
@@ -25,17 +32,25 @@ from typing import Any
 from .. import model as m
 from ..config import WorkspaceConfig
 from ..jsontext import Tokens
-from .files import Files
+from .files import Files, escapes, within
 from .jsonfile import Parsed, decode, make_source, parse_json
 from .tomlfile import parse_toml
 from .yamlfile import parse_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
+# `examples.map` pairs (schema, example file) allowed per contract schema or mapped file, all entries together:
+# the cost of mapping (and validating) is bounded by the number of files, never by their product
+MAP_FANOUT = 16
 TOML_SUFFIXES = (".toml",)
 
 
-def configured_glob(files: Files, pattern: str, source: str, line: int | None) -> tuple[list[str], list[m.Problem]]:
-    """`files.glob(pattern)`, a refused pattern reported on `source` (workspace.yaml) at `line`, the pattern's."""
+def configured_glob(files: Files, pattern: str, source: str, line: int | None,
+                    folders: tuple[str, ...] = (".",)) -> tuple[list[str], list[m.Problem]]:
+    """`files.glob(pattern)`, a refused pattern reported on `source` (workspace.yaml) at `line`, the pattern's;
+    a pattern reaching outside the content `folders` (`limits.content_folders`) is refused too."""
+    if not escapes(pattern) and not within(pattern, folders):
+        return [], [m.Problem(source, f"pattern {pattern!r} reaches outside the content folders "
+                                      f"({', '.join(folders)}; limits.content_folders): ignored", line)]
     found, problems = files.glob(pattern, source)
     return found, [replace(p, line=line) if p.path == source and p.line is None else p for p in problems]
 
@@ -55,7 +70,7 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
                     for part in re.split(r"(\{name\})", pattern))
         )
         rels, probs = configured_glob(files, pattern.replace("{name}", "*"), source,
-                                      config.line("examples.patterns", pattern))
+                                      config.line("examples.patterns", pattern), config.content_folders)
         problems.extend(probs)
         for rel in rels:
             match = regex.fullmatch(rel)
@@ -63,18 +78,35 @@ def example_files(files: Files, config: WorkspaceConfig, schemas: list[m.SchemaD
             if schema:
                 pairs.add((schema.path, rel))
     index = {s.path: s for s in schemas}
+    entries = []  # (schema glob, contract schemas it matches, [(example glob, files)])
     for key, globs in config.example_map:
-        found, probs = configured_glob(files, key, source, config.line("examples.map", key))
+        found, probs = configured_glob(files, key, source, config.line("examples.map", key), config.content_folders)
         problems.extend(probs)
         targets = [p for p in found if p in index and not index[p].shared]
         if not probs and not targets:
             problems.append(m.Problem(source, f"examples.map.{key}: matches no contract schema, so no example is "
                                               "read for it", config.line("examples.map", key),
                                       field=f"examples.map.{key}"))
+        matched = []
         for glob in globs:
-            rels, probs = configured_glob(files, glob, source, config.line("examples.map", key, glob))
+            rels, probs = configured_glob(files, glob, source, config.line("examples.map", key, glob),
+                                          config.content_folders)
             problems.extend(probs)
-            pairs.update((schema, rel) for schema in targets for rel in rels if rel not in index)
+            matched.append((glob, [rel for rel in rels if rel not in index]))
+        entries.append((key, targets, matched))
+    mapped = {rel for _, _, matched in entries for _, rels in matched for rel in rels}
+    allowed = MAP_FANOUT * (len(contracts) + len(mapped))
+    for key, targets, matched in entries:
+        rels = sorted({rel for _, found in matched for rel in found})
+        if len(targets) * len(rels) > allowed:  # never made: each of these pairs would be validated
+            problems.append(m.Problem(
+                source, f"examples.map.{key}: makes every one of its {len(rels)} example files an example of each of "
+                        f"its {len(targets)} schemas ({len(targets) * len(rels)} pairs), over the {allowed} left of "
+                        f"{MAP_FANOUT} per mapped schema or file: ignored (map each schema to its own examples)",
+                config.line("examples.map", key), field=f"examples.map.{key}"))
+            continue
+        allowed -= len(targets) * len(rels)
+        pairs.update((schema, rel) for schema in targets for rel in rels)
     return [(index[sp], rel) for sp, rel in sorted(pairs)]
 
 

@@ -33,12 +33,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import DEFAULT_MAX_FILE_BYTES as DEFAULT_MAX_FILE_BYTES  # re-exported (the baseline reader)
 from ..model import Problem, Workspace
 
 # what `_entries` matches names with: one exact name, a predicate (a compiled glob's `match`), or None for all
 NameMatch = str | Callable[[str], object] | None
 
-DEFAULT_MAX_FILE_BYTES = 20_000_000
 _MAGIC = re.compile(r"[*?\[]")
 _DRIVE = re.compile(r"[A-Za-z]:")
 _KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
@@ -294,3 +294,23 @@ class Files:
                 problems[sub_rel] = Problem(sub_rel, f"{kind_of(mode)}, not a regular file: not read")
                 continue
             yield name, sub_rel, sub_real, mode
+
+
+def fixed_prefix(pattern: str) -> str | None:
+    """The part of a glob before its first wildcard ("." when it starts with one); None when it leaves the root."""
+    parts: list[str] = []
+    for part in pattern.replace("\\", "/").split("/"):
+        if any(c in part for c in "*?[{"):
+            break
+        if part in ("", "."):
+            continue
+        parts.append(part)
+    if pattern.startswith("/") or ".." in parts:
+        return None
+    return "/".join(parts) or "."
+
+
+def within(pattern: str, folders: tuple[str, ...]) -> bool:
+    """Whether every file `pattern` can match lies in one of `folders` ("." is the whole root)."""
+    prefix = fixed_prefix(pattern)
+    return prefix is not None and any(f == "." or prefix == f or prefix.startswith(f + "/") for f in folders)

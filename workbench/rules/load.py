@@ -16,5 +16,5 @@ def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     A key repeated with the same value is only a warning: the file loads (every
     JSON reader agrees on what it says)."""
     for p in ctx.ws.problems:
-        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (),
-                  p.kind if p.kind in ("info", "warning") else None)
+        severity = p.kind if p.kind in ("info", "warning") else None
+        yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), severity)

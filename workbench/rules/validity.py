@@ -6,11 +6,24 @@ Meta-schema and example validation run in jsonschema-rs (fast, every dialect
 from draft-04 on); python jsonschema (with the workspace `referencing` registry)
 explains a schema known to be invalid and validates what jsonschema-rs refuses
 to build. `contentMediaType`/`contentEncoding` are annotations (never asserted).
+
+A repository's patterns never run unbounded (`schema/regex.py`): a pattern
+jsonschema-rs refuses is a V001 naming the construct (no switch of engine);
+python-jsonschema matches with re2; the examples of a schema whose patterns
+backtrack (lookaround, backreferences) share the check's `BACKTRACK_SECONDS`,
+each admitted only when its strings times `BACKTRACK_LIMIT` fits
+`EXAMPLE_BACKTRACKS`. A `$ref` chain longer than `MAX_REF_CHAIN` (a recursive
+one counted once per level of instance nesting it may follow) is a V005 and its
+examples are not handed to the native validator, whose stack it would overflow.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator, Sequence
+import time
+import weakref
+from collections.abc import Hashable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import jsonschema_rs
@@ -21,7 +34,9 @@ from ..analysis.refs import Duplicate, RefIndex, bundled
 from ..findings import Location
 from ..jsontext import Tokens
 from ..model import Example, SchemaDoc
-from ..schema.dialect import DEFAULT, Reading, by_uri, reading_of
+from ..schema import regex
+from ..schema.dialect import DEFAULT, IN_PLACE, REF_KEYWORDS, Dialect, Reading, by_uri, reading_of
+from ..schema.nodes import subschemas
 from ..schema.uri import pointer_str
 from .registry import Hit, RuleContext, rule
 
@@ -30,7 +45,16 @@ if TYPE_CHECKING:
     from jsonschema.protocols import Validator as PyValidator
     from referencing import Registry
 
+regex.linear_python_jsonschema()  # `regex.linear_patterns()` blocks: python-jsonschema matches with re2
+
 SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
+MAX_REF_CHAIN = 1_000  # `$ref`s evaluated in a row; jsonschema-rs overflowed its stack past ~15,000
+EXAMPLE_BACKTRACKS = 50_000_000  # strings x regex.BACKTRACK_LIMIT one example under backtracking patterns may cost
+BACKTRACK_SECONDS = 10.0  # the check's wall clock for all such examples (a last resort: machine-dependent)
+# a larger example reports its first error only: jsonschema-rs makes every error (45 us and ~1 kB each) before
+# handing over one, so a 20 MB example of 3.3 million wrong items took 24 s and 5.5 GB to list 20 of them
+LISTED_BYTES = 100_000
+LISTED_ERRORS = 1_000  # errors python-jsonschema is asked for (lazily), of which the first 20 by pointer are shown
 # (message, pointer) of each meta-schema error of a schema
 MetaErrors = tuple[tuple[str, Tokens], ...]
 # a validator from either library (they share `iter_errors`; their errors spell the instance path differently)
@@ -79,18 +103,45 @@ def _documents(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any
 
 
 def _rs_validator(refs: RefIndex, s: SchemaDoc, registry: jsonschema_rs.Registry | None) -> jsonschema_rs.Validator:
-    """A jsonschema-rs validator for `s`, in the dialect it is read in, never fetching anything."""
-    return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True)
+    """A jsonschema-rs validator for `s`, in the dialect it is read in, never fetching anything, its
+    patterns bounded (`regex.PATTERN_OPTIONS`)."""
+    return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True,
+                                             pattern_options=regex.PATTERN_OPTIONS)
 
 
 def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
-    """(message, pointer) for each meta-schema error, the schema read as `reading` says; cached by content hash."""
+    """(message, pointer) for each meta-schema error and each pattern jsonschema-rs refuses, the schema
+    read as `reading` says; cached by content hash."""
     key = (schema.source.sha, reading)
     if key not in _META:
         if len(_META) > 50_000:
             _META.clear()
-        _META[key] = _meta_errors(schema.body, reading)
+        _META[key] = _meta_errors(schema.body, reading) + _pattern_facts(schema, reading)[0]
     return _META[key]
+
+
+# by content hash and reading: (the patterns jsonschema-rs refuses, whether one needs backtracking)
+_PATTERNS: dict[tuple[str, Reading], tuple[MetaErrors, bool]] = {}
+
+
+def _pattern_facts(schema: SchemaDoc, reading: Reading) -> tuple[MetaErrors, bool]:
+    key = (schema.source.sha, reading)
+    found = _PATTERNS.get(key)
+    if found is None:
+        if len(_PATTERNS) > 50_000:
+            _PATTERNS.clear()
+        errors: list[tuple[str, Tokens]] = []
+        backtracks = False
+        for ptr, pattern in regex.patterns(schema.body, reading):
+            why = regex.refused(pattern)
+            if why is not None:
+                shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
+                errors.append((f"{pointer_str(ptr)}: {shown!r} is not a regular expression jsonschema-rs runs "
+                               f"({why}); its examples are not validated", ptr))
+            elif regex.needs_backtracking(pattern):
+                backtracks = True
+        found = _PATTERNS[key] = (tuple(errors), backtracks)
+    return found
 
 
 def _meta_errors(body: dict[str, Any], reading: Reading) -> MetaErrors:
@@ -145,22 +196,71 @@ def example_invalid(ctx: RuleContext) -> list[Hit]:
 
 def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
     registries: Registries = {}  # jsonschema-rs registries shared by schemas that reach the same files
+    budget = Backtracking()
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
         if not examples:
             continue
         docs = ctx.refs.closure(s)
-        key = (tuple(d.source.sha for d in docs), tuple((e.path, e.source.sha if e.source else "") for e in examples),
-               ctx.refs.setting)
+        # by schema (byte-identical schemas' findings are their own), the shas of what it refers to and its
+        # examples, and how the workspace resolves references
+        key = (s.path, tuple(d.source.sha for d in docs),
+               tuple((e.path, e.source.sha if e.source else "") for e in examples), ctx.refs.setting)
         if key not in _EXAMPLES:
+            backtracks = any(_pattern_facts(d, ctx.refs.reading)[1] for d in docs)
+            refused = budget.refused
+            hits = tuple(_example_hits(ctx.refs, s, docs, examples, registries, budget if backtracks else None))
+            if budget.refused > refused:  # what this check's budget left out is judged again next time
+                yield from hits
+                continue
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
-            _EXAMPLES[key] = tuple(_example_hits(ctx.refs, s, docs, examples, registries))
+            _EXAMPLES[key] = hits
         yield from _EXAMPLES[key]
 
 
-# by the shas of the schema, what it refers to and its examples, and how the workspace resolves references
-_EXAMPLES: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...], Hashable], tuple[Hit, ...]] = {}
+# by schema path, the shas of the schema, what it refers to and its examples, and how the workspace resolves
+# references (the hits of schemas whose patterns backtrack are kept only when the check's budget admitted every
+# example)
+_EXAMPLES: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], Hashable], tuple[Hit, ...]] = {}
+
+
+@dataclass
+class Backtracking:
+    """What one check allows the examples of schemas whose patterns backtrack (lookaround, backreferences):
+    each one at most `EXAMPLE_BACKTRACKS` steps in the worst case (its strings and keys, each match up to
+    `regex.BACKTRACK_LIMIT`), all of them `BACKTRACK_SECONDS`. An example refused is a finding."""
+
+    seconds: float = BACKTRACK_SECONDS
+    refused: int = 0  # examples left out
+
+    def refuses(self, body: Any) -> str | None:
+        """Why an example with this body is not validated, or None (the caller then takes its time off `seconds`)."""
+        strings = _strings(body)
+        why = None
+        if strings * regex.BACKTRACK_LIMIT > EXAMPLE_BACKTRACKS:
+            why = (f"{strings} strings and keys, each matched by backtracking patterns (lookaround or "
+                   f"backreferences) for up to {regex.BACKTRACK_LIMIT} steps: over the "
+                   f"{EXAMPLE_BACKTRACKS}-step limit of one example")
+        elif self.seconds <= 0:
+            why = f"this check's {BACKTRACK_SECONDS:g} s for examples under backtracking patterns are spent"
+        self.refused += why is not None
+        return why
+
+
+def _strings(body: Any) -> int:
+    """How many strings and object keys a JSON document holds (what patterns are matched against)."""
+    count, stack = 0, [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            count += 1
+        elif isinstance(node, dict):
+            count += len(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return count
 
 
 def _meta_resources(refs: RefIndex, docs: Sequence[SchemaDoc]) -> list[tuple[str, Any]]:
@@ -254,7 +354,8 @@ def _validator(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc],
         resolver = registry.resolver(base_uri=s.uri).in_subresource(dialect.specification.create_resource(s.body))
         # `_resolver` (the validator's resolver, here inside the schema's own resource) is a private keyword
         validator = dialect.validator(s.body, registry=registry, _resolver=resolver)  # type: ignore[call-arg]
-        validator.is_valid(None)  # resolves the root's references now, not while reading examples
+        with regex.linear_patterns():
+            validator.is_valid(None)  # resolves the root's references now, not while reading examples
         return validator, None
     except Exception:
         return None, first
@@ -267,18 +368,32 @@ def _first_line(exc: Exception | None) -> str:
     return lines[0][:200] if lines and lines[0] else repr(exc)
 
 
-def _errors(validator: AnyValidator, body: Any) -> Iterator[tuple[Tokens, str]]:
-    """(instance pointer, message) of each error, from either library."""
-    for err in validator.iter_errors(body):
-        path = err.instance_path if hasattr(err, "instance_path") else err.absolute_path
-        yield tuple(path), err.message
+def _errors(validator: AnyValidator, body: Any, every: bool = True) -> Iterator[tuple[Tokens, str]]:
+    """(instance pointer, message) of each error, from either library (python-jsonschema's patterns in re2);
+    without `every`, the first one only (jsonschema-rs makes every error before it hands over one)."""
+    with regex.linear_patterns():
+        if validator.is_valid(body):
+            return
+        found: Iterable[Any] = ()
+        if every:
+            errors = validator.iter_errors(body)
+            found = errors if isinstance(validator, jsonschema_rs.Validator) else islice(errors, LISTED_ERRORS)
+        else:
+            try:
+                validator.validate(body)
+            except Exception as exc:  # either library's ValidationError
+                found = (exc,)
+        for err in found:
+            path = err.instance_path if hasattr(err, "instance_path") else err.absolute_path
+            yield tuple(path), err.message
 
 
 def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examples: Sequence[Example],
-                  registries: Registries | None = None) -> Iterator[Hit]:
-    """Validate examples with a validator whose registry holds only what the schema reaches."""
-    if any(meta_errors(d, refs.reading) for d in docs):
-        return  # V001 reports the cause; a validator built from an invalid schema proves nothing
+                  registries: Registries | None = None, budget: Backtracking | None = None) -> Iterator[Hit]:
+    """Validate examples with a validator whose registry holds only what the schema reaches; with a
+    `budget`, each example only when the budget admits it (its patterns backtrack)."""
+    if any(meta_errors(d, refs.reading) for d in docs) or ref_chain(refs, s) is not None:
+        return  # V001/V005 report the cause; a validator built from an invalid schema proves nothing
     if refs.duplicates and any(refs.resolve(r.base, r.ref).status == "ambiguous" for d in docs
                                for r in refs.refs_of(d)):
         return  # V007 reports the duplicate `$id` and that these examples are not validated
@@ -287,14 +402,114 @@ def _example_hits(refs: RefIndex, s: SchemaDoc, docs: Sequence[SchemaDoc], examp
         yield Hit(f"cannot build a validator: {_first_line(failure)}", s.path, 1, (s.name,), "warning")
         return
     for ex in examples:
+        why = budget.refuses(ex.body) if budget is not None else None
+        if why is not None:
+            yield Hit(f"not validated: {why} (schema {s.path})", ex.path, 1, (s.name, ex.path), "warning")
+            continue
+        started = time.monotonic()
+        every = len(ex.source.text) <= LISTED_BYTES
         try:
-            errors = sorted(_errors(validator, ex.body), key=lambda e: list(map(str, e[0])))[:20]
-        except Exception as exc:  # a reference only evaluation reaches
+            errors = sorted(_errors(validator, ex.body, every), key=lambda e: list(map(str, e[0])))[:20]
+        except Exception as exc:  # a reference only evaluation reaches, a pattern re2 cannot run
             yield Hit(f"cannot validate: {_first_line(exc)}", ex.path, 1, (s.name, ex.path), "warning")
             continue
+        finally:
+            if budget is not None:
+                budget.seconds -= time.monotonic() - started
+        first = "" if every else f"; the first error only: the example is over {LISTED_BYTES} bytes"
         for ptr, message in errors:
-            yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path})", ex.path,
+            yield Hit(f"{pointer_str(ptr) or '/'}: {message[:200]} (schema {s.path}{first})", ex.path,
                       None, (s.name, ex.path), pointer=pointer_str(ptr))
+
+
+class _Chains:
+    """How many `$ref`s evaluating a schema may follow in a row (the native validator's stack depth),
+    per node memoised for one snapshot. A recursive cycle is followed once per level of instance nesting
+    it consumes (`rounds`, the deepest example); a cycle that consumes none never ends (V005)."""
+
+    def __init__(self, refs: RefIndex):
+        self.refs = refs
+        self.rounds = refs.ws.config.thresholds.max_nesting
+        self.depth: dict[int, int] = {}
+        self.steps: dict[int, list[tuple[int, Any, str, Dialect, bool, str]]] = {}
+        self.found: dict[str, tuple[int, str] | None] = {}
+
+    def _steps(self, node: Any, base: str, dialect: Dialect) -> list[tuple[int, Any, str, Dialect, bool, str]]:
+        """(id, target, its base, its dialect, whether the way there consumes instance nesting, the `$ref`)
+        of every reference evaluated at `node`: in it and its subschemas, not under `$defs`/`definitions`."""
+        found = self.steps.get(id(node))
+        if found is not None:
+            return found
+        found = self.steps[id(node)] = []
+        stack: list[tuple[Any, str, Dialect, bool]] = [(node, base, dialect, False)]
+        while stack:
+            n, b, d, consumes = stack.pop()
+            if not isinstance(n, dict):
+                continue
+            for key in REF_KEYWORDS:
+                ref = n.get(key)
+                if isinstance(ref, str) and (t := self.refs.resolve(b, ref)).status == "ok":
+                    doc = self.refs.by_uri.get(t.doc)
+                    outer = self.refs.reading.of(doc.body) if doc is not None else d
+                    found.append((id(t.contents), t.contents, t.base, self.refs.reading.of(t.contents, outer),
+                                  consumes, ref))
+            for rel, sub in subschemas(n, d):
+                if rel[0] not in ("$defs", "definitions"):
+                    stack.append((sub, self.refs.enter(b, sub), self.refs.reading.of(sub, d),
+                                  consumes or rel[0] not in IN_PLACE))
+        return found
+
+    def of(self, s: SchemaDoc) -> tuple[int, str] | None:
+        """(chain length, the first `$ref`) when evaluating `s` may follow more than `MAX_REF_CHAIN`
+        `$ref`s in a row, else None."""
+        if s.uri not in self.found:
+            steps = self._steps(s.body, self.refs.base_of(s), self.refs.reading.of(s.body))
+            longest = max(((1 + self._depth(step), step[5]) for step in steps), default=(0, ""))
+            self.found[s.uri] = longest if longest[0] > MAX_REF_CHAIN else None
+        return self.found[s.uri]
+
+    def _depth(self, start: tuple[int, Any, str, Dialect, bool, str]) -> int:
+        """The longest chain of `$ref`s from the target of `start` (iterative: the chain may be long)."""
+        if start[0] in self.depth:
+            return self.depth[start[0]]
+        best = {start[0]: 0}
+        on_path = {start[0]: 0}
+        path = [(start, iter(self._steps(*start[1:4])))]
+        while path:
+            (nid, *_), steps = path[-1]
+            step = next(steps, None)
+            if step is None:
+                path.pop()
+                on_path.pop(nid)
+                self.depth[nid] = best.pop(nid)
+                if path:
+                    up = path[-1][0][0]
+                    best[up] = max(best[up], 1 + self.depth[nid])
+                continue
+            sid = step[0]
+            if sid in on_path:  # around a recursive cycle: once per level of nesting it consumes
+                cycle = [entry for entry, _ in path[on_path[sid] + 1:]] + [step]
+                consumed = sum(1 for entry in cycle if entry[4])
+                rounds = -(-self.rounds // consumed) if consumed else 1  # a cycle consuming none is V005's
+                best[nid] = max(best[nid], len(cycle) * rounds)
+            elif sid in self.depth:
+                best[nid] = max(best[nid], 1 + self.depth[sid])
+            else:
+                on_path[sid] = len(path)
+                best[sid] = 0
+                path.append((step, iter(self._steps(*step[1:4]))))
+        return self.depth[start[0]]
+
+
+_CHAINS: weakref.WeakKeyDictionary[RefIndex, _Chains] = weakref.WeakKeyDictionary()
+
+
+def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
+    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None."""
+    chains = _CHAINS.get(refs)
+    if chains is None:
+        chains = _CHAINS[refs] = _Chains(refs)
+    return chains.of(s)
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
@@ -398,12 +613,20 @@ def _duplicate_hit(refs: RefIndex, dup: Duplicate, users: list[tuple[SchemaDoc, 
 def ref_cycle(ctx: RuleContext) -> Iterator[Hit]:
     """A chain of `$ref`s (possibly through allOf/anyOf/oneOf) comes back to where it
     started without descending into the instance: evaluating it can never terminate.
-    Recursive structures that go through `properties` or `items` are fine."""
+    Recursive structures that go through `properties` or `items` are fine. Also a
+    chain of more than 1,000 `$ref`s evaluated in a row (a recursive one counted once
+    per level of instance nesting it may follow): a validator's stack would overflow
+    on it, so its examples are not validated."""
     with paused_gc():
         cycles = ctx.refs.cycles()
+        chains = [(s, found) for s in ctx.ws.schemas if (found := ref_chain(ctx.refs, s)) is not None]
     for s, ptr, chain in cycles:
         hops = " -> ".join(c.removeprefix("file:///") for c in chain)
         yield Hit(f"$ref cycle never terminates: {hops}", s.path, None, (s.name,), pointer=pointer_str(ptr))
+    for s, (length, first) in chains:
+        yield Hit(f"evaluating it may follow {length} $refs in a row (from {first!r}), more than the "
+                  f"{MAX_REF_CHAIN} a validator's stack is trusted with: its examples are not validated",
+                  s.path, 1, (s.name, "chain"))
 
 
 @rule("V006", "schema-without-example", "validity", "warning")

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..findings import Finding, Fingerprint
+from ..findings import Finding, Fingerprint, storable
 from .roundtrip import Placed, Record, read_record, save_record
 
 BASELINE = "decisions/baseline.yaml"
@@ -31,13 +31,14 @@ def baseline_entries(findings: Iterable[Finding]) -> list[dict[str, Any]]:
         first.setdefault(f.fingerprint, f)
     out = []
     for key, f in sorted(first.items(), key=lambda kv: (kv[1].file, kv[0][0], kv[0][1], kv[0][2] or "")):
-        entry: dict[str, Any] = {"rule": f.rule, "subjects": list(f.subjects)}
-        if f.pointer is not None:
-            entry["pointer"] = f.pointer
+        rule, subjects, pointer = key  # lone surrogates escaped: the loader's YAML reader refuses them
+        entry: dict[str, Any] = {"rule": rule, "subjects": list(subjects)}
+        if pointer is not None:
+            entry["pointer"] = pointer
         if counts[key] > 1:
             entry["count"] = counts[key]
-        entry["file"] = f.file
-        entry["message"] = f.message.split("\n", 1)[0][:MESSAGE_CHARS]
+        entry["file"] = storable(f.file)
+        entry["message"] = storable(f.message.split("\n", 1)[0][:MESSAGE_CHARS])
         out.append(entry)
     return out
 

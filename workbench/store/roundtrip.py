@@ -266,7 +266,6 @@ def save_record(
     path = Path(path)
     real = _real(path)
     with locked(real):  # read-compare-replace is one step for every writer using the store
-        clean_stale_temps(real.parent)
         raw = _read_bytes(real)
         now = ABSENT if raw is None else fingerprint(raw)
         if now != expected_fingerprint:

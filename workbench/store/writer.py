@@ -3,7 +3,13 @@
 A temp file in the same folder (`.wb-<name>.<random>.tmp`, which watchers
 ignore), fsync, `os.replace`, fsync of the folder: a reader never sees half a
 file and a crash leaves the old file or the new one. Temp files a killed writer
-left behind are removed by the next read once they are a minute old.
+left behind are removed once they are a minute old: by the next read of a record,
+and by every write into their folder (`workbench export` cleans its folder even
+when nothing changed).
+
+Nothing is written that the loader would not read back: the bytes are checked by
+the loader's own reader for the file's kind (`readback`: YAML, JSON, else UTF-8
+text) before the temp file is made; a refusal is a `StoreError`, nothing written.
 
 Writers of the same file serialise on an exclusive `fcntl` lock of a sidecar
 file (`.wb-<name>.lock`, kept: removing it would race), and `atomic_write` runs
@@ -27,6 +33,9 @@ from pathlib import Path
 
 from ..errors import StoreError
 from ..loader.files import Files
+from ..loader.jsonfile import decode, parse_json
+from ..loader.yamlfile import parse_yaml
+from ..model import Problem
 
 try:
     import fcntl
@@ -90,13 +99,39 @@ def clean_stale_temps(folder: str | Path, older_than: float = STALE_SECONDS) -> 
     return sorted(removed)
 
 
+def readback(path: str | Path, raw: bytes) -> str | None:
+    """Why the loader's own reader for the kind of `path` (YAML, JSON, else UTF-8 text) refuses `raw`, or None."""
+    name = Path(path).name
+    problems: tuple[Problem, ...]
+    if name.lower().endswith((".yaml", ".yml")):
+        problems = parse_yaml(name, raw).problems
+    elif name.lower().endswith(".json"):
+        problems = parse_json(name, raw).problems
+    else:
+        text = decode(name, raw)
+        problems = (text,) if isinstance(text, Problem) else ()
+    if not problems:
+        return None
+    first = problems[0]
+    return first.message + (f" (line {first.line})" if first.line else "")
+
+
 def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[], None] | None = None) -> None:
-    """Replace `path` with `data` (text is written as UTF-8, newlines untouched), keeping its mode.
+    """Replace `path` with `data` (text is written as UTF-8, newlines untouched), keeping its mode;
+    `StoreError` (nothing written) when the loader would not read it back.
 
     `before_replace` runs after the temp file is durable and immediately before the
     rename; whatever it raises aborts the write (the temp file is removed)."""
     path = Path(path)
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"not writing {path}: not valid Unicode text (character {exc.start}: "
+                         f"{exc.reason}); nothing written") from exc
+    refused = readback(path, raw)
+    if refused is not None:
+        raise StoreError(f"not writing {path}: the workbench would not read it back ({refused}); nothing written")
+    clean_stale_temps(path.parent)  # what a killed writer left in this folder
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
