@@ -83,4 +83,4 @@ def test_the_broken_copy_fails_with_exactly_three_errors(copies, capsys):
     assert by_rule["O002"]["subjects"] == ["gateway_invoke", "skill_execute"]
     assert "enum value removed at /properties/status/enum" in by_rule["C001"]["message"]
     assert "task_output is stable/v1, reused" in by_rule["C001"]["message"]
-    assert by_rule["R001"]["message"].startswith("identifier run_id at /properties/run_id is `integer`")
+    assert by_rule["R001"]["message"].startswith("identifier run_id at /properties/run_id is `integer minimum=1`")

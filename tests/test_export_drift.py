@@ -72,6 +72,22 @@ def test_no_decisions_means_nothing_to_export(make_ws):
     assert e001(root) == ()
 
 
+ADOPTED = {"ssot/schemas/a.schema.json": {"type": "object"}, "decisions/families/a.yaml": "family: a\n"}
+
+
+def test_documents_are_not_asked_of_a_repository_that_does_not_run_the_plan(make_ws):
+    assert e001(make_ws(ADOPTED)) == ()  # decisions/, but no plan file, no export.out, no document
+
+
+@pytest.mark.parametrize("says", [
+    {"decisions/plan.yaml": "name: M1 plan\n"},
+    {"decisions/workspace.yaml": "version: 1\nexport:\n  out: docs/contracts\n"},
+])
+def test_documents_are_expected_where_the_workspace_says_so(make_ws, says):
+    found = e001(make_ws(ADOPTED | says))
+    assert len(found) == len(DOCS) and all(f.message.startswith("not exported yet") for f in found)
+
+
 def test_diff_excerpt_points_at_the_first_change_and_clips_long_lines():
     assert diff_excerpt(["a", "b", "c", ""], ["a", "B", "c", "d", ""]) == (2, ["-b", "+B", "+d"], 3)
     assert diff_excerpt(["a", ""], ["a", "", "x"])[0] == 3

@@ -22,7 +22,7 @@ def test_identifier_redefined_is_an_error_at_the_deviating_definition(tmp_path):
     (f,) = hits(run(tmp_path, "drift"))
     assert (f.rule, f.severity, f.path) == ("R001", "error", "ssot/schemas/c.schema.json")
     assert f.line == line_of(tmp_path / f.path, '"run_id"')
-    assert "identifier run_id at /properties/run_id is `integer`" in f.message
+    assert "identifier run_id at /properties/run_id is `integer minimum=1`" in f.message
     assert f'`string pattern="^run_{ULID}$"` (ssot/schemas/common/ids.schema.json#/$defs/run_id)' in f.message
     for name in "abc":
         assert f"{name}.schema.json#/properties/run_id" in f.message
@@ -112,17 +112,111 @@ def test_recheck_recomputes_only_the_edited_file_and_its_dependents(tmp_path):
     from workbench.loader import LoadCache, load_workspace
     from workbench.pipeline import check
 
-    lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"size": {"type": "string"}}}
+    lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"size": {"type": "integer"}}}
     ids = {"$ref": "common/ids.schema.json"}  # a and b are related through the identifier library
     make_ws(tmp_path, {"a": schema({"size": {"$ref": "common/types.schema.json#/$defs/size"}, "ids": ids}),
-                       "b": schema({"size": {"type": "string"}, "ids": ids}),
+                       "b": schema({"size": {"type": "integer"}, "ids": ids}),
                        "c": schema({"other": {"type": "integer"}})},
             shared={"ids": {"$defs": {}}, "types": lib})
     cache = LoadCache()
     assert hits(check(load_workspace(tmp_path, cache), ["drift"])) == []
     before = fields.STATS["misses"]
-    lib["$defs"]["size"] = {"type": "integer"}
+    lib["$defs"]["size"] = {"type": "integer", "minimum": 0}
     (tmp_path / "ssot/schemas/common/types.schema.json").write_text(json.dumps(lib))
     (f,) = hits(check(load_workspace(tmp_path, cache), ["drift"]))
-    assert f.subjects == ("size",) and "`integer` in ssot/schemas/a.schema.json#/properties/size" in f.message
+    assert f.subjects == ("size",) and "`integer minimum=0` in ssot/schemas/a.schema.json#/properties/size" in f.message
     assert fields.STATS["misses"] - before == 2  # the library and the schema that refers to it; not b or c
+
+
+def _repo(root, schemas: dict[str, dict]):
+    """A user's repository: schemas under schemas/, adopted with `workbench init` (drafted families only)."""
+    from workbench.cli import main
+
+    for name, body in schemas.items():
+        path = root / "schemas" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(body, indent=2) + "\n")
+    assert main(["init", "--root", str(root)]) == 0
+    return hits(run(root, "drift"))
+
+
+RUN_ID = {"type": "string", "pattern": f"^run_{ULID}$"}
+
+
+def test_two_undecided_schemas_with_a_drifting_run_id(tmp_path, capsys):
+    (f,) = _repo(tmp_path, {"submit": schema({"run_id": RUN_ID, "name": {"type": "string"}}),
+                            "report": schema({"run_id": {"type": "integer"}, "name": {"type": "object"}})})
+    assert (f.rule, f.severity, f.path, f.subjects) == ("R001", "warning", "schemas/report.json", ("run_id",))
+    assert f.message == (f'field run_id is defined 2 ways: `integer` in schemas/report.json#/properties/run_id; '
+                         f'`string pattern="^run_{ULID}$"` in schemas/submit.json#/properties/run_id')
+
+
+def test_unrelated_tools_sharing_names_stay_quiet(tmp_path, capsys):
+    assert _repo(tmp_path, {  # independent services: each formats its ids, names its images, its own way
+        "ci": schema({"run_id": {"type": "string", "pattern": "^[0-9]+$"}, "name": {"type": "string"},
+                      "image": {"type": "string"}}),
+        "compose": schema({"run_id": {"type": "string", "format": "uuid"}, "name": {"type": "object"},
+                           "image": {"type": "object"}}),
+    }) == []
+
+
+def test_an_identifier_format_drifting_between_related_schemas_is_found(tmp_path):
+    make_ws(tmp_path, {"a": schema({"run_id": RUN_ID, "lib": ref("task_id")}),
+                       "b": schema({"run_id": {"type": "string", "format": "uuid"}, "lib": ref("task_id")})})
+    (f,) = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("run_id",) and 'format="uuid"' in f.message
+
+
+def test_every_definition_of_the_identifier_library_is_compared_everywhere(tmp_path):
+    key = {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"}
+    lib = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$defs": {"run_id": RUN_ID, "idem_key": key}}
+    loose = {"a": schema({"idem_key": {"type": "string"}}), "b": schema({"idem_key": {"type": "string"}})}
+    make_ws(tmp_path, loose, shared={"ids": lib}, identifiers=IDENTIFIERS[:1])  # declares run_id there
+    (f,) = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("idem_key",) and "ssot/schemas/common/ids.schema.json#/$defs/idem_key" in f.message
+    make_ws(tmp_path, loose, shared={"ids": lib}, identifiers=[])  # no identifier library: unrelated schemas
+    assert hits(run(tmp_path, "drift")) == []
+
+
+INT64 = {"type": "integer", "minimum": -9223372036854775808, "maximum": 9223372036854775807}
+
+
+def test_a_numeric_range_drifting_is_found(tmp_path):
+    make_ws(tmp_path, {"a": schema({"size": INT64, "run_id": ref("run_id")}),
+                       "b": schema({"size": {"type": "integer", "minimum": 0}, "run_id": ref("run_id")})})
+    (f,) = hits(run(tmp_path, "drift"))
+    assert f.message.startswith("field size is defined 2 ways: `integer minimum=-9.223372036854776e+18 "
+                                "maximum=9.223372036854776e+18` in ssot/schemas/a.schema.json#/properties/size; "
+                                "`integer minimum=0` in ssot/schemas/b.schema.json#/properties/size")
+
+
+def test_a_bound_written_as_its_float_rendering_is_the_same_bound(tmp_path):
+    rounded = {"type": "integer", "minimum": -9223372036854776000, "maximum": 9223372036854776000.0}
+    make_ws(tmp_path, {
+        "a": schema({"size": INT64, "n": {"type": "number", "minimum": 1}, "run_id": ref("run_id")}),
+        "b": schema({"size": rounded, "n": {"type": "number", "minimum": 1.0}, "run_id": ref("run_id")})})
+    assert hits(run(tmp_path, "drift")) == []
+
+
+def _typed(variant: dict) -> dict:
+    return schema({"type": variant, "run_id": ref("run_id")})  # all related through the identifier library
+
+
+GENERIC = [{"type": "string", "pattern": "^RLIMIT_[A-Z]+$"}, {"type": "string", "pattern": "^[cbup]$"},
+           {"type": "object"}]
+
+
+def test_a_generic_name_is_compared_only_within_a_family(tmp_path):
+    make_ws(tmp_path, {n: _typed(v) for n, v in zip("abc", GENERIC, strict=True)})
+    assert hits(run(tmp_path, "drift")) == []  # three unrelated uses, three shapes: generic
+    make_ws(tmp_path, {n: _typed(v) for n, v in zip("abc", GENERIC, strict=True)} | {"a2": _typed({"type": "string"})},
+            [family("a", ["a", "a2"], guess=True)])  # an `init` draft: a and its sibling belong together
+    (f,) = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("type",) and {f.path, *(loc.file for loc in f.related)} == {
+        "ssot/schemas/a.schema.json", "ssot/schemas/a2.schema.json"}
+
+
+def test_two_uses_in_two_shapes_are_not_enough_to_call_a_name_generic(tmp_path):
+    make_ws(tmp_path, {n: _typed(v) for n, v in zip("ab", GENERIC, strict=False)})
+    (f,) = hits(run(tmp_path, "drift"))
+    assert f.subjects == ("type",)

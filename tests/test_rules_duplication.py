@@ -50,9 +50,9 @@ def test_only_the_outermost_copy_is_reported(tmp_path):
 def test_quiet_when_different_small_or_in_one_file(tmp_path):
     tighter = obj(dict(ADDRESS["properties"], postcode={"type": "string", "pattern": "^[0-9]{4}$"}), ["street", "city"])
     small = obj({"lat": {"type": "number"}, "lon": {"type": "number"}})
-    make_ws(tmp_path, {
+    make_ws(tmp_path, {  # an unnamed copy needs to be equal and of 3 properties; a named one, the same name
         "a": schema({"addr": ADDRESS, "pos": small, "again": ADDRESS}),
-        "b": schema({"addr": tighter, "pos": small}),
+        "b": schema({"address": tighter, "position": small}),
     })
     assert hits(run(tmp_path, "duplication")) == []
 
@@ -60,7 +60,58 @@ def test_quiet_when_different_small_or_in_one_file(tmp_path):
 def test_property_named_like_an_annotation_is_a_property(tmp_path):
     a = obj({"title": {"type": "string"}, "description": {"type": "string"}, "size": {"type": "integer"}})
     b = obj({"title": {"type": "string"}, "description": {"type": "integer"}, "size": {"type": "integer"}})
-    make_ws(tmp_path, {"a": schema({"x": a}), "b": schema({"x": b})})
+    make_ws(tmp_path, {"a": schema({"x": a}), "b": schema({"y": b})})
+    assert hits(run(tmp_path, "duplication")) == []
+    make_ws(tmp_path, {"a": schema({"x": a}), "b": schema({"y": a})})
+    assert len(hits(run(tmp_path, "duplication"))) == 1
+
+
+TELEMETRY_REF = {"trace_id_hex": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                 "span_id_hex": {"type": "string", "pattern": "^[0-9a-f]{16}$"}}
+
+
+def test_a_small_object_under_one_name_in_two_schemas_is_a_duplicate(tmp_path):
+    make_ws(tmp_path, {  # two undecided tools, nothing in common but the copied object
+        "evidence": schema({"bundle": {"type": "string"}, "telemetry_ref": obj(TELEMETRY_REF, ["trace_id_hex"])}),
+        "capsule": schema({"capsule": {"type": "string"},
+                           "telemetry_ref": obj(TELEMETRY_REF, ["trace_id_hex"], closed=False)}),
+    })
+    (f,) = hits(run(tmp_path, "duplication"))
+    assert (f.rule, f.path, f.pointer) == ("D001", "ssot/schemas/capsule.schema.json", "/properties/telemetry_ref")
+    assert f.message.startswith(
+        "the same object telemetry_ref (2 properties: span_id_hex, trace_id_hex) is written out in 2 places: "
+        "ssot/schemas/capsule.schema.json#/properties/telemetry_ref, "
+        "ssot/schemas/evidence.schema.json#/properties/telemetry_ref (the copies already differ)")
+    assert [loc.file for loc in f.related] == ["ssot/schemas/evidence.schema.json"]
+
+
+def test_openness_differing_between_copies_is_drift_at_the_open_copy(tmp_path):
+    make_ws(tmp_path, {
+        "evidence": schema({"telemetry_ref": obj(TELEMETRY_REF)}),
+        "capsule": schema({"telemetry_ref": obj(TELEMETRY_REF, closed=False)}),
+        "bundle": schema({"items": {"type": "array", "items": obj(TELEMETRY_REF, closed=False)}}),
+    })
+    (f,) = hits(run(tmp_path, "R002"))
+    assert (f.rule, f.category, f.severity, f.path) == ("R002", "drift", "warning", "ssot/schemas/capsule.schema.json")
+    assert f.line == line_of(tmp_path / f.path, '"telemetry_ref"')
+    assert f.message == ("the same object telemetry_ref (2 properties: span_id_hex, trace_id_hex) is open here but "
+                         "closed in ssot/schemas/evidence.schema.json#/properties/telemetry_ref: a document with "
+                         "another key passes here and fails there")
+    assert [(loc.file, loc.pointer) for loc in f.related] == [
+        ("ssot/schemas/evidence.schema.json", "/properties/telemetry_ref")]
+
+
+def test_openness_alike_is_no_drift(tmp_path):
+    make_ws(tmp_path, {"evidence": schema({"telemetry_ref": obj(TELEMETRY_REF, ["trace_id_hex"], closed=False)}),
+                       "capsule": schema({"telemetry_ref": obj(TELEMETRY_REF, closed=False)}),
+                       "bundle": schema({"telemetry_ref": obj(TELEMETRY_REF, closed=False, required=["span_id_hex"])})})
+    assert hits(run(tmp_path, "R002")) == []
+
+
+def test_a_small_object_under_different_names_or_with_other_keys_is_not(tmp_path):
+    other = dict(TELEMETRY_REF, parent_span_id_hex={"type": "string"})
+    make_ws(tmp_path, {"a": schema({"telemetry_ref": obj(TELEMETRY_REF)}), "b": schema({"trace": obj(TELEMETRY_REF)}),
+                       "c": schema({"telemetry_ref": obj(other)})})
     assert hits(run(tmp_path, "duplication")) == []
 
 

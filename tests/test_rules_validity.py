@@ -407,6 +407,18 @@ def test_v006_quiet(make_ws):
     assert findings(root, "V006") == []
 
 
+def test_v006_asks_nothing_of_definition_libraries_nor_of_schemas_reached_through_ref(make_ws):
+    root = make_ws({
+        "ssot/schemas/defs.schema.json": {"description": "not shared", "definitions": {"uint32": {"type": "integer"}}},
+        "ssot/schemas/config-linux.schema.json": {"linux": OBJ},  # a section, only ever reached by reference
+        "ssot/schemas/descriptor.schema.json": OBJ,  # a root contract other contracts embed
+        "ssot/schemas/config.schema.json": {"type": "object", "properties": {
+            "linux": {"$ref": "config-linux.schema.json#/linux"}, "n": {"$ref": "defs.schema.json#/definitions/uint32"},
+            "layers": {"type": "array", "items": {"$ref": "descriptor.schema.json"}}}},
+    })
+    assert [h.path for h in findings(root, "V006")] == ["ssot/schemas/config.schema.json"]
+
+
 def test_validity_rules_quiet_on_shipped_workspace(repo_root):
     result = check(load_workspace(repo_root), select=["load", "validity"])
     assert result.findings == (), "\n".join(f"{f.rule} {f.path}:{f.line} {f.message}" for f in result.findings)

@@ -308,7 +308,7 @@ async def test_schema_written_while_running_shows_its_overlap_warning(root: Path
         await pilot.pause()
         labels = tree_labels(app)
         assert "▲" in labels[("schema", "ssot/schemas/gate.verdict.schema.json")]
-        assert "▲1" in labels[("family", "gate")]  # the overlap counts on both sides
+        assert "▲2" in labels[("family", "gate")]  # the overlap and the copied `checks` item count on both sides
 
 
 async def test_broken_file_shows_a_finding_and_the_app_keeps_running(root: Path) -> None:

@@ -426,7 +426,7 @@ async def test_findings_are_scoped_to_the_node_with_a_toggle_and_a_sort(root: Pa
         assert panel.scoped and set(panel.shown) == set(app.snapshot.index.of_family(fam))
         assert "family gate" in plain(panel.border_title)
         await select(pilot, NodeRef(SCHEMA, REVIEW))
-        assert {f.rule for f in panel.shown} == {"G001", "O001", "V006"}
+        assert {f.rule for f in panel.shown} == {"D001", "G001", "O001", "V006"}  # D001: its `checks` item
         await pilot.press("a")
         await pilot.pause()
         every = app.snapshot.result.findings
@@ -444,7 +444,7 @@ async def test_findings_are_scoped_to_the_node_with_a_toggle_and_a_sort(root: Pa
         assert "by severity" in plain(panel.border_title)
         await pilot.press("a")  # back to the node's findings
         await pilot.pause()
-        assert panel.scoped and {f.rule for f in panel.shown} == {"G001", "O001", "V006"}
+        assert panel.scoped and {f.rule for f in panel.shown} == {"D001", "G001", "O001", "V006"}
 
 
 async def test_slash_filters_the_tree_too(root: Path) -> None:

@@ -115,6 +115,7 @@ class WorkspaceConfig:
     budgets: Budgets = field(default_factory=Budgets)
     export_out: str = "doc/m0-runtime-contract-freeze"
     wire: Wire = field(default_factory=Wire)
+    export_set: bool = False  # `export.out` is written in workspace.yaml: the plan's documents are expected (E001)
     compatibility: Compatibility = field(default_factory=Compatibility)
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # `limits.max_file_bytes`: larger files are refused, not read
     # `limits.max_total_bytes`: schemas and examples read in all; the files past it are refused, not read
@@ -226,6 +227,7 @@ class WorkspaceConfig:
             budgets=Budgets(**budgets),
             export_out=(data.get("export") or {}).get("out", base.export_out),
             wire=_wire(data.get("wire") or {}),
+            export_set=(data.get("export") or {}).get("out") is not None,
             compatibility=Compatibility.read(compat),
             max_file_bytes=max_file_bytes,
             max_total_bytes=max_total_bytes,

@@ -4,9 +4,11 @@ Writes `decisions/workspace.yaml` (the built-in defaults, spelled out and
 commented; when no schema is where the defaults look, `ssot/schemas/`, the
 `schemas.globs` of the folders where JSON Schemas were found: files declaring a
 json-schema.org `$schema`, reading as one, or giving themselves structure in a
-folder named like `schemas/`) and one `decisions/families/ID.yaml` per contract
-schema that is in no family, with an `intent_class` *guessed* from the schema's name and shape
-and `guess: true` (rule G011 keeps reporting it until an architect confirms).
+folder named like `schemas/`; plus the files they refer into, and the definitions
+libraries found as `schemas.shared_globs`: `library_globs`) and one
+`decisions/families/ID.yaml` per contract schema that is in no family, with an
+`intent_class` *guessed* from the schema's name and shape and `guess: true`
+(rule G011 keeps reporting it until an architect confirms).
 Governance fields (owner, tier, decision, ...) are left out for a person to fill.
 
 Only ever creates new files (exclusive create): an existing file is never
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -30,7 +33,8 @@ from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
 from .loader.files import Files
 from .model import SchemaDoc, Workspace
-from .schema.dialect import gives_structure, looks_like_schema
+from .schema.dialect import defines_only, gives_structure, looks_like_schema
+from .schema.nodes import iter_refs
 
 FAMILIES_DIR = f"{DECISIONS_DIR}/families"
 _ID_OK = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -97,10 +101,12 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
     root = Path(root)
     written: list[str] = []
     config = WorkspaceConfig()
-    if not (root / DECISIONS_DIR / "workspace.yaml").exists() and not Files(root).glob_all(config.schema_globs)[0]:
-        found = discover_schema_globs(root)  # the schemas live elsewhere than the default place
-        config = replace(config, schema_globs=found) if found else config
     if not (root / DECISIONS_DIR / "workspace.yaml").exists():
+        if not Files(root).glob_all(config.schema_globs)[0]:
+            found = discover_schema_globs(root)  # the schemas live elsewhere than the default place
+            config = replace(config, schema_globs=found) if found else config
+        more, shared = library_globs(root, config)
+        config = replace(config, schema_globs=config.schema_globs + more, shared_globs=config.shared_globs + shared)
         if not Files(root).glob_all(config.pin_manifests)[0]:
             config = replace(config, pin_manifests=discover_pin_manifests(root) or config.pin_manifests)
         # ids under a URL their references need
@@ -180,6 +186,47 @@ def discover_schema_globs(root: Path) -> tuple[str, ...]:
     return tuple(globs)
 
 
+def library_globs(root: Path, config: WorkspaceConfig) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(`schemas.globs`, `schemas.shared_globs`) to add for the definitions libraries: the files the schemas
+    refer into that no glob matches yet (`"$ref": "config-linux.json#/linux"`), and, shared, every schema that
+    `defines_only` (a `defs.json`, a `{"linux": {...}}` section) that `config.shared_globs` misses. Shared
+    libraries of a folder sharing a name prefix are one glob (`schema/defs*.json`) when it matches no other
+    schema, else listed by path."""
+    files = Files(root)
+    schemas = set(files.glob_all(config.schema_globs)[0])
+    todo, referenced = sorted(schemas), list[str]()
+    while todo and len(referenced) < MAX_CANDIDATES:
+        rel = todo.pop()
+        for _, ref in iter_refs(_json(files, rel)):
+            target = ref.partition("#")[0]
+            if not target or ":" in target or target.startswith("/"):
+                continue  # inside the file, an absolute URI (a remote or `$id`-addressed schema)
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+            if path not in schemas and not path.startswith("../") and isinstance(_json(files, path), dict):
+                schemas.add(path)
+                referenced.append(path)
+                todo.append(path)
+    known = set(files.glob_all(config.shared_globs)[0])
+    libraries = {rel for rel in sorted(schemas - known) if defines_only(_json(files, rel))}
+    by_prefix: dict[str, list[str]] = {}
+    for rel in sorted(libraries):
+        folder, _, name = rel.rpartition("/")
+        prefix = re.split(r"[-_.]", name, maxsplit=1)[0]
+        by_prefix.setdefault(f"{folder}/{prefix}*.json" if folder else f"{prefix}*.json", []).append(rel)
+    shared: list[str] = []
+    for glob, found in by_prefix.items():
+        shared.extend([glob] if set(files.glob_all((glob,))[0]) & schemas <= libraries else found)
+    return tuple(sorted(referenced)), tuple(shared)
+
+
+def _json(files: Files, rel: str) -> Any:
+    """A JSON file's value, None when it does not read or parse."""
+    try:
+        return json.loads(files.read(rel))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
 # folders whose JSON files are schemas even beside keywords of a vendor's own (`schemas/`, `json-schema/`)
 SCHEMA_FOLDERS = frozenset({"schema", "schemas", "jsonschema", "jsonschemas", "json-schema", "json-schemas",
                             "json_schema", "json_schemas"})
@@ -196,9 +243,8 @@ def _declares_schema(files: Files, rel: str) -> bool:
     named like `schemas/` and giving itself structure (`properties`, `definitions`, `type`, ...)."""
     if rel.endswith(".schema.json"):
         return True
-    try:
-        body = json.loads(files.read(rel))
-    except (OSError, ValueError, RecursionError):
+    body = _json(files, rel)
+    if body is None:
         return False
     in_schema_folder = not SCHEMA_FOLDERS.isdisjoint(rel.lower().split("/")[:-1])
     declared = body.get("$schema") if isinstance(body, dict) else None
@@ -362,8 +408,10 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  additive: {'true' if config.compatibility.additive else 'false'}"
         "  # an optional property added to an open object is compatible; false: the strict reading",
         "  tiers: {}  # per tier: a mode, or a mode and a reading: {stable/v1: {mode: full, additive: false}}",
-        "export:",
-        f"  out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
+        "# where `workbench export` writes the plan's documents: set it (or write decisions/plan.yaml)",
+        "# when this repository runs the plan, and E001 checks them",
+        "# export:",
+        f"#   out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
         "governance:",
         f"  undecided: {config.undecided}   # G001 (a schema in no family); `error` once every schema must be decided",
     ]) + "\n"

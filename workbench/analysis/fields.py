@@ -5,7 +5,8 @@ Per schema file, one extraction (`facts_of`) yields
   instance path (`/items/[]/task_id`, `*` for map values) with a type signature
   computed after resolving `$ref`s (overlap);
 - `fields`: every `properties/NAME` entry written in the file, with its
-  signature (drift);
+  signature (drift), and in a definitions library every top-level definition
+  (`defs.json#/definitions/size` defines `size` as much as a property does);
 - `blocks`: canonical digests of written-out object sub-schemas (duplication).
 
 Leaves are computed once per (document, subschema) node of the reference graph
@@ -33,7 +34,7 @@ from ..allocation import paused_gc
 from ..config import Budgets
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import ANNOTATIONS
+from ..schema.dialect import ANNOTATIONS, defines_only
 from ..schema.nodes import json_type  # noqa: F401  (re-exported)
 from . import walk
 from .resolve import Resolver
@@ -49,6 +50,7 @@ BOUNDS = (
     "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength",
     "minItems", "maxItems", "minProperties", "maxProperties", "multipleOf", "uniqueItems",
 )
+RANGE = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")  # what makes a number's domain
 
 
 class Leaf(NamedTuple):
@@ -69,17 +71,20 @@ class Leaf(NamedTuple):
 
 
 class FieldDef(NamedTuple):
-    """One `properties/NAME` entry written in a file (drift)."""
+    """One `properties/NAME` entry written in a file, or a library's definition NAME (drift)."""
 
     name: str
     pointer: Tokens
-    core: str  # type/format/pattern/enum/const
+    core: str  # type/format/pattern/enum/const: the field's shape
     enum: frozenset[str] | None = None  # JSON of each enum value, when the field is an enum
+    domain: str = ""  # the shape and its numeric range (`integer minimum=0`): what drift compares
 
     @property
     def vocabulary_free(self) -> str:
-        """The signature without its enum: two enums of one type differ only in vocabulary."""
-        return self.core.replace(f" enum=[{','.join(sorted(self.enum))}]", "") if self.enum is not None else self.core
+        """The domain without its enum: two enums of one type differ only in vocabulary."""
+        if self.enum is None:
+            return self.domain
+        return self.domain.replace(f" enum=[{','.join(sorted(self.enum))}]", "")
 
 
 # an overlap candidate feature: ("f", name, signature), ("s", distinctive core) or ("o", object shape)
@@ -192,13 +197,26 @@ def _types(kw: dict[str, Any]) -> tuple[str, ...]:
 
 class Sig(NamedTuple):
     full: str  # type/format/pattern/enum/const/items plus bounds (overlap)
-    core: str  # without bounds (drift)
+    core: str  # without bounds
     enum: frozenset[str] | None  # JSON of each enum value
+    domain: str  # `core` and the numeric range (drift): an int64 and a non-negative integer differ
 
 
 _new_leaf = tuple.__new__  # a NamedTuple without the keyword-argument handling of its __new__
-_ANY = Sig("any", "any", None)
-_NOTHING = Sig("nothing", "nothing", None)
+_ANY = Sig("any", "any", None, "any")
+_NOTHING = Sig("nothing", "nothing", None, "nothing")
+
+
+def _bound(value: Any) -> str:
+    """A numeric bound as a JSON document's number meets it (a double): 9223372036854775807 and its
+    float rendering 9223372036854776000 are one bound, and 1.0 is 1."""
+    if type(value) in (int, float):
+        try:
+            number = float(value)
+        except OverflowError:
+            return repr(value)
+        return str(int(number)) if number.is_integer() and abs(number) <= 2 ** 53 else repr(number)
+    return _jv(value)
 
 
 def _jv(value: Any) -> str:
@@ -322,9 +340,10 @@ def _signature(res: Resolver, base: str, kw: dict[str, Any], bases: dict[str, st
         core = full = parts
     core_text = " ".join(core)
     if _BOUNDS_SET.isdisjoint(kw):
-        return _new_leaf(Sig, (core_text if full is core else " ".join(full), core_text, values)), nested
+        return _new_leaf(Sig, (core_text if full is core else " ".join(full), core_text, values, core_text)), nested
     full = full + [f"{k}={_jv(kw[k])}" for k in BOUNDS if k in kw and not isinstance(kw[k], dict)]
-    return _new_leaf(Sig, (" ".join(full), core_text, values)), nested
+    domain = " ".join([core_text] + [f"{k}={_bound(kw[k])}" for k in RANGE if k in kw and not isinstance(kw[k], dict)])
+    return _new_leaf(Sig, (" ".join(full), core_text, values, domain)), nested
 
 
 def signature(res: Resolver, base: str, node: Any, bounds: bool = True) -> str:
@@ -510,20 +529,25 @@ def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None)
 
 
 def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple[Block, ...]]:
-    """Field definitions (every `properties/NAME` written in the file, with its resolved
-    signature) and the duplication candidates (`walk.Block`), in one pass over the file."""
+    """Field definitions (every `properties/NAME` written in the file, and every top-level
+    definition of a library, with its resolved signature) and the duplication candidates
+    (`walk.Block`), in one pass over the file."""
     uri = res.index.base_of(schema)
     memo: dict[tuple[str, int], Sig] = res.memo
-    entries = object_schemas(schema.body) if isinstance(schema.body, dict) else []
+    body = schema.body
+    entries = object_schemas(body) if isinstance(body, dict) else []
     blocks = [(block_key(props), ptr, len(props)) for ptr, props in entries if props]
+    named = [(ptr + ("properties", name), name, sub) for ptr, props in entries for name, sub in props.items()]
+    if schema.shared or defines_only(body):
+        named += [((key, name), name, sub) for key in ("$defs", "definitions")
+                  if isinstance(body.get(key), dict) for name, sub in body[key].items()]
     fields: list[FieldDef] = []
-    for ptr, props in entries:
-        for name, sub in props.items():
-            key = (uri, id(sub))
-            sig = memo.get(key)
-            if sig is None:
-                sig = memo[key] = _describe(res, uri, sub, 0)
-            fields.append(_new_leaf(FieldDef, (name, ptr + ("properties", name), sig[1], sig[2])))
+    for ptr, name, sub in named:
+        key = (uri, id(sub))
+        sig = memo.get(key)
+        if sig is None:
+            sig = memo[key] = _describe(res, uri, sub, 0)
+        fields.append(_new_leaf(FieldDef, (name, ptr, sig[1], sig[2], sig[3])))
     return tuple(fields), tuple(blocks)
 
 

@@ -394,6 +394,13 @@ class RefIndex:
                     todo.append(seen[target.doc])
         return [schema] + sorted((d for d in seen.values() if d is not schema), key=lambda d: d.path)
 
+    def linked(self, schema: SchemaDoc) -> set[str]:
+        """File URIs of the other workspace schemas a schema's references resolve into (one step)."""
+        found = {t.doc for t in (self.resolve(r.base, r.ref) for r in self.refs_of(schema) if r.ref[:1] != "#")
+                 if t.status == "ok" and t.doc in self.by_uri}  # (a `#...` reference stays in its file)
+        found.discard(schema.uri)
+        return found
+
     def resolve(self, base_uri: str, ref: str) -> Target:
         key = (base_uri, ref)
         hit = self._memo.get(key)

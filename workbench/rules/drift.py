@@ -1,22 +1,30 @@
-"""drift: the same field name defined in conflicting ways across schemas."""
+"""drift: the same field defined in conflicting ways across schemas (R001), and one named object
+closed in one place and open in another (R002)."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import NamedTuple
 
 from ..allocation import paused_gc
-from ..analysis.fields import FieldDef, signature, structure
+from ..analysis.fields import FieldDef, describe, structure
+from ..analysis.groups import Groups
 from ..findings import Location
-from ..model import SchemaDoc
-from ..schema.uri import path_of, pointer_str
+from ..model import Identifier, SchemaDoc
+from ..schema.uri import pointer_str
+from .duplication import copies
 from .registry import Hit, RuleContext, rule
 
-# fields whose enum is a family-local vocabulary: compared only within one intent class
-LOCAL_VOCABULARY = frozenset({"status", "state"})
 MAX_PLACES = 25
+# an identifier by its name: `run_id`, `run-id`, `runId`, `RUN_ID` (not `id` alone, not `valid`)
+ID_NAME = re.compile(r"(?:[_-][iI][dD]|[a-z0-9]I[dD])$")
+# a name is generic when this many groups of unrelated schemas use it in this many shapes (or kinds of value)
+GENERIC_USERS = 3
+GENERIC_SHAPES = 3
+_ENUM = re.compile(r' enum=\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')  # an enum in a signature: its JSON values
 
 
 class Definition(NamedTuple):
@@ -28,39 +36,59 @@ class Definition(NamedTuple):
         return f"{self.schema.path}#{pointer_str(self.field.pointer)}"
 
 
-def _definitions(ctx: RuleContext) -> dict[str, list[Definition]]:
-    """Field definitions by name, keeping only names defined in more than one way."""
+def _definitions(ctx: RuleContext, keep: Iterable[str]) -> dict[str, list[Definition]]:
+    """Field definitions by name, keeping only names defined in more than one way (and those in `keep`)."""
     st = structure(ctx)
     by_name: dict[str, list[tuple[SchemaDoc, FieldDef]]] = defaultdict(list)
     for s in ctx.ws.schemas:
         for fd in st.facts(s).fields:
             by_name[fd.name].append((s, fd))
-    names = {i.name for i in ctx.ws.decisions.identifiers}
+    names = set(keep)
     return {name: [Definition(*d) for d in defs] for name, defs in by_name.items()
-            if name in names or len({fd.core for _, fd in defs}) > 1}
+            if name in names or len({fd.domain for _, fd in defs}) > 1}
 
 
 def _canonical(ctx: RuleContext, definition: str) -> str | None:
-    """Signature of an identifiers.yaml definition (`path#/pointer`), None if it does not resolve."""
+    """Domain of an identifiers.yaml definition (`path#/pointer`), None if it does not resolve."""
     res = structure(ctx).resolver
     hit = res.resolve("file:///", definition) if definition else None
-    return signature(res, hit[0], hit[2], False) if hit else None
+    return describe(res, hit[0], hit[2]).domain if hit else None
+
+
+def identifier_names(ctx: RuleContext, declared: Iterable[Identifier]) -> frozenset[str]:
+    """Names the workspace treats as identifiers: those of decisions/identifiers.yaml, every definition
+    of the library they are defined in (the shared id library), and names shaped like one (`ID_NAME`)."""
+    names: set[str] = set()
+    for ident in declared:
+        names.add(ident.name)
+        target = ctx.refs.resolve("file:///", ident.definition) if ident.definition else None
+        library = ctx.refs.by_uri.get(target.doc) if target and target.status == "ok" else None
+        if library is not None:
+            names.update(n for key in ("$defs", "definitions") if isinstance(library.body.get(key), dict)
+                         for n in library.body[key])
+    return frozenset(names)
 
 
 def _listing(groups: dict[str, list[Definition]]) -> str:
     parts = []
-    for core, defs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    for domain, defs in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         shown = ", ".join(d.place for d in defs[:MAX_PLACES])
         more = f" and {len(defs) - MAX_PLACES} more" if len(defs) > MAX_PLACES else ""
-        parts.append(f"`{core}` in {shown}{more}")
+        parts.append(f"`{domain}` in {shown}{more}")
     return "; ".join(parts)
 
 
 def _group(defs: list[Definition]) -> dict[str, list[Definition]]:
     groups: dict[str, list[Definition]] = defaultdict(list)
     for d in sorted(defs, key=lambda d: d.place):
-        groups[d.field.core].append(d)
+        groups[d.field.domain].append(d)
     return groups
+
+
+def _vocabularies(defs: list[Definition]) -> bool:
+    """The definitions differ only in vocabulary: in their enums, at any depth, or in having one (a task's
+    `status` and a job's, `flags` of two kinds): a schema's own unless decided to belong with the other."""
+    return len({_ENUM.sub("", d.field.domain) for d in defs}) == 1
 
 
 def _vocabularies_only(groups: dict[str, list[Definition]]) -> bool:
@@ -70,58 +98,63 @@ def _vocabularies_only(groups: dict[str, list[Definition]]) -> bool:
                and not (a.enum & b.enum) for a, b in combinations(reps, 2))
 
 
-def related_groups(ctx: RuleContext) -> dict[str, str]:
-    """Schema path -> a representative of its group of related schemas: those linked by a `$ref` (either
-    way, transitively: two contracts that use one shared library are related), and those of families of
-    one intent class (a confirmed decision, not an `init` guess). Unrelated schemas (a catalog of
-    independent tool configurations) are different vocabularies."""
-    found: dict[str, str] | None = ctx.__dict__.get("_related_groups")
+class Relations(NamedTuple):
+    """Schema path -> a representative of its group, for two readings of "related"."""
+
+    wide: dict[str, str]  # linked by any `$ref` (two contracts using one library are related), one family (an
+    # `init` draft too), families of one confirmed intent class
+    close: dict[str, str]  # one family, families of one confirmed intent class: decided to belong together
+
+
+def relations(ctx: RuleContext) -> Relations:
+    """The groups of related schemas (`Relations`), computed once per check."""
+    found: Relations | None = ctx.__dict__.get("_relations")
     if found is not None:
         return found
     ws = ctx.ws
-    parent = {s.path: s.path for s in ws.schemas}
-
-    def root(p: str) -> str:
-        while parent[p] != p:
-            parent[p] = parent[parent[p]]
-            p = parent[p]
-        return p
-
-    def union(a: str, b: str) -> None:
-        if a in parent and b in parent:
-            parent[root(a)] = root(b)
-
+    paths = {s.path for s in ws.schemas}
+    wide, close = Groups(paths), Groups(paths)
     for s in ws.schemas:
-        for _, ref, base, _ in ctx.refs.refs_of(s):
-            target = ctx.refs.resolve(base, ref)
-            if target.status == "ok" and target.doc:
-                union(s.path, path_of(target.doc) or "")
+        for doc in ctx.refs.linked(s):
+            wide.union(s.path, ctx.refs.by_uri[doc].path)
     first_of_intent: dict[str, str] = {}
     for fam in ws.families:
-        for path in fam.schemas[1:]:
-            union(fam.schemas[0], path)
-        if fam.schemas and fam.intent_class and not fam.guess:
-            union(fam.schemas[0], first_of_intent.setdefault(fam.intent_class, fam.schemas[0]))
-    found = {p: root(p) for p in parent}
-    ctx.__dict__["_related_groups"] = found
+        members = [p for p in fam.schemas if p in paths]
+        if members and fam.intent_class and not fam.guess:
+            members.append(first_of_intent.setdefault(fam.intent_class, members[0]))
+        for path in members[1:]:
+            wide.union(members[0], path)
+            close.union(members[0], path)
+    found = ctx.__dict__["_relations"] = Relations(wide.roots(), close.roots())
     return found
 
 
-def _partitions(ctx: RuleContext, name: str, defs: list[Definition]) -> list[list[Definition]]:
-    """Definitions that can drift apart: within one group of related schemas (`related_groups`); local
-    vocabularies (`status`) only between families of one intent class within it."""
-    groups = related_groups(ctx)
-    by_key: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+def _kind(core: str) -> str:
+    """The kind of value a shape holds: its JSON type (and its items' type): `array items=(string)`."""
+    head, _, rest = core.partition(" ")
+    return f"{head} {rest.partition('items=(')[2].partition(' ')[0].rstrip(')')}" if head == "array" else head
+
+
+def generic(close: dict[str, str], defs: list[Definition]) -> bool:
+    """A name unrelated schemas use for different things (`type`, `args`, `flags` across a catalog): at
+    least `GENERIC_USERS` groups of schemas not decided to belong together (`Relations.close`)
+    define it, in `GENERIC_SHAPES` shapes or more, or as values of different kinds (an array of strings here,
+    of objects there). Judged from the workspace, never from a list of names; numeric ranges are not shapes
+    (an int64 `size` and a non-negative one are one field drifting)."""
+    if len({close.get(d.schema.path) for d in defs}) < GENERIC_USERS:
+        return False
+    shapes = {d.field.core for d in defs}
+    return len(shapes) >= GENERIC_SHAPES or len({_kind(c) for c in shapes}) > 1
+
+
+def _partitions(groups: dict[str, str] | None, defs: list[Definition]) -> list[list[Definition]]:
+    """`defs` by group of related schemas (all together when `groups` is None)."""
+    if groups is None:
+        return [defs]
+    by_group: dict[str, list[Definition]] = defaultdict(list)
     for d in defs:
-        key = groups.get(d.schema.path, d.schema.path)
-        if name in LOCAL_VOCABULARY:
-            fam = ctx.ws.family_of(d.schema.path)
-            if not (fam and fam.intent_class):
-                continue
-            by_key[key, fam.intent_class].append(d)
-        else:
-            by_key[key, ""].append(d)
-    return [by_key[k] for k in sorted(by_key)]
+        by_group[groups.get(d.schema.path, d.schema.path)].append(d)
+    return [by_group[k] for k in sorted(by_group)]
 
 
 def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
@@ -133,44 +166,61 @@ def _related(defs: list[Definition], but: Definition) -> tuple[Location, ...]:
 @rule("R001", "field-drift", "drift", "warning")
 def field_drift(ctx: RuleContext) -> list[Hit]:
     """The same field name is defined in conflicting ways across schemas: different
-    types, patterns, formats or enums, compared after resolving `$ref` (two refs to
-    one definition, or an inline copy identical to it, never conflict).
+    types, patterns, formats, enums or numeric ranges (an int64 `size` here, a
+    non-negative one there), compared after resolving `$ref` (two refs to one
+    definition, or an inline copy identical to it, never conflict). A definitions
+    library's own definitions count (`defs.json#/definitions/size` defines `size`).
 
-    Identifiers and correlation ids listed in `decisions/identifiers.yaml` are
-    errors: every definition must match the canonical one named there, and each
-    deviating definition is reported where it is written. Other fields are
-    warnings, one per field name, naming every definition. Two deliberate
-    exceptions keep this precise: definitions that differ only by disjoint enums
-    are different vocabularies that happen to share a name (`code` of an RPC error
-    vs `code` of a reason catalog entry), and a `status`/`state` enum is a
-    family-local vocabulary (a task's status and a request's status are different
-    state machines), so those are compared only between families of the same
-    intent class, where one state machine drifting apart is likely. And fields are
-    compared only between related schemas: linked by `$ref` (directly or through
-    a shared `$defs` library), or in families of one intent class; independent
-    schemas (a catalog of unrelated tool configurations) each have their own
-    vocabulary."""
+    Identifiers: the names of decisions/identifiers.yaml and every definition of
+    the library they live in are compared in full across the whole workspace;
+    those listed in identifiers.yaml are errors, each definition that deviates
+    from the canonical one reported where it is written. Names shaped like an
+    identifier (`run_id`, `runId`) are compared across the whole workspace for the
+    kind of value (a string in one schema, an integer in another can never be
+    joined), and in full between related schemas (independent services may each
+    format an id their own way).
+
+    Other fields are warnings, one per name and group of related schemas, naming
+    every definition. Related: linked by `$ref` (directly or through a shared
+    library), in one family (an `init` draft too), or in families of one confirmed
+    intent class. A generic name, one that three or more groups of schemas not
+    decided to belong together use in three shapes or more, or for different kinds
+    of value (`type`, `args`, `flags` across a specification's files), is compared
+    only between schemas decided to belong together (one family, one confirmed
+    intent class); so are definitions that differ only in their enums (a task's
+    `status` and a job's are two vocabularies). Even there, definitions that differ
+    only by disjoint enums are different concepts that happen to share a name
+    (`code` of an RPC error vs `code` of a reason catalog entry)."""
     with paused_gc():
         return list(_drift(ctx))
 
 
 def _drift(ctx: RuleContext) -> Iterator[Hit]:
     ws = ctx.ws
-    identifiers = {i.name: i for i in ws.decisions.identifiers}
-    for name, defs in sorted(_definitions(ctx).items()):
-        ident = identifiers.get(name)
+    declared = {i.name: i for i in ws.decisions.identifiers}
+    definitions = _definitions(ctx, declared)
+    identifiers = identifier_names(ctx, declared.values())
+    rel = relations(ctx)
+    for name, defs in sorted(definitions.items()):
+        ident = declared.get(name)
         canonical = _canonical(ctx, ident.definition) if ident else None
-        if len({d.field.core for d in defs} | ({canonical} if canonical else set())) < 2:
+        if len({d.field.domain for d in defs} | ({canonical} if canonical else set())) < 2:
             continue  # every definition agrees (with the canonical one)
         if ident is not None and canonical is not None:  # (a canonical signature comes from an identifier)
             groups = _group(defs)
-            for d in (d for d in defs if d.field.core != canonical):
-                yield Hit(f"identifier {name} at {pointer_str(d.field.pointer)} is `{d.field.core}`, but "
+            for d in (d for d in defs if d.field.domain != canonical):
+                yield Hit(f"identifier {name} at {pointer_str(d.field.pointer)} is `{d.field.domain}`, but "
                           f"decisions/identifiers.yaml defines it as `{canonical}` ({ident.definition}); "
                           f"definitions: {_listing(groups)}", d.schema.path, None, (name, d.schema.name), "error",
                           pointer=pointer_str(d.field.pointer), related=_related(defs, d))
             continue
-        for part in _partitions(ctx, name, defs):
+        if name in identifiers:
+            scope = None  # the whole workspace
+        elif ID_NAME.search(name):  # the kind of value across the whole workspace, the rest between related schemas
+            scope = None if len({_kind(d.field.core) for d in defs}) > 1 else rel.wide
+        else:
+            scope = rel.close if _vocabularies(defs) or generic(rel.close, defs) else rel.wide
+        for part in _partitions(scope, defs):
             groups = _group(part)
             if len(groups) < 2 or len({d.schema.path for d in part}) < 2:
                 continue
@@ -180,3 +230,22 @@ def _drift(ctx: RuleContext) -> Iterator[Hit]:
             yield Hit(f"field {name} is defined {len(groups)} ways: {_listing(groups)}", odd.schema.path, None,
                       (name,), "error" if ident else None, pointer=pointer_str(odd.field.pointer),
                       related=_related(part, odd))
+
+
+@rule("R002", "object-openness-drift", "drift", "warning")
+def openness_drift(ctx: RuleContext) -> Iterator[Hit]:
+    """One object, written out under the same property name with the same properties
+    in several schemas (a D001 copy), is closed in some places (`additionalProperties:
+    false` or `unevaluatedProperties: false`) and open in others: a document one copy
+    accepts (an extra key) the other rejects. Reported at each open copy, naming the
+    closed ones; close it there too, or better define it once and `$ref` it."""
+    for copy in copies(ctx):
+        closed = [p for p in copy.places if p in copy.closed]
+        if not closed or len(closed) == len(copy.places):
+            continue
+        shown = ", ".join(f"{path}#{pointer_str(ptr)}" for path, ptr in closed[:MAX_PLACES])
+        for path, ptr in (p for p in copy.places if p not in copy.closed):
+            yield Hit(f"{copy.label} is open here but closed in {shown}: a document with another key passes here "
+                      f"and fails there", path, None, (copy.name or copy.label, path),
+                      pointer=pointer_str(ptr),
+                      related=tuple(Location(p, pointer=pointer_str(q)) for p, q in closed[:MAX_PLACES]))

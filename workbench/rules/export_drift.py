@@ -53,10 +53,13 @@ def export_stale(ctx: RuleContext) -> Iterator[Hit]:
     that carry export's marker (first line) are judged: a hand-written document at an
     export path is an info finding, and export never replaces it (use `--out` elsewhere
     or `--force`). A missing document is a warning while nothing was exported yet, an
-    error once the folder holds generated ones. Nothing is reported for a root without
-    decisions/."""
+    error once the folder holds generated ones. The documents are expected only where
+    the workspace says so: a plan file (decisions/plan.yaml), `export.out` set in
+    decisions/workspace.yaml, or a document already in the export folder; a
+    repository that does not run the plan hears nothing (nor does a root without
+    decisions/)."""
     ws = ctx.ws
-    if not ws.decisions.present:
+    if not ws.decisions.present or not (ws.decisions.plan.path or ws.config.export_set or ws.docs):
         return
     committed = {rel: ws.doc(rel) for rel in ctx.docs}
     exported = any(d is not None and d.text is not None and is_generated(d.text) for d in committed.values())

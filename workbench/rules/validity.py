@@ -35,7 +35,7 @@ from ..findings import Location
 from ..jsontext import Tokens
 from ..model import Example, SchemaDoc
 from ..schema import regex
-from ..schema.dialect import DEFAULT, IN_PLACE, REF_KEYWORDS, Dialect, Reading, by_uri, reading_of
+from ..schema.dialect import DEFAULT, IN_PLACE, REF_KEYWORDS, Dialect, Reading, by_uri, defines_only, reading_of
 from ..schema.nodes import subschemas
 from ..schema.uri import pointer_str
 from .registry import Hit, RuleContext, rule
@@ -635,10 +635,13 @@ def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
     and none mapped to it by `examples.map` in decisions/workspace.yaml (an example
     that does not parse is an L001 instead). Without one, nothing shows the
-    contract can be satisfied at all. A pinned upstream schema no family reuses is
-    exempt (its examples are upstream's)."""
-    for s in ctx.ws.contract_schemas:
-        if s.pin is not None and ctx.ws.family_of(s.path) is None:
-            continue
-        if not ctx.ws.examples_of(s.path):
+    contract can be satisfied at all. Not asked of a definitions library (a root of
+    definitions only, shared or not), of a schema other schemas `$ref` (the examples of
+    the schemas using it are its examples), nor of a pinned upstream schema no family
+    reuses (its examples are upstream's)."""
+    undone = [s for s in ctx.ws.contract_schemas if not ctx.ws.examples_of(s.path) and not defines_only(s.body)
+              and not (s.pin is not None and ctx.ws.family_of(s.path) is None)]
+    used = set().union(*(ctx.refs.linked(s) for s in ctx.ws.schemas)) if undone else set()
+    for s in undone:
+        if s.uri not in used:
             yield Hit(f"no example for {s.path}", s.path, 1, (s.name,))

@@ -123,6 +123,19 @@ def gives_structure(body: Any) -> bool:
             or isinstance(body.get("$ref"), str) or isinstance(body.get("type"), (str, list)))
 
 
+# keywords a definitions library's root may hold beside its definitions: they never constrain a document
+_LIBRARY_ROOT = ANNOTATIONS | {"$defs", "definitions"}
+_CONSTRAINING = KNOWN_KEYWORDS - _LIBRARY_ROOT
+
+
+def defines_only(body: Any) -> bool:
+    """A definitions library (`defs.json`): a document whose root constrains nothing (annotations and
+    definitions, or a bag of named subschemas such as `{"linux": {...}}`) and holds a subschema: it is
+    only ever used through references into it, never as a schema of its own."""
+    return (isinstance(body, dict) and _CONSTRAINING.isdisjoint(body)
+            and any(isinstance(v, dict) for v in body.values()))
+
+
 def by_uri(uri: Any) -> Dialect | None:
     """The dialect a `$schema` value names (trailing "#" and http/https ignored), None when unknown."""
     return _BY_URI.get(uri.rstrip("#")) if isinstance(uri, str) else None
