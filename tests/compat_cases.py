@@ -284,6 +284,11 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("plain with shared keyword becomes union", {"description": "d", "type": "string", "maxLength": 3},
      {"description": "d", "anyOf": [{"type": "string", "maxLength": 3}, NULL]}, {"branch added"}, W),
     ("union becomes one of its branches", {"oneOf": [S, NUM]}, S, {"branch removed"}, N),
+    # found replaying check-jsonschema's vendored buildkite schema (0.30 -> 0.31): the branches fold into one type
+    ("anyOf folded into one type", {"anyOf": [NULL, {"type": "string", "enum": [""]}]}, {"type": ["string", "null"]},
+     {"branch added"}, W),
+    ("anyOf folded into a type that misses one", {"anyOf": [NULL, INT]}, {"type": ["string", "null"]},
+     {"branch added", "branch removed"}, B),
     ("allOf duplicated branch", {"allOf": [S]}, {"allOf": [S, S]}, set(), E),
     ("anyOf duplicated branch", {"anyOf": [S, INT]}, {"anyOf": [S, INT, S]}, set(), E),
     ("oneOf duplicated branch", {"oneOf": [S, INT]}, {"oneOf": [S, INT, S]}, {"branch added"}, N),

@@ -1079,6 +1079,9 @@ class Differ:
             elif old_key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
                                             for k, (_, b) in enumerate(ol) if k != i):
                 effect = BOTH  # documents that matched it and another branch were rejected, and now are not
+            if effect == NARROWED and (key == "anyOf" or len(nl) == 1) and self.covered(
+                    path, ob, [ol[i][1]], nb, [b for _, b in nl], ptr, active, (NONE, WIDENED)):
+                effect = NONE  # folded into a branch that accepts all it did: {anyOf: [null, A]} -> {type: [.., null]}
             self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
         for j in lone_new:
             if key == "allOf":
@@ -1089,7 +1092,16 @@ class Differ:
                 kind, effect = "branch added", BOTH if overlap else WIDENED
                 if key == "oneOf" and self._duplicate(self.new, nb, nl, j):
                     effect = NARROWED
+                elif effect == WIDENED and (old_key == "anyOf" or len(ol) == 1) and self.covered(
+                        path, ob, [b for _, b in ol], nb, [nl[j][1]], ptr, active, (NONE, NARROWED)):
+                    effect = NONE  # split out of a branch that accepted all it does
             self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
+
+    def covered(self, path: str, ob: str, olds: list[Any], nb: str, news: list[Any], ptr: Tokens, active: Active,
+                effects: tuple[str, ...]) -> bool:
+        """True when replacing one of `olds` by one of `news` has one of `effects`: (NONE, WIDENED) says the new
+        branch accepts all the old one did, (NONE, NARROWED) the reverse."""
+        return any(self.relation(path, ob, o, nb, n, ptr, active)[0] in effects for o in olds for n in news)
 
     def _duplicate(self, res: Resolver, base: str, branches: Branches, i: int) -> bool:
         mine = self.canon(res, base, branches[i][1])
