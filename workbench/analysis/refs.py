@@ -34,6 +34,7 @@ from jsonschema_specifications import REGISTRY
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
+from .. import cache
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import (  # noqa: F401  (re-exported)
@@ -173,7 +174,7 @@ class _Walk(NamedTuple):
 
 # a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
 # reading it was walked in (`reading_of` gives one object per setting)
-_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = {}
+_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = cache.memo("refs.walks")
 
 
 def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
@@ -267,6 +268,9 @@ class RefIndex:
         # what resolution depends on besides the files a result reads (a cache key for results per file)
         self.setting = (self.reading, self.aliases, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
                                                           sorted(self.duplicates.items())))
+        # the same as plain text (the disk cache's keys: `Reading` holds dialect objects)
+        self.setting_key = repr(((self.reading.default.name, tuple((u, d.name) for u, d in self.reading.custom)),
+                                 self.setting[1], self.setting[2]))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
