@@ -543,12 +543,37 @@ class _Chains:
 _CHAINS: weakref.WeakKeyDictionary[RefIndex, _Chains] = weakref.WeakKeyDictionary()
 
 
+# by schema path, the shas of every file its references reach, how references resolve and `max_nesting`:
+# (the chain, or None,)
+_CHAIN_OF: dict[tuple[str, tuple[str, ...], Hashable, int], tuple[tuple[int, str] | None]] = cache.memo(
+    "validity.chains")
+
+
 def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
-    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None."""
+    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None; kept while `s`
+    and every file it reaches are unchanged (in this process and on disk)."""
+    shas = tuple(d.source.sha for d in refs.closure(s))
+    nesting = refs.ws.config.thresholds.max_nesting
+    key = (s.path, shas, refs.setting, nesting)
+    found = _CHAIN_OF.get(key)
+    if found is not None:
+        return found[0]
+    store = cache.active()
+    disk = (s.path, shas, refs.setting_key, nesting)
+    stored = store.get("chains", disk) if store is not None else None
+    if isinstance(stored, tuple) and len(stored) == 1:
+        _CHAIN_OF[key] = stored
+        return stored[0]  # type: ignore[no-any-return]
     chains = _CHAINS.get(refs)
     if chains is None:
         chains = _CHAINS[refs] = _Chains(refs)
-    return chains.of(s)
+    found = (chains.of(s),)
+    if len(_CHAIN_OF) > 100_000:
+        _CHAIN_OF.clear()
+    _CHAIN_OF[key] = found
+    if store is not None:
+        store.put("chains", disk, found)
+    return found[0]
 
 
 @rule("V003", "ref-unresolved", "validity", "error")
