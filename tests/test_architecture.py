@@ -26,6 +26,7 @@ WRITERS = {
     "workbench/baseline.py": "writes a baseline commit's files into its own temporary folder, never the workspace",
     "workbench/reference.py": "writes rule examples into its own temporary folder (docs go through the store)",
     "workbench/analysis/buf.py": "writes a snapshot's .proto files into buf's own temporary folder, not the workspace",
+    "workbench/cache.py": "writes derived results into the user's cache directory; a folder inside the root is refused",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {
@@ -234,12 +235,17 @@ PRESENTERS = ("workbench.tui", "workbench.cli", "workbench.report")
 # module prefix -> what it must never import (directly or lazily)
 FORBIDDEN = {
     "domain": ([m for m in ("workbench.model", "workbench.config", "workbench.findings", "workbench.jsontext",
+                            "workbench.cache",
                             "workbench.schema", "workbench.loader", "workbench.analysis", "workbench.policy",
                             "workbench.rules", "workbench.engine", "workbench.checklist", "workbench.export",
                             "workbench.pipeline", "workbench.store")], PRESENTERS),
     "rules": (["workbench.rules"], ("workbench.export", "workbench.engine", "workbench.pipeline",
                                     "workbench.checklist", "workbench.store", *PRESENTERS)),
     "export": (["workbench.export"], ("workbench.pipeline", *PRESENTERS)),
+    # the cache is a bottom layer: plain data in, plain data out, below the engine and every analysis
+    "cache": (["workbench.cache"], ("workbench.model", "workbench.config", "workbench.schema", "workbench.loader",
+                                    "workbench.analysis", "workbench.rules", "workbench.engine", "workbench.pipeline",
+                                    "workbench.store", *PRESENTERS)),
 }
 
 
