@@ -27,7 +27,8 @@ def in_ci() -> bool:
 
 def sarif_schema() -> dict:
     if not SARIF_SCHEMA.is_file():
-        why = f"SARIF 2.1.0 schema not found at {SARIF_SCHEMA} (CI provides ../shared/schemas)"
+        why = (f"SARIF 2.1.0 schema not found at {SARIF_SCHEMA}: CI provides ../shared/schemas (README, "
+               "Development: skipped tests)")
         if in_ci():
             pytest.fail(f"{why}; CI is set, so the SARIF validation must run")
         pytest.skip(why)

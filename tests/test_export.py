@@ -196,10 +196,11 @@ def test_export_twice_and_from_another_folder_gives_identical_bytes(repo_root, t
     assert not [p for p in (a / OUT).iterdir() if p.name not in DOCS]  # no temp files left behind
 
 
-def test_export_to_another_folder_and_through_the_cli(copy, tmp_path, capsys):
+def test_export_to_another_folder_and_through_the_cli(copy, tmp_path, capsys, monkeypatch):
     out = tmp_path / "elsewhere"
     assert main(["export", "--root", str(copy), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(DOCS)
+    monkeypatch.chdir(copy)  # printed paths are read from the current directory
     assert main(["export", "--root", str(copy)]) == 0
     assert f"written   {OUT}/m1_to_m2_handoff.md" in capsys.readouterr().out
     assert render_docs(load_workspace(copy)) == {n: (copy / OUT / n).read_text("utf-8") for n in DOCS}

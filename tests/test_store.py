@@ -151,7 +151,7 @@ def test_saving_a_guessed_family_confirms_it(ws_root: Path) -> None:
     edit = store.FamilyEdit.from_data(data)
     assert edit.changes(data) == {}  # nothing saved, nothing confirmed
     moved = store.FamilyEdit(**{**edit.__dict__, "intent_class": "error"})
-    assert moved.changes(data) == {"intent_class": "error", "guess": False}
+    assert moved.changes(data) == {"intent_class": "error", "guess": None}  # removed, as G011 asks
 
 
 def test_intent_class_must_be_in_the_workspace_vocabulary(ws_root: Path) -> None:

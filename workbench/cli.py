@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import os
 import sys
 import traceback
 from collections import Counter
@@ -33,6 +34,7 @@ from .model import Workspace
 
 if TYPE_CHECKING:
     from .baseline import Baseline
+    from .init import Draft
 from .pipeline import check
 from .report import reporters, sanitize
 from .report.text import console_for, render_text
@@ -71,10 +73,33 @@ def _dump(doc: Any) -> None:
     _write(sanitize.dumps(doc, indent=2, sort_keys=True) + "\n", is_json=True)
 
 
+def user_path(value: str | os.PathLike[str], what: str = "path") -> Path:
+    """A path the user gave (`--root`, `--out`, `--against-dir`, `--against ./DIR`), resolved once against the
+    directory the command runs in: absolute from here on, so no later step reads it against another folder
+    (the root, an output folder). `~` is expanded; links are kept (the path names what the user named)."""
+    text = os.fspath(value)
+    if not text:
+        raise UsageError(f"{what} is empty")
+    try:
+        return Path(os.path.abspath(os.path.expanduser(text)))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{what} {sanitize.text(text[:200])!r} cannot be used: {exc}") from exc
+
+
+def shown(path: str | os.PathLike[str]) -> str:
+    """How a printed path reads: relative to the current directory when it is under it (`doc/x.md`, as the
+    user would type it here), else absolute; POSIX separators."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix() or "."
+    except (ValueError, OSError):
+        return absolute.as_posix()
+
+
 def _root(args: argparse.Namespace) -> Path:
-    root = Path(args.root).expanduser()
+    root = user_path(args.root, "root")
     if not root.is_dir():
-        raise UsageError(f"root {root} is not a directory")
+        raise UsageError(f"root {shown(root)} is not a directory")
     return root
 
 
@@ -87,7 +112,7 @@ def _ceilings(args: argparse.Namespace) -> Ceilings | None:
 def _use_cache(args: argparse.Namespace) -> None:
     """The disk cache for this run (`--cache-dir`, `--no-cache`); a folder inside the root is refused with a warning."""
     given = getattr(args, "cache_dir", None)
-    _, note = cache.configure(Path(args.root).expanduser(), Path(given) if given else None,
+    _, note = cache.configure(user_path(args.root, "root"), user_path(given, "--cache-dir") if given else None,
                               enabled=not getattr(args, "no_cache", False))
     if note:
         warn(note)
@@ -98,12 +123,18 @@ def _load(args: argparse.Namespace) -> Workspace:
 
 
 def _baseline(root: Path, args: argparse.Namespace, against: str | None) -> Baseline | None:
-    """The baseline of `--against REF` / `--against-dir DIR` (read with `--baseline-config`), or None."""
+    """The baseline of `--against REF` / `--against-dir DIR` (read with `--baseline-config`), or None. A folder
+    (`--against-dir DIR`, or `--against` written as a path: `./DIR`) is resolved against the current directory."""
     if against is None and args.against_dir is None:
         return None
-    from .baseline import read_baseline
+    from .baseline import read_baseline, written_as_path
 
-    return read_baseline(root, against, folder=args.against_dir, warn=warn,
+    folder: Path | None = None
+    if args.against_dir is not None:
+        folder = user_path(args.against_dir, "--against-dir")
+    elif against is not None and against and written_as_path(against):
+        folder, against = user_path(against, "--against"), None
+    return read_baseline(root, against, folder=folder, warn=warn,
                          own_config=getattr(args, "baseline_config", "worktree") == "own")
 
 
@@ -212,23 +243,53 @@ def cmd_checklist(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+MAX_GROUPS_SHOWN = 20
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from .init import init_decisions
 
     root = _root(args)
-    written = init_decisions(root, force=args.force)
+    drafts: list[Draft] = []
+    written = init_decisions(root, force=args.force, drafts=drafts)
     for path in written:
-        print(f"wrote {sanitize.text(path)}")
+        print(f"wrote {sanitize.text(shown(root / path))}")
+    _grouping(drafts)
     if not written:
         print("nothing to write: decisions/ already has these files (use --force to add missing families)")
     ws = load_workspace(root)
     globs = ws.config.schema_globs
-    shown = ": " + ", ".join(sanitize.text(g) for g in globs) if 0 < len(globs) <= 5 else ""
-    print(f"{len(ws.schemas)} schema(s) match the {len(globs)} schemas.globs of decisions/workspace.yaml{shown}")
+    listed = ": " + ", ".join(sanitize.text(g) for g in globs) if 0 < len(globs) <= 5 else ""
+    print(f"{len(ws.schemas)} schema(s) match the {len(globs)} schemas.globs of decisions/workspace.yaml{listed}")
     if not ws.schemas:
         print("set schemas.globs there to where your schemas are, then run `workbench init` again")
     _unknown_dialects(ws)
     return EXIT_OK
+
+
+def _grouping(drafts: list[Draft]) -> None:
+    """How `init` grouped the schemas into draft families: the groups and why, then the pairs left to decide."""
+    if not drafts:
+        return
+    grouped = [d for d in drafts if len(d.schemas) > 1]
+    schemas = sum(len(d.schemas) for d in drafts)
+    how = (f"{len(grouped)} of them grouping schemas that overlap and share a name stem, or a request/response "
+           "pair (each draft says why: regroup before removing `guess` if that is wrong)" if grouped else
+           "one per schema: no two overlap strongly and share a name stem")
+    print(f"grouping: {schemas} schema(s) into {len(drafts)} draft family(ies), {how}")
+    for d in grouped[:MAX_GROUPS_SHOWN]:
+        print(f"  {sanitize.text(d.id)}: {', '.join(sanitize.text(s.path) for s in d.schemas)}")
+        print(f"    {sanitize.text(d.why)}")
+    if len(grouped) > MAX_GROUPS_SHOWN:
+        print(f"  and {len(grouped) - MAX_GROUPS_SHOWN} more group(s)")
+    pairs = {(p.a.path, p.b.path): p for d in drafts for p in d.noted}
+    if pairs:
+        print(f"to decide: {len(pairs)} overlapping pair(s) left in separate drafts (noted in both):")
+        for (a, b), p in sorted(pairs.items())[:MAX_GROUPS_SHOWN]:
+            why = f"share the name stem {'/'.join(p.stem)!r}" if p.stem else "no shared name stem"
+            print(f"  {sanitize.text(a)} ~ {sanitize.text(b)}: score {p.score:.2f}, {p.shared} fields, {why}")
+        if len(pairs) > MAX_GROUPS_SHOWN:
+            print(f"  and {len(pairs) - MAX_GROUPS_SHOWN} more")
 
 
 def _unknown_dialects(ws: Workspace) -> None:
@@ -251,10 +312,11 @@ def _unknown_dialects(ws: Workspace) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from .pipeline import export
 
+    out = user_path(args.out, "--out") if args.out is not None else None
     ws = _load(args)
-    changed = export(ws, Path(args.out) if args.out else None, force=args.force, ceilings=_ceilings(args))
-    for path, state in changed:
-        print(f"{state:<9} {sanitize.text(path)}")
+    changed = export(ws, out, force=args.force, ceilings=_ceilings(args))
+    for path, state in changed:  # root-relative inside the root, else absolute: printed from here
+        print(f"{state:<9} {sanitize.text(shown(ws.root / path))}")
     return EXIT_OK
 
 
@@ -266,7 +328,7 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         raise UsageError(f"no decisions/ folder in {ws.root}: run `workbench init` first")
     result = check(ws, use_baseline=False)
     path, count = write_baseline(ws.root, result.findings)
-    print(f"wrote {path.relative_to(ws.root).as_posix()}: {count} accepted finding(s) "
+    print(f"wrote {sanitize.text(shown(path))}: {count} accepted finding(s) "
           f"({result.summary['error']} error(s), {result.summary['warning']} warning(s)); "
           "`--check` now fails only on new ones")
     return EXIT_OK
@@ -291,9 +353,14 @@ def cmd_tui(args: argparse.Namespace) -> int:
     root = _root(args)
     if not sys.stdout.isatty():
         return cmd_status(args)
+    from .baseline import written_as_path
     from .tui.app import WorkbenchApp
 
-    app = WorkbenchApp(root, against=args.against, against_dir=args.against_dir)
+    against, against_dir = args.against, args.against_dir
+    if against and written_as_path(against):  # a folder: read from here, like --against-dir
+        against, against_dir = None, against
+    folder = user_path(against_dir, "--against-dir") if against_dir is not None else None
+    app = WorkbenchApp(root, against=against, against_dir=str(folder) if folder is not None else None)
     app.run()
     if app.fatal is not None:
         raise app.fatal  # reported by main(): one line and exit 2 (the traceback with --debug)

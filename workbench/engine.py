@@ -37,6 +37,9 @@ class Context:
     checklist: tuple[ChecklistRowView, ...] = ()  # post stage: the derived checklist rows
     render: Callable[[], Mapping[str, str]] | None = None  # post stage: renders the docs (on first use)
     stale: tuple[BaselineEntry, ...] = ()  # final stage: baseline entries no finding matched
+    # final stage: the fingerprints of findings that still occur as info (why: "waived in ...", or the rule's
+    # own severity), so an entry they no longer need is not said to be gone
+    covered: Mapping[Fingerprint, str] = field(default_factory=dict)
 
     @cached_property
     def docs(self) -> Mapping[str, str]:

@@ -23,7 +23,7 @@ import os
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from .config import WorkspaceConfig
 from .loader import load_workspace
 from .loader.decisions import DECISIONS_DIR
 from .loader.files import Files
-from .model import SchemaDoc, Workspace
+from .model import DRAFT_MARK, SchemaDoc, Workspace
 from .schema.dialect import defines_only, gives_structure, looks_like_schema
 from .schema.nodes import iter_refs
 
@@ -71,12 +71,13 @@ SHAPE_HINTS: tuple[tuple[str, frozenset[str]], ...] = (
 )
 FALLBACK = "resource_spec"
 
-FAMILY_HEADER = """\
-# Written by `workbench init`: a GUESS, to confirm or correct.
-# The family grouping and `intent_class` were guessed from the schema name(s)
-# and top-level fields. Check them, fill in owner, stability_tier, decision,
-# rationale, wire_mapping and version_policy (see DESIGN.md), then set
-# `guess: false`; until then rule G011 reports this family.
+FAMILY_HEADER = f"""\
+{DRAFT_MARK}, to confirm or correct.
+# The grouping (schemas that overlap strongly and share a name stem are one draft)
+# and `intent_class` were guessed from the schema names and fields. Check them,
+# fill in owner, stability_tier, decision, rationale, wire_mapping and
+# version_policy (see DESIGN.md), then remove `guess` (saving the record from the
+# TUI's edit form removes it, and this header); until then G011 reports it.
 """
 
 WORKSPACE_HEADER = """\
@@ -85,20 +86,23 @@ WORKSPACE_HEADER = """\
 # Where the contract schemas and their examples live, the vocabularies a family
 # record may use (intent classes, stability tiers), the thresholds of the
 # overlap/duplication analysis, and where `workbench export` writes the docs.
-# Every key is optional: an absent key keeps the built-in default (these values
-# are the defaults, spelled out for review).
+# Every key is optional (an absent key keeps the built-in default) and every key
+# is below: the values are the defaults, spelled out for review; a commented-out
+# key is unset by default (uncomment it to use it). docs/reference/config.md has more.
 """
 
 
-def init_decisions(root: Path, force: bool = False) -> list[str]:
+def init_decisions(root: Path, force: bool = False, drafts: list[Draft] | None = None) -> list[str]:
     """Write a starter decisions/ under `root`; return the relative paths written, sorted.
 
     Writes `decisions/workspace.yaml` when absent. Writes family files when
     `decisions/families/` holds none yet (a first run, or a decisions/ with only
     some single files); with `force`, also adds families next to existing ones
     for every contract schema that is in no family. Never overwrites a file.
+    `drafts` receives the draft families written (`plan_families`: how the schemas were grouped).
     """
     root = Path(root)
+    drafts = drafts if drafts is not None else []
     written: list[str] = []
     config = WorkspaceConfig()
     if not (root / DECISIONS_DIR / "workspace.yaml").exists():
@@ -122,10 +126,11 @@ def init_decisions(root: Path, force: bool = False) -> list[str]:
     ws = load_workspace(root)
     taken = {p.stem for p in families_dir.glob("*.yaml")} if families_dir.is_dir() else set()
     taken |= {f.id for f in ws.families}
-    for family_id, schemas in plan_families(ws, taken):
-        rel = f"{FAMILIES_DIR}/{family_id}.yaml"
-        if _create(root / rel, family_yaml(family_id, schemas, ws.config.intent_classes)):
+    for draft in plan_families(ws, taken):
+        rel = f"{FAMILIES_DIR}/{draft.id}.yaml"
+        if _create(root / rel, family_yaml(draft, ws.config.intent_classes)):
             written.append(rel)
+            drafts.append(draft)
     return sorted(written)
 
 
@@ -271,20 +276,189 @@ def discover_pin_manifests(root: Path) -> tuple[str, ...]:
     return tuple(sorted(globs))
 
 
-def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[tuple[str, list[SchemaDoc]]]:
-    """(family id, schemas) for every contract schema in no family (pinned upstream schemas aside: a family
-    reuses one by an architect's decision); ids unique and not in `taken`."""
+@dataclass(frozen=True)
+class Pair:
+    """Two loose schemas that overlap (the overlap rule's score), and the name stem they share, if any."""
+
+    a: SchemaDoc
+    b: SchemaDoc
+    score: float
+    shared: int  # fields they share
+    stem: tuple[str, ...]  # the name words both have ("event"), () when none
+
+    def other(self, s: SchemaDoc) -> SchemaDoc:
+        return self.b if s.path == self.a.path else self.a
+
+
+@dataclass
+class Draft:
+    """A draft family `init` proposes: its schemas, why they are one family, and the pairs it leaves to the
+    architect (overlapping schemas it did not group)."""
+
+    id: str
+    schemas: list[SchemaDoc]
+    why: str = ""  # "" for a single schema
+    noted: list[Pair] = field(default_factory=list)  # overlapping pairs with one schema here, left to decide
+
+    @property
+    def notes(self) -> list[str]:
+        """One line per noted pair, from this draft's side."""
+        inside = {s.path for s in self.schemas}
+        out = []
+        for p in self.noted:
+            mine = p.a if p.a.path in inside else p.b
+            because = f"shares the name stem {'/'.join(p.stem)!r}" if p.stem else "no shared name stem"
+            out.append(f"{mine.path} overlaps {p.other(mine).path} (score {p.score:.2f}, {p.shared} fields; "
+                       f"{because}): one family? not grouped")
+        return out
+
+
+def plan_families(ws: Workspace, taken: Iterable[str] = ()) -> list[Draft]:
+    """A draft family for every contract schema in no family (pinned upstream schemas aside: a family reuses
+    one by an architect's decision); ids unique and not in `taken`, from the schemas' own names.
+
+    Grouped in one draft: an `X.request` / `X.response` pair, and schemas that overlap strongly (the overlap
+    rule's score at least `thresholds.overlap_warning`, over `overlap_min_shared` fields) and share a name
+    stem (a name word, `event` in `event.envelope` and `control.event`) that every schema of the group has.
+    Weaker pairs (an overlap without a shared stem, or a shared stem with some overlap) are noted in each
+    draft for the architect, never merged."""
     loose = [s for s in ws.undecided if _SCHEMA_PATH_OK.match(s.path)]
-    groups: dict[str, list[SchemaDoc]] = {}
+    names = {s.path: readable_name(s) for s in loose}
+    stems = _stems(loose, names)
+    pairs = overlapping_pairs(ws, loose, stems)
+    th = ws.config.thresholds
+    strong = [p for p in pairs if p.stem and p.score >= th.overlap_warning and p.shared >= th.overlap_min_shared]
+
+    groups: dict[str, list[SchemaDoc]] = {}  # group key -> schemas
+    group_of: dict[str, str] = {}  # schema path -> group key
+    why: dict[str, list[str]] = {}
+    merged: set[str] = set()  # groups made by overlap and a shared stem
+    name_set = {names[s.path] for s in loose}
     for s in loose:
-        groups.setdefault(_group_key(s.name, {x.name for x in loose}), []).append(s)
+        key = _group_key(names[s.path], name_set)
+        if key == names[s.path]:
+            key = s.path  # alone (two schemas may carry one title)
+        else:
+            why.setdefault(key, [f"a request/response pair ({key}.request, {key}.response)"])
+        groups.setdefault(key, []).append(s)
+        group_of[s.path] = key
+    for p in sorted(strong, key=lambda p: (-p.score, p.a.path, p.b.path)):
+        ka, kb = group_of[p.a.path], group_of[p.b.path]
+        if ka == kb:
+            continue
+        common = set.intersection(*(stems[s.path] for s in groups[ka] + groups[kb]))
+        if not common:  # every schema of a group shares its stem: no chain event ~ event.control ~ control.x
+            continue
+        for s in groups.pop(kb):
+            groups[ka].append(s)
+            group_of[s.path] = ka
+        merged.add(ka)
+        why.setdefault(ka, []).extend(why.pop(kb, []))
+        why[ka].append(f"{p.a.path} and {p.b.path} overlap (score {p.score:.2f}, {p.shared} fields) and share "
+                       f"the name stem {'/'.join(p.stem)!r}")
+
     used = set(taken)
-    out = []
-    for key in sorted(groups):
-        family_id = _unique(family_id_for(key), used)
+    out: list[Draft] = []
+    for key in sorted(groups, key=lambda k: min(s.path for s in groups[k])):
+        members = sorted(groups[key], key=lambda s: s.path)
+        if len(members) == 1:
+            base = family_id_for(names[members[0].path])
+        elif key in merged:  # named by the stem its schemas share, in the order the first name has it
+            words = [w for w in _name_words(names[members[0].path]) if all(w in stems[m.path] for m in members)]
+            base = family_id_for("_".join(dict.fromkeys(words)) or key)
+        else:  # a request/response pair: its common name
+            base = family_id_for(key)
+        family_id = _unique(base, used)
         used.add(family_id)
-        out.append((family_id, sorted(groups[key], key=lambda s: s.path)))
+        inside = {m.path for m in members}
+        noted = [p for p in pairs if (p.a.path in inside) != (p.b.path in inside)]  # not both here (grouped)
+        out.append(Draft(family_id, members, "; ".join(why.get(key, [])), noted))
     return out
+
+
+# name words that say nothing about what a schema is for (never a stem two schemas "share")
+GENERIC_WORDS = frozenset({"schema", "schemas", "json", "jsonschema", "type", "types", "data", "def", "defs",
+                           "definitions", "common", "base", "the", "of", "and", "for", "v", "x"})
+NOTE_SCORE = 0.1  # a shared stem with at least this overlap (over 2 fields) is noted in the drafts
+MAX_NOTED = 5_000  # pairs looked at for notes (a catalog of thousands of schemas)
+
+
+def _name_words(name: str) -> list[str]:
+    """The words of a schema name, singular (`strategies` -> `strategy`), generic ones and hashes left out."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    out = []
+    for word in (w for part in _ID_PARTS.findall(spaced.lower()) if not _HASHY.match(part)
+                 for w in _WORDS.findall(part)):
+        if word in GENERIC_WORDS or word.isdigit() or re.fullmatch(r"v[0-9]+", word):
+            continue
+        out.append(_singular(word))
+    return out
+
+
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _stems(loose: list[SchemaDoc], names: dict[str, str]) -> dict[str, set[str]]:
+    """Schema path -> its name words that can be a shared stem: not a word nearly every name has (a vendor's
+    prefix: `aws` in `AWS::S3::Bucket`)."""
+    words = {s.path: set(_name_words(names[s.path])) for s in loose}
+    df: dict[str, int] = {}
+    for ws_ in words.values():
+        for w in ws_:
+            df[w] = df.get(w, 0) + 1
+    common = {w for w, n in df.items() if len(loose) >= 4 and n * 2 > len(loose)}
+    return {path: ws_ - common for path, ws_ in words.items()}
+
+
+def overlapping_pairs(ws: Workspace, loose: list[SchemaDoc], stems: dict[str, set[str]]) -> list[Pair]:
+    """Pairs of `loose` schemas that overlap (the overlap rule's scorer, on these schemas alone): at least
+    `thresholds.overlap_warning`, or `NOTE_SCORE` when they share a name stem."""
+    from .analysis.fields import Structure
+    from .analysis.similarity import Scorer
+
+    if len(loose) < 2:
+        return []
+    th = ws.config.thresholds
+    scorer = Scorer(Structure(ws), ((s.path, (s,)) for s in loose))
+    by_path = {s.path: s for s in loose}
+    out = []
+    for ka, kb in scorer.candidates()[:MAX_NOTED]:
+        ov = scorer.best(ka, kb)
+        if ov is None:
+            continue
+        a, b = sorted((by_path[ka], by_path[kb]), key=lambda s: s.path)
+        stem = tuple(sorted(stems[a.path] & stems[b.path]))
+        if ov.score >= th.overlap_warning or (stem and ov.score >= NOTE_SCORE and ov.shared >= 2):
+            out.append(Pair(a, b, ov.score, ov.shared, stem))
+    return sorted(out, key=lambda p: (p.a.path, p.b.path))
+
+
+_HASHY = re.compile(r"^(?=[a-z]*[0-9])(?=[0-9]*[a-z])[0-9a-f]{8,}$|^[0-9a-f]{12,}$")  # 72c42b7d08edd4dc
+
+
+def readable_name(s: SchemaDoc) -> str:
+    """What a schema is called, for its family id and title: its file name, unless that is a hash or a
+    number (a vendor catalog's `72c42b7d08edd4dc.json`): then its vendor key (`typeName`), `title` or `$id`."""
+    if _says_something(s.name):
+        return s.name
+    for key in ("typeName", "title", "$id", "id"):
+        value = s.body.get(key)
+        if isinstance(value, str):
+            if key in ("$id", "id"):
+                value = value.rstrip("/#").rsplit("/", 1)[-1].removesuffix(".json").removesuffix(".schema")
+            if _says_something(value):
+                return value
+    return s.name
+
+
+def _says_something(name: str) -> bool:
+    """A name with a word in it: not only hashes (`72c42b7d08edd4dc`) and numbers."""
+    return any(not (_HASHY.match(w) or w.isdigit()) for w in _ID_PARTS.findall(name.lower()))
 
 
 def _group_key(name: str, names: set[str]) -> str:
@@ -299,7 +473,8 @@ def _group_key(name: str, names: set[str]) -> str:
 
 
 def family_id_for(name: str) -> str:
-    """Schema name -> family id (`gate.decision` -> `gate_decision`), always a valid id."""
+    """Schema name -> family id (`gate.decision` -> `gate_decision`, `AWS::S3::Bucket` -> `aws_s3_bucket`),
+    always a valid id."""
     family_id = "_".join(_ID_PARTS.findall(name.lower())) or "family"
     return family_id if _ID_OK.match(family_id) else f"f_{family_id}"
 
@@ -344,9 +519,15 @@ def _from_words(words: list[str], props: set[str]) -> str | None:
     return None
 
 
-def _title(family_id: str, schemas: list[SchemaDoc]) -> str:
-    if len(schemas) == 1 and schemas[0].title.strip():
-        return schemas[0].title.strip()
+def _title(family_id: str, draft: Draft) -> str:
+    schemas = draft.schemas
+    if len(schemas) == 1:
+        title = schemas[0].title.strip()
+        if title and title != schemas[0].name:
+            return title
+        name = readable_name(schemas[0])
+        if name != schemas[0].name:
+            return name  # a vendor key (`AWS::S3::Bucket`) says more than a hashed file name
     return family_id.replace("_", " ").capitalize()
 
 
@@ -360,21 +541,35 @@ def _flow(values: Iterable[str], quote: bool = False) -> str:
     return "[" + ", ".join(items) + "]"
 
 
-def family_yaml(family_id: str, schemas: list[SchemaDoc], vocabulary: Iterable[str] = ()) -> str:
-    lines = [
-        FAMILY_HEADER.rstrip("\n"),
-        f"family: {family_id}",
-        f"title: {_q(_title(family_id, schemas))}",
-        f"intent_class: {guess_intent_class(schemas, vocabulary)}",
+def _comment(text: str) -> list[str]:
+    """`text` as comment lines (control characters from file names escaped: a comment never ends early)."""
+    return ["# " + json.dumps(line, ensure_ascii=True)[1:-1] for line in text.splitlines()]
+
+
+def family_yaml(draft: Draft, vocabulary: Iterable[str] = ()) -> str:
+    """A draft family record: `FAMILY_HEADER`, why its schemas are one family, the overlapping schemas left to
+    the architect, then the record with `guess: true`."""
+    lines = [FAMILY_HEADER.rstrip("\n")]
+    if draft.why:
+        lines += _comment(f"Grouped: {draft.why}.")
+    if draft.notes:
+        lines.append("# To decide (not grouped: a weaker overlap, or no shared name stem):")
+        lines += [c for note in draft.notes for c in _comment(f"  {note}")]
+    lines += [
+        f"family: {draft.id}",
+        f"title: {_q(_title(draft.id, draft))}",
+        f"intent_class: {guess_intent_class(draft.schemas, vocabulary)}",
         "schemas:",
-        *(f"  - {_q(s.path)}" for s in schemas),
+        *(f"  - {_q(s.path)}" for s in draft.schemas),
         "guess: true",
     ]
     return "\n".join(lines) + "\n"
 
 
 def workspace_yaml(config: WorkspaceConfig) -> str:
-    t = config.thresholds
+    """decisions/workspace.yaml spelling out every key of the configuration (`config`'s values; a key unset by
+    default commented out). A test holds it to the packaged workspace schema: no key left out."""
+    t, b = config.thresholds, config.budgets
     return WORKSPACE_HEADER + "\n".join([
         "version: 1",
         "schemas:",
@@ -402,6 +597,17 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         f"  overlap_min_shared: {t.overlap_min_shared}    # shared property paths needed before scoring",
         f"  duplication_min_properties: {t.duplication_min_properties}",
         f"  max_nesting: {t.max_nesting}",
+        "# limits of the analysis: a repository may lower them, never raise them (`--raise-limits` can)",
+        "budgets:  # per schema",
+        f"  leaves: {b.leaves}        # instance-path leaves extracted",
+        f"  depth: {b.depth}            # nesting followed below the schema root",
+        f"  steps: {b.steps}       # work while extracting",
+        f"  seconds: {b.seconds}        # wall-clock time, a last resort",
+        "limits:",
+        f"  max_file_bytes: {config.max_file_bytes}     # larger files are refused, not read",
+        f"  max_total_bytes: {config.max_total_bytes}   # schemas and examples read in all",
+        "  # folders examples.map may reach besides those of the globs above ([\".\"]: anywhere)",
+        f"  content_folders: {_flow(config.extra_content_folders, quote=True)}",
         "compatibility:  # C001 and `workbench diff`, against `--against REF`",
         "  # mode: unset, so each family's tier and decision decide (stable reuse: full; stable extend/new and",
         "  # undecided: backward; experimental: backward, as warnings; internal: none); or backward|forward|full|none",
@@ -412,6 +618,12 @@ def workspace_yaml(config: WorkspaceConfig) -> str:
         "# when this repository runs the plan, and E001 checks them",
         "# export:",
         f"#   out: {config.export_out if _PLAIN.match(config.export_out) else _q(config.export_out)}",
+        "# the wire contract: with a package, `workbench export` writes one .proto per mapped schema (README)",
+        "# wire:",
+        "#   package: acme.contracts.v1",
+        f"#   out: {config.wire.out}",
+        "#   families: []        # default: every new/extend family",
+        "#   string_enums: []    # schema locations whose string enums stay `string`",
         "governance:",
         f"  undecided: {config.undecided}   # G001 (a schema in no family); `error` once every schema must be decided",
     ]) + "\n"

@@ -14,9 +14,10 @@ the rules nor the export ever call back into the pipeline.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import cache
 from .allocation import paused_gc
@@ -76,10 +77,35 @@ def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline
     accepted = ws.decisions.baseline if use_baseline else None
     if accepted is not None:
         findings, ctx.stale = baselined(findings, accepted, chosen)
+        ctx.covered = {f.fingerprint: f.note if f.note.startswith("waived") else "info by its rule"
+                       for f in findings if f.severity == "info"}
         if baseline is not None:
             findings = _added_with_their_findings(findings, accepted, baseline, baseline_label)
         findings += run_rules(ctx, [r for r in chosen if r.stage == FINAL])
     return replace(result_of(ws, findings, chosen, derived.checklist), notes=selection.notes)
+
+
+def check_new_family(ws: Workspace, family_id: str, values: Mapping[str, Any]) -> tuple[Finding, ...]:
+    """What the governance rules (G003 among them) would report about a family created from `values` (the
+    new-family form's fields: title, intent_class, schemas, alternatives_considered, owner, stability_tier,
+    decision): the form's pre-check, as `check_family_edit` is the edit form's."""
+    from .loader.decisions import DECISIONS_DIR
+    from .model import Family
+
+    def text(key: str) -> str | None:
+        value = values.get(key)
+        return value.strip() or None if isinstance(value, str) else None
+
+    def names(key: str) -> tuple[str, ...]:
+        value = values.get(key) or ()
+        return tuple(v for v in value if isinstance(v, str)) if isinstance(value, (list, tuple)) else ()
+
+    fam = Family(family_id, f"{DECISIONS_DIR}/families/{family_id}.yaml", text("title") or family_id,
+                 text("intent_class"), names("schemas"), owner=text("owner"), stability_tier=text("stability_tier"),
+                 decision=text("decision"), alternatives_considered=names("alternatives_considered"))
+    created = replace(ws, decisions=replace(ws.decisions, families=(*ws.decisions.families, fam)))
+    found = check(created, select=["governance"], use_baseline=False).findings
+    return tuple(f for f in found if family_id in f.families)
 
 
 def _added_with_their_findings(findings: list[Finding], accepted: Iterable[BaselineEntry], baseline: Workspace,

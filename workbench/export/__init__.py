@@ -9,6 +9,7 @@ check can never disagree.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from ..engine import CheckResult
@@ -42,12 +43,15 @@ def render_docs(ws: Workspace, result: CheckResult) -> dict[str, str]:
 def write_docs(ws: Workspace, docs: dict[str, str], out: Path | None = None,
                force: bool = False) -> tuple[list[tuple[str, str]], bool]:
     """Write `docs` to `out` (default: the configured folder, which must stay inside the root, links
-    included; an explicit `out` is the caller's choice). Returns [(path, "written"|"unchanged")], paths
-    root-relative when inside the root, and whether anything written lies inside the root.
+    included; an explicit `out` is the caller's choice, relative to the current directory). Returns
+    [(path, "written"|"unchanged")], paths root-relative when inside the root (else absolute), and whether
+    anything written lies inside the root.
 
     A file at a target that `workbench export` did not write (no generated marker in its first
     line) is never replaced unless `force`: `UsageError`, and nothing is written."""
-    target = Path(out) if out is not None else contained(ws.root, ws.config.export_out)
+    # an explicit `out` is read against the current directory once (the CLI resolves `--out` so), never
+    # against the folder it names: `Files(target)` takes relative paths as under its own root
+    target = Path(os.path.abspath(out)) if out is not None else contained(ws.root, ws.config.export_out)
     files = Files(target if out is not None else ws.root, ws.config.max_file_bytes)
     if not force:
         foreign = [name for name in docs if _hand_written(files, target / name)]

@@ -276,11 +276,21 @@ def waiver_expired(ctx: RuleContext) -> Iterator[Hit]:
 @rule("G013", "baseline-entry-gone", "governance", "info", stage=FINAL)
 def baseline_entry_gone(ctx: RuleContext) -> Iterator[Hit]:
     """An entry of `decisions/baseline.yaml` matches no finding any more: what it
-    accepted was fixed (or its rule, subjects or pointer changed). Run
-    `workbench baseline` to rewrite the file without it, so the baseline only
+    accepted was fixed (or its rule, subjects or pointer changed), or the finding
+    still occurs but as info (a waiver covers it now), so it needs no accepting.
+    Run `workbench baseline` to rewrite the file without it, so the baseline only
     shrinks."""
     for e in ctx.stale:
         what = f" at {e.pointer}" if e.pointer else ""
         where = f" in {e.file}" if e.file else ""
-        yield Hit(f"baseline entry {e.rule} {', '.join(e.subjects) or '(no subjects)'}{what}{where} no longer "
-                  "occurs: run `workbench baseline` to drop it", BASELINE, e.line, (e.rule, *e.subjects))
+        entry = f"baseline entry {e.rule} {', '.join(e.subjects) or '(no subjects)'}{what}{where}"
+        why = ctx.covered.get(e.fingerprint)
+        if why is None:
+            message = f"{entry} no longer occurs: run `workbench baseline` to drop it"
+        elif why.startswith("waived"):
+            message = (f"{entry} is not needed: a waiver covers the finding, which is info now ({why}); "
+                       "run `workbench baseline` to drop the entry")
+        else:
+            message = (f"{entry} is not needed: the finding is info now, and info never fails `--check`; "
+                       "run `workbench baseline` to drop the entry")
+        yield Hit(message, BASELINE, e.line, (e.rule, *e.subjects))

@@ -168,7 +168,7 @@ def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
         why = f" ({v.note})" if v.note else ""
         yield Hit(f"{v.a.label} ({v.a.decision}) and {v.b.label} ({v.b.decision}) overlap structurally{why}: "
                   f"{describe(v.overlap, v.a)}", here.file, here.line, (v.a.label, v.b.label),
-                  related=(_where(v.b),))
+                  data={"score": round(v.overlap.score, 2)}, related=(_where(v.b),))
 
 
 @rule("O002", "new-duplicates-reusable", "overlap", "error")
@@ -185,4 +185,5 @@ def new_duplicates_reusable(ctx: RuleContext) -> Iterator[Hit]:
         here = _where(v.a)
         yield Hit(f"family {v.a.label} is decided `new` but duplicates {v.b.label} ({v.b.decision}): "
                   f"{describe(v.overlap, v.a)}; reuse or extend {v.b.label}, or record in the rationale why not "
-                  f"(naming {v.b.label})", here.file, here.line, (v.a.label, v.b.label), related=(_where(v.b),))
+                  f"(naming {v.b.label})", here.file, here.line, (v.a.label, v.b.label),
+                  data={"score": round(v.overlap.score, 2)}, related=(_where(v.b),))

@@ -111,6 +111,8 @@ class RuleContext(Protocol):
     def docs(self) -> Mapping[str, str]: ...  # root-relative export path -> the text export writes there
     @property
     def stale(self) -> tuple[BaselineEntry, ...]: ...  # baseline entries no finding matched
+    @property
+    def covered(self) -> Mapping[tuple[str, tuple[str, ...], str | None], str]: ...  # still there, as info: why
 
 
 RuleCheck = Callable[[RuleContext], Iterable[Hit]]

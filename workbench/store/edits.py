@@ -72,8 +72,9 @@ class FamilyEdit:
             if key in FAMILY_LIST_FIELDS and not value and key not in original:
                 continue
             out[key] = value
-        if out and original.get("guess"):
-            out["guess"] = False  # a person reviewed and saved the record: no longer `workbench init`'s guess
+        if out and "guess" in original:
+            out["guess"] = None  # a person reviewed and saved the record: no longer `workbench init`'s guess (the
+            # key and init's header comment go: `save_record`)
         return out
 
 

@@ -30,6 +30,7 @@ from ruamel.yaml.error import YAMLError
 
 from ..errors import StoreError
 from ..loader.files import Files
+from ..model import DRAFT_MARK
 from .style import styled, unambiguous
 from .writer import atomic_write, clean_stale_temps, contained, locked, utf8
 
@@ -279,6 +280,9 @@ def save_record(
         if raw is None:
             _refuse_partial(path, doc)
         new_text = _dump(doc)
+        if "guess" in changes and changes["guess"] is DELETE and path.parent.name == "families":
+            new_text = without_draft_header(new_text)  # confirmed: `workbench init`'s "a GUESS" header goes too
+            doc, _ = _parse(path, new_text.encode("utf-8"))
 
         def still_unchanged() -> None:  # an editor that does not take the lock may have saved meanwhile
             again = _read_bytes(real)
@@ -306,6 +310,16 @@ def _refuse_invalid_text(path: Path, value: Any) -> None:
     elif isinstance(value, (list, tuple)):
         for item in value:
             _refuse_invalid_text(path, item)
+
+
+def without_draft_header(text: str) -> str:
+    """`text` less the comment block `workbench init` wrote at the top of a draft family (from its `DRAFT_MARK`
+    line to the first line that is not a comment); any other text is returned as it is."""
+    if not text.startswith(DRAFT_MARK):
+        return text
+    lines = text.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
+    return "".join(lines[first:])
 
 
 def _refuse_partial(path: Path, doc: Any) -> None:

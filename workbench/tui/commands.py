@@ -96,7 +96,11 @@ def _action_sources(app: App[Any], screen: Screen[Any] | None) -> list[tuple[str
 
 
 async def _goto(app, ref) -> None:
+    """Show `ref` in the browse tree: a filter hiding it is cleared (the notification says so); a node
+    the tree does not have says why nothing moved."""
+    from .screens.main import MainScreen
+
     await app.action_mode("browse")
     main = app.screen
-    if hasattr(main, "select_ref"):
-        main.select_ref(ref, focus_tree=True)
+    if isinstance(main, MainScreen) and not main.select_ref(ref, focus_tree=True, clear_filter=True):
+        app.notify(f"{ref.kind} {ref.key} is not in the browse tree (reloaded meanwhile?)", timeout=4, markup=False)

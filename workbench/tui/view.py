@@ -119,8 +119,11 @@ class FindingIndex:
 
 
 def counts(findings: Iterable[Finding]) -> dict[str, int]:
-    c = Counter(f.severity for f in findings)
-    return {s: c.get(s, 0) for s in SEVERITIES}
+    """Counts by severity of the findings not accepted in decisions/baseline.yaml, and how many are: what
+    the status bar (`CheckResult.summary`) and the findings panel count, so a node's badges and the totals
+    agree. A waived finding counts as what it is now: info."""
+    c = Counter(f.severity if not f.baselined else "baselined" for f in findings)
+    return {s: c.get(s, 0) for s in (*SEVERITIES, "baselined")}
 
 
 def group_schemas(ws: Workspace, group: str) -> list[SchemaDoc]:

@@ -12,10 +12,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widget import Widget
-from textual.widgets import Button, DataTable, Footer, Header, Static, Tree
+from textual.widgets import Button, DataTable, Header, Static, Tree
 
 from ...allocation import paused_gc
 from ..view import Snapshot
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusBar
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ class WorkbenchScreen(NavKeys, Screen):
         yield Header(icon="◆")
         yield from self.compose_body()
         yield StatusBar(id="status")
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -19,10 +19,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Label, Static
+from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
 from ..view import SCHEMA, NodeRef, Snapshot
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.table import FitTable
 from .base import FormScreen, PageScreen, workbench
 
@@ -112,7 +113,7 @@ class AgainstScreen(FormScreen[str | None]):
                               "as a path: ./old, /abs/old. Empty: no comparison.", style="dim"),
                          classes="field-help", markup=False)
             yield self.buttons('Compare (enter)')
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.query_one("#against-ref", Input).focus()

@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
+
+from ..widgets.footer import WorkbenchFooter
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -46,7 +48,7 @@ class ConfirmScreen(ModalScreen[bool]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button(Text(f"{self.no} (esc)"), id="confirm-no", variant="primary", compact=True)
                 yield Button(Text(self.yes), id="confirm-yes", variant="error", compact=True)
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-no", Button).focus()

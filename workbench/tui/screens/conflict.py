@@ -11,9 +11,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Label, Static
 
 from ... import store
+from ..widgets.footer import WorkbenchFooter
 from .base import FormScreen
 
 OVERWRITE, THEIRS, CANCEL = "overwrite", "theirs", "cancel"
@@ -93,7 +94,7 @@ class ConflictScreen(ModalScreen[str]):
                         yield Button("Recreate with mine (o)", id=OVERWRITE, variant="warning", compact=True)
                     yield Button("Leave it deleted (r)", id=THEIRS, variant="primary", compact=True)
                 yield Button("Cancel (esc)", id=CANCEL, compact=True)
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.query_one("#conflict-diff").focus()  # arrows scroll the diff; o / r / esc decide

@@ -29,7 +29,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from ... import store
 from ...config import DECISION_VALUES
@@ -38,6 +38,7 @@ from ...model import Workspace
 from ...pipeline import check_family_edit
 from ..view import GLYPH, SEVERITY_STYLE
 from ..widgets import NO_SELECTION
+from ..widgets.footer import WorkbenchFooter
 from .base import FormScreen
 from .confirm import ConfirmScreen
 from .conflict import OVERWRITE, THEIRS, ConflictScreen, discarded_text
@@ -146,7 +147,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
             with VerticalScroll(id="edit-check"):
                 yield Static("", id="edit-check-body", markup=False)
             yield self.buttons()
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.query_one("#field-owner").focus()  # intent class is set once; owner is what changes most

@@ -22,13 +22,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Label, OptionList, Static
+from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from ...findings import Finding, Location
 from ...rules.registry import get_rule
 from ..view import FAMILY, GLYPH, SCHEMA, SEVERITY_STYLE, NodeRef, Snapshot, finding_key, undecided_schema
 from ..widgets.detail import heading, kv_table
+from ..widgets.footer import WorkbenchFooter
 
 # C001's structured fields, in the order they are shown
 CHANGE_FIELDS = (("change", "change"), ("pointer", "pointer"), ("old", "old"), ("new", "new"),
@@ -175,7 +176,7 @@ class FindingScreen(ModalScreen[NodeRef | None]):
             yield Label(Text("Where  (enter: go to · o: open in $EDITOR · y: copy)", style="dim"),
                         id="finding-where-label")
             yield LocationList(*self._options(), id="finding-locations", markup=False, compact=True)
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         self.watch(self.app, "snapshot", self._snapshot_changed, init=False)

@@ -10,8 +10,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, Static
+from textual.widgets import DataTable, Label, Static
 
+from ..widgets.footer import WorkbenchFooter
 from ..widgets.table import FitTable
 from .base import NAV_BINDINGS, NavKeys
 
@@ -19,12 +20,13 @@ EXAMPLE = ("browse.edit", "E")  # a real binding id (a test holds it to that)
 
 
 def columns(rows: list[list[Text]]) -> list[tuple]:
-    """where, key and binding id as wide as their longest cell (never cut: the id is what a
-    keymap needs); "does" takes the rest, and the line under the table shows it whole."""
+    """key and binding id as wide as their longest cell (never cut: the id is what a keymap needs);
+    "where" and "does" (the binding's name) share the rest and wrap where they are longer, never cut;
+    the line under the table says at length what the highlighted key does."""
     def width(i: int, label: str) -> int:
         return max([len(label)] + [r[i].cell_len for r in rows])
 
-    return [("where", width(0, "where")), ("key", width(1, "key")), ("does", 1.0),
+    return [("where", 0.5, "wrap"), ("key", width(1, "key")), ("does", 1.0, "wrap"),
             ("binding id", width(3, "binding id"))]
 
 
@@ -48,7 +50,7 @@ class HelpScreen(NavKeys, ModalScreen[None]):
                 style="dim"), markup=False)
             yield FitTable(id="help-table")
             yield Static("", id="help-does", markup=False)
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(FitTable)
@@ -64,11 +66,13 @@ class HelpScreen(NavKeys, ModalScreen[None]):
                 key = app.effective_key(b) if hasattr(app, "effective_key") else b.key
                 does = b.description + (f": {b.tooltip}" if b.tooltip else "")
                 rows.append([Text(scope, style="bold" if scope == self.origin_scope else "dim"),
-                             Text(key, style="bold"), Text(does), Text(b.id or "", style="dim")])
+                             Text(key, style="bold"), Text(b.description), Text(b.id or "", style="dim")])
                 line = Text()
                 line.append(f"{key}  ", style="bold")
                 line.append(does)
                 self.does.append(line)
+        # "does" wraps between words, never inside one
+        table.min_flex = max(len(w) for r in rows for cell in (r[0], r[2]) for w in cell.plain.split())
         table.set_data(columns(rows), rows, cursor=first_row)
         table.focus()
         self._show_does(table.cursor_row)

@@ -40,11 +40,16 @@ class MainScreen(WorkbenchScreen):
                 tooltip="Open the selected finding's file at its line in $VISUAL / $EDITOR"),
         Binding("o", "open_file('node')", "Open", id="browse.open_node", show=False,
                 tooltip="Open the selected schema or family record in $VISUAL / $EDITOR"),
-        # + and n: the detail pane of an undecided schema names them (the footer has no room at 80 columns)
-        Binding("plus", "assign", "Add to family", id="browse.assign", key_display="+", show=False,
+        # + and n: in the footer on an undecided schema (or one of its findings); pressed elsewhere, the
+        # hidden twin below says why nothing happens
+        Binding("plus", "assign('shown')", "Add to family", id="browse.assign", key_display="+",
                 tooltip="Add the selected undecided schema to an existing family"),
-        Binding("n", "new_family", "New family", id="browse.new_family", show=False,
+        Binding("n", "new_family('shown')", "New family", id="browse.new_family",
                 tooltip="Make the selected undecided schema a new family (prefilled form)"),
+        Binding("plus", "assign", "Add to family", id="browse.assign_why", key_display="+", show=False,
+                tooltip="Pressed where no undecided schema is selected: says what to select"),
+        Binding("n", "new_family", "New family", id="browse.new_family_why", show=False,
+                tooltip="Pressed where no undecided schema is selected: says what to select"),
         Binding("w", "waive", "Waive", id="browse.waive", show=False,
                 tooltip="Waive the selected finding (rule, subject, reason, expiry)"),
         Binding("B", "baseline", "Baseline", id="browse.baseline", show=False,
@@ -132,7 +137,7 @@ class MainScreen(WorkbenchScreen):
         from .finding import FindingScreen
 
         def chosen(ref: NodeRef | None) -> None:
-            if ref is not None and not self.select_ref(ref, focus_tree=True):
+            if ref is not None and not self.select_ref(ref, focus_tree=True, clear_filter=True):
                 self.notify(f"{finding.path} is not in the browse tree", markup=False, timeout=3)
 
         self.app.push_screen(FindingScreen(finding), chosen)
@@ -142,9 +147,19 @@ class MainScreen(WorkbenchScreen):
         self.query_one(BrowseTree).set_filter(event.value.split())
         self.call_after_refresh(self._follow_cursor)
 
-    def select_ref(self, ref: NodeRef, focus_tree: bool = False) -> bool:
+    def select_ref(self, ref: NodeRef, focus_tree: bool = False, clear_filter: bool = False) -> bool:
+        """Put the tree's cursor on `ref`. `clear_filter`: when the filter hides it, clear the filter (and
+        say so) rather than leave the cursor where it was."""
         tree = self.query_one(BrowseTree)
         ok = tree.select_ref(ref)
+        if not ok and clear_filter and tree.words and self.shown is not None and tree.find(ref.ident) is None:
+            words = " ".join(tree.words)
+            tree.set_filter([])
+            self.query_one("#filter-text", Input).value = ""  # the findings panel's filter is the same text
+            ok = tree.select_ref(ref)
+            if ok:
+                self.notify(f"Cleared the filter “{words}”: it hid {node_label_text(self.shown.ws, ref)}.",
+                            timeout=4, markup=False)
         if ok and focus_tree:
             tree.focus()
         return ok
@@ -204,6 +219,8 @@ class MainScreen(WorkbenchScreen):
         if action == "open_file":
             in_table = isinstance(self.focused, FindingsTable)
             return self._file() is not None and (not parameters or (parameters[0] == "finding") == in_table)
+        if action in ("assign", "new_family") and parameters == ("shown",):
+            return self._undecided() is not None  # the footer's + and n: on an undecided schema only
         if action in ("assign", "new_family", "waive", "baseline"):
             # not in the footer (show=False): pressed where they do nothing, they say why
             return not isinstance(self.focused, Input)
@@ -293,12 +310,12 @@ class MainScreen(WorkbenchScreen):
             return
         open_in_editor(self.app, *target)
 
-    def action_assign(self) -> None:
+    def action_assign(self, _where: str = "") -> None:
         from .triage import assign_schema
 
         self._on_undecided(assign_schema)
 
-    def action_new_family(self) -> None:
+    def action_new_family(self, _where: str = "") -> None:
         from .triage import new_family
 
         self._on_undecided(new_family)

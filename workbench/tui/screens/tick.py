@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, Static, Switch
+from textual.widgets import Input, Label, Static, Switch
 
 from ... import store
 from ...model import ChecklistItem
+from ..widgets.footer import WorkbenchFooter
 from .base import FormScreen
 from .conflict import save_in_form
 
@@ -60,10 +61,12 @@ class TickScreen(FormScreen[store.Record | None]):
                     yield Static(Text("Files that back the tick; each must exist (G007).", style="dim"),
                                  classes="field-help", markup=False)
             yield from self.actions()
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#tick-evidence").focus()
+        # the switch, not the evidence: an Input focused on opening selects its text, and the first key
+        # typed (space, to toggle) would replace the evidence; tab reaches the evidence
+        self.query_one("#tick-done", Switch).focus()
 
     def action_save(self) -> None:
         done = self.query_one("#tick-done", Switch).value

@@ -27,7 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from ... import store
 from ...config import DECISION_VALUES
@@ -35,9 +35,11 @@ from ...findings import Finding
 from ...model import SchemaDoc, Workspace
 from ...store import triage as triage_store
 from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
-from ..view import Snapshot
+from ..view import GLYPH, SEVERITY_STYLE, Snapshot
 from ..widgets import NO_SELECTION
+from ..widgets.footer import WorkbenchFooter
 from .base import FormScreen
+from .confirm import ConfirmScreen
 from .conflict import save_in_form
 from .edit_family import field_help
 
@@ -119,13 +121,19 @@ def new_family_values(snap: Snapshot, schema: SchemaDoc) -> tuple[str, dict[str,
     family_id, n = base, 2
     while ws.family(family_id) is not None or triage_store.family_path(ws.root, family_id).exists():
         family_id, n = f"{base}_{n}", n + 1
-    overlapping = [fam for f in snap.index.overlaps_of(None, schema) for fam in f.families]
+    overlaps = sorted(snap.index.overlaps_of(None, schema), key=lambda f: -float(f.data.get("score", 0.0)))
+    overlapping = [fam for f in overlaps for fam in f.families]
     alternatives = [fam for fam in dict.fromkeys(overlapping) if fam != family_id and ws.family(fam) is not None]
     title = schema.title.strip() if schema.title.strip() and schema.title.strip() != schema.name else (
         family_id.replace("_", " ").capitalize())
+    # a copy of a family's schema means what that family means: the intent class of the family it overlaps
+    # most, else guessed from the name and fields like `workbench init`
+    closest = next((fam for name in alternatives if (fam := ws.family(name)) is not None
+                    and fam.intent_class in ws.config.intent_classes), None)
     return family_id, {
         "title": title,
-        "intent_class": guess_intent_class([schema], ws.config.intent_classes),
+        "intent_class": closest.intent_class if closest is not None and closest.intent_class
+        else guess_intent_class([schema], ws.config.intent_classes),
         "schemas": [schema.path],
         "alternatives_considered": alternatives,
     }
@@ -254,7 +262,8 @@ class AssignFamilyScreen(StoreForm):
         super().__init__()
         self.ws = snap.ws
         self.schema = schema
-        overlapping = [fam for f in snap.index.overlaps_of(None, schema) for fam in f.families]
+        overlaps = sorted(snap.index.overlaps_of(None, schema), key=lambda f: -float(f.data.get("score", 0.0)))
+        overlapping = [fam for f in overlaps for fam in f.families]  # the one it overlaps most first
         self.suggested = next((fam for fam in overlapping if self.ws.family(fam) is not None), None)
         self._records: dict[str, store.Record] = {}  # family id -> the record as read when chosen
 
@@ -276,7 +285,7 @@ class AssignFamilyScreen(StoreForm):
                                                        prompt="choose a family", id="field-family", compact=True),
                             "The schema is appended to the family record's `schemas` list.")
             yield from self.actions("Add (ctrl+s)")
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -372,8 +381,10 @@ class NewFamilyScreen(StoreForm):
                 yield field_row("decision", "Decision",
                                 self._select("decision", DECISION_VALUES, v.get("decision", "")),
                                 field_help("decision") + " The rest of the record: e on the family once created.")
+            with VerticalScroll(id="new-family-check"):
+                yield Static("", id="new-family-check-body", markup=False)
             yield from self.actions("Create (ctrl+s)")
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: self.value_of(k) for k in self.FIELDS}
@@ -384,12 +395,62 @@ class NewFamilyScreen(StoreForm):
     def action_save(self) -> None:
         values = self.values()
         family_id = values.pop("family")
-        errors = triage_store.validate_new_family(self.latest(self.ws), family_id, values)
+        ws = self.latest(self.ws)
+        errors = triage_store.validate_new_family(ws, family_id, values)
         self.show_errors(errors)
         if errors:
             return
         self.family_id = family_id
         self.label = f"{triage_store.FAMILIES_DIR}/{family_id}.yaml"
+        found = self.pre_check(ws, family_id, values)
+        # asked first: a `new` decision without its justification (G003), which this form decides; what the
+        # rest of the record lacks (G002: e on the family fills it in) is expected of a new family
+        new_errors = [f for f in found if f.severity == "error" and f.rule == "G003"]
+        if not new_errors:
+            self._create(family_id, values)
+            return
+        body = Text()
+        for f in new_errors:
+            body.append(f"{GLYPH.get(f.severity, '?')} {f.rule} ", style=SEVERITY_STYLE.get(f.severity, ""))
+            body.append(f.message + "\n")
+        body.append("`workbench --check` fails on these until the record is completed (e on the family).",
+                    style="dim")
+
+        def answered(create: bool | None) -> None:
+            if create:
+                self._create(family_id, values)
+
+        n = len(new_errors)
+        self.app.push_screen(ConfirmScreen(f"Create {family_id} with {n} error{'s' if n != 1 else ''}?",
+                                           yes="Create anyway", no="Keep editing", body=body, purpose="save"),
+                             answered)
+
+    def pre_check(self, ws: Workspace, family_id: str, values: dict[str, Any]) -> tuple[Finding, ...]:
+        """The governance rules on the family as it would be created (G003 for a `new` one without its
+        justification), shown in the form when it stays open; a failing pre-check never blocks creating."""
+        from ...pipeline import check_new_family
+
+        box, body = self.query_one("#new-family-check"), self.query_one("#new-family-check-body", Static)
+        try:
+            found = check_new_family(ws, family_id, values)
+        except Exception as exc:
+            self.log.error(f"pre-check failed: {exc!r}")
+            body.update(Text(f"The check of the new record failed ({type(exc).__name__}); creating without it.",
+                             style="dim italic"))
+            box.set_class(True, "-shown")
+            return ()
+        text = Text()
+        if found:
+            text.append(f"Once created, the check reports {len(found)} finding(s) here:", style="bold")
+        for f in found:
+            text.append("\n")
+            text.append(f"{GLYPH.get(f.severity, '?')} {f.rule} ", style=SEVERITY_STYLE.get(f.severity, ""))
+            text.append(f.message)  # literal: messages quote values from the files
+        body.update(text)
+        box.set_class(bool(found), "-shown")
+        return found
+
+    def _create(self, family_id: str, values: dict[str, Any]) -> None:
         root = self.ws.root
         self.write(lambda _expected: triage_store.create_family(root, family_id, values), store.ABSENT,
                    f"Created {self.label}: e on the family fills in the rest of the record")
@@ -430,7 +491,7 @@ class WaiverScreen(StoreForm):
                                                         placeholder="YYYY-MM-DD (optional)"),
                             "The last day it applies; after it the finding is back and G012 names the waiver.")
             yield from self.actions("Waive (ctrl+s)")
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -491,7 +552,7 @@ class BaselineScreen(StoreForm):
                         "reports the entry.", style="dim")
             yield Static(text, id="baseline-entry", markup=False)
             yield from self.actions("Baseline (ctrl+s)")
-        yield Footer(compact=True)
+        yield WorkbenchFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

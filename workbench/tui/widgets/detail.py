@@ -127,7 +127,8 @@ def decision_record(fam: Family) -> list[RenderableType]:
     rows.append(("alternatives", lit(fam.alternatives_considered)))
     rows.append(("consumers", lit(fam.downstream_consumers)))
     if fam.guess:
-        rows.append(("guess", Text("yes: written by `workbench init`, needs review", style="yellow")))
+        rows.append(("guess", Text("yes: a draft by `workbench init`: fill in what G011 lists and remove `guess` "
+                                   "(saving the edit form, e, removes it)", style="yellow")))
     for w in fam.waivers:
         rows.append(("waiver", Text(f"{w.rule} {w.subject}: {w.reason}")))
     title = Text()

@@ -165,6 +165,9 @@ class FindingsPanel(Vertical):
             count = Text(f"{shown}/{total} here" if shown != total else f"{total} here")
         else:
             count = Text(f"{shown}/{total}" if shown != total else f"{total} finding{'s' if total != 1 else ''}")
+        accepted = sum(1 for f in self._shown if f.baselined)
+        if accepted:  # counted apart, as the status bar and the tree's badges do
+            count.append(f" · {accepted} baselined", style="dim")
         if self.pending:
             count = Text("checking…", style="italic")
         elif self.scoped and len(self._all) != total:

@@ -1,5 +1,5 @@
 """A DataTable that fits its width: flexible columns share what fixed ones leave,
-long cells end in "…" (no sideways scrolling), rows keep the cursor on resize."""
+long cells end in "…" (no sideways scrolling) or wrap onto more lines, rows keep the cursor on resize."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from rich.text import Text
 from textual.widget import Widget
 from textual.widgets import DataTable
 
-# (label, width[, "left"]): an int width is fixed; None (weight 1.0) or a float weight shares
-# the width left over; "left" cuts long cells at the start (paths keep their file name).
+# (label, width[, "left" | "wrap"]): an int width is fixed; None (weight 1.0) or a float weight shares
+# the width left over; "left" cuts long cells at the start (paths keep their file name), "wrap" wraps them
+# (the row grows as tall as its tallest cell: nothing is cut).
 Column = tuple
 
 
@@ -59,18 +60,23 @@ class FitTable(DataTable):
         self.clear(columns=True)
         for col, width in zip(self._fit_spec, widths, strict=True):
             self.add_column(Text(col[0]), width=width)
-        left = [len(col) > 2 and col[2] == "left" for col in self._fit_spec]
+        how = [col[2] if len(col) > 2 else "" for col in self._fit_spec]
         for i, row in enumerate(self._fit_rows):
             cells = []
-            for cell, width, cut_left in zip(row, widths, left, strict=False):  # a short row: its cells
+            height = 1
+            for cell, width, mode in zip(row, widths, how, strict=False):  # a short row: its cells
                 if cell.cell_len > width:
-                    if cut_left:
+                    if mode == "left":
                         cell = Text("…") + cell[len(cell) - width + 1:]
+                    elif mode == "wrap":
+                        lines = cell.wrap(self.app.console, width)
+                        height = max(height, len(lines))
+                        cell = Text("\n").join(lines)
                     else:
                         cell = cell.copy()
                         cell.truncate(width, overflow="ellipsis")
                 cells.append(cell)
-            self.add_row(*cells, key=str(i))
+            self.add_row(*cells, key=str(i), height=height)
 
     def on_resize(self) -> None:
         if self._fit_spec and self._fit() != self._fit_widths:
