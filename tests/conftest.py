@@ -1,7 +1,8 @@
-"""Shared fixtures: the repository root and a tiny workspace writer."""
+"""Shared fixtures (the repository root, a tiny workspace writer) and the `slow` marker of Pilot tests."""
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,15 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test driving the app through Pilot (an async test) is `slow`: seconds of Textual each. The fast
+    path (`make test-fast`) still proves the app starts and renders: test_tui_startup.py runs the real command
+    in a terminal and the snapshot tests render every page, neither of them async."""
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,14 @@ WRITE_FUNCS = {
 }
 
 
-def modules() -> list[tuple[str, ast.Module]]:
+@cache  # parsed once per test process: every test here reads the same trees
+def modules() -> tuple[tuple[str, ast.Module], ...]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).as_posix()
         out.append((rel, ast.parse(path.read_text(encoding="utf-8"), filename=rel)))
     assert len(out) > 10, "package not found"
-    return out
+    return tuple(out)
 
 
 def textual_imports(tree: ast.Module) -> list[int]:
@@ -148,7 +150,8 @@ def _module_name(rel: str) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
+@cache
+def import_graph() -> dict[str, frozenset[str]]:
     """workbench module -> the workbench modules it imports when it runs (top-level and lazy imports)."""
     trees = {_module_name(rel): (rel, tree) for rel, tree in modules()}
     graph: dict[str, set[str]] = {}
@@ -175,7 +178,7 @@ def import_graph() -> dict[str, set[str]]:
             else:
                 continue
             deps |= {t for name in targets if (t := known(name)) and t != mod and t.startswith("workbench")}
-        graph[mod] = deps
+        graph[mod] = frozenset(deps)
     return graph
 
 
