@@ -75,7 +75,7 @@ FAMILY_HEADER = """\
 # Written by `workbench init`: a GUESS, to confirm or correct.
 # The family grouping and `intent_class` were guessed from the schema name(s)
 # and top-level fields. Check them, fill in owner, stability_tier, decision,
-# rationale, wire_mapping and version_policy (see DESIGN.md), then set
+# rationale, wire_mapping and version_policy (see docs/reference/records.md), then set
 # `guess: false`; until then rule G011 reports this family.
 """
 
