@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .findings import Finding
-from .rules.registry import CHECK, PREVIEW, REMOVED, Rule, every_rule
+from .rules.registry import CHECK, PREVIEW, REMOVED, SECTIONS, Rule, every_rule
 
 OUT = Path("docs/reference")
 GUIDES = {  # page -> the module whose docstring holds it
@@ -132,11 +132,19 @@ def rules_md() -> str:
         if r.status == REMOVED:
             out.append(f"Removed: {r.explanation}\n\n")
             continue
-        out.append("\n\n".join(r.explanation.split("\n\n")) + "\n\n")
+        out.append("\n\n".join(_labelled(p) for p in r.explanation.split("\n\n")) + "\n\n")
         if r.details:
             out.append("".join(f"- {line.strip()}\n" for line in r.details) + "\n")
         out.append(_example_md(r))
     return "".join(out).rstrip() + "\n"
+
+
+def _labelled(paragraph: str) -> str:
+    """A documentation section's label in bold (`Why it matters:`, `How to fix:`)."""
+    for label in SECTIONS:
+        if paragraph.startswith(label):
+            return f"**{label}**{paragraph[len(label):]}"
+    return paragraph
 
 
 def _example_md(r: Rule) -> str:

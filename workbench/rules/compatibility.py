@@ -485,7 +485,15 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     schema pinned from upstream (`pin_manifest.json`) is compared the same way, so
     a pin update that breaks the families reusing it is caught before it lands. JSON
     `data` and SARIF
-    `properties` carry change, pointer, old, new, breaks and mode."""
+    `properties` carry change, pointer, old, new, breaks and mode.
+
+    Why it matters: producers and consumers of a contract are deployed at different times; a change that narrows or
+    widens what the schema accepts breaks the side its mode protects, in production, after both builds passed.
+
+    How to fix: make the change compatible under the family's mode (add instead of changing, keep old values and
+    properties accepted), or version the contract; a deliberate break is a waiver with its reason, or a family mode
+    that says so (`compatibility.mode`).
+    """
     ws, base = ctx.ws, ctx.baseline
     if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
         return

@@ -140,9 +140,15 @@ def wire_gate_failed(ctx: RuleContext) -> Iterator[Hit]:
     """The buf gate could not judge the proto folder (`wire.out` in decisions/workspace.yaml, default
     proto/): buf (from the `buf-bin` package) or `protobuf` is not installed while .proto files exist, buf
     failed, or a file does not compile (each compile error at its line; only Google's well-known types can
-    be imported: the gate fetches no dependency). Never a silent pass: install the `wire` extra (`pip install
-    'contract-workbench[wire]'`). A baseline (`--against`) whose proto files do not compile is a warning:
-    buf breaking did not run."""
+    be imported: the gate fetches no dependency). A baseline (`--against`) whose proto files do not compile is
+    a warning: buf breaking did not run.
+
+    Why it matters: the gate never passes silently: a proto folder nothing judged could break every client compiled
+    against it.
+
+    How to fix: install the `wire` extra (`pip install 'contract-workbench[wire]'`), or fix the compile error at the
+    line given.
+    """
     ws = ctx.ws
     for t in ws.protos:
         if t.text is None:
@@ -173,7 +179,13 @@ def proto_lint(ctx: RuleContext) -> Iterator[Hit]:
     """`buf lint` (the STANDARD rules) reports a problem in a .proto file of the proto folder: enum values
     without their enum's prefix or an `_UNSPECIFIED` zero value, a package that does not match its folder, a
     file or field name that is not lower_snake_case, and so on. The generated files are lint-clean; a finding
-    is in a hand-written file (or a generated one edited by hand: regenerate with `workbench export`)."""
+    is in a hand-written file (or a generated one edited by hand: regenerate with `workbench export`).
+
+    Why it matters: the generated files are lint-clean; a lint finding is a hand-written file, or a generated one
+    edited by hand, that the wire freeze would ship with the problem.
+
+    How to fix: fix the hand-written file, or regenerate an edited one with `workbench export`.
+    """
     g = gate(ctx)
     if g.run is None:
         return
@@ -194,7 +206,14 @@ def proto_breaking(ctx: RuleContext) -> Iterator[Hit]:
     `--against REF|DIR` (the ref C001 compares the schemas with): a deleted field (reserved or not), a changed
     type, number, JSON name or label, a deleted message or file. Severity by the owning family's tier, as
     C001: an error, a warning for an experimental family, info for one whose compatibility mode is none
-    (a file holding several families' types takes the strictest)."""
+    (a file holding several families' types takes the strictest).
+
+    Why it matters: a breaking proto change breaks every client compiled against the old messages, whatever the JSON
+    schemas say.
+
+    How to fix: reserve rather than delete, add rather than change, or version the package; a deliberate break is a
+    waiver with its reason.
+    """
     g = gate(ctx)
     if g.run is None or not g.run.breaking:
         return
@@ -217,7 +236,14 @@ def hand_written_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     types around it and never writes that file) differs from the mapping: a missing or extra field, another
     type, cardinality (repeated, map) or presence (`optional` for a property the schema does not require), a
     JSON name other than the schema's key, or a number other than the one decisions/wire_lock.yaml holds.
-    Messages its fields use are compared in turn. Severity by the family's tier, as W003."""
+    Messages its fields use are compared in turn. Severity by the family's tier, as W003.
+
+    Why it matters: a hand-written message that differs from the mapping means the wire contract and the schema
+    describe different messages.
+
+    How to fix: align the message with the mapping (fields, types, presence, JSON names, the lock's numbers), or
+    change the schema.
+    """
     g = gate(ctx)
     if g.image is None:
         return
@@ -251,9 +277,15 @@ def protojson_delta(ctx: RuleContext) -> Iterator[Hit]:
     `MessageToDict`, and each difference is judged alone: int64_string (64-bit integers become strings),
     enum_name (enum constants), oneof_shape (a union under its member's name), key_case (a field without the
     schema's key as json_name), default_omitted (zero, empty or null values of fields without presence are
-    left out), other. Record an accepted one in the family as `representation_deltas: [{kind, fields: [...],
-    note}]` (field paths as the handoff's mapping table writes them), or change the schema (bounds that fit 32
-    bits, an optional field) or the mapping (`wire.string_enums`). Severity by the family's tier, as W003."""
+    left out), other. Severity by the family's tier, as W003.
+
+    Why it matters: a document that made the round trip through protobuf no longer validates against its own schema,
+    so JSON clients and proto clients disagree.
+
+    How to fix: record an accepted difference in the family as `representation_deltas: [{kind, fields: [...],
+    note}]` (field paths as the handoff's mapping table writes them), or change the schema (bounds that fit 32 bits,
+    an optional field) or the mapping (`wire.string_enums`).
+    """
     g = gate(ctx)
     if g.image is None or g.run is None or g.run.image is None:
         return
