@@ -12,7 +12,7 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from ..jsontext import Tokens
-from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
+from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS
 from .refs import absolute
 
 # every keyword holding subschemas in some dialect (the toolkit's `Dialect` has each dialect's own)
