@@ -58,6 +58,7 @@ sys.path.insert(1, str(Path(__file__).resolve().parent))
 
 import corpus  # noqa: E402
 
+from workbench import cache as wbcache  # noqa: E402
 from workbench.analysis import fields  # noqa: E402
 from workbench.loader import LoadCache, load_workspace  # noqa: E402
 from workbench.pipeline import check  # noqa: E402
@@ -201,22 +202,20 @@ def parse_yaml(root: Path) -> int:
 def cold(ws=None) -> None:
     """Forget content-hash caches (and `ws`'s reference index and wire plan) so 'check' measures a first run
     (the buf gate included: buf runs again)."""
-    from workbench.analysis import buf, protoimage, protojson, similarity
-    from workbench.rules import validity
-
-    for cache in (fields._CACHE, fields.walk._INTERN, validity._META,
-                  validity._EXAMPLES, similarity._ALIGNED, buf._RUNS, protoimage._IMAGES, protojson._POOLS):
-        cache.clear()
+    wbcache.configure(None, enabled=False)  # no disk cache
+    wbcache.forget()  # every in-process memo
     if ws is not None:
         ws.__dict__.pop("_ref_index", None)
         ws.__dict__.pop("_wire_plan", None)
 
 
-def user_check(root: Path) -> dict:
-    """`workbench --check --format json` as a user runs it, in its own process: wall time and peak RSS."""
+def user_check(root: Path, cache_dir: Path | None = None) -> dict:
+    """`workbench --check --format json` as a user runs it, in its own process: wall time and peak RSS;
+    with the disk cache at `cache_dir`, else none (`--no-cache`)."""
     # what the `workbench` console script runs, with this tree's package first on the path
     cmd = [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())",
-           "--check", "--format", "json", "--root", str(root)]
+           "--check", "--format", "json", "--root", str(root),
+           *(["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"])]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO)] + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=root)
@@ -276,10 +275,34 @@ def measure(size: int | str, repeat: int = 3, given: Path | None = None) -> dict
         t_recheck, _ = timed(lambda: check(ws2))
         recomputed = fields.STATS["misses"] - misses
         t_restruct, _ = timed(lambda: check(ws2, ("overlap", "duplication", "drift")))
-        return {"size": size, "schemas": len(ws.schemas), "files": nfiles, **best.wall,
+        warm = warm_rows(root, one.path, best)
+        return {"size": size, "schemas": len(ws.schemas), "files": nfiles, **best.wall, **warm,
                 "cpu": best.cpu, "reload": t_reload, "recheck": t_recheck,
                 "restruct": t_restruct, "recomputed": recomputed, "findings": result.summary,
                 "rules": dict(sorted(Counter(f.rule for f in result.findings).items()))}
+
+
+def warm_rows(root: Path, edited: str, best: Best) -> dict[str, float]:
+    """A run as the CLI makes it with the disk cache warm (new `LoadCache`, no memos: only the disk), then the
+    same after editing one more schema (the one `edited` was, again), each best of 3: load + check seconds."""
+    with tempfile.TemporaryDirectory(prefix="workbench-bench-cache-") as folder:
+        def run() -> None:
+            wbcache.forget()
+            wbcache.configure(root, Path(folder))
+            check(load_workspace(root, LoadCache()))
+
+        run()  # fills the disk cache
+        for _ in range(3):
+            best("warm", run)
+        path = root / edited
+        body = json.loads(path.read_text())
+        for i in range(3):  # a different edit each time: every run meets one file the cache has not seen
+            body["description"] = f"edited again {i}"
+            path.write_text(json.dumps(body, indent=2))
+            best("warm1", run)
+        wbcache.configure(None, enabled=False)
+        wbcache.forget()
+    return {}
 
 
 LIMIT_S, LIMIT_MB = 600, 6000
@@ -303,12 +326,16 @@ def isolated(size: str, repeat: int) -> dict | str:
         return subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, timeout=LIMIT_S,
                               preexec_fn=cap)
 
-    with tempfile.TemporaryDirectory(prefix="workbench-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="workbench-bench-") as tmp, \
+            tempfile.TemporaryDirectory(prefix="workbench-bench-cache-") as folder:
         try:
             done = child("--make", size, "--root", tmp)
             if not done.returncode:
                 user = user_check(Path(tmp))
-                done = child("--one", size, "--repeat", str(repeat), "--root", tmp)
+                user_check(Path(tmp), Path(folder))  # fills the disk cache
+                warm = user_check(Path(tmp), Path(folder))
+                done = child("--one", size, "--repeat", str(repeat), "--root", tmp)  # leaves one schema edited
+                edited = user_check(Path(tmp), Path(folder)) if not done.returncode else warm
         except subprocess.TimeoutExpired:
             return f"did not finish in {LIMIT_S} s"
     if done.returncode:
@@ -317,7 +344,10 @@ def isolated(size: str, repeat: int) -> dict | str:
     row = json.loads(done.stdout)
     if user["summary"] != row["findings"]:
         return f"workbench --check found {user['summary']}, check() {row['findings']}"
-    return row | {"cli": user["wall"], "cli_mb": user["mb"]}
+    if warm["summary"] != user["summary"]:
+        return f"workbench --check with a warm cache found {warm['summary']}, without {user['summary']}"
+    return row | {"cli": user["wall"], "cli_mb": user["mb"], "cli_warm": warm["wall"], "cli_warm_mb": warm["mb"],
+                  "cli_edit": edited["wall"]}
 
 
 def label(size: str) -> str:
@@ -363,6 +393,19 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['structural']:>12.3f} {r['reload'] + r['recheck']:>15.3f} "
               f"{r['restruct']:>15.3f} {r['recomputed']:>10} {r['cli']:>6.2f} {r['cli_mb']:>6.0f}  "
               f"{s['error']}E {s['warning']}W {s['info']}I  {r['rules']}", flush=True)
+    if rows:
+        head = (f"\n{'workspace':>11} {'parse s':>8} {'cold x':>7} {'cold cpu x':>10} {'re-check x':>10} "
+                f"{'warm x':>7} {'warm cpu x':>10} {'warm+1 x':>8} {'warm+1 cpu x':>12} {'cli cold s':>10} "
+                f"{'cli warm s':>10} {'cli warm+1 s':>12} {'cold MB':>7} {'warm MB':>7}")
+        print(head)
+        print("-" * len(head))
+    for r in rows.values():
+        p, c = r["parse"], max(r["cpu"]["parse"], 1e-6)
+        print(f"{label(r['size']):>11} {p:>8.3f} {(r['load'] + r['check']) / p:>7.1f} "
+              f"{(r['cpu']['load'] + r['cpu']['check']) / c:>10.1f} {(r['reload'] + r['recheck']) / p:>10.1f} "
+              f"{r['warm'] / p:>7.1f} {r['cpu']['warm'] / c:>10.1f} {r['warm1'] / p:>8.1f} "
+              f"{r['cpu']['warm1'] / c:>12.1f} {r['cli']:>10.2f} {r['cli_warm']:>10.2f} {r['cli_edit']:>12.2f} "
+              f"{r['cli_mb']:>7.0f} {r['cli_warm_mb']:>7.0f}", flush=True)
     sizes = sorted(int(k) for k in rows if k.isdigit())
     for lo, hi in pairwise(sizes):
         a, b = rows[str(lo)], rows[str(hi)]
@@ -382,7 +425,13 @@ def main(argv: list[str] | None = None) -> int:
           " cold. After editing one schema file: re-load+check = reload with the LoadCache + every rule;"
           " re-structural = the structural rules alone; recomputed = schemas whose structural facts were extracted"
           " again (content-hash cache). cli s / cli MB = `workbench --check --format json` run as a user runs it"
-          " (interpreter start, imports, load, check, report), its wall time and peak RSS, in its own process.")
+          " (interpreter start, imports, load, check, report), its wall time and peak RSS, in its own process."
+          "\n\nThe cache table, each a ratio to parse: cold x = load + check, cold (no memo, no disk cache);"
+          " re-check x = the TUI's re-check after one edit (one LoadCache, the process memos); warm x = a run"
+          " with the disk cache warm and nothing in memory (a new CLI run without interpreter start and imports);"
+          " warm+1 x = the same after editing one schema; cpu: the same ratios of CPU times. cli cold / warm /"
+          " warm+1 s = `workbench --check` in its own process: --no-cache, the disk cache warm, and warm after"
+          " one schema was edited; cold / warm MB = their peak RSS.")
     return 0
 
 

@@ -284,6 +284,25 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("plain with shared keyword becomes union", {"description": "d", "type": "string", "maxLength": 3},
      {"description": "d", "anyOf": [{"type": "string", "maxLength": 3}, NULL]}, {"branch added"}, W),
     ("union becomes one of its branches", {"oneOf": [S, NUM]}, S, {"branch removed"}, N),
+    # found replaying check-jsonschema's vendored mergify schema (0.30 -> 0.31): no validator asserts `template`
+    ("format no draft defines added", S, {"type": "string", "format": "template"}, set(), E),
+    ("format no draft defines becomes one", {"type": "string", "format": "template"}, {"type": "string",
+                                                                                     "format": "email"},
+     {"format tightened"}, N),
+    # found replaying check-jsonschema's vendored azure-pipelines schema (0.30 -> 0.31): 257 task branches tagged
+    # by a required `task` (`^Name@4$`); a task removed was paired with its neighbour (51 'property removed')
+    ("tagged branch removed", {"anyOf": [obj({"task": {"pattern": "^A@1$"}, "x": S}, ["task"]),
+                                         obj({"task": {"pattern": "^B@1$"}, "x": S, "y": S}, ["task"]),
+                                         obj({"task": {"const": "C@1"}, "z": INT}, ["task"])]},
+     {"anyOf": [obj({"task": {"pattern": "^B@1$"}, "x": S, "y": S}, ["task"]),
+                obj({"task": {"const": "C@1"}, "z": INT}, ["task"])]}, {"branch removed"}, N),
+    ("tagged branch replaced", {"anyOf": [obj({"task": {"enum": ["A@1"]}, "x": S}, ["task"])]},
+     {"anyOf": [obj({"task": {"enum": ["A@2"]}, "x": S}, ["task"])]}, {"branch removed", "branch added"}, B),
+    # found replaying check-jsonschema's vendored buildkite schema (0.30 -> 0.31): the branches fold into one type
+    ("anyOf folded into one type", {"anyOf": [NULL, {"type": "string", "enum": [""]}]}, {"type": ["string", "null"]},
+     {"branch added"}, W),
+    ("anyOf folded into a type that misses one", {"anyOf": [NULL, INT]}, {"type": ["string", "null"]},
+     {"branch added", "branch removed"}, B),
     ("allOf duplicated branch", {"allOf": [S]}, {"allOf": [S, S]}, set(), E),
     ("anyOf duplicated branch", {"anyOf": [S, INT]}, {"anyOf": [S, INT, S]}, set(), E),
     ("oneOf duplicated branch", {"oneOf": [S, INT]}, {"oneOf": [S, INT, S]}, {"branch added"}, N),

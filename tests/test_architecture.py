@@ -26,6 +26,7 @@ WRITERS = {
     "workbench/baseline.py": "writes a baseline commit's files into its own temporary folder, never the workspace",
     "workbench/reference.py": "writes rule examples into its own temporary folder (docs go through the store)",
     "workbench/analysis/buf.py": "writes a snapshot's .proto files into buf's own temporary folder, not the workspace",
+    "workbench/cache.py": "writes derived results into the user's cache directory; a folder inside the root is refused",
 }
 WRITE_ATTRS = {"write_text", "write_bytes"}
 WRITE_FUNCS = {

@@ -22,7 +22,7 @@ from workbench.loader import load_workspace
 from workbench.pipeline import check
 from workbench.pipeline import export as export_docs
 from workbench.store import StoreError, read_record, save_record
-from workbench.store.writer import STALE_SECONDS
+from workbench.store.writer import STALE_SECONDS, atomic_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import attacks  # noqa: E402
@@ -215,10 +215,19 @@ def test_the_store_refuses_to_write_what_the_loader_would_not_read(tmp_path):
     path.parent.mkdir(parents=True)
     path.write_text("family: f\nowner: a\n", encoding="utf-8")
     rec = read_record(path)
-    with pytest.raises(StoreError, match="would not read it back"):
+    with pytest.raises(StoreError, match="not valid Unicode text .*nothing written"):
         save_record(path, {"owner": "x\ud800"}, rec.fingerprint)
     assert path.read_text(encoding="utf-8") == "family: f\nowner: a\n"
     assert save_record(path, {"owner": "b"}, rec.fingerprint).plain()["owner"] == "b"
+
+
+def test_a_write_the_loader_would_refuse_is_not_made(tmp_path):
+    path = tmp_path / "decisions/gates.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text("gates: []\n", encoding="utf-8")
+    with pytest.raises(StoreError, match=r"would not read it back \(malformed YAML: .*\(line 2\)\); nothing written"):
+        atomic_write(path, "gates: [\n")
+    assert path.read_text(encoding="utf-8") == "gates: []\n"
 
 
 def test_a_killed_export_leaves_its_temp_files_only_until_the_next_export(repo_root, tmp_path):

@@ -45,8 +45,9 @@ def rules(root: Path) -> list:
 
 
 def versioned_copy() -> dict:
-    """github-workflows.json as a `v2` file whose `$id` was never updated: every definition renamed."""
-    body = json.loads(vendored("github-workflows.json").read_text())
+    """gitlab-ci.json (it has an `$id` in every check-jsonschema release the tests allow) as a `v2` file
+    whose `$id` was never updated: every definition renamed."""
+    body = json.loads(vendored("gitlab-ci.json").read_text())
     text = json.dumps(body).replace('"#/definitions/', '"#/definitions/v2_')
     copy = json.loads(text)
     copy["definitions"] = {f"v2_{k}": v for k, v in copy["definitions"].items()}
@@ -54,16 +55,16 @@ def versioned_copy() -> dict:
 
 
 def test_a_versioned_copy_of_a_catalog_schema_is_one_finding_not_a_cascade(make_ws):
-    original = json.loads(vendored("github-workflows.json").read_text())
-    root = workspace(make_ws, {"schemas/workflows.json": original, "schemas/workflows-v2.json": versioned_copy()})
+    original = json.loads(vendored("gitlab-ci.json").read_text())
+    root = workspace(make_ws, {"schemas/gitlab-ci.json": original, "schemas/gitlab-ci-v2.json": versioned_copy()})
     found = rules(root)
     assert [f.rule for f in found] == ["V007"]  # no V003 from either copy
     [dup] = found
-    ids_line = next(i for i, line in enumerate((root / "schemas/workflows.json").read_text().splitlines(), 1)
+    ids_line = next(i for i, line in enumerate((root / "schemas/gitlab-ci.json").read_text().splitlines(), 1)
                     if '"$id"' in line)
-    assert (dup.path, dup.pointer) == ("schemas/workflows-v2.json", "/$id")
-    assert f"schemas/workflows.json:{ids_line}" in dup.message and "schemas/workflows-v2.json:" in dup.message
-    assert [(r.file, r.line) for r in dup.related] == [("schemas/workflows.json", ids_line)]
+    assert (dup.path, dup.pointer) == ("schemas/gitlab-ci-v2.json", "/$id")
+    assert f"schemas/gitlab-ci.json:{ids_line}" in dup.message and "schemas/gitlab-ci-v2.json:" in dup.message
+    assert [(r.file, r.line) for r in dup.related] == [("schemas/gitlab-ci.json", ids_line)]
     assert original["$id"] in dup.message
 
 

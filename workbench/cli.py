@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from rich.console import Console
 from rich.text import Text
 
-from . import __version__
+from . import __version__, cache
 from .config import CEILINGS, Ceilings
 from .errors import UsageError, WorkbenchError
 from .findings import CATEGORIES
@@ -82,6 +82,15 @@ def _ceilings(args: argparse.Namespace) -> Ceilings | None:
     """The most decisions/workspace.yaml may raise the limits to: the built-in ceilings, or none with
     `--raise-limits` (for a repository the caller trusts)."""
     return None if getattr(args, "raise_limits", False) else CEILINGS
+
+
+def _use_cache(args: argparse.Namespace) -> None:
+    """The disk cache for this run (`--cache-dir`, `--no-cache`); a folder inside the root is refused with a warning."""
+    given = getattr(args, "cache_dir", None)
+    _, note = cache.configure(Path(args.root).expanduser(), Path(given) if given else None,
+                              enabled=not getattr(args, "no_cache", False))
+    if note:
+        warn(note)
 
 
 def _load(args: argparse.Namespace) -> Workspace:
@@ -300,6 +309,11 @@ def build_parser() -> argparse.ArgumentParser:
     raise_help = ("let decisions/workspace.yaml raise budgets and limits above the built-in ceilings "
                   "(only for a repository you trust: a pull request edits that file too)")
     common.add_argument("--raise-limits", action="store_true", default=argparse.SUPPRESS, help=raise_help)
+    cache_help = ("keep derived results between runs in DIR (default: $WORKBENCH_CACHE_DIR, else "
+                  "$XDG_CACHE_HOME/workbench, else ~/.cache/workbench; never a folder inside the root)")
+    nocache_help = "neither read nor write the cache (every result computed again)"
+    common.add_argument("--cache-dir", metavar="DIR", default=argparse.SUPPRESS, help=cache_help)
+    common.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS, help=nocache_help)
 
     p = argparse.ArgumentParser(
         prog="workbench",
@@ -309,6 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"workbench {__version__}")
     p.add_argument("--debug", action="store_true", help=debug_help)
     p.add_argument("--raise-limits", action="store_true", help=raise_help)
+    p.add_argument("--cache-dir", metavar="DIR", help=cache_help)
+    p.add_argument("--no-cache", action="store_true", help=nocache_help)
     p.add_argument("--check", action="store_true", help="run every rule headlessly (for CI) and exit 0/1/2")
     p.add_argument("--format", choices=tuple(reporters()), default="text", help="report format for --check")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error", help="lowest severity that fails")
@@ -374,6 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         _safe_stream(stream)
     try:
+        _use_cache(args)
         if args.check:
             return cmd_check(args)
         if args.command:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
+from . import cache
 from .allocation import paused_gc
 from .checklist import derive_checklist
 from .config import CEILINGS, Ceilings
@@ -51,7 +52,9 @@ def check(ws: Workspace, select: Iterable[str] = (), ignore: Iterable[str] = (),
     marked `baselined` (shown, never failing) and entries nothing matched are reported (G013).
     `baseline` is the workspace `--against` compares with."""
     with paused_gc():
-        return _check(ws, select, ignore, baseline, baseline_label, use_baseline)
+        result = _check(ws, select, ignore, baseline, baseline_label, use_baseline)
+    cache.flush()  # what this check derived, for the next run (`workbench.cache`: outside the repository)
+    return result
 
 
 def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline: Workspace | None,
@@ -138,6 +141,7 @@ def export(ws: Workspace, out: Path | None = None, force: bool = False,
         if not again:
             break
         ws = load_workspace(ws.root, ceilings=ceilings)
+    cache.flush()
     return list(states.items())
 
 

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import cache
+
 LINT = {"version": "v2", "lint": {"use": ["STANDARD"]}}
 BREAKING = {"version": "v2", "breaking": {"use": ["FILE"]}}
 # the gate's own buf.yaml (JSON is YAML): one module, the folder itself, no deps, the rules above
@@ -169,7 +171,7 @@ def run_gate(files: Mapping[str, str], baseline: Mapping[str, str] | None = None
     return hit
 
 
-_RUNS: dict[str, BufRun] = {}
+_RUNS: dict[str, BufRun] = cache.memo("buf.runs")
 
 
 def _run(exe: str, files: Mapping[str, str], baseline: Mapping[str, str] | None) -> BufRun:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
@@ -36,7 +37,7 @@ from ..allocation import paused_gc
 from ..config import WorkspaceConfig
 from ..jsontext import Tokens
 from ..model import Decisions, SchemaDoc, Source, Workspace
-from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS, Dialect
+from ..schema.dialect import ANNOTATIONS, SET_KEYWORDS, SPEC_FORMATS, Dialect
 from ..schema.uri import pointer_str
 from .patterns import pattern_relation, search
 from .resolve import Resolver
@@ -330,6 +331,40 @@ def _key(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _asserted_format(node: Schema) -> Any:
+    """`format` where a validator could assert it (a format the drafts define), else absent: `format:
+    template` is an annotation everywhere, so adding it narrows nothing."""
+    value = node.get("format", _ABSENT)
+    return value if isinstance(value, str) and value in SPEC_FORMATS else _ABSENT
+
+
+def _tagged_apart(a: Any, b: Any) -> bool:
+    """True when two union branches carry different tags: a property both require, whose `const`/`enum`
+    values do not meet (Azure Pipelines' task branches, `{task: {enum: ["X@4"]}}`). Such branches are
+    different alternatives, never one branch edited: pairing them reports a removed task as renamed fields."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return False
+    pa, pb = schema_map(a, "properties"), schema_map(b, "properties")
+    for name in sorted(required_names(a) & required_names(b) & set(pa) & set(pb)):
+        va, vb = _tag(pa[name]), _tag(pb[name])
+        if va is not None and vb is not None and not va & vb:
+            return True
+    return False
+
+
+def _tag(node: Any) -> set[str] | None:
+    """The values a tag property admits: its `const`/`enum`, or the one string a `^literal$` pattern matches."""
+    if not isinstance(node, dict):
+        return None
+    values = _values(node)
+    if values is not None:
+        return set(values)
+    pattern = node.get("pattern")
+    if isinstance(pattern, str) and re.fullmatch(r"\^[^\\.^$*+?{}\[\]|()]*\$", pattern):
+        return {_key(pattern[1:-1])}
+    return None
 
 
 def _values(node: Schema) -> dict[str, Any] | None:
@@ -794,7 +829,7 @@ class Differ:
                       else pattern_relation(str(op), str(np_)) or BOTH)
             kind = {NARROWED: "pattern tightened", WIDENED: "pattern relaxed"}.get(effect, "pattern changed")
             self.emit(out, path, ptr + ("pattern",), kind, op, np_, effect)
-        of, nf = o.get("format", _ABSENT), n.get("format", _ABSENT)
+        of, nf = _asserted_format(o), _asserted_format(n)
         if of != nf:
             effect = NARROWED if of is _ABSENT else WIDENED if nf is _ABSENT else BOTH
             kind = {NARROWED: "format tightened", WIDENED: "format relaxed"}.get(effect, "format changed")
@@ -1079,6 +1114,9 @@ class Differ:
             elif old_key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
                                             for k, (_, b) in enumerate(ol) if k != i):
                 effect = BOTH  # documents that matched it and another branch were rejected, and now are not
+            if effect == NARROWED and (key == "anyOf" or len(nl) == 1) and self.covered(
+                    path, ob, [ol[i][1]], nb, [b for _, b in nl], ptr, active, (NONE, WIDENED)):
+                effect = NONE  # folded into a branch that accepts all it did: {anyOf: [null, A]} -> {type: [.., null]}
             self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
         for j in lone_new:
             if key == "allOf":
@@ -1089,7 +1127,16 @@ class Differ:
                 kind, effect = "branch added", BOTH if overlap else WIDENED
                 if key == "oneOf" and self._duplicate(self.new, nb, nl, j):
                     effect = NARROWED
+                elif effect == WIDENED and (old_key == "anyOf" or len(ol) == 1) and self.covered(
+                        path, ob, [b for _, b in ol], nb, [nl[j][1]], ptr, active, (NONE, NARROWED)):
+                    effect = NONE  # split out of a branch that accepted all it does
             self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
+
+    def covered(self, path: str, ob: str, olds: list[Any], nb: str, news: list[Any], ptr: Tokens, active: Active,
+                effects: tuple[str, ...]) -> bool:
+        """True when replacing one of `olds` by one of `news` has one of `effects`: (NONE, WIDENED) says the new
+        branch accepts all the old one did, (NONE, NARROWED) the reverse."""
+        return any(self.relation(path, ob, o, nb, n, ptr, active)[0] in effects for o in olds for n in news)
 
     def _duplicate(self, res: Resolver, base: str, branches: Branches, i: int) -> bool:
         mine = self.canon(res, base, branches[i][1])
@@ -1109,7 +1156,8 @@ class Differ:
                 free_n.remove(j)
         olds = [self.effective(self.old, ob, b)[1] for b in ol]
         news = [self.effective(self.new, nb, b)[1] for b in nl]
-        scored = sorted((-_likeness(olds[i], news[j]), i, j) for i in free_o for j in free_n)
+        scored = sorted((-_likeness(olds[i], news[j]), i, j) for i in free_o for j in free_n
+                        if not _tagged_apart(olds[i], news[j]))
         for score, i, j in scored:  # a last old and a last new branch are paired however unlike (one replaced)
             if (score < 0 or len(free_o) == len(free_n) == 1) and i in free_o and j in free_n:
                 pairs.append((i, j))

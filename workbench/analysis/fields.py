@@ -26,10 +26,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from json.encoder import encode_basestring
 from typing import Any, NamedTuple, Protocol
 
+from .. import cache
 from ..allocation import paused_gc
 from ..config import Budgets
 from ..jsontext import Tokens
@@ -38,7 +39,7 @@ from ..schema.dialect import ANNOTATIONS, defines_only
 from ..schema.nodes import json_type
 from . import walk
 from .resolve import Resolver
-from .walk import Block, block_key, object_schemas, required_names
+from .walk import Candidate, block_key, object_schemas, required_names
 
 GENERIC_NAMES = frozenset({
     "id", "uuid", "name", "title", "description", "summary", "status", "state", "version", "schema_version",
@@ -97,7 +98,7 @@ Exceeded = tuple[tuple[str, str], ...]
 class Facts:
     leaves: tuple[Leaf, ...]
     fields: tuple[FieldDef, ...]
-    blocks: tuple[Block, ...]  # (candidate key, pointer, property count): duplication's candidates
+    blocks: tuple[Candidate, ...]  # (candidate key, pointer, property count): duplication's candidates
     features: frozenset[Feature] = frozenset()  # overlap candidate features of the leaves
     exceeded: Exceeded = ()  # (budget, where) of each budget the extraction ran into
 
@@ -528,10 +529,10 @@ def own_leaves(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None)
     return tuple(out), tuple(sorted(w.exceeded.items()))
 
 
-def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple[Block, ...]]:
+def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tuple[Candidate, ...]]:
     """Field definitions (every `properties/NAME` written in the file, and every top-level
     definition of a library, with its resolved signature) and the duplication candidates
-    (`walk.Block`), in one pass over the file."""
+    (`walk.Candidate`), in one pass over the file."""
     uri = res.index.base_of(schema)
     memo: dict[tuple[str, int], Sig] = res.memo
     body = schema.body
@@ -554,8 +555,8 @@ def written(res: Resolver, schema: SchemaDoc) -> tuple[tuple[FieldDef, ...], tup
 # what a cached extraction depends on in another file: (content hash, shared), None when it is gone
 Stamp = tuple[str, bool] | None
 # (path, content hash, shared, budgets, how references resolve) -> (stamps of the files it read, facts)
-_CACHE: dict[tuple[str, str, bool, Budgets, Hashable], tuple[dict[str, Stamp], Facts]] = {}
-STATS = {"hits": 0, "misses": 0}
+_CACHE: dict[tuple[str, str, bool, Budgets, Hashable], tuple[dict[str, Stamp], Facts]] = cache.memo("fields.facts")
+STATS = {"hits": 0, "misses": 0, "stored": 0}
 
 
 def _stamp(res: Resolver, uri: str) -> Stamp:
@@ -567,14 +568,37 @@ def _current(res: Resolver, deps: dict[str, Stamp]) -> bool:
     return all(_stamp(res, uri) == stamp for uri, stamp in deps.items())
 
 
+def _plain(deps: dict[str, Stamp], facts: Facts) -> tuple[Any, ...]:
+    """Facts as plain data for the disk cache (tuples, not named tuples)."""
+    return (deps, tuple(map(tuple, facts.leaves)), tuple(map(tuple, facts.fields)), facts.blocks, facts.features,
+            facts.exceeded)
+
+
+def _unplain(value: Any) -> tuple[dict[str, Stamp], Facts] | None:
+    """`_plain`'s inverse; None for anything else (a miss)."""
+    try:
+        deps, leaves, defs, blocks, features, exceeded = value
+        return deps, Facts(tuple(_new_leaf(Leaf, leaf) for leaf in leaves),
+                           tuple(_new_leaf(FieldDef, d) for d in defs), blocks, features, exceeded)
+    except (TypeError, ValueError):
+        return None
+
+
 def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> Facts:
-    """Extraction for one schema, reused while it and every file it reads are unchanged."""
+    """Extraction for one schema, reused while it and every file it reads are unchanged (in this
+    process, and through the disk cache between runs)."""
     budgets = budgets or Budgets()
     key = (schema.path, schema.source.sha, schema.shared, budgets, res.index.setting)
     hit = _CACHE.get(key)
     if hit and _current(res, hit[0]):
         STATS["hits"] += 1
         return hit[1]
+    store = cache.active()
+    disk = (schema.path, schema.source.sha, schema.shared, astuple(budgets), res.index.setting_key)
+    if store is not None and (stored := _unplain(store.get("facts", disk))) is not None and _current(res, stored[0]):
+        STATS["stored"] += 1
+        _CACHE[key] = stored
+        return stored[1]
     STATS["misses"] += 1
     if len(_CACHE) > 100_000 or len(walk._INTERN) > 5_000_000:
         _CACHE.clear()  # digests are interned ids: forget both together, before computing new ones
@@ -588,6 +612,8 @@ def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -
     touched.discard(schema.uri)
     deps = {uri: _stamp(res, uri) for uri in touched}
     _CACHE[key] = (deps, facts)
+    if store is not None and not any(budget == "seconds" for budget, _ in exceeded):  # the clock is the machine's
+        store.put("facts", disk, _plain(deps, facts))
     return facts
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import cache
 from .wire import EMPTY, LIST, STRUCT, TIMESTAMP, VALUE, Field, Message, WirePlan, upper_snake
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Image:
         return f.label == LABEL_REPEATED and entry is not None and entry.proto.options.map_entry
 
 
-_IMAGES: dict[str, Image] = {}
+_IMAGES: dict[str, Image] = cache.memo("protoimage.images")
 
 
 def read_image(data: bytes) -> Image:

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .. import cache
 from ..model import Workspace
 from ..schema.uri import pointer_str
 from .protoimage import Image, enum_constant
@@ -56,7 +57,7 @@ class RoundTrip:
 
 
 _MISSING = object()
-_POOLS: dict[str, Any] = {}
+_POOLS: dict[str, Any] = cache.memo("protojson.pools")
 
 
 def pool_of(image: bytes) -> Any:

@@ -34,6 +34,7 @@ from jsonschema_specifications import REGISTRY
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource, Unresolvable
 
+from .. import cache
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import (
@@ -172,7 +173,7 @@ class _Walk(NamedTuple):
 
 # a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
 # reading it was walked in (`reading_of` gives one object per setting)
-_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = {}
+_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = cache.memo("refs.walks")
 
 
 def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
@@ -243,6 +244,7 @@ class RefIndex:
         self.root_base: dict[str, str] = {}  # file URI -> base URI of the document root
         self._refs: dict[str, list[Ref]] = {}
         self._memo: dict[tuple[str, str], Target] = {}
+        self._closures: dict[str, tuple[SchemaDoc, ...]] = {}
         self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
         self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
@@ -266,6 +268,9 @@ class RefIndex:
         # what resolution depends on besides the files a result reads (a cache key for results per file)
         self.setting = (self.reading, self.aliases, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
                                                           sorted(self.duplicates.items())))
+        # the same as plain text (the disk cache's keys: `Reading` holds dialect objects)
+        self.setting_key = repr(((self.reading.default.name, tuple((u, d.name) for u, d in self.reading.custom)),
+                                 self.setting[1], self.setting[2]))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
@@ -381,8 +386,15 @@ class RefIndex:
             found = self._refs[schema.uri]
         return found
 
-    def closure(self, schema: SchemaDoc) -> list[SchemaDoc]:
-        """The schema and every workspace schema its references reach, transitively (schema first)."""
+    def closure(self, schema: SchemaDoc) -> tuple[SchemaDoc, ...]:
+        """The schema and every workspace schema its references reach, transitively (schema first);
+        memoised per snapshot."""
+        found = self._closures.get(schema.uri)
+        if found is None or found[0] is not schema:
+            found = self._closures[schema.uri] = self._closure(schema)
+        return found
+
+    def _closure(self, schema: SchemaDoc) -> tuple[SchemaDoc, ...]:
         seen, todo = {schema.uri: schema}, [schema]
         while todo:
             doc = todo.pop()
@@ -391,7 +403,7 @@ class RefIndex:
                 if target.doc not in seen and target.doc in self.by_uri:
                     seen[target.doc] = self.by_uri[target.doc]
                     todo.append(seen[target.doc])
-        return [schema] + sorted((d for d in seen.values() if d is not schema), key=lambda d: d.path)
+        return (schema, *sorted((d for d in seen.values() if d is not schema), key=lambda d: d.path))
 
     def linked(self, schema: SchemaDoc) -> set[str]:
         """File URIs of the other workspace schemas a schema's references resolve into (one step)."""

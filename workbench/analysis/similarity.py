@@ -32,6 +32,7 @@ from itertools import combinations
 from operator import itemgetter
 from typing import Any, TypeVar
 
+from .. import cache
 from ..model import SchemaDoc
 from .fields import Feature, Leaf, Structure
 
@@ -272,7 +273,8 @@ def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:
 
 # alignments by the leaves they align (kept alive, so their ids stay theirs): weights move with every
 # edit (document frequencies), an alignment only with the facts of its two schemas
-_ALIGNED: dict[tuple[int, int], tuple[tuple[Leaf, ...], tuple[Leaf, ...], list[tuple[int, int, float]]]] = {}
+_ALIGNED: dict[tuple[int, int], tuple[tuple[Leaf, ...], tuple[Leaf, ...], list[tuple[int, int, float]]]] = (
+    cache.memo("similarity.aligned"))
 
 
 def aligned(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:

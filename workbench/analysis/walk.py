@@ -11,6 +11,7 @@ from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
+from .. import cache
 from ..jsontext import Tokens
 from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS
 from .refs import absolute
@@ -20,9 +21,11 @@ SCHEMA_MAPS = tuple(sorted(ALL_MAPS))
 SCHEMA_ONE = tuple(sorted(ALL_ONE))
 SCHEMA_LISTS = tuple(sorted(ALL_LISTS))
 
-# a written-out object subschema: (candidate key, pointer, property count); equal sub-schemas have equal
-# keys (the key hashes the property names), so only places sharing a key need `block_digest`
+# a written-out object subschema: (digest, pointer, property count)
 Block = tuple[int, Tokens, int]
+# a duplication candidate: (candidate key, pointer, property count); equal sub-schemas have equal keys (the
+# key is the property names), so only places sharing a key need `block_digest`
+Candidate = tuple[str, Tokens, int]
 # called with (pointer, properties) of every object subschema a digest pass meets
 OnProperties = Callable[[Tokens, dict[str, Any]], None]
 
@@ -45,7 +48,7 @@ def schema_list(node: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-_INTERN: dict[tuple[Any, ...], int] = {}
+_INTERN: dict[tuple[Any, ...], int] = cache.memo("walk.intern")
 
 
 def intern(key: tuple[Any, ...]) -> int:
@@ -192,9 +195,10 @@ def _objects(node: dict[str, Any], ptr: Tokens, found: list[tuple[Tokens, dict[s
         found.append((ptr, props))
 
 
-def block_key(props: dict[str, Any]) -> int:
-    """The candidate key of an object subschema: equal canonical forms have equal property names."""
-    return hash(tuple(sorted(props)))
+def block_key(props: dict[str, Any]) -> str:
+    """The candidate key of an object subschema: equal canonical forms have equal property names (the
+    same text in every process: facts are kept in the disk cache)."""
+    return "\x00".join(sorted(props))
 
 
 def block_digest(node: dict[str, Any], base_uri: str) -> int:

@@ -67,8 +67,8 @@ def _in_files(places: list[Place]) -> bool:
 def _copies(ctx: RuleContext) -> list[Copies]:
     st, ws = structure(ctx), ctx.ws
     least = ws.config.thresholds.duplication_min_properties
-    by_key: dict[int, list[Place]] = defaultdict(list)  # only places sharing property names can be equal
-    by_name: dict[tuple[str, int], list[Place]] = defaultdict(list)
+    by_key: dict[str, list[Place]] = defaultdict(list)  # only places sharing property names can be equal
+    by_name: dict[tuple[str, str], list[Place]] = defaultdict(list)
     for s in ws.schemas:
         for key, ptr, count in st.facts(s).blocks:
             if not ptr:  # a whole schema equal to another is overlap's business

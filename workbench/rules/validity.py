@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import jsonschema_rs
 from jsonschema_specifications import REGISTRY
 
+from .. import cache
 from ..allocation import paused_gc
 from ..analysis.refs import Duplicate, RefIndex, bundled
 from ..findings import Location
@@ -62,7 +63,7 @@ AnyValidator: TypeAlias = "jsonschema_rs.Validator | PyValidator"
 # jsonschema-rs registries by the (files, meta-schemas) they hold; None when one failed to build
 Registries = dict[tuple[tuple[str, ...], tuple[str, ...]], jsonschema_rs.Registry | None]
 
-_META: dict[tuple[str, Reading], MetaErrors] = {}
+_META: dict[tuple[str, Reading], MetaErrors] = cache.memo("validity.meta")
 # jsonschema-rs validator classes by dialect name: a schema is read in the dialect its workspace reads
 # it in (`validator_for` would read one without `$schema`, or with a custom one, as 2020-12)
 _RS = {"draft-04": jsonschema_rs.Draft4Validator, "draft-06": jsonschema_rs.Draft6Validator,
@@ -113,15 +114,30 @@ def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
     """(message, pointer) for each meta-schema error and each pattern jsonschema-rs refuses, the schema
     read as `reading` says; cached by content hash."""
     key = (schema.source.sha, reading)
-    if key not in _META:
+    found = _META.get(key)
+    if found is None:
         if len(_META) > 50_000:
             _META.clear()
-        _META[key] = _meta_errors(schema.body, reading) + _pattern_facts(schema, reading)[0]
-    return _META[key]
+        store = cache.active()
+        disk = (schema.source.sha, reading_key(reading))
+        stored = store.get("meta", disk) if store is not None else None
+        if isinstance(stored, tuple):
+            found = stored
+        else:
+            found = _meta_errors(schema.body, reading) + _pattern_facts(schema, reading)[0]
+            if store is not None:
+                store.put("meta", disk, found)
+        _META[key] = found
+    return found
+
+
+def reading_key(reading: Reading) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A `Reading` as plain data (a disk cache key)."""
+    return reading.default.name, tuple((uri, d.name) for uri, d in reading.custom)
 
 
 # by content hash and reading: (the patterns jsonschema-rs refuses, whether one needs backtracking)
-_PATTERNS: dict[tuple[str, Reading], tuple[MetaErrors, bool]] = {}
+_PATTERNS: dict[tuple[str, Reading], tuple[MetaErrors, bool]] = cache.memo("validity.patterns")
 
 
 def _pattern_facts(schema: SchemaDoc, reading: Reading) -> tuple[MetaErrors, bool]:
@@ -208,6 +224,7 @@ def example_invalid(ctx: RuleContext) -> list[Hit]:
 def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
     registries: Registries = {}  # jsonschema-rs registries shared by schemas that reach the same files
     budget = Backtracking()
+    store = cache.active()
     for s in ctx.ws.contract_schemas:
         examples = ctx.ws.examples_of(s.path)
         if not examples:
@@ -215,8 +232,14 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
         docs = ctx.refs.closure(s)
         # by schema (byte-identical schemas' findings are their own), the shas of what it refers to and its
         # examples, and how the workspace resolves references
-        key = (s.path, tuple(d.source.sha for d in docs),
-               tuple((e.path, e.source.sha if e.source else "") for e in examples), ctx.refs.setting)
+        shas = tuple(d.source.sha for d in docs)
+        given = tuple((e.path, e.source.sha if e.source else "") for e in examples)
+        nesting = ctx.ws.config.thresholds.max_nesting  # how far `ref_chain` follows a recursive cycle
+        key = (s.path, shas, given, ctx.refs.setting, nesting)
+        if key not in _EXAMPLES and store is not None:
+            stored = _hits(store.get("examples", (s.path, shas, given, ctx.refs.setting_key, nesting)))
+            if stored is not None:
+                _EXAMPLES[key] = stored
         if key not in _EXAMPLES:
             backtracks = any(_pattern_facts(d, ctx.refs.reading)[1] for d in docs)
             refused = budget.refused
@@ -227,13 +250,29 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
             if len(_EXAMPLES) > 50_000:
                 _EXAMPLES.clear()
             _EXAMPLES[key] = hits
+            if store is not None and all(h.data is None and not h.related for h in hits):
+                store.put("examples", (s.path, shas, given, ctx.refs.setting_key, nesting),
+                          tuple((h.message, h.path, h.line, h.subjects, h.severity, h.pointer) for h in hits))
         yield from _EXAMPLES[key]
 
 
-# by schema path, the shas of the schema, what it refers to and its examples, and how the workspace resolves
-# references (the hits of schemas whose patterns backtrack are kept only when the check's budget admitted every
-# example)
-_EXAMPLES: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], Hashable], tuple[Hit, ...]] = {}
+# by schema path, the shas of the schema, what it refers to and its examples, how the workspace resolves
+# references and `max_nesting` (the hits of schemas whose patterns backtrack are kept only when the check's budget
+# admitted every example)
+_EXAMPLES: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], Hashable, int], tuple[Hit, ...]] = (
+    cache.memo("validity.examples"))
+
+
+def _hits(value: Any) -> tuple[Hit, ...] | None:
+    """Example hits as the disk cache keeps them (message, path, line, subjects, severity, pointer); None
+    for anything else (a miss)."""
+    if not isinstance(value, tuple):
+        return None
+    try:
+        return tuple(Hit(message, path, line, subjects, severity, pointer=pointer)
+                     for message, path, line, subjects, severity, pointer in value)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass
@@ -515,12 +554,37 @@ class _Chains:
 _CHAINS: weakref.WeakKeyDictionary[RefIndex, _Chains] = weakref.WeakKeyDictionary()
 
 
+# by schema path, the shas of every file its references reach, how references resolve and `max_nesting`:
+# (the chain, or None,)
+_CHAIN_OF: dict[tuple[str, tuple[str, ...], Hashable, int], tuple[tuple[int, str] | None]] = cache.memo(
+    "validity.chains")
+
+
 def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
-    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None."""
+    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None; kept while `s`
+    and every file it reaches are unchanged (in this process and on disk)."""
+    shas = tuple(d.source.sha for d in refs.closure(s))
+    nesting = refs.ws.config.thresholds.max_nesting
+    key = (s.path, shas, refs.setting, nesting)
+    found = _CHAIN_OF.get(key)
+    if found is not None:
+        return found[0]
+    store = cache.active()
+    disk = (s.path, shas, refs.setting_key, nesting)
+    stored = store.get("chains", disk) if store is not None else None
+    if isinstance(stored, tuple) and len(stored) == 1:
+        _CHAIN_OF[key] = stored
+        return stored[0]  # type: ignore[no-any-return]
     chains = _CHAINS.get(refs)
     if chains is None:
         chains = _CHAINS[refs] = _Chains(refs)
-    return chains.of(s)
+    found = (chains.of(s),)
+    if len(_CHAIN_OF) > 100_000:
+        _CHAIN_OF.clear()
+    _CHAIN_OF[key] = found
+    if store is not None:
+        store.put("chains", disk, found)
+    return found[0]
 
 
 @rule("V003", "ref-unresolved", "validity", "error")

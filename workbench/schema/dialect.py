@@ -33,6 +33,13 @@ ANNOTATIONS = frozenset({
     "$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$recursiveAnchor", "$vocabulary",
     "contentMediaType", "contentEncoding",
 })
+# the formats the drafts define (draft-04 to 2020-12): a validator told to assert formats checks these; any
+# other `format` value is an annotation for every spec-following validator
+SPEC_FORMATS = frozenset({
+    "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6",
+    "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+    "relative-json-pointer", "regex", "host-name", "ip-address", "color", "style", "phone", "utc-millisec",
+})
 # keywords whose value is data (never a subschema), in every draft
 DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default", "description", "title", "$comment"})
 # keywords whose value is a set (order carries no meaning)

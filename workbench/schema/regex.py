@@ -17,6 +17,7 @@ without a bound.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import threading
 import types
@@ -167,14 +168,16 @@ def _search(pattern: Any, string: str, flags: int = 0) -> Any:
     return re.search(pattern, string, flags)
 
 
+# where python-jsonschema matches `pattern`/`patternProperties`: `_keywords` since 4.20, `_validators` before
+_KEYWORD_MODULES = ("jsonschema._keywords", "jsonschema._legacy_keywords", "jsonschema._validators",
+                    "jsonschema._legacy_validators", "jsonschema._utils")
+
+
 def linear_python_jsonschema() -> None:
     """Let `linear_patterns()` reach python-jsonschema's keyword modules (idempotent)."""
-    import jsonschema._keywords
-    import jsonschema._legacy_keywords
-    import jsonschema._utils
-
     names = {name: getattr(re, name) for name in re.__all__}
     shim = types.SimpleNamespace(**{**names, "search": _search})
-    for module in (jsonschema._keywords, jsonschema._legacy_keywords, jsonschema._utils):
+    for name in filter(importlib.util.find_spec, _KEYWORD_MODULES):
+        module = importlib.import_module(name)
         if getattr(module, "re", None) is re:
             module.re = shim  # type: ignore[attr-defined]

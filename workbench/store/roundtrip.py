@@ -31,7 +31,7 @@ from ruamel.yaml.error import YAMLError
 from ..errors import StoreError
 from ..loader.files import Files
 from .style import styled, unambiguous
-from .writer import atomic_write, clean_stale_temps, contained, locked
+from .writer import atomic_write, clean_stale_temps, contained, locked, utf8
 
 ABSENT = ""  # fingerprint of a file that does not exist
 DELETE = None  # a change to None removes the key
@@ -274,6 +274,7 @@ def save_record(
         doc, text = _parse(path, raw)
         if raw is None and recreate_from is not None:
             doc, _ = _parse(path, recreate_from.text.encode("utf-8"))  # a fresh copy: the caller's stays as read
+        _refuse_invalid_text(path, changes)
         _apply(doc, changes, key_order or _schema_order(path))
         if raw is None:
             _refuse_partial(path, doc)
@@ -293,6 +294,18 @@ def save_record(
 
 
 _RECORD_KEYS = {"families": "family", "deltas": "delta"}  # folder -> the key naming the record
+
+
+def _refuse_invalid_text(path: Path, value: Any) -> None:
+    """Every string a save would write must be Unicode (YAML could escape a lone surrogate and read it back)."""
+    if isinstance(value, str):
+        utf8(path, value)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _refuse_invalid_text(path, item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_invalid_text(path, item)
 
 
 def _refuse_partial(path: Path, doc: Any) -> None:

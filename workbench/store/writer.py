@@ -116,6 +116,15 @@ def readback(path: str | Path, raw: bytes) -> str | None:
     return first.message + (f" (line {first.line})" if first.line else "")
 
 
+def utf8(path: str | Path, text: str) -> bytes:
+    """`text` as UTF-8; `StoreError` naming `path` for text that is not valid Unicode (a lone surrogate)."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"not writing {path}: not valid Unicode text (character {exc.start}: "
+                         f"{exc.reason}); nothing written") from exc
+
+
 def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[], None] | None = None) -> None:
     """Replace `path` with `data` (text is written as UTF-8, newlines untouched), keeping its mode;
     `StoreError` (nothing written) when the loader would not read it back.
@@ -123,11 +132,7 @@ def atomic_write(path: str | Path, data: str | bytes, before_replace: Callable[[
     `before_replace` runs after the temp file is durable and immediately before the
     rename; whatever it raises aborts the write (the temp file is removed)."""
     path = Path(path)
-    try:
-        raw = data.encode("utf-8") if isinstance(data, str) else data
-    except UnicodeEncodeError as exc:
-        raise StoreError(f"not writing {path}: not valid Unicode text (character {exc.start}: "
-                         f"{exc.reason}); nothing written") from exc
+    raw = utf8(path, data) if isinstance(data, str) else data
     refused = readback(path, raw)
     if refused is not None:
         raise StoreError(f"not writing {path}: the workbench would not read it back ({refused}); nothing written")

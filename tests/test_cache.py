@@ -1,0 +1,275 @@
+"""The cache (issue 21): a re-check reusing results is the cold check, and the disk cache is safe.
+
+- Equivalence: random edit sequences (schema and example edits, deletes, renames, config and decision
+  edits) on a small generated workspace; after each one the incremental check (one `LoadCache`, the
+  process memos and the disk cache, as the TUI re-checks on save) and a check from the disk cache
+  alone (a new run) find exactly what a cold check without any cache finds.
+- The disk store: a corrupt or truncated pack and a half-written temp file are misses, never errors;
+  concurrent writers lose at most each other's new entries; packs stay bounded; a cache folder inside
+  the workspace root is never used (`--cache-dir`, `$WORKBENCH_CACHE_DIR`, through a link).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from helpers_governance import family, write
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from workbench import cache
+from workbench.cli import main
+from workbench.loader import LoadCache, load_workspace
+from workbench.pipeline import check
+
+D = "https://json-schema.org/draft/2020-12/schema"
+NAMES = ("alpha", "beta", "gamma", "delta")
+TYPES = ("string", "integer", "number", "boolean", "strng")  # "strng": V001, and its examples unvalidated
+VALUES = {"string": "x", "integer": 3, "number": 1.5, "boolean": True, "strng": "x"}
+
+
+def _schema(i: int, kind: str, extra: int, ref: str | None) -> dict:
+    props: dict = {"id": {"$ref": "common/ids.schema.json#/$defs/run_id"}, "name": {"type": "string"},
+                   "status": {"type": "string", "enum": ["new", "done"]}}
+    props |= {f"shared_{k}": {"type": "string", "pattern": f"^s{k}-[0-9]+$"} for k in range(4)}  # overlap
+    props["address"] = {"type": "object", "properties": {"street": {"type": "string"}, "city": {"type": "string"},
+                                                         "zip": {"type": "string"}}}  # duplication
+    props |= {f"own_{i}_{k}": {"type": kind} for k in range(extra)}
+    if ref is not None:
+        props["link"] = {"$ref": f"{ref}.schema.json#/properties/address"}
+    return {"$schema": D, "type": "object", "properties": props, "required": ["id"]}
+
+
+def _example(i: int, kind: str, extra: int) -> dict:
+    return {"id": "run_1", "name": "n", "status": "new", **{f"own_{i}_{k}": VALUES[kind] for k in range(extra)}}
+
+
+def _workspace(root: Path) -> None:
+    files: dict = {"ssot/schemas/common/ids.schema.json": {
+        "$schema": D, "$defs": {"run_id": {"type": "string", "pattern": "^run_[0-9]+$"}}}}
+    for i, name in enumerate(NAMES):
+        files[f"ssot/schemas/{name}.schema.json"] = _schema(i, "string", 1 + i % 2, None)
+        files[f"ssot/examples/{name}.json"] = _example(i, "string", 1 + i % 2)
+    files["decisions/families/first.yaml"] = family("first", [f"ssot/schemas/{n}.schema.json" for n in NAMES[:2]])
+    files["decisions/families/second.yaml"] = family("second", [f"ssot/schemas/{n}.schema.json" for n in NAMES[2:]])
+    write(root, files)
+
+
+_tick = [time.time_ns()]
+
+
+def _touch(path: Path) -> None:
+    """A distinct mtime for every write (a reload compares mtime and size)."""
+    _tick[0] += 1_000_000_000
+    os.utime(path, ns=(_tick[0], _tick[0]))
+
+
+def _put(root: Path, rel: str, content: object) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2), encoding="utf-8")
+    _touch(path)
+
+
+def _apply(root: Path, op: tuple) -> None:
+    kind, i, a, b = op
+    schemas = sorted(p for p in (root / "ssot/schemas").glob("*.schema.json"))
+    if not schemas:
+        return
+    path = schemas[i % len(schemas)]
+    name = path.name.removesuffix(".schema.json")
+    if kind == "schema":  # a field's type (maybe invalid), how many own fields, a reference to another schema
+        others = [p.name.removesuffix(".schema.json") for p in schemas if p != path]
+        ref = others[b % len(others)] if others and b % 3 == 0 else None
+        _put(root, path.relative_to(root).as_posix(), _schema(i, TYPES[a % len(TYPES)], b % 3, ref))
+    elif kind == "example":
+        _put(root, f"ssot/examples/{name}.json", _example(i, TYPES[a % len(TYPES)], b % 3))
+    elif kind == "delete":
+        (root / (f"ssot/examples/{name}.json" if a % 2 else path.relative_to(root).as_posix())).unlink(missing_ok=True)
+    elif kind == "rename":
+        new = f"{name}{b % 3}"
+        if not (path.parent / f"{new}.schema.json").exists():
+            path.rename(path.parent / f"{new}.schema.json")
+            _touch(path.parent / f"{new}.schema.json")
+    elif kind == "config":
+        _put(root, "decisions/workspace.yaml", (
+            "version: 1\n"
+            f"thresholds: {{overlap_warning: {(0.3, 0.6, 0.95)[a % 3]}, overlap_min_shared: {2 + b % 4}, "
+            f"duplication_min_properties: {2 + a % 3}, max_nesting: {8 + b % 3}}}\n"
+            f"budgets: {{leaves: {(3, 50, 5000)[b % 3]}}}\n"))
+    elif kind == "decision":
+        fid = ("first", "second")[a % 2]
+        members = [p.relative_to(root).as_posix() for p in schemas if (len(p.name) + b) % 2 == 0] or [
+            path.relative_to(root).as_posix()]
+        _put(root, f"decisions/families/{fid}.yaml",
+             family(fid, members, decision=("reuse", "new")[b % 2], rationale=f"because {b}",
+                    alternatives_considered=["first"] if b % 2 else None))
+
+
+def _cold(root: Path) -> tuple:
+    cache.forget()
+    cache.configure(None, enabled=False)
+    return check(load_workspace(root, LoadCache())).findings
+
+
+OPS = st.tuples(st.sampled_from(("schema", "schema", "example", "delete", "rename", "config", "decision")),
+                st.integers(0, 7), st.integers(0, 11), st.integers(0, 11))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops=st.lists(OPS, min_size=1, max_size=6))
+def test_incremental_and_cached_checks_equal_a_cold_check(tmp_path_factory, ops):
+    root = tmp_path_factory.mktemp("ws")
+    folder = tmp_path_factory.mktemp("cache")
+    _workspace(root)
+    loads = LoadCache()
+    try:
+        cache.forget()
+        cache.configure(root, folder)
+        check(load_workspace(root, loads))  # the TUI's first check: memos and disk warm
+        for op in ops:
+            _apply(root, op)
+            cache.configure(root, folder)  # the TUI's process: memos kept, the same disk cache
+            incremental = check(load_workspace(root, loads)).findings
+            cache.forget()  # a new run: nothing in memory, everything the disk cache has
+            cache.configure(root, folder)
+            from_disk = check(load_workspace(root, LoadCache())).findings
+            cold = _cold(root)
+            assert incremental == cold, op
+            assert from_disk == cold, op
+            cache.forget()
+            cache.configure(root, folder)
+            check(load_workspace(root, loads))  # memos warm again for the next edit
+    finally:
+        cache.configure(None, enabled=False)
+
+
+def test_the_disk_cache_is_used_and_changes_nothing(make_ws, tmp_path):
+    root = tmp_path / "ws"
+    _workspace(root)
+    store, note = cache.configure(root, tmp_path / "c")
+    assert store is not None and note == ""
+    try:
+        cache.forget()
+        first = check(load_workspace(root)).findings
+        assert store.stats["writes"] > 0 and list((tmp_path / "c").rglob("*.pack"))
+        cache.forget()
+        store2, _ = cache.configure(root, tmp_path / "c")
+        assert check(load_workspace(root)).findings == first
+        assert store2 is not None and store2.stats["hits"] > 0 and store2.stats["misses"] == 0
+    finally:
+        cache.configure(None, enabled=False)
+
+
+def test_a_corrupt_pack_and_a_half_written_temp_file_are_misses(tmp_path):
+    store = cache.Store(tmp_path)
+    keys = [("k", i) for i in range(64)]
+    for k in keys:
+        store.put("ns", k, ("value", k))
+    store.flush()
+    packs = sorted(store.packs.glob("*.pack"))
+    assert packs
+    packs[0].write_bytes(packs[0].read_bytes()[:-7])  # truncated (a crash without an atomic rename)
+    packs[1].write_bytes(b"\x00garbage" * 10)  # not a pack at all
+    raw = bytearray(packs[2].read_bytes())
+    raw[-3] ^= 0xFF  # one byte flipped: its checksum fails
+    packs[2].write_bytes(bytes(raw))
+    (store.packs / "03.pack.999.1.tmp").write_bytes(cache.MAGIC + b"half")  # a killed writer's temp file
+    fresh = cache.Store(tmp_path)
+    found = {k: fresh.get("ns", k) for k in keys}
+    spoiled = {p.name for p in packs[:3]}
+    for k, value in found.items():
+        shard = f"{int(cache.Store.digest('ns', k)[:2], 16):02x}.pack"
+        assert value == (None if shard in spoiled else ("value", k))
+    fresh.put("ns", keys[0], "again")
+    fresh.flush()  # a spoiled pack is rewritten whole, from what this run has
+    assert cache.Store(tmp_path).get("ns", keys[0]) == "again"
+    old = time.time() - 2 * cache.STALE_TEMP_SECONDS
+    os.utime(store.packs / "03.pack.999.1.tmp", (old, old))
+    fresh.put("ns", ("other",), 1)
+    fresh.flush()
+    assert not (store.packs / "03.pack.999.1.tmp").exists()  # a killed run's temp file is cleaned once old
+
+
+def test_unreadable_cache_folder_is_no_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = cache.Store(blocker / "cache")
+    assert store.get("ns", ("k",)) is None
+    store.put("ns", ("k",), 1)
+    store.flush()  # nothing written, nothing raised
+
+
+def test_concurrent_writers_keep_a_valid_cache(tmp_path):
+    a, b = cache.Store(tmp_path), cache.Store(tmp_path)
+    for i in range(200):
+        a.put("ns", ("a", i), i)
+        b.put("ns", ("b", i), -i)
+    a.flush()
+    b.flush()  # merged with what `a` wrote meanwhile
+    c = cache.Store(tmp_path)
+    assert all(c.get("ns", ("a", i)) == i and c.get("ns", ("b", i)) == -i for i in range(200))
+
+
+def test_packs_stay_bounded(tmp_path):
+    store = cache.Store(tmp_path, max_bytes=cache.SHARDS * 4096)
+    for i in range(3000):
+        store.put("ns", ("k", i), f"{i:05d}" * 100)
+    store.flush()
+    assert all(p.stat().st_size <= 4096 + 64 for p in store.packs.glob("*.pack"))
+    kept = cache.Store(tmp_path)
+    assert 0 < sum(kept.get("ns", ("k", i)) is not None for i in range(3000)) < 3000  # the oldest went first
+
+
+def test_values_must_be_plain_data(tmp_path):
+    store = cache.Store(tmp_path)
+    store.put("ns", ("k",), object())  # not plain data: the pack is not written, nothing raises
+    store.flush()
+    assert cache.Store(tmp_path).get("ns", ("k",)) is None
+
+
+@pytest.mark.parametrize("how", ["flag", "env", "link"])
+def test_a_cache_folder_inside_the_root_is_never_used(tmp_path, monkeypatch, capsys, how):
+    root = tmp_path / "ws"
+    _workspace(root)
+    inner = root / "ssot" / ".cache"
+    args = ["--check", "--root", str(root)]
+    if how == "flag":
+        args += ["--cache-dir", str(inner)]
+    elif how == "env":
+        monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(inner))
+    else:  # a folder outside that is a link into the root
+        (tmp_path / "outside").symlink_to(root / "ssot", target_is_directory=True)
+        inner = tmp_path / "outside" / "c"
+        args += ["--cache-dir", str(inner)]
+    try:
+        main(args)
+    finally:
+        cache.configure(None, enabled=False)
+    assert "inside the workspace root: not used" in capsys.readouterr().err
+    assert not list(root.rglob("*.pack")) and not (root / "ssot" / ".cache").exists()
+
+
+def test_no_cache_writes_nothing(tmp_path, capsys):
+    root = tmp_path / "ws"
+    _workspace(root)
+    try:
+        main(["--check", "--root", str(root), "--no-cache", "--cache-dir", str(tmp_path / "c")])
+        assert cache.active() is None
+    finally:
+        cache.configure(None, enabled=False)
+    assert not (tmp_path / "c").exists()
+
+
+def test_the_default_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv("WORKBENCH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache.default_dir() == tmp_path / "xdg" / "workbench"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/ignored")
+    assert cache.default_dir() == Path.home() / ".cache" / "workbench"
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache.default_dir() == tmp_path / "mine"
