@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import json
 import os
 import shutil
 import tempfile
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_ws import write
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,28 +42,16 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
-def make_ws(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
-    """Write files into tmp_path/ws and return that root.
+def make_ws(tmp_path: Path) -> Callable[..., Path]:
+    """Write files into tmp_path/ws (or `root`) with `helpers_ws.write` and return that root (indented
+    JSON: one key per line, so line numbers in findings are meaningful)."""
 
-    Values: bytes are written as-is, str as UTF-8 text, anything else as indented
-    JSON (one key per line, so line numbers in findings are meaningful).
-    """
-
-    def write(files: dict[str, Any], root: Path | None = None) -> Path:
+    def make(files: dict[str, Any], root: Path | None = None) -> Path:
         root = root or tmp_path / "ws"
         root.mkdir(parents=True, exist_ok=True)
-        for rel, content in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            elif isinstance(content, str):
-                path.write_text(content, encoding="utf-8")
-            else:
-                path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-        return root
+        return write(root, files)
 
-    return write
+    return make
 
 
 @pytest.fixture
