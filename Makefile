@@ -8,7 +8,7 @@ VENV   ?= .venv$(if $(filter python3,$(PYTHON)),,-$(notdir $(PYTHON)))
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint test-lowest check export docs bench clean
+.PHONY: run test test-fast lint test-lowest check export docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,19 +32,25 @@ $(LOWEST_STAMP): pyproject.toml
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
 
-# in parallel, one worker per core (pytest-xdist); PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-m "not slow"'
+# in parallel, one worker per core (pytest-xdist); PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k wire'
 PYTEST := -m pytest -q -n auto $(PYTEST_ARGS)
+# the fast path: every test not marked slow (Pilot sessions, witness searches, kill -9 loops are); the
+# app's real start in a terminal and every snapshot still run. CI's other Pythons and lowest bounds use it.
+FAST   := -m "not slow"
 
 test: $(STAMP) lint  ## install, run the static checks and the whole test suite
 	$(BIN)/python $(PYTEST)
+
+test-fast: $(STAMP)  ## the fast path of the suite (no lint: it does not depend on the interpreter)
+	$(BIN)/python $(PYTEST) $(FAST)
 
 lint: $(STAMP)  ## ruff, mypy (strict outside tui/) and the import-layer contracts (lazy imports count)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test-lowest: $(LOWEST_STAMP)  ## the whole test suite against the lower bounds in pyproject.toml
-	$(LOWEST)/bin/python $(PYTEST)
+test-lowest: $(LOWEST_STAMP)  ## the fast path against the lower bounds in pyproject.toml
+	$(LOWEST)/bin/python $(PYTEST) $(FAST)
 
 check: $(STAMP)  ## the headless CI check on this repo
 	$(BIN)/workbench --check --root .

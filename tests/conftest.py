@@ -1,8 +1,8 @@
-"""Shared fixtures: the repository root and a tiny workspace writer."""
+"""Shared fixtures (the repository root, a tiny workspace writer) and the `slow` marker of Pilot tests."""
 
 from __future__ import annotations
 
-import json
+import inspect
 import os
 import shutil
 import tempfile
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers_ws import write
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,35 +26,32 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(os.environ.get("WORKBENCH_CACHE_DIR", ""), ignore_errors=True)
 
 
-@pytest.fixture
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test driving the app through Pilot (an async test) is `slow`: seconds of Textual each. The fast
+    path (`make test-fast`) still proves the app starts and renders: test_tui_startup.py runs the real command
+    in a terminal and the snapshot tests render every page, neither of them async."""
+    for item in items:
+        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.obj):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     """The project checkout (its shipped ssot/ + decisions/ are the M1 workspace)."""
     return REPO_ROOT
 
 
 @pytest.fixture
-def make_ws(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
-    """Write files into tmp_path/ws and return that root.
+def make_ws(tmp_path: Path) -> Callable[..., Path]:
+    """Write files into tmp_path/ws (or `root`) with `helpers_ws.write` and return that root (indented
+    JSON: one key per line, so line numbers in findings are meaningful)."""
 
-    Values: bytes are written as-is, str as UTF-8 text, anything else as indented
-    JSON (one key per line, so line numbers in findings are meaningful).
-    """
-
-    def write(files: dict[str, Any], root: Path | None = None) -> Path:
+    def make(files: dict[str, Any], root: Path | None = None) -> Path:
         root = root or tmp_path / "ws"
         root.mkdir(parents=True, exist_ok=True)
-        for rel, content in files.items():
-            path = root / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                path.write_bytes(content)
-            elif isinstance(content, str):
-                path.write_text(content, encoding="utf-8")
-            else:
-                path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-        return root
+        return write(root, files)
 
-    return write
+    return make
 
 
 @pytest.fixture

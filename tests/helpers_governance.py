@@ -10,17 +10,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from workbench.loader import load_workspace
-from workbench.pipeline import check
+from helpers_ws import DIALECT, family, run, schema
 
 QUEUE = "ssot/schemas/work.queue.schema.json"
 REQUEST = "ssot/schemas/skill.request.schema.json"
-OBJ = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object"}
-
-
-def schema(**props: Any) -> dict:
-    """An object schema with the given properties (`x="string"` -> {"type": "string"})."""
-    return OBJ | {"properties": {k: ({"type": v} if isinstance(v, str) else v) for k, v in props.items()}}
+OBJ = {"$schema": DIALECT, "type": "object"}
+# what a governed family record says besides the builder's defaults (every governance rule quiet on it)
+GOVERNED = {"owner": "team-a", "rationale": "reused as is", "wire_mapping": "proto: x.v1.X",
+            "downstream_consumers": None}
 
 
 def yaml_doc(data: dict) -> str:
@@ -33,48 +30,26 @@ def yaml_list(key: str, items: list[dict]) -> str:
     return f"{key}:\n" + "".join(f"  - {json.dumps(i)}\n" for i in items)
 
 
-def family(fid: str, schemas: list[str], **fields: Any) -> str:
-    """A complete `reuse` family record; `fields` override or (with None) remove keys."""
-    data = {
-        "family": fid, "title": fid.title(), "intent_class": "status", "schemas": schemas,
-        "owner": "team-a", "stability_tier": "stable/v1", "decision": "reuse",
-        "rationale": "reused as is", "wire_mapping": "proto: x.v1.X", "version_policy": "additive only",
-    } | fields
-    return yaml_doc({k: v for k, v in data.items() if v is not None})
+def family_yaml(fid: str, schemas: list[str], **fields: Any) -> str:
+    """A complete `reuse` family record (`helpers_ws.family` with GOVERNED), one key per line;
+    `fields` override or (with None) remove keys."""
+    return yaml_doc(family(fid, schemas, **GOVERNED | fields))
 
 
-def write(root: Path, files: dict[str, Any]) -> Path:
-    """Write `files` (str as text, bytes as bytes, anything else as JSON) under `root`."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content if isinstance(content, str) else json.dumps(content, indent=2), "utf-8")
-    return root
-
-
-def line_of(root: Path, rel: str, key: str) -> int:
-    """The line where top-level `key:` is written in a decisions file (1-based)."""
-    lines = (root / rel).read_text("utf-8").splitlines()
-    return next(i for i, text in enumerate(lines, 1) if text.startswith(f"{key}:"))
-
-
-def run(root: Path, rule_id: str) -> list:
+def findings_of(root: Path, rule_id: str) -> list:
     """Findings of one rule on the workspace at `root`."""
-    return list(check(load_workspace(root), select=[rule_id]).findings)
+    return list(run(root, rule_id).findings)
 
 
 def base_files() -> dict[str, Any]:
     """A small fully governed workspace on which every governance rule is quiet."""
     return {
         "decisions/workspace.yaml": "version: 1\n",
-        "ssot/schemas/work.queue.schema.json": schema(x="string"),
-        "ssot/schemas/skill.request.schema.json": schema(y="integer"),
+        "ssot/schemas/work.queue.schema.json": schema({"x": "string"}, closed=False),
+        "ssot/schemas/skill.request.schema.json": schema({"y": "integer"}, closed=False),
         "ssot/schemas/common/ids.schema.json": OBJ | {"$defs": {"id": {"type": "string"}}},
-        "decisions/families/alpha.yaml": family("alpha", [QUEUE]),
-        "decisions/families/beta.yaml": family(
+        "decisions/families/alpha.yaml": family_yaml("alpha", [QUEUE]),
+        "decisions/families/beta.yaml": family_yaml(
             "beta", [REQUEST], decision="new", stability_tier="experimental",
             rationale="work.queue carries scheduling state, so it cannot be reused for requests",
             alternatives_considered=["alpha"], downstream_consumers=["#58"]),

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import check_jsonschema
-from helpers_structural import family, make_ws, schema, write
+from helpers_structural import make_ws
+from helpers_ws import family, schema, write
 
 RTD = Path(check_jsonschema.__file__).parent / "builtin_schemas/vendor/readthedocs.json"
 FOLDER = "ssot/pins/rtd"
@@ -28,7 +29,8 @@ def sha(data: bytes) -> str:
 
 
 def pin_manifest(root: Path, artifacts: list[dict[str, Any]], **extra: Any) -> Path:
-    return write(root, MANIFEST, {"source_repository": REPO, "source_ref": "v2.1", "artifacts": artifacts} | extra)
+    body = {"source_repository": REPO, "source_ref": "v2.1", "artifacts": artifacts} | extra
+    return write(root, {MANIFEST: body}) / MANIFEST
 
 
 def entry(path: str, data: bytes, upstream: str = UPSTREAM) -> dict[str, str]:
@@ -47,8 +49,8 @@ def pinned_repo(root: Path, local: dict[str, dict] | None = None, families: list
                      ["project", "config"])
     reuse = family("docs_config", []) | {"schemas": [PINNED]}
     fams = families if families is not None else [reuse, family("build_request", ["build.request"])]
-    write(root, "ssot/examples/build.request.json", {"project": "docs", "config": {"version": 2}})
-    write(root, "ssot/examples/readthedocs.json", {"version": 2, "formats": ["pdf"]})
+    write(root, {"ssot/examples/build.request.json": {"project": "docs", "config": {"version": 2}}})
+    write(root, {"ssot/examples/readthedocs.json": {"version": 2, "formats": ["pdf"]}})
     return make_ws(root, {"build.request": wrapper} | (local or {}), fams)
 
 

@@ -1,18 +1,18 @@
-"""Layering rules from DESIGN.md, checked on the source with `ast`.
+"""The invariants of DESIGN.md, checked on the source with `ast`.
 
 1. Only `workbench/tui/` imports Textual.
-2. Only `workbench/store/` writes files (plus `workbench/init.py`, which only
-   creates new decisions files); `workbench export` writes through the store's writer.
-3. The import graph, lazy (function-level) imports included, has no cycle, and the
-   layers of DESIGN.md hold: domain code never imports the presenters, rules never
-   import export, the engine or the pipeline. (import-linter checks the same layers
-   in `make test`, from the contracts in pyproject.toml.)
-4. Every registered rule is documented in DESIGN.md's rule table.
+2. Only `workbench/store/` writes files (and the modules in WRITERS, each with its reason);
+   `workbench export` writes through the store's writer.
+3. The import graph, lazy (function-level) imports included, has no cycle, and every import goes
+   down import-linter's layer contract (pyproject.toml), which names every package, as DESIGN.md's
+   layer block does. (`make lint` runs import-linter on the same contract.)
 """
 
 from __future__ import annotations
 
 import ast
+import tomllib
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -36,13 +36,14 @@ WRITE_FUNCS = {
 }
 
 
-def modules() -> list[tuple[str, ast.Module]]:
+@cache  # parsed once per test process: every test here reads the same trees
+def modules() -> tuple[tuple[str, ast.Module], ...]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
         rel = path.relative_to(PACKAGE.parent).as_posix()
         out.append((rel, ast.parse(path.read_text(encoding="utf-8"), filename=rel)))
     assert len(out) > 10, "package not found"
-    return out
+    return tuple(out)
 
 
 def textual_imports(tree: ast.Module) -> list[int]:
@@ -149,7 +150,8 @@ def _module_name(rel: str) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def import_graph() -> dict[str, set[str]]:
+@cache
+def import_graph() -> dict[str, frozenset[str]]:
     """workbench module -> the workbench modules it imports when it runs (top-level and lazy imports)."""
     trees = {_module_name(rel): (rel, tree) for rel, tree in modules()}
     graph: dict[str, set[str]] = {}
@@ -176,7 +178,7 @@ def import_graph() -> dict[str, set[str]]:
             else:
                 continue
             deps |= {t for name in targets if (t := known(name)) and t != mod and t.startswith("workbench")}
-        graph[mod] = deps
+        graph[mod] = frozenset(deps)
     return graph
 
 
@@ -231,35 +233,35 @@ def test_the_cycle_finder_finds_a_lazy_cycle():
     assert cycles({"a": {"b"}, "b": set()}) == []
 
 
-PRESENTERS = ("workbench.tui", "workbench.cli", "workbench.report")
-# module prefix -> what it must never import (directly or lazily)
-FORBIDDEN = {
-    "domain": ([m for m in ("workbench.model", "workbench.config", "workbench.findings", "workbench.jsontext",
-                            "workbench.cache",
-                            "workbench.schema", "workbench.loader", "workbench.analysis", "workbench.policy",
-                            "workbench.rules", "workbench.engine", "workbench.checklist", "workbench.export",
-                            "workbench.pipeline", "workbench.store")], PRESENTERS),
-    "rules": (["workbench.rules"], ("workbench.export", "workbench.engine", "workbench.pipeline",
-                                    "workbench.checklist", "workbench.store", *PRESENTERS)),
-    "export": (["workbench.export"], ("workbench.pipeline", *PRESENTERS)),
-    # the cache is a bottom layer: plain data in, plain data out, below the engine and every analysis
-    "cache": (["workbench.cache"], ("workbench.model", "workbench.config", "workbench.schema", "workbench.loader",
-                                    "workbench.analysis", "workbench.rules", "workbench.engine", "workbench.pipeline",
-                                    "workbench.store", *PRESENTERS)),
-}
+def contract_layers() -> list[list[str]]:
+    """import-linter's layers (pyproject.toml), top first: each a list of independent sibling packages."""
+    data = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text("utf-8"))
+    contract = next(c for c in data["tool"]["importlinter"]["contracts"] if c["type"] == "layers")
+    return [[name.strip() for name in layer.split("|")] for layer in contract["layers"]]
 
 
-def _inside(mod: str, prefixes) -> bool:
-    return any(mod == p or mod.startswith(p + ".") for p in prefixes)
+def _top(mod: str) -> str:
+    return ".".join(mod.split(".")[:2])
 
 
-@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
-def test_layers_hold(layer):
-    sources, banned = FORBIDDEN[layer]
-    graph = import_graph()
-    offenders = sorted(f"{m} -> {d}" for m, deps in graph.items() if _inside(m, sources)
-                       for d in deps if _inside(d, banned))
+def test_the_layer_contract_names_every_package():
+    packages = {_top(_module_name(rel)) for rel, _ in modules()} - {"workbench", "workbench.__main__"}
+    assert sorted(packages) == sorted(p for layer in contract_layers() for p in layer)
+
+
+def test_every_import_goes_down_the_layers():
+    rank = {p: i for i, layer in enumerate(contract_layers()) for p in layer}
+    offenders = sorted(f"{m} -> {d}" for m, deps in import_graph().items() for d in deps
+                       if _top(m) in rank and _top(d) in rank and _top(m) != _top(d)
+                       and rank[_top(d)] <= rank[_top(m)])
     assert offenders == []
+
+
+def test_design_md_shows_the_layer_contract():
+    text = (PACKAGE.parent / "DESIGN.md").read_text("utf-8")
+    block = text.split("```layers\n", 1)[1].split("```", 1)[0]
+    shown = [[f"workbench.{name.strip()}" for name in line.split("|")] for line in block.splitlines()]
+    assert shown == contract_layers()
 
 
 def test_the_graph_sees_lazy_imports():

@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_structural import family, make_ws, schema
+from helpers_structural import make_ws
+from helpers_ws import family, schema
 
 from workbench.baseline import load_baseline, written_as_path
 from workbench.cli import main

@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_structural import write
+from helpers_ws import write
 
 from workbench.cli import main
 
@@ -42,16 +42,16 @@ def break_it(root: Path) -> None:
     body["title"] = "Gateway invoke request"
     body["description"] = "Request a client sends to invoke a capability through the gateway."
     body["properties"]["run_id"] = {"type": "integer", "minimum": 1, "description": "Run to attach to."}
-    write(root, NEW_SCHEMA, body)
+    write(root, {NEW_SCHEMA: body})
     shutil.copy(root / "ssot/examples/skill.execute.request.json", root / "ssot/examples/gateway.invoke.request.json")
-    write(root, "decisions/families/gateway_invoke.yaml", {
+    write(root, {"decisions/families/gateway_invoke.yaml": {
         "family": "gateway_invoke", "title": "Gateway invoke", "intent_class": "job_invocation",
         "schemas": [NEW_SCHEMA], "owner": "gateway-api", "stability_tier": "experimental", "decision": "new",
         "current_usage": "None.", "candidate_gateway_usage": "Clients call capabilities through the gateway.",
         "rationale": "The gateway needs its own invocation contract; plan_queue is internal scheduling state.",
         "wire_mapping": "proto: dome.gateway.v1.InvokeRequest (M2 #58)", "version_policy": "experimental",
         "alternatives_considered": ["plan_queue"], "downstream_consumers": ["#58"], "waivers": [],
-    })
+    }})
     task = json.loads((root / TASK_RESULT).read_text())
     status = task["properties"]["status"]["enum"]
     status.remove("skipped")  # no shipped example uses it, so examples stay valid

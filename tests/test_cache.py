@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_governance import family, write
+from helpers_governance import family_yaml
+from helpers_ws import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -54,8 +55,8 @@ def _workspace(root: Path) -> None:
     for i, name in enumerate(NAMES):
         files[f"ssot/schemas/{name}.schema.json"] = _schema(i, "string", 1 + i % 2, None)
         files[f"ssot/examples/{name}.json"] = _example(i, "string", 1 + i % 2)
-    files["decisions/families/first.yaml"] = family("first", [f"ssot/schemas/{n}.schema.json" for n in NAMES[:2]])
-    files["decisions/families/second.yaml"] = family("second", [f"ssot/schemas/{n}.schema.json" for n in NAMES[2:]])
+    files["decisions/families/first.yaml"] = family_yaml("first", NAMES[:2])
+    files["decisions/families/second.yaml"] = family_yaml("second", NAMES[2:])
     write(root, files)
 
 
@@ -106,7 +107,7 @@ def _apply(root: Path, op: tuple) -> None:
         members = [p.relative_to(root).as_posix() for p in schemas if (len(p.name) + b) % 2 == 0] or [
             path.relative_to(root).as_posix()]
         _put(root, f"decisions/families/{fid}.yaml",
-             family(fid, members, decision=("reuse", "new")[b % 2], rationale=f"because {b}",
+             family_yaml(fid, members, decision=("reuse", "new")[b % 2], rationale=f"because {b}",
                     alternatives_considered=["first"] if b % 2 else None))
 
 
@@ -120,7 +121,7 @@ OPS = st.tuples(st.sampled_from(("schema", "schema", "example", "delete", "renam
                 st.integers(0, 7), st.integers(0, 11), st.integers(0, 11))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=st.lists(OPS, min_size=1, max_size=6))
 def test_incremental_and_cached_checks_equal_a_cold_check(tmp_path_factory, ops):
     root = tmp_path_factory.mktemp("ws")

@@ -6,7 +6,8 @@ from __future__ import annotations
 import copy
 import json
 
-from helpers_structural import family, hits, make_ws, run, schema, write
+from helpers_structural import make_ws
+from helpers_ws import family, hits, run, schema, write
 from test_compatibility import BASE, CASES, changed, props
 
 from workbench.tui.screens.finding import witness_rows
@@ -28,7 +29,7 @@ def compare(tmp_path, edit, examples: dict | None = None, fam: dict = FULL) -> l
     for side, body in (("old", BASE), ("new", changed(edit))):
         make_ws(tmp_path / side, {"res": body}, [fam])
         for name, doc in examples.items():
-            write(tmp_path / side, f"ssot/examples/{name}", doc)
+            write(tmp_path / side, {f"ssot/examples/{name}": doc})
     return hits(run(tmp_path / "new", "compatibility", against=tmp_path / "old"))
 
 

@@ -12,7 +12,8 @@ import textwrap
 
 import pytest
 from compat_cases import INT, NUM, S, obj, ref_chain
-from helpers_structural import family, hits, make_ws, run, schema
+from helpers_structural import make_ws
+from helpers_ws import family, hits, run, schema
 
 from workbench.analysis.compat import compare_schemas
 from workbench.analysis.patterns import pattern_relation

@@ -8,7 +8,8 @@ import shutil
 import subprocess
 
 import pytest
-from helpers_structural import family, hits, make_ws, obj, ref, run, schema
+from helpers_structural import make_ws, ref
+from helpers_ws import family, hits, obj, run, schema
 
 from workbench.cli import main
 

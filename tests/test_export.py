@@ -94,11 +94,12 @@ def copy(repo_root, tmp_path) -> Path:
     return copy_repo(repo_root, tmp_path / "copy")
 
 
-@pytest.fixture
-def exported(copy) -> dict[str, str]:
-    """The documents as exported from a copy of the shipped workspace."""
-    export_docs(load_workspace(copy))
-    return {name: (copy / OUT / name).read_text("utf-8") for name in DOCS}
+@pytest.fixture(scope="module")
+def exported(repo_root, tmp_path_factory) -> dict[str, str]:
+    """The documents as exported from a copy of the shipped workspace (once: the tests only read them)."""
+    copied = copy_repo(repo_root, tmp_path_factory.mktemp("exported"))
+    export_docs(load_workspace(copied))
+    return {name: (copied / OUT / name).read_text("utf-8") for name in DOCS}
 
 
 # ---------------------------------------------------------------- markdown helpers
@@ -134,8 +135,8 @@ def test_every_document_parses_with_intact_tables(exported):
         assert_tables_intact(text)
 
 
-def test_documents_cover_every_record(exported, copy):
-    ws = load_workspace(copy)
+def test_documents_cover_every_record(exported, repo_root):
+    ws = load_workspace(repo_root)
     matrix = all_cells(exported["m1_contract_reuse_matrix.md"])
     assert {f.id for f in ws.families} <= matrix and len(ws.families) >= 16
     assert {s.path for s in ws.contract_schemas} <= matrix

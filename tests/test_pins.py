@@ -29,7 +29,8 @@ from helpers_pins import (
     pinned_repo,
     sha,
 )
-from helpers_structural import family, hits, line_of, make_ws, run, schema, write
+from helpers_structural import make_ws
+from helpers_ws import family, hits, line_of, run, schema, write
 
 from workbench.cli import main
 from workbench.export.docs import DELTA_REGISTER, HANDOFF, REUSE_MATRIX
@@ -119,7 +120,7 @@ def test_a_pinned_link_out_of_the_root_is_never_read(tmp_path):
 
 def test_a_family_naming_a_file_artifact_is_told_to_pin_it_as_a_schema(tmp_path):
     root = pinned_repo(tmp_path / "repo")
-    write(root, "decisions/families/codes.yaml", family("codes", []) | {"schemas": [CATALOG]})
+    write(root, {"decisions/families/codes.yaml": family("codes", []) | {"schemas": [CATALOG]}})
     [problem] = [p for p in load_workspace(root).problems if p.path == "decisions/families/codes.yaml"]
     assert f'is pinned as a file, not a schema (set "kind": "schema" in {MANIFEST})' in problem.message
 
@@ -205,7 +206,7 @@ def test_a_new_family_copying_an_unreused_pin_is_the_reuse_only_guard(tmp_path):
     assert [r.file for r in found.related] == [PINNED]
     # naming the upstream contract in the rationale turns it into the O001 warning
     fams[0]["rationale"] = "readthedocs is pinned upstream, but we need our own build keys."
-    write(root, "decisions/families/our_docs.yaml", fams[0])
+    write(root, {"decisions/families/our_docs.yaml": fams[0]})
     assert [f.rule for f in run(root, "overlap").findings] == ["O001"]
 
 
@@ -288,8 +289,8 @@ def test_a_compatible_pin_update_passes(tmp_path, capsys, monkeypatch):
 
 def test_docs_show_repository_source_path_and_hash(tmp_path):
     root = pinned_repo(tmp_path / "repo")
-    write(root, "decisions/deltas/docs_keys.yaml", {"delta": "docs_keys", "title": "Docs keys", "family": "x",
-                                                   "upstream_candidates": ["docs_config"]})
+    write(root, {"decisions/deltas/docs_keys.yaml": {"delta": "docs_keys", "title": "Docs keys", "family": "x",
+                                                   "upstream_candidates": ["docs_config"]}})
     out = root / "doc/m0-runtime-contract-freeze"
     export(load_workspace(root), out)
     digest = sha(RTD.read_bytes())

@@ -337,7 +337,6 @@ def test_one_prose_field_alone_shows_only_its_label(copy):
       "m": "Dependency matrix (#7 §2): ◀ depends on · ▶ enables", "g": "CI gates and change classes (#7 B)"}),
 ])
 async def test_page_titles_read_the_plan_labels(tmp_path, plan, titles):
-    pytest.importorskip("textual")
     from helpers_tui import FIXTURE, SIZE, settle
     from textual.widgets import Label
 

@@ -10,7 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from helpers_governance import QUEUE, schema, write
+from helpers_governance import QUEUE
+from helpers_ws import schema, write
 
 from workbench.cli import main
 from workbench.engine import selected_rules
@@ -25,8 +26,8 @@ GATES = "decisions/gates.yaml"
 def repo(tmp_path: Path) -> Path:
     """A schema without an example (V006 fires), a waiver-free workspace with a gate naming V006."""
     return write(tmp_path / "ws", {
-        QUEUE: schema(id="string"),
-        "ssot/schemas/other.schema.json": schema(name="string"),
+        QUEUE: schema({"id": "string"}, closed=False),
+        "ssot/schemas/other.schema.json": schema({"name": "string"}, closed=False),
         GATES: "gates:\n  - id: examples\n    title: Examples gate\n    enforced_by: [V006]\n",
     })
 

@@ -6,7 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_governance import QUEUE, REQUEST, base_files, family, run, schema, write, yaml_doc, yaml_list
+from helpers_governance import QUEUE, REQUEST, base_files, family_yaml, findings_of, yaml_doc, yaml_list
+from helpers_ws import schema, write
 
 from workbench.loader import load_workspace
 from workbench.pipeline import derive
@@ -32,15 +33,16 @@ def rows(root: Path) -> dict:
 INVOCATION = yaml_doc({"scan": ["clients/**/*.py"], "approved": ["clients/transport.py"],
                        "forbidden": {"imports": ["subprocess"], "calls": ["os.system"]}})
 PROVENANCE = yaml_doc({"canonical_record": QUEUE, "pointer": "/properties/prov", "fields": ["repo"]})
-QUEUE_WITH_PROV = schema(x="string", prov={"type": "object", "properties": {"repo": {"type": "string"}},
-                                           "required": ["repo"]})
+QUEUE_WITH_PROV = schema({"x": "string", "prov": {"type": "object", "properties": {"repo": {"type": "string"}},
+                                           "required": ["repo"]}}, closed=False)
 
 CLIENT_OK = {"decisions/invocation.yaml": INVOCATION, "clients/app.py": "import json\n"}
 CASES = [  # (derive, files that make it done, files that make it open)
     pytest.param({"kind": "family_decided", "family": "beta"}, {},
-                 {"decisions/families/beta.yaml": family("beta", [REQUEST], decision="new")}, id="new-unjustified"),
+                 {"decisions/families/beta.yaml": family_yaml("beta", [REQUEST], decision="new")},
+                 id="new-unjustified"),
     pytest.param({"kind": "family_decided", "family": "alpha"}, {},
-                 {"decisions/families/alpha.yaml": family("alpha", [QUEUE], decision=None)}, id="undecided"),
+                 {"decisions/families/alpha.yaml": family_yaml("alpha", [QUEUE], decision=None)}, id="undecided"),
     pytest.param({"kind": "invocation_policy_enforced"}, CLIENT_OK,
                  CLIENT_OK | {"clients/app.py": "import os\nos.system('x')\n"}, id="violation"),
     pytest.param({"kind": "invocation_policy_enforced"}, CLIENT_OK,
@@ -52,7 +54,7 @@ CASES = [  # (derive, files that make it done, files that make it open)
                  {"decisions/deltas/beta_envelope.yaml": yaml_doc({"delta": "beta_envelope", "status": "proposed"})},
                  id="delta-proposed"),
     pytest.param({"kind": "ownership_complete"}, {},
-                 {"decisions/families/alpha.yaml": family("alpha", [QUEUE], stability_tier=None)}, id="no-tier"),
+                 {"decisions/families/alpha.yaml": family_yaml("alpha", [QUEUE], stability_tier=None)}, id="no-tier"),
 ]
 
 
@@ -67,9 +69,9 @@ def test_derivation_done_and_open(tmp_path, derive, done_files, open_files):
 
 
 @pytest.mark.parametrize("families, files, expected", [
-    (["alpha", "beta"], {"decisions/families/alpha.yaml": family("alpha", [QUEUE], wire_mapping=None)},
+    (["alpha", "beta"], {"decisions/families/alpha.yaml": family_yaml("alpha", [QUEUE], wire_mapping=None)},
      "alpha has no wire_mapping"),
-    (["alpha"], {"decisions/families/alpha.yaml": family("alpha", [QUEUE, "ssot/schemas/gone.schema.json"])},
+    (["alpha"], {"decisions/families/alpha.yaml": family_yaml("alpha", [QUEUE, "ssot/schemas/gone.schema.json"])},
      "alpha schemas missing: ssot/schemas/gone.schema.json"),
 ])
 def test_wire_contract_gaps_are_named(tmp_path, families, files, expected):
@@ -130,14 +132,14 @@ def test_g007_ticked_item_with_missing_evidence(tmp_path):
         item("unticked", evidence=["doc/gone.md"]),
     ])
     (tmp_path / "outside.md").write_text("exists, but outside the root")
-    found = run(root, "G007")
+    found = findings_of(root, "G007")
     assert [(f.path, f.line, f.subjects) for f in found] == [
         (CHECKLIST, 3, ("bad", "../outside.md")), (CHECKLIST, 3, ("bad", "doc/gone.md"))]
 
 
 def test_g007_quiet_when_evidence_exists(tmp_path):
     root = checklist_ws(tmp_path, [item("fine", done=True, evidence=["decisions/gates.yaml", QUEUE])])
-    assert run(root, "G007") == []
+    assert findings_of(root, "G007") == []
 
 
 def test_g008_tick_contradicts_derived_status(tmp_path):
@@ -146,7 +148,7 @@ def test_g008_tick_contradicts_derived_status(tmp_path):
         item("claims_open", {"kind": "ownership_complete"}, done=False),
         item("agrees", {"kind": "family_decided", "family": "alpha"}, done=True),
     ], {"decisions/deltas/beta_envelope.yaml": yaml_doc({"delta": "beta_envelope", "status": "proposed"})})
-    found = {f.subjects[0]: f for f in run(root, "G008")}
+    found = {f.subjects[0]: f for f in findings_of(root, "G008")}
     assert set(found) == {"claims_done", "claims_open"}
     assert found["claims_done"].line == 2 and found["claims_open"].line == 3
     assert "ticked done, but derived open" in found["claims_done"].message
@@ -157,7 +159,7 @@ def test_g008_tick_contradicts_derived_status(tmp_path):
 
 def test_g008_quiet_without_ticks(tmp_path):
     root = checklist_ws(tmp_path, [item("a", {"kind": "ownership_complete"})])
-    assert run(root, "G008") == []
+    assert findings_of(root, "G008") == []
 
 
 # the shipped workspace -------------------------------------------------------------------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from helpers_structural import ULID, family, hits, line_of, make_ws, ref, run, schema
+from helpers_structural import ULID, make_ws, ref
+from helpers_ws import family, hits, line_of, run, schema
 
 IDENTIFIERS = [
     {"name": "run_id", "definition": "ssot/schemas/common/ids.schema.json#/$defs/run_id", "meaning": "a run"},

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from helpers_structural import family, hits, line_of, make_ws, obj, ref, run, schema
+from helpers_structural import make_ws, ref
+from helpers_ws import family, hits, line_of, obj, run, schema
 
 ADDRESS = obj({
     "street": {"type": "string", "description": "Street and number."},

@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from helpers_governance import run, write, yaml_doc
+from helpers_governance import findings_of, yaml_doc
+from helpers_ws import write
 
 POLICY = yaml_doc({
     "scan": ["clients/**/*.py"],
@@ -22,11 +23,11 @@ def inv_ws(tmp_path, files: dict):
 
 
 def findings(tmp_path, source: str, name: str = "clients/bad.py"):
-    return run(inv_ws(tmp_path, {name: textwrap.dedent(source)}), "I001")
+    return findings_of(inv_ws(tmp_path, {name: textwrap.dedent(source)}), "I001")
 
 
 def test_quiet_for_clean_client_and_approved_transport(tmp_path):
-    assert run(inv_ws(tmp_path, {}), "I001") == []
+    assert findings_of(inv_ws(tmp_path, {}), "I001") == []
 
 
 @pytest.mark.parametrize("source, line, entry", [
@@ -79,7 +80,7 @@ def test_lookalikes_are_not_violations(tmp_path):
 
 def test_files_outside_scan_globs_and_approved_files_are_ignored(tmp_path):
     root = inv_ws(tmp_path, {"tools/runner.py": "import subprocess\n", "clients/notes.txt": "import subprocess\n"})
-    assert run(root, "I001") == []
+    assert findings_of(root, "I001") == []
 
 
 def test_syntax_error_is_a_finding_not_a_crash(tmp_path):
@@ -90,7 +91,7 @@ def test_syntax_error_is_a_finding_not_a_crash(tmp_path):
 
 def test_non_utf8_file_is_a_finding(tmp_path):
     root = inv_ws(tmp_path, {"clients/latin.py": b"# caf\xe9\nimport subprocess\n"})
-    found = run(root, "I001")
+    found = findings_of(root, "I001")
     assert [(f.path, f.line) for f in found] == [("clients/latin.py", 1)]
     assert "UTF-8" in found[0].message
 
@@ -103,4 +104,4 @@ def test_scanned_file_is_never_executed(tmp_path):
 
 def test_no_policy_means_no_scan(tmp_path):
     root = write(tmp_path, {"decisions/workspace.yaml": "version: 1\n", "clients/bad.py": "import subprocess\n"})
-    assert run(root, "I001") == []
+    assert findings_of(root, "I001") == []

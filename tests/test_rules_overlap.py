@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import json
 
-from helpers_structural import family, hits, make_ws, obj, ref, run, schema
+from helpers_structural import make_ws, ref
+from helpers_ws import family, hits, obj, run, schema
 
 TS = {"$ref": "common/ids.schema.json#/$defs/timestamp"}
 STR = {"type": "string"}

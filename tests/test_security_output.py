@@ -20,7 +20,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import helpers_sarif
 import pytest
 from helpers_sarif import sarif_errors
-from helpers_structural import family, make_ws, schema
+from helpers_structural import make_ws
+from helpers_ws import family, schema
 
 from workbench.cli import _console, main
 from workbench.engine import CheckResult

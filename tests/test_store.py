@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,22 +11,13 @@ import pytest
 from workbench import store
 from workbench.loader import load_workspace
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
-
-
-@pytest.fixture
-def ws_root(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(FIXTURE, root)
-    return root
-
 
 def gate(root: Path) -> Path:
     return root / "decisions" / "families" / "gate.yaml"
 
 
-def test_round_trip_without_changes_is_byte_identical(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_round_trip_without_changes_is_byte_identical(root: Path) -> None:
+    path = gate(root)
     before = path.read_bytes()
     rec = store.read_record(path)
     store.save_record(path, {}, rec.fingerprint)
@@ -35,8 +25,8 @@ def test_round_trip_without_changes_is_byte_identical(ws_root: Path) -> None:
     assert path.read_bytes() == before
 
 
-def test_edit_keeps_comments_key_order_quotes_and_unknown_keys(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_edit_keeps_comments_key_order_quotes_and_unknown_keys(root: Path) -> None:
+    path = gate(root)
     before = path.read_text()
     rec = store.read_record(path)
     store.save_record(path, {"owner": "gateway-api", "downstream_consumers": ["#58", "#59"]}, rec.fingerprint)
@@ -54,8 +44,8 @@ def test_edit_keeps_comments_key_order_quotes_and_unknown_keys(ws_root: Path) ->
     assert keys == [line.split(":")[0] for line in before.splitlines() if line and line[0].isalpha()]
 
 
-def test_long_value_is_folded_like_the_other_long_values(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_long_value_is_folded_like_the_other_long_values(root: Path) -> None:
+    path = gate(root)
     text = ("Gate decisions are a stable status contract; the gateway only reports them and adds no "
             "gate semantics, so the contract is reused unchanged (reviewed twice).")
     store.save_record(path, {"rationale": text, "candidate_gateway_usage": text}, store.read_record(path).fingerprint)
@@ -63,13 +53,13 @@ def test_long_value_is_folded_like_the_other_long_values(ws_root: Path) -> None:
     assert "rationale: >-\n  Gate decisions" in after
     assert "candidate_gateway_usage: >-\n  Gate decisions" in after  # was plain, too long now
     assert max(len(line) for line in after.splitlines() if not line.startswith(("#", "x_review", "owner"))) <= 82
-    ws = load_workspace(ws_root)
+    ws = load_workspace(root)
     assert ws.family("gate").rationale == text
     assert not [p for p in ws.problems if p.path.endswith("gate.yaml")]
 
 
-def test_new_key_goes_to_its_schema_position_and_none_removes(ws_root: Path) -> None:
-    path = ws_root / "decisions" / "families" / "task_output.yaml"
+def test_new_key_goes_to_its_schema_position_and_none_removes(root: Path) -> None:
+    path = root / "decisions" / "families" / "task_output.yaml"
     rec = store.read_record(path)
     store.save_record(path, {"owner": None, "guess": True}, rec.fingerprint)
     lines = [line.split(":")[0] for line in path.read_text().splitlines() if line and line[0].isalpha()]
@@ -77,8 +67,8 @@ def test_new_key_goes_to_its_schema_position_and_none_removes(ws_root: Path) -> 
     assert lines.index("guess") == lines.index("downstream_consumers") + 1
 
 
-def test_atomic_write_leaves_no_temp_files(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_atomic_write_leaves_no_temp_files(root: Path) -> None:
+    path = gate(root)
     for i in range(3):
         store.save_record(path, {"owner": f"team-{i}"}, store.read_record(path).fingerprint)
     assert sorted(p.name for p in path.parent.iterdir() if not p.name.endswith(".lock")) == [
@@ -86,8 +76,8 @@ def test_atomic_write_leaves_no_temp_files(ws_root: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == oct(0o644) or path.stat().st_mode & 0o600
 
 
-def test_failed_write_keeps_the_file_and_removes_the_temp_file(ws_root: Path, monkeypatch) -> None:
-    path = gate(ws_root)
+def test_failed_write_keeps_the_file_and_removes_the_temp_file(root: Path, monkeypatch) -> None:
+    path = gate(root)
     before = path.read_bytes()
     rec = store.read_record(path)
 
@@ -101,8 +91,8 @@ def test_failed_write_keeps_the_file_and_removes_the_temp_file(ws_root: Path, mo
     assert not [p for p in path.parent.iterdir() if p.name.endswith(store.TEMP_SUFFIX)]
 
 
-def test_conflict_when_changed_on_disk(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_conflict_when_changed_on_disk(root: Path) -> None:
+    path = gate(root)
     rec = store.read_record(path)
     theirs = path.read_text().replace("stability_tier: stable/v1", "stability_tier: internal  # theirs")
     path.write_text(theirs)
@@ -119,8 +109,8 @@ def test_conflict_when_changed_on_disk(ws_root: Path) -> None:
     assert "owner: mine" in after and "stability_tier: internal  # theirs" in after
 
 
-def test_conflict_when_file_was_deleted(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_conflict_when_file_was_deleted(root: Path) -> None:
+    path = gate(root)
     rec = store.read_record(path)
     path.unlink()
     with pytest.raises(store.Conflict):
@@ -128,15 +118,15 @@ def test_conflict_when_file_was_deleted(ws_root: Path) -> None:
     assert not path.exists()
 
 
-def test_unparseable_file_is_a_store_error_not_a_crash(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_unparseable_file_is_a_store_error_not_a_crash(root: Path) -> None:
+    path = gate(root)
     path.write_text("family: [unclosed\n")
     with pytest.raises(store.StoreError):
         store.read_record(path)
 
 
-def test_family_edit_changes_only_what_differs(ws_root: Path) -> None:
-    rec = store.read_record(gate(ws_root))
+def test_family_edit_changes_only_what_differs(root: Path) -> None:
+    rec = store.read_record(gate(root))
     edit = store.FamilyEdit.from_data(rec.plain())
     assert edit.changes(rec.plain()) == {}
     changed = store.FamilyEdit(**{**edit.__dict__, "owner": "x", "alternatives_considered": ("task_output",)})
@@ -145,18 +135,18 @@ def test_family_edit_changes_only_what_differs(ws_root: Path) -> None:
     assert cleared.changes(rec.plain()) == {"version_policy": None}
 
 
-def test_saving_a_guessed_family_confirms_it(ws_root: Path) -> None:
+def test_saving_a_guessed_family_confirms_it(root: Path) -> None:
     """A record `workbench init` guessed stops being a guess once a person saves it from the form."""
-    data = {**store.read_record(gate(ws_root)).plain(), "guess": True}
+    data = {**store.read_record(gate(root)).plain(), "guess": True}
     edit = store.FamilyEdit.from_data(data)
     assert edit.changes(data) == {}  # nothing saved, nothing confirmed
     moved = store.FamilyEdit(**{**edit.__dict__, "intent_class": "error"})
     assert moved.changes(data) == {"intent_class": "error", "guess": None}  # removed, as G011 asks
 
 
-def test_intent_class_must_be_in_the_workspace_vocabulary(ws_root: Path) -> None:
-    ws = load_workspace(ws_root)
-    rec = store.read_record(gate(ws_root))
+def test_intent_class_must_be_in_the_workspace_vocabulary(root: Path) -> None:
+    ws = load_workspace(root)
+    rec = store.read_record(gate(root))
     base = store.FamilyEdit.from_data(rec.plain())
     odd = store.FamilyEdit(**{**base.__dict__, "intent_class": "policy"})
     assert "intent_class" in store.validate_family_edit(ws, "gate", rec.plain(), odd)
@@ -164,9 +154,9 @@ def test_intent_class_must_be_in_the_workspace_vocabulary(ws_root: Path) -> None
     assert store.validate_family_edit(ws, "gate", rec.plain(), usual) == {}
 
 
-def test_validation_is_the_schema_plus_g003(ws_root: Path) -> None:
-    ws = load_workspace(ws_root)
-    rec = store.read_record(gate(ws_root))
+def test_validation_is_the_schema_plus_g003(root: Path) -> None:
+    ws = load_workspace(root)
+    rec = store.read_record(gate(root))
     base = store.FamilyEdit.from_data(rec.plain())
     assert store.validate_family_edit(ws, "gate", rec.plain(), base) == {}
 
@@ -186,8 +176,8 @@ def test_validation_is_the_schema_plus_g003(ws_root: Path) -> None:
     assert store.validate_family_edit(ws, "gate", rec.plain(), named) == {}
 
 
-def test_tick_checklist_item_keeps_the_file(ws_root: Path) -> None:
-    path = ws_root / "decisions" / "checklist.yaml"
+def test_tick_checklist_item_keeps_the_file(root: Path) -> None:
+    path = root / "decisions" / "checklist.yaml"
     rec = store.read_record(path)
     store.tick_checklist_item(path, "idempotency_reviewed", True, ["decisions/gates.yaml"], rec.fingerprint)
     after = path.read_text()
@@ -196,48 +186,48 @@ def test_tick_checklist_item_keeps_the_file(ws_root: Path) -> None:
     item = after.split("- id: idempotency_reviewed", 1)[1]
     assert "done: true" in item and "- decisions/gates.yaml" in item
     assert item.index("done: true") < item.index("evidence")
-    ws = load_workspace(ws_root)
+    ws = load_workspace(root)
     ticked = next(i for i in ws.decisions.checklist if i.id == "idempotency_reviewed")
     assert ticked.done is True and ticked.evidence == ("decisions/gates.yaml",)
     with pytest.raises(store.Conflict):
         store.tick_checklist_item(path, "idempotency_reviewed", False, [], rec.fingerprint)
 
 
-def test_missing_evidence(ws_root: Path) -> None:
-    assert store.missing_evidence(ws_root, ["decisions/gates.yaml", "nope.md"]) == ["nope.md"]
+def test_missing_evidence(root: Path) -> None:
+    assert store.missing_evidence(root, ["decisions/gates.yaml", "nope.md"]) == ["nope.md"]
 
 
 AMBIGUOUS = ["no", "Yes", "on", "OFF", "~", "null", "1:20", "0x1F", "1_000", "0777", ".inf", "2.5e3", "true"]
 
 
 @pytest.mark.parametrize("text", AMBIGUOUS)
-def test_a_saved_string_reads_back_as_that_string(ws_root: Path, text: str) -> None:
+def test_a_saved_string_reads_back_as_that_string(root: Path, text: str) -> None:
     """ruamel writes YAML 1.2, where `no` or `1:20` is a plain string; the loader (like every
     YAML 1.1 reader) would read them back as false or 80. New values are quoted when a 1.1
     reader would take them for anything but the string."""
-    path = gate(ws_root)
+    path = gate(root)
     waiver = {"rule": "O001", "subject": text, "reason": text}
     store.save_record(path, {"owner": text, "waivers": [waiver]}, store.read_record(path).fingerprint)
-    ws = load_workspace(ws_root)
+    ws = load_workspace(root)
     fam = next(f for f in ws.families if f.id == "gate")
     assert (fam.owner, [(w.subject, w.reason) for w in fam.waivers]) == (text, [(text, text)])
     assert not [p for p in ws.problems if p.path.endswith("gate.yaml")]
 
 
-def test_unambiguous_new_strings_stay_plain(ws_root: Path) -> None:
-    path = gate(ws_root)
+def test_unambiguous_new_strings_stay_plain(root: Path) -> None:
+    path = gate(root)
     waiver = {"rule": "O001", "subject": "gate", "reason": "reviewed"}
     store.save_record(path, {"owner": "gateway-api", "waivers": [waiver]}, store.read_record(path).fingerprint)
     text = path.read_text()
     assert "owner: gateway-api" in text and "reason: reviewed\n" in text
 
 
-def test_an_appended_record_keeps_its_strings(ws_root: Path) -> None:
+def test_an_appended_record_keeps_its_strings(root: Path) -> None:
     """Appending to a list (how a waiver or a baseline entry is added) quotes like a new value."""
-    path = gate(ws_root)
+    path = gate(root)
     store.save_record(path, {"waivers": [{"rule": "O001", "subject": "gate", "reason": "x"}]},
                       store.read_record(path).fingerprint)
     store.save_record(path, {("waivers", 1): {"rule": "R001", "subject": "on", "reason": "no"}},
                       store.read_record(path).fingerprint)
-    fam = next(f for f in load_workspace(ws_root).families if f.id == "gate")
+    fam = next(f for f in load_workspace(root).families if f.id == "gate")
     assert [(w.subject, w.reason) for w in fam.waivers] == [("gate", "x"), ("on", "no")]

@@ -17,15 +17,6 @@ from ruamel.yaml import YAML
 from workbench import store
 from workbench.store import roundtrip, writer
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
-
-
-@pytest.fixture
-def ws_root(tmp_path: Path) -> Path:
-    root = tmp_path / "ws"
-    shutil.copytree(FIXTURE, root)
-    return root
-
 
 def gate(root: Path) -> Path:
     return root / "decisions" / "families" / "gate.yaml"
@@ -35,9 +26,9 @@ def temps(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(store.TEMP_SUFFIX))
 
 
-def test_an_editor_save_inside_the_write_window_is_a_conflict_not_overwritten(ws_root, monkeypatch):
+def test_an_editor_save_inside_the_write_window_is_a_conflict_not_overwritten(root, monkeypatch):
     """The editor saves after the store compared fingerprints and before it renames."""
-    path = gate(ws_root)
+    path = gate(root)
     rec = store.read_record(path)
     editor = path.read_text().replace("owner:", "# the editor's comment\nowner:")
     real_dump = roundtrip._dump
@@ -73,9 +64,9 @@ FORK_IN_A_THREADED_WORKER = "ignore:This process .* is multi-threaded, use of fo
 @pytest.mark.slow
 @pytest.mark.timing
 @pytest.mark.filterwarnings(FORK_IN_A_THREADED_WORKER)
-def test_concurrent_writers_lose_no_update(ws_root):
+def test_concurrent_writers_lose_no_update(root):
     """4 processes x 40 read-increment-save cycles: every successful save counts."""
-    path = gate(ws_root)
+    path = gate(root)
     workers, times = 4, 40
     pids = []
     for _ in range(workers):
@@ -97,13 +88,13 @@ def test_concurrent_writers_lose_no_update(ws_root):
 @pytest.mark.slow
 @pytest.mark.timing
 @pytest.mark.filterwarnings(FORK_IN_A_THREADED_WORKER)
-def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws_root):
+def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(root):
     """60 times: a child saves in a loop and is SIGKILLed inside a write (it reports each fsync
     through a pipe; the kill follows after a random 0-2 ms, so it lands before or after the
     rename; every other child pauses after its first report, so on a loaded machine too some
     kills land between the temp file and the rename). The file is always one complete
     version; the next load removes the temp files the kills left once they are stale."""
-    path = gate(ws_root)
+    path = gate(root)
     payload = "x" * 100_000
     store.save_record(path, {"payload": payload, "n": 0}, store.read_record(path).fingerprint)
     rng = random.Random(12)
@@ -151,45 +142,45 @@ def test_kill_9_during_saves_leaves_old_or_new_and_the_next_load_cleans_temps(ws
     assert temps(path.parent) == []
 
 
-def test_fresh_temp_files_are_left_alone(ws_root):
-    folder = gate(ws_root).parent
+def test_fresh_temp_files_are_left_alone(root):
+    folder = gate(root).parent
     (folder / f"{store.TEMP_PREFIX}gate.yaml.abc{store.TEMP_SUFFIX}").write_text("in flight")
-    store.read_record(gate(ws_root))
+    store.read_record(gate(root))
     assert temps(folder) == [f"{store.TEMP_PREFIX}gate.yaml.abc{store.TEMP_SUFFIX}"]
 
 
-def test_a_linked_record_is_written_through_to_its_target_inside_the_root(ws_root):
-    target = ws_root / "decisions" / "shared_gate.yaml"
-    shutil.move(gate(ws_root), target)
-    gate(ws_root).symlink_to(Path("..") / "shared_gate.yaml")
-    rec = store.read_record(gate(ws_root))
-    store.save_record(gate(ws_root), {"owner": "through-the-link"}, rec.fingerprint)
-    assert gate(ws_root).is_symlink()
+def test_a_linked_record_is_written_through_to_its_target_inside_the_root(root):
+    target = root / "decisions" / "shared_gate.yaml"
+    shutil.move(gate(root), target)
+    gate(root).symlink_to(Path("..") / "shared_gate.yaml")
+    rec = store.read_record(gate(root))
+    store.save_record(gate(root), {"owner": "through-the-link"}, rec.fingerprint)
+    assert gate(root).is_symlink()
     assert "owner: through-the-link" in target.read_text()
 
 
-def test_a_record_linked_outside_the_root_is_refused(ws_root, tmp_path):
+def test_a_record_linked_outside_the_root_is_refused(root, tmp_path):
     outside = tmp_path / "outside.yaml"
     outside.write_text("family: gate\n")
-    gate(ws_root).unlink()
-    gate(ws_root).symlink_to(outside)
+    gate(root).unlink()
+    gate(root).symlink_to(outside)
     with pytest.raises(store.StoreError, match="gate.yaml: a symbolic link to outside the workspace root"):
-        store.read_record(gate(ws_root))
+        store.read_record(gate(root))
     with pytest.raises(store.StoreError, match="outside the workspace root"):
-        store.save_record(gate(ws_root), {"owner": "x"}, store.ABSENT)
+        store.save_record(gate(root), {"owner": "x"}, store.ABSENT)
     assert outside.read_text() == "family: gate\n"
 
 
-def test_a_fifo_record_is_refused_without_blocking(ws_root):
-    path = gate(ws_root)
+def test_a_fifo_record_is_refused_without_blocking(root):
+    path = gate(root)
     path.unlink()
     os.mkfifo(path)
     with pytest.raises(store.StoreError, match="FIFO"):
         store.read_record(path)
 
 
-def test_every_os_error_is_a_store_error_naming_the_path(ws_root, monkeypatch):
-    path = gate(ws_root)
+def test_every_os_error_is_a_store_error_naming_the_path(root, monkeypatch):
+    path = gate(root)
     rec = store.read_record(path)
     lock = path.parent / f"{store.TEMP_PREFIX}gate.yaml.lock"
     lock.mkdir()  # the sidecar cannot be opened

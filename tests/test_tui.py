@@ -7,22 +7,19 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, select, settle, until
+from textual.widgets import Input, Select, TextArea
 
-pytest.importorskip("textual")
-
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, select, settle, until  # noqa: E402
-from textual.widgets import Input, Select, TextArea  # noqa: E402
-
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.screens.checklist import ChecklistScreen  # noqa: E402
-from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
-from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
-from workbench.tui.screens.edit_family import EditFamilyScreen  # noqa: E402
-from workbench.tui.screens.help import HelpScreen  # noqa: E402
-from workbench.tui.screens.main import MainScreen  # noqa: E402
-from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
-from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.checklist import ChecklistScreen
+from workbench.tui.screens.confirm import ConfirmScreen
+from workbench.tui.screens.conflict import ConflictScreen
+from workbench.tui.screens.edit_family import EditFamilyScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.view import FAMILY, SCHEMA, NodeRef
+from workbench.tui.widgets.browse import BrowseTree
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 pytestmark = pytest.mark.anyio  # anyio's pytest plugin runs the async tests (no pytest-asyncio needed)
 

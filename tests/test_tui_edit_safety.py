@@ -8,22 +8,19 @@ import stat
 from pathlib import Path
 
 import pytest
+from helpers_tui import GATE, SIZE, assert_whole, open_editor, opened, plain, select, settle, until
+from textual.widgets import DataTable, Input, Select
 
-pytest.importorskip("textual")
-
-from helpers_tui import GATE, SIZE, assert_whole, open_editor, opened, plain, select, settle, until  # noqa: E402
-from textual.widgets import DataTable, Input, Select  # noqa: E402
-
-from workbench import store  # noqa: E402
-from workbench.loader import load_workspace  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
-from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
-from workbench.tui.screens.main import MainScreen  # noqa: E402
-from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
-from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+from workbench import store
+from workbench.loader import load_workspace
+from workbench.pipeline import check
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.screens.confirm import ConfirmScreen
+from workbench.tui.screens.conflict import ConflictScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef
+from workbench.tui.widgets.browse import BrowseTree
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 pytestmark = pytest.mark.anyio
 

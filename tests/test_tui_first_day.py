@@ -10,28 +10,25 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers_screen import footer_line, screen_lines
+from helpers_tui import FIXTURE, opened, plain, select, settle, until
+from textual.widgets import Footer, Input, Select, Switch
 
-pytest.importorskip("textual")
-
-from helpers_screen import footer_line, screen_lines  # noqa: E402
-from helpers_tui import FIXTURE, opened, plain, select, settle, until  # noqa: E402
-from textual.widgets import Footer, Input, Select, Switch  # noqa: E402
-
-from workbench import store  # noqa: E402
-from workbench.loader import load_workspace  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
-from workbench.store.baseline import write_baseline  # noqa: E402
-from workbench.tui.screens.checklist import ChecklistScreen  # noqa: E402
-from workbench.tui.screens.confirm import ConfirmScreen  # noqa: E402
-from workbench.tui.screens.edit_family import EditFamilyScreen  # noqa: E402
-from workbench.tui.screens.finding import FindingScreen  # noqa: E402
-from workbench.tui.screens.help import HelpScreen  # noqa: E402
-from workbench.tui.screens.main import MainScreen  # noqa: E402
-from workbench.tui.screens.tick import TickScreen  # noqa: E402
-from workbench.tui.screens.triage import BaselineScreen, NewFamilyScreen  # noqa: E402
-from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
-from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+from workbench import store
+from workbench.loader import load_workspace
+from workbench.pipeline import check
+from workbench.store.baseline import write_baseline
+from workbench.tui.screens.checklist import ChecklistScreen
+from workbench.tui.screens.confirm import ConfirmScreen
+from workbench.tui.screens.edit_family import EditFamilyScreen
+from workbench.tui.screens.finding import FindingScreen
+from workbench.tui.screens.help import HelpScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.tick import TickScreen
+from workbench.tui.screens.triage import BaselineScreen, NewFamilyScreen
+from workbench.tui.view import FAMILY, SCHEMA, NodeRef
+from workbench.tui.widgets.browse import BrowseTree
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 pytestmark = pytest.mark.anyio
 

@@ -6,17 +6,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from helpers_tui import FIXTURE, SIZE, settle, until
 
-pytest.importorskip("textual")
-
-from helpers_tui import FIXTURE, SIZE, settle, until  # noqa: E402
-
-from workbench.loader import load_workspace, watched_paths  # noqa: E402
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.keymap import load_keymap  # noqa: E402
-from workbench.tui.screens import binding_ids  # noqa: E402
-from workbench.tui.screens.help import EXAMPLE, HelpScreen  # noqa: E402
-from workbench.tui.watch import WatchPlan  # noqa: E402
+from workbench.loader import load_workspace, watched_paths
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.keymap import load_keymap
+from workbench.tui.screens import binding_ids
+from workbench.tui.screens.help import EXAMPLE, HelpScreen
+from workbench.tui.watch import WatchPlan
 
 pytestmark = pytest.mark.anyio
 

@@ -6,17 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers_pins import MANIFEST, PINNED, REPO, UPSTREAM, edit_one_byte, pinned_repo, sha
+from helpers_tui import opened, plain, select
 
-pytest.importorskip("textual")
-
-from helpers_pins import MANIFEST, PINNED, REPO, UPSTREAM, edit_one_byte, pinned_repo, sha  # noqa: E402
-from helpers_tui import opened, plain, select  # noqa: E402
-
-from workbench.loader import load_workspace  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
-from workbench.tui.view import FAMILY, GROUP, SCHEMA, NodeRef, make_snapshot  # noqa: E402
+from workbench.loader import load_workspace
+from workbench.pipeline import check
+from workbench.tui.view import FAMILY, GROUP, SCHEMA, NodeRef, make_snapshot
 from workbench.tui.view import PINNED as PINNED_GROUP
-from workbench.tui.widgets.detail import render_detail  # noqa: E402
+from workbench.tui.widgets.detail import render_detail
 
 pytestmark = pytest.mark.anyio
 

@@ -6,14 +6,10 @@ and review tests/__snapshots__/ (or snapshot_report.html on a failure).
 
 from __future__ import annotations
 
-import pytest
+from helpers_tui import FIXTURE, SIZE, select, settle
 
-pytest.importorskip("pytest_textual_snapshot")
-
-from helpers_tui import FIXTURE, SIZE, select, settle  # noqa: E402
-
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.view import FAMILY, SCHEMA, NodeRef  # noqa: E402
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.view import FAMILY, SCHEMA, NodeRef
 
 
 def make_app() -> WorkbenchApp:

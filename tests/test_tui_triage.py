@@ -11,32 +11,29 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, select, settle, until
+from textual.widgets import Input, OptionList, Select
 
-pytest.importorskip("textual")
-
-from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, select, settle, until  # noqa: E402
-from textual.widgets import Input, OptionList, Select  # noqa: E402
-
-from workbench import store  # noqa: E402
-from workbench.cli import main as cli_main  # noqa: E402
-from workbench.loader import load_workspace  # noqa: E402
-from workbench.pipeline import check  # noqa: E402
-from workbench.rules.registry import get_rule  # noqa: E402
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.editor import editor_argv  # noqa: E402
-from workbench.tui.screens.compat import AgainstScreen, CompatScreen  # noqa: E402
-from workbench.tui.screens.conflict import ConflictScreen  # noqa: E402
-from workbench.tui.screens.finding import FindingScreen  # noqa: E402
-from workbench.tui.screens.main import MainScreen  # noqa: E402
-from workbench.tui.screens.triage import (  # noqa: E402
+from workbench import store
+from workbench.cli import main as cli_main
+from workbench.loader import load_workspace
+from workbench.pipeline import check
+from workbench.rules.registry import get_rule
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.editor import editor_argv
+from workbench.tui.screens.compat import AgainstScreen, CompatScreen
+from workbench.tui.screens.conflict import ConflictScreen
+from workbench.tui.screens.finding import FindingScreen
+from workbench.tui.screens.main import MainScreen
+from workbench.tui.screens.triage import (
     AssignFamilyScreen,
     BaselineScreen,
     NewFamilyScreen,
     WaiverScreen,
 )
-from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef  # noqa: E402
-from workbench.tui.widgets.browse import BrowseTree  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+from workbench.tui.view import FAMILY, INTENT, SCHEMA, NodeRef
+from workbench.tui.widgets.browse import BrowseTree
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 pytestmark = pytest.mark.anyio
 

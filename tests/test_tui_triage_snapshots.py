@@ -9,14 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers_tui import settle, until
+from test_tui_triage import REVIEW, breaking_repo, make_root
 
-pytest.importorskip("pytest_textual_snapshot")
-
-from helpers_tui import settle, until  # noqa: E402
-from test_tui_triage import REVIEW, breaking_repo, make_root  # noqa: E402
-
-from workbench.tui.app import WorkbenchApp  # noqa: E402
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable  # noqa: E402
+from workbench.tui.app import WorkbenchApp
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 SIZES = [(80, 24), (120, 36)]
 

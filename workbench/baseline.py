@@ -37,11 +37,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from .config import WorkspaceConfig
+from .config import DEFAULT_MAX_FILE_BYTES, WorkspaceConfig
 from .errors import UsageError
 from .loader import CONFIG, load_workspace
 from .loader.decisions import FileReader, read_config
-from .loader.files import DEFAULT_MAX_FILE_BYTES
 from .model import Workspace
 
 MAX_REF_CHARS = 1024  # longer is no ref git would accept (and would not fit one argument)

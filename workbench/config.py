@@ -1,10 +1,205 @@
 """Workspace configuration (`decisions/workspace.yaml`): what another repo changes.
 
-The limits (`budgets`, `thresholds.max_nesting`, `limits.*`) are bounded by `Ceilings`,
-the built-in defaults: the repository may lower a limit, never raise it (a pull request
-edits workspace.yaml too). A value above its ceiling is replaced by the ceiling and
-recorded in `WorkspaceConfig.capped` (the loader reports it); `--raise-limits` on the
-command line (`ceilings=None`) lets a repository the caller trusts raise them.
+The limits are bounded by `Ceilings`: a value above its ceiling is replaced by the ceiling and
+recorded in `WorkspaceConfig.capped` (the loader reports it); `--raise-limits` (`ceilings=None`)
+lets a repository the caller trusts raise them. The rest of this docstring is the user reference
+of the workspace's files, rendered into docs/reference/workspace.md by `make docs`.
+
+# The workspace: files, limits, dialects, references, examples
+
+## `ssot/`
+- `ssot/schemas/NAME.schema.json`: one JSON Schema (draft 2020-12) per contract.
+  No `$id` is needed: each schema's base URI is `file:///` + its path relative
+  to the root, so relative `$ref`s (`common/ids.schema.json#/$defs/run_id`)
+  resolve inside the workspace. A `$ref` that resolves to `http(s)://` is a
+  finding, never fetched.
+- `ssot/schemas/common/*.schema.json`: shared `$defs` libraries (identifiers,
+  hashes, timestamps). They belong to no family (config `schemas.shared_globs`).
+- `ssot/examples/NAME.json` and `ssot/examples/NAME/*.json`: examples of
+  `ssot/schemas/NAME.schema.json`; every one must validate. Examples elsewhere,
+  or in YAML/TOML, are configured in `workspace.yaml` (`examples`).
+- `ssot/pins/UPSTREAM/`: files copied from an upstream repository, pinned by
+  hash in the folder's `pin_manifest.json` (found by `pins.manifests`; its shape
+  is `workbench/decisions_schemas/pin_manifest.schema.json`):
+  ```json
+  {"source_repository": "github.com/dome-platform/xtrlv2", "source_ref": "v2.4.0",
+   "artifacts": [{"local_path": "ssot/pins/xtrlv2/artifact.attestation.schema.json",
+                  "upstream_path": "contracts/artifact.attestation.schema.json",
+                  "sha256": "485ed866...", "kind": "schema"}]}
+  ```
+  `local_path` is root-relative (a path leaving the root is an L001); `kind` is
+  `schema` (default for `*.schema.json`) or `file` (hashed only). The loader
+  (`loader/pins.py`) hashes every artifact (SHA-256 of its bytes, through the
+  containment policy) and lists the folder for files no entry names. A pinned
+  schema loads read-only as an upstream schema (`SchemaDoc.pin`): a family
+  reuses it by naming it in `schemas`; one no family reuses is neither
+  undecided (G001) nor owed an example (V006), and `init` writes no family for
+  it. Overlap, duplication, drift and C001 treat pinned schemas like any other
+  (a local copy of an upstream concept is an O001, or an O002 for a `new`
+  family; a pin update is classified against `--against`); U001-U003 judge the
+  pins themselves. The docs list every pin (repository, ref, source path, hash,
+  the families depending on it) and the TUI marks pinned schemas `(pinned)`,
+  shows their provenance and refuses to open them in an editor.
+
+## `decisions/`
+
+One small YAML file per record, so an architect's edit is a small, conflict-free diff; each file's keys are in
+[records.md](records.md) and [config.md](config.md), and the shipped `decisions/` folder is a complete example.
+
+| file | content |
+| --- | --- |
+| `workspace.yaml` | config: schema/example globs, vocabularies, thresholds |
+| `families/ID.yaml` | one contract family (file stem == `family`) |
+| `deltas/ID.yaml` | one delta register entry (file stem == `delta`) |
+| `plan.yaml` | optional: how the documents and pages name the plan (issue, phases, sections, header metadata) |
+| `checklist.yaml` | the plan's checklist items, their derivation and manual ticks |
+| `work_packages.yaml` | the work packages (`D1`, ...) and the cross-issue handoff |
+| `gates.yaml` | CI gates (with the rule IDs enforcing them) and change classes |
+| `risks.yaml` | the plan's overlap risks |
+| `identifiers.yaml` | identifier/correlation conventions (D3) |
+| `provenance.yaml` | canonical provenance record (D6) |
+| `error_mapping.yaml` | reason code -> rpc error -> grpc status mapping |
+| `invocation.yaml` | thin-client-only policy (what to scan, what is forbidden) |
+| `wire_lock.yaml` | the field-number lock of the generated proto (written by `workbench export` only) |
+| `waivers.yaml` | waivers of findings that belong to no family record |
+| `baseline.yaml` | findings accepted as they are (`workbench baseline`, the TUI's `b`) |
+
+## `decisions/workspace.yaml`
+```yaml
+version: 1
+schemas:
+  globs: ["ssot/schemas/**/*.schema.json"]
+  shared_globs: ["ssot/schemas/common/**/*.schema.json"]
+  dialect: "2020-12"               # a schema declaring no $schema is read in this one
+  dialects:                        # custom meta-schema URIs -> the standard dialect each builds on (default: none)
+    "https://schema.cloudformation.us-east-1.amazonaws.com/provider.definition.schema.v1.json": draft-07
+  aliases:                         # URI prefix -> folder: schemas published under a URL, stored here (default: none)
+    "https://spec.example.org/schemas/": spec/schemas
+examples:
+  # {name}: schema file name without ".schema.json"
+  patterns: ["ssot/examples/{name}.json", "ssot/examples/{name}/*.json"]
+  map:                             # examples not named after their schema (default: none)
+    ssot/schemas/tool.manifest.schema.json: ["tools/*/manifest.yaml"]
+intent_classes: [resource_spec, status, job_invocation, event_log, error]
+stability_tiers: [stable/v1, experimental, internal]
+compatibility:                     # C001 policy; every key optional (see [compatibility.md](compatibility.md))
+  mode: backward                   # workspace mode
+  tiers: {experimental: none, stable/v1: {mode: full, additive: false}}  # a mode (and reading) per tier
+  additive: true                   # the additive reading (default; false: the strict reading)
+thresholds:
+  overlap_warning: 0.6     # structural similarity score (0..1) to warn
+  overlap_min_shared: 4    # shared property paths needed before scoring
+  duplication_min_properties: 3
+  max_nesting: 64
+budgets:                   # per schema, for the structural facts; a schema over one gets an L002 info
+  leaves: 5000             # instance-path leaves kept
+  depth: 24                # instance nesting followed
+  steps: 500000            # leaves composed while extracting (the work, counted the same on every machine)
+  seconds: 20              # wall clock: a last resort, machine-dependent
+limits:                    # what the loader reads from the (untrusted) repository
+  max_file_bytes: 20000000 # a larger file is an L001, not read
+  max_total_bytes: 100000000  # schemas, then examples, in path order: the files past it are L001s
+  content_folders: [tools] # folders globs may reach besides those of schemas.globs/examples.patterns ([.]: anywhere)
+export:                    # set it (or write decisions/plan.yaml) when the repository runs the plan: E001 then
+  out: doc/m0-runtime-contract-freeze   # expects the documents (`init` writes it commented out)
+pins:
+  manifests: ["ssot/pins/*/pin_manifest.json"]   # upstream pin manifests (default; `[]`: no pins)
+wire:                      # the generated proto skeleton and its buf gate (see [wire.md](wire.md))
+  package: dome.gateway.v1 # nothing is generated without it
+  out: proto               # the proto folder (buf module root); the gate runs whenever it holds .proto files
+  families: [...]          # default: every new/extend family whose wire_mapping is not "none: ..."
+  string_enums: ["ssot/schemas/reason.codes.schema.json#/$defs/reason_code"]  # string enums kept as `string`
+```
+
+### Limits
+
+The values above (`budgets`, `thresholds.max_nesting`, `limits.max_*`)
+are the defaults and the ceilings (`config.Ceilings`): workspace.yaml may lower
+one, never raise it (a pull request edits it too). A higher value is an L001
+warning at its line and the ceiling applies; `--raise-limits` on the command
+line honours it (a repository the caller trusts).
+
+### Dialects
+
+- Every schema is read in the dialect its `$schema` names (draft-04, -06, -07,
+  2019-09, 2020-12); one declaring none in `schemas.dialect` (default 2020-12).
+- A vendor dialect (CloudFormation's resource provider schemas, an OpenAPI
+  schema object) declares its own meta-schema URI. Nothing is fetched, so it is
+  mapped under `schemas.dialects` to the standard dialect it builds on: it is
+  then read, resolved (`id` vs `$id`, tuple `items`), validated and compared as
+  that dialect, its meta-schema validation against the standard one (a vendor's
+  extra keywords are allowed there). Unmapped, it is a V001 error naming the
+  key to set, and is read as `schemas.dialect`. `workbench init` lists the
+  unknown URIs it finds with the lines to add.
+
+### References
+
+- A `$ref` resolves against the base URI in force where it is written: the
+  schema's root `$id` (draft-04 `id`), a nested one, else the file's path. The
+  same resolver (`analysis/refs.py`) serves `--check`, `diff` and every rule.
+- `schemas.aliases` maps a URI prefix to a folder of the workspace, as a
+  specification project's own validator does: a URI under the prefix that no
+  schema declares names the file at the same place under the folder (never
+  fetched; no such file is a V003, not a V004). Validators are given each
+  schema under those URIs too. `workbench init` proposes the aliases the
+  references need (a schema's `$id` ending with its own file name gives the
+  candidate; it is written when a reference that does not resolve today would).
+- Two documents declaring one `$id` are one V007 error naming both; inside each
+  the URI names that document itself; from elsewhere it resolves only when the
+  copies are identical (otherwise the examples reaching it are not validated,
+  and V007 says so), never by path order.
+- The standard meta-schemas come from the bundled copies, `http` or `https`.
+
+### Examples
+
+- `examples.patterns` names examples after their schema: `{name}` is the schema
+  file name without `.schema.json` (shared schemas have no examples).
+- `examples.map` maps a schema glob (root-relative, matched against the schema
+  paths, e.g. `schemas/**/manifest.schema.json`) to a list of example globs;
+  every file an example glob matches is an example of every contract schema the
+  key matches (usually one). A key matching no contract schema is an L001.
+- Both apply (an absent `patterns` keeps the default, so `map` alone adds to it;
+  `patterns: []` turns the by-name convention off).
+- Every glob (schemas, shared, examples, both sides of `map`) goes through the
+  containment policy (`loader/files.py`): a pattern with `..` or an absolute
+  path is an L001 at its line in workspace.yaml, links out of the root are not
+  followed, only regular files within `limits.max_file_bytes` are read. Each
+  must also stay in the content folders (the top folder of each `schemas.globs`
+  and `examples.patterns` entry, plus `limits.content_folders`; `[.]` opts
+  out): a credentials file a CI step left at the root is never read as an
+  example and quoted in a V002. A message quotes at most 24 characters of a
+  value from a decisions file (neither a schema nor an example).
+- `examples.map` entries are taken in order while their (schema, example) pairs
+  fit 16 per contract schema and mapped file: one mapping every one of 1,000
+  schemas to every one of 1,000 files is an L001 (and ignored), never a million
+  validations.
+- An example is read by its suffix: `.yaml`/`.yml` with the libyaml reader
+  (`loader/yamlfile.py`: standard tags only, bounded aliases, duplicate keys are
+  problems), `.toml` with `tomllib`, anything else as JSON; one document per
+  file, which must be a JSON document (no NaN/infinity, nesting within
+  `thresholds.max_nesting`). V002 judges all three alike, at the line of the
+  offending value: YAML keeps a line per value; for TOML (tomllib keeps no
+  positions) a scan of `[table]`/`[[array]]` headers and `key =` lines gives the
+  line of the key, table or array-of-tables entry holding the value (a value
+  inside an inline array/table gets its key's line; the message has the pointer).
+  A file that does not parse is an L001 with its line; the rest still loads.
+- Dates and times stay strings, as in JSON: a YAML scalar YAML would resolve to a
+  timestamp (`2024-01-01`, `2024-01-01 10:00:00`) is kept exactly as written,
+  a TOML date/time becomes its `isoformat()` (`1979-05-27`,
+  `1979-05-27T07:32:00+00:00`), so `{"type": "string", "format": "date"}`
+  judges them as it judges a JSON string. Other YAML 1.1 scalars resolve as
+  PyYAML resolves them (`no` is false, `0777` an integer): quote them. The
+  store quotes a new string value itself when a YAML 1.1 reader would take it
+  for something else (`'no'`, `'1:20'`): ruamel writes YAML 1.2, where they are
+  plain strings.
+
+### Entries that break the format
+
+A workspace.yaml entry that breaks the format is an L001 at its line and only
+that entry is dropped: one bad pattern in `schemas.globs`, `schemas.shared_globs`,
+`examples.patterns`, `pins.manifests` or an `examples.map` list (or a bad `map` key, or an unknown
+key in `schemas`/`examples`) leaves the other entries in force; defaults apply
+only to keys that are absent (or whose whole value has the wrong type).
 """
 
 from __future__ import annotations

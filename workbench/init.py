@@ -76,8 +76,9 @@ FAMILY_HEADER = f"""\
 # The grouping (schemas that overlap strongly and share a name stem are one draft)
 # and `intent_class` were guessed from the schema names and fields. Check them,
 # fill in owner, stability_tier, decision, rationale, wire_mapping and
-# version_policy (see DESIGN.md), then remove `guess` (saving the record from the
-# TUI's edit form removes it, and this header); until then G011 reports it.
+# version_policy (see docs/reference/records.md), then remove `guess` (saving
+# the record from the TUI's edit form removes it, and this header); until then
+# G011 reports it.
 """
 
 WORKSPACE_HEADER = """\

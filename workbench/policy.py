@@ -10,7 +10,6 @@ import datetime
 import os
 import re
 
-from .model import GENERATED_MARKER as GENERATED_MARKER  # re-exported: export's marker, defined with the model
 from .model import Family, Workspace
 from .model import is_generated as is_generated
 

@@ -36,7 +36,7 @@ from ..config import Budgets
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
 from ..schema.dialect import ANNOTATIONS, defines_only
-from ..schema.nodes import json_type  # noqa: F401  (re-exported)
+from ..schema.nodes import json_type
 from . import walk
 from .resolve import Resolver
 from .walk import Candidate, block_key, object_schemas, required_names

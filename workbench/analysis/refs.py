@@ -37,15 +37,14 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from .. import cache
 from ..jsontext import Tokens
 from ..model import SchemaDoc, Workspace
-from ..schema.dialect import (  # noqa: F401  (re-exported)
-    DATA_KEYWORDS,
+from ..schema.dialect import (
     IN_PLACE,
     REF_KEYWORDS,
     Dialect,
     Reading,
     reading_of,
 )
-from ..schema.uri import FILE, MISSING, pointer_str, walk_pointer  # noqa: F401  (re-exported)
+from ..schema.uri import FILE, MISSING, pointer_str, walk_pointer
 
 SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
 _STANDARD = {uri.partition("://")[2]: uri for uri in SPECIFICATIONS}

@@ -80,13 +80,6 @@ class Resolver:
             base, node = hit[0], hit[2]
         return base, node
 
-    def target_uri(self, base: str, node: Any) -> str | None:
-        """Absolute URI a `$ref` node points at (None when `node` is not a resolvable ref)."""
-        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-            hit = self.resolve(base, node["$ref"])
-            return hit[1] if hit else None
-        return None
-
     def record(self) -> set[str]:
         """Start recording touched documents; returns the live set."""
         self.touched = set()

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import cache
 from ..jsontext import Tokens
-from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS  # noqa: F401  (re-exported)
+from ..schema.dialect import ALL_LISTS, ALL_MAPS, ALL_ONE, ANNOTATIONS, SET_KEYWORDS
 from .refs import absolute
 
 # every keyword holding subschemas in some dialect (the toolkit's `Dialect` has each dialect's own)

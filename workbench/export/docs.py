@@ -20,8 +20,7 @@ from ..analysis.refs import RefIndex
 from ..analysis.wire import WirePlan, mapped_families, mapped_schemas, plan_of
 from ..engine import CheckResult
 from ..findings import CATEGORIES, SEVERITIES, Finding
-from ..model import Delta, DocHeader, Family, Pin, Plan, WorkPackage, Workspace
-from ..policy import GENERATED_MARKER
+from ..model import GENERATED_MARKER, Delta, DocHeader, Family, Pin, Plan, WorkPackage, Workspace
 from ..rules.pins import depending_families
 from ..rules.registry import ChecklistRowView, get_rule
 from ..schema.uri import pointer_str

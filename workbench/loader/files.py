@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..config import DEFAULT_MAX_FILE_BYTES as DEFAULT_MAX_FILE_BYTES  # re-exported (the baseline reader)
+from ..config import DEFAULT_MAX_FILE_BYTES
 from ..model import Problem, Workspace
 
 # what `_entries` matches names with: one exact name, a predicate (a compiled glob's `match`), or None for all

@@ -18,8 +18,14 @@ def analysis_budget(ctx: RuleContext) -> Iterator[Hit]:
     one of the per-schema budgets of `decisions/workspace.yaml` `budgets` (leaves,
     depth, steps, seconds; `steps` counts the work the same way on every machine,
     `seconds` is a last resort): it was analysed up to that limit, from the instance path named,
-    and the rest of the check went on. Raise the budget to analyse it fully, or
-    accept that structural rules see only that part of it."""
+    and the rest of the check went on.
+
+    Why it matters: structural rules (overlap, duplication, drift) see only the part of the schema analysed within
+    the budget.
+
+    How to fix: raise the budget in `budgets` (within its ceiling) to analyse it fully, or accept the partial
+    analysis.
+    """
     st = structure(ctx)
     budgets = ctx.ws.config.budgets
     with paused_gc():

@@ -1,11 +1,89 @@
 """compatibility: every schema against its version in a baseline (`--against REF|DIR`).
 
-What a change does to the accepted documents is `workbench.analysis.compat`;
-this module decides what the family's compatibility mode makes of it. Modes use
-the schema-registry names: `backward` (no narrowing: old documents stay valid,
-producers are safe), `forward` (no widening: new documents validate against the
-old schema, strict consumers are safe), `full` (neither), `none`.
-`workbench diff` presents the same verdicts (`workbench.report.diff`).
+What a change does to the accepted documents is `workbench.analysis.compat`; this module decides
+what the family's compatibility mode makes of it (`workbench diff` presents the same verdicts,
+`workbench.report.diff`). The rest of this docstring is the user reference, rendered into
+docs/reference/compatibility.md by `make docs` (EFFECTS_TABLE: from
+`analysis.compat`'s `EFFECT_TEXT` and `BREAKS`; MODES_TABLE: from `BREAKING` and `PROTECTS`).
+
+# Compatibility modes (C001, `workbench diff`)
+
+`analysis/compat.py` judges every change by the set of documents the schema
+accepts, and `rules/compatibility.py` applies the mode:
+
+EFFECTS_TABLE
+
+In a schema registry's terms, narrowed is backward-incompatible, widened forward-incompatible,
+both incompatible, none compatible. A mode says which effects break:
+
+MODES_TABLE
+
+The mode comes from the family record's `compatibility.mode`, then
+workspace.yaml's `compatibility.tiers[tier]`, then `compatibility.mode`, then
+the default that keeps the earlier tier/decision policy: stable `reuse` full,
+stable `extend`/`new` and undecided schemas backward, experimental backward
+(breaks are warnings), internal none. A break is an error (a warning for the
+experimental tier); anything else is info. `workbench diff` exits 1 when a
+change breaks under its mode.
+
+Under the strict reading (schema registries') an optional property added to an
+open object narrows (documents may already carry that name with another type).
+The `additive` reading, the default, treats it as compatible; `additive: false`
+in the family record, then `compatibility.tiers[tier]`, then workspace.yaml
+asks for the strict one; the finding says which reading was applied. One edit
+is one change with all its effects: a property added and required is one
+"required property added" (narrowed, and widened too when the object was
+closed), a required property removed one "property removed", an enum with a
+value swapped one "enum changed".
+
+Limits end as "comparison undecided" (treated as both, so a gate fails),
+never as "no change": schemas differing deeper than 48 levels of nesting, a
+chain of more than 32 `$ref`s that leads to a difference, canonical forms
+nested more than 150 levels, or more than 200,000 steps for one schema.
+Canonical forms are digests of their subschemas' forms (memoised per node,
+a `$ref` cycle named by its target), and a pair of definitions reached through
+`$ref`s is compared once per schema (its changes name the other places as
+`uses`), so a `$defs` DAG costs its size, never its number of paths. A
+`patternProperties` key is matched by RE2 (`analysis/patterns.search`, linear
+time, bounded memory), never by Python's `re`; a key RE2 refuses makes the
+property's change undetermined (both), and the witness search only runs
+jsonschema-rs validators.
+
+One verdict per changed definition: a `$ref` that leads in one hop to the
+same definition (addressed by a pointer in its file) in both versions is
+compared there, once for the whole workspace, and its changes are reported at
+the definition (the shared library's file and pointer), with every place whose
+`$ref` reaches it as `uses` (C001's related locations) and under the strictest
+policy of the schemas that use it. Numeric bounds are compared as the IEEE
+doubles a JSON reader carries (9223372036854776000 and 2^63 - 1 are one bound).
+A `pattern` change is labelled by the relation `patterns.py` proves, else
+"pattern changed" with an "undetermined" reason. A removed property says whom it
+breaks (readers that required it, or producers when the object is closed), at
+the mode's severity; a property removed and one of the same shape added in
+the same object are one "property renamed" (probably) with both halves' effects.
+
+Each verdict that claims an effect carries its witnesses (`analysis/witness.py`
+builds candidates, `rules/compatibility.Search` validates them in each version's
+workspace and dialect): every example of the old version the new schema rejects
+(narrowing) and of the new version the old one rejects (widening), named with
+the validator's message and as related locations; otherwise a document built
+where the change is (an example, repaired until both versions accept it, or a
+plain document of the schema's shape, with a value the change names set at the
+change's instance path), accepted only when every error of the rejecting
+version is at that place. A verdict nothing proves says "no narrowing/widening
+witness found" and `proven: false`.
+
+Each C001 finding carries `data` (JSON) / `properties` (SARIF): `change`,
+`pointer`, `old`, `new`, `breaks` (producers|consumers|both|none), `effect`,
+`mode`, `breaking`, `reading`, `family`, `proven`, `witnesses`. `workbench explain C001` lists every
+change kind with an example. Older drafts are compared after spelling their
+keywords as 2020-12's (tuple `items` + `additionalItems`, `dependencies`),
+using `workbench/schema`'s dialect vocabulary. Evidence: `tests/compat_cases.py`
+(table, both directions), `tests/test_compat_witness.py` (a witness search,
+`tests/witness.py`, on every table case and on edits of real schemas: a
+narrowing witness must come with a narrowed/both verdict, a widening one with
+widened/both; counted against floors, marked `slow`) and `tests/test_compat_table.py`
+(generated pairs; `COMPAT_EXAMPLES=N` widens the search).
 """
 
 from __future__ import annotations
@@ -407,7 +485,15 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     schema pinned from upstream (`pin_manifest.json`) is compared the same way, so
     a pin update that breaks the families reusing it is caught before it lands. JSON
     `data` and SARIF
-    `properties` carry change, pointer, old, new, breaks and mode."""
+    `properties` carry change, pointer, old, new, breaks and mode.
+
+    Why it matters: producers and consumers of a contract are deployed at different times; a change that narrows or
+    widens what the schema accepts breaks the side its mode protects, in production, after both builds passed.
+
+    How to fix: make the change compatible under the family's mode (add instead of changing, keep old values and
+    properties accepted), or version the contract; a deliberate break is a waiver with its reason, or a family mode
+    that says so (`compatibility.mode`).
+    """
     ws, base = ctx.ws, ctx.baseline
     if base is None:  # needs_baseline: the pipeline runs this rule only with `--against`
         return

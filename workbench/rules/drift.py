@@ -190,7 +190,14 @@ def field_drift(ctx: RuleContext) -> list[Hit]:
     intent class); so are definitions that differ only in their enums (a task's
     `status` and a job's are two vocabularies). Even there, definitions that differ
     only by disjoint enums are different concepts that happen to share a name
-    (`code` of an RPC error vs `code` of a reason catalog entry)."""
+    (`code` of an RPC error vs `code` of a reason catalog entry).
+
+    Why it matters: one name with several meanings makes documents from different schemas disagree exactly where
+    they are joined or copied; for identifiers, a join that can never match.
+
+    How to fix: define the field once (a shared `$defs` entry) and `$ref` it, or align the definitions; different
+    concepts under one name are a waiver with the reason, or a rename.
+    """
     with paused_gc():
         return list(_drift(ctx))
 
@@ -238,7 +245,13 @@ def openness_drift(ctx: RuleContext) -> Iterator[Hit]:
     in several schemas (a D001 copy), is closed in some places (`additionalProperties:
     false` or `unevaluatedProperties: false`) and open in others: a document one copy
     accepts (an extra key) the other rejects. Reported at each open copy, naming the
-    closed ones; close it there too, or better define it once and `$ref` it."""
+    closed ones.
+
+    Why it matters: a document one copy accepts (an extra key) the other rejects, so the same object is valid in one
+    contract and invalid in the next.
+
+    How to fix: close the open copies too, or better define the object once and `$ref` it.
+    """
     for copy in copies(ctx):
         closed = [p for p in copy.places if p in copy.closed]
         if not closed or len(closed) == len(copy.places):

@@ -126,8 +126,13 @@ def duplicated_subschema(ctx: RuleContext) -> Iterator[Hit]:
     compared by target), and, whatever their size, objects under the same property
     name with the same property names (`telemetry_ref: {trace_id_hex, span_id_hex}`
     in two schemas), even when the copies already differ (R002 reports a difference
-    in openness). Copies drift apart silently; define it once (a shared `$defs` entry)
-    and `$ref` it from every place. Only the outermost duplicated object is reported."""
+    in openness). Only the outermost duplicated object is reported.
+
+    Why it matters: copies drift apart silently: one is fixed or extended, the others are not, and two contracts
+    that meant the same object stop agreeing.
+
+    How to fix: define the object once (a shared `$defs` entry) and `$ref` it from every place.
+    """
     ws = ctx.ws
     for copy in copies(ctx):
         if copy.nested:

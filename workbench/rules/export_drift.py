@@ -47,8 +47,7 @@ def _clip(line: str, at: int, width: int = EXCERPT_WIDTH) -> str:
 def export_stale(ctx: RuleContext) -> Iterator[Hit]:
     """A generated document in the export folder (`export.out` in decisions/workspace.yaml,
     default doc/m0-runtime-contract-freeze/) differs from what `workbench export` would
-    write from the current ssot/ and decisions/, or is missing. The documents are
-    generated: run `workbench export` and commit the result instead of editing them. The
+    write from the current ssot/ and decisions/, or is missing. The
     message shows the first changed lines (`-` committed, `+` export). Only documents
     that carry export's marker (first line) are judged: a hand-written document at an
     export path is an info finding, and export never replaces it (use `--out` elsewhere
@@ -57,7 +56,13 @@ def export_stale(ctx: RuleContext) -> Iterator[Hit]:
     the workspace says so: a plan file (decisions/plan.yaml), `export.out` set in
     decisions/workspace.yaml, or a document already in the export folder; a
     repository that does not run the plan hears nothing (nor does a root without
-    decisions/)."""
+    decisions/).
+
+    Why it matters: the committed documents are what reviewers and downstream teams read; stale ones describe
+    contracts and decisions the workspace no longer holds.
+
+    How to fix: run `workbench export` and commit the result; never edit the generated documents by hand.
+    """
     ws = ctx.ws
     if not ws.decisions.present or not (ws.decisions.plan.path or ws.config.export_set or ws.docs):
         return
@@ -92,10 +97,15 @@ def export_stale(ctx: RuleContext) -> Iterator[Hit]:
 def proto_stale(ctx: RuleContext) -> Iterator[Hit]:
     """With `wire.package` set, a generated .proto file or decisions/wire_lock.yaml differs from what `workbench
     export` writes now (a schema changed since the last export), is missing, or a generated file is left over
-    from a schema no longer mapped. Run `workbench export` and commit the result: the lock keeps every
-    existing number. Missing files are a warning while nothing was exported yet; a hand-written file where a
-    generated one belongs is an error (export never replaces it). A mapped schema that cannot be a message (its
-    root is not an object with properties) is reported as info."""
+    from a schema no longer mapped. Missing files are a warning while nothing was exported yet; a hand-written
+    file where a generated one belongs is an error (export never replaces it). A mapped schema that cannot be
+    a message (its root is not an object with properties) is reported as info.
+
+    Why it matters: the committed .proto files and lock are the wire contract other services compile against; stale
+    ones ship messages that no longer match the schemas.
+
+    How to fix: run `workbench export` and commit the result: the lock keeps every existing number.
+    """
     ws = ctx.ws
     if not ws.config.wire.package:
         return

@@ -34,12 +34,19 @@ def _family_line(fam: Family, key: str) -> int | None:
 def schema_without_family(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema belongs to no family in `decisions/families/`, so nobody has
     decided whether the gateway reuses, extends or replaces it, and the reuse matrix
-    is incomplete. Add it to a family's `schemas` (`workbench init` writes a start).
+    is incomplete.
     Shared `$defs` libraries (`schemas.shared_globs`) and pinned upstream schemas
     (`pin_manifest.json`: upstream's, reused by a family or not) are exempt. The
     severity is `governance.undecided` in decisions/workspace.yaml: `warning` by default, so a
     repository can adopt the workbench without a red CI; set `error` once every
-    schema must be decided."""
+    schema must be decided.
+
+    Why it matters: an undecided schema has no owner and no reuse/extend/new decision, so the reuse matrix cannot
+    say whether the gateway may depend on it.
+
+    How to fix: add it to a family's `schemas` (`workbench init` writes a start), or make it a shared library
+    through `schemas.shared_globs`.
+    """
     severity = ctx.ws.config.undecided
     for s in ctx.ws.undecided:
         yield Hit(f"schema {s.path} is in no family (no reuse/extend/new decision)", s.path, 1, (s.name,), severity)
@@ -52,7 +59,14 @@ def family_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     stability tier outside the vocabularies of `decisions/workspace.yaml`. These are
     the columns of the reuse matrix that make a family governable. A record that is
     still a guess by `workbench init` (`guess: true`) is a draft: G011 lists what it
-    lacks, and only its vocabulary is checked here."""
+    lacks, and only its vocabulary is checked here.
+
+    Why it matters: owner, stability tier and decision are what make a family governable: without them nobody
+    approves its changes and its compatibility promise is unknown.
+
+    How to fix: fill in `owner`, `stability_tier` and `decision` in the family record, with values from the
+    vocabularies of decisions/workspace.yaml.
+    """
     cfg = ctx.ws.config
     for fam in ctx.ws.families:
         for name in () if fam.guess else missing_fields(fam, DECIDED):
@@ -70,7 +84,14 @@ def new_without_rationale(ctx: RuleContext) -> Iterator[Hit]:
     lists the existing families that were evaluated (each must exist), the
     `rationale` names at least one of them and says why it could not be reused or
     extended, and `downstream_consumers` names the issues that need the new contract.
-    Otherwise a new family is a duplicate waiting to happen (an overlap risk)."""
+
+    Why it matters: a new family that does not say why it could not reuse an existing one is a duplicate waiting to
+    happen (an overlap risk).
+
+    How to fix: list the evaluated families in `alternatives_considered`, name at least one in `rationale` with why
+    it could not be reused or extended, and name the issues that need it in `downstream_consumers`; or reuse or
+    extend an existing family.
+    """
     for fam in ctx.ws.families:
         for message, key in new_family_gaps(ctx.ws, fam):
             yield Hit(f"new family {fam.id!r} {message}", fam.path, _family_line(fam, key), (fam.id,))
@@ -80,8 +101,14 @@ def new_without_rationale(ctx: RuleContext) -> Iterator[Hit]:
 def family_without_version_policy(ctx: RuleContext) -> Iterator[Hit]:
     """A family has no `version_policy` (how its schemas may change and how versions
     are cut) or no `wire_mapping` (its proto/openapi representation, or `none` with a
-    reason). Without both, the M2 wire freeze has nothing to hold the family to.
-    A draft by `workbench init` (`guess: true`) is reported by G011 instead."""
+    reason).
+    A draft by `workbench init` (`guess: true`) is reported by G011 instead.
+
+    Why it matters: without both, the wire freeze has nothing to hold the family to: nobody knows how its schemas
+    may change or how they travel.
+
+    How to fix: add `version_policy` and `wire_mapping` (or `wire_mapping: "none: REASON"`) to the family record.
+    """
     for fam in ctx.ws.families:
         for name in () if fam.guess else missing_fields(fam, VERSIONED):
             yield Hit(f"family {fam.id!r} has no {name}", fam.path, _family_line(fam, "family"), (fam.id, name))
@@ -91,7 +118,15 @@ def family_without_version_policy(ctx: RuleContext) -> Iterator[Hit]:
 def delta_incomplete(ctx: RuleContext) -> Iterator[Hit]:
     """A delta register entry lacks an authority owner, a compatibility rule or
     downstream consumers (the delta register requires all three for every delta), or names a
-    family (as `family` or in `upstream_candidates`) that does not exist."""
+    family (as `family` or in `upstream_candidates`) that does not exist.
+
+    Why it matters: the delta register is how a changed contract gets an owner with authority, a compatibility rule
+    and the issues that depend on it; an entry without them, or naming a family that does not exist, cannot be acted
+    on.
+
+    How to fix: fill in `authority_owner`, `compatibility_rule` and `downstream_consumers`, and name existing
+    families.
+    """
     ws = ctx.ws
     for d in ws.decisions.deltas:
         here = d.lines.get("delta") or 1
@@ -112,7 +147,14 @@ def work_package_graph(ctx: RuleContext) -> Iterator[Hit]:
     A work package that `decisions/plan.yaml` cites (a document's `work_packages`,
     `identifier_mapping_package`) must exist too. An `enables` list that disagrees
     with the inverse of `depends_on` (D1 enables D2, but D2 does not depend on D1,
-    or the other way round) is a warning."""
+    or the other way round) is a warning.
+
+    Why it matters: the work package graph orders the plan: a cycle means nothing in it can ever start, and a name
+    that does not exist is a dependency nobody delivers.
+
+    How to fix: break the cycle, correct or remove the entry naming an unknown package, and make each `enables` the
+    inverse of `depends_on`.
+    """
     wps = {p.id: p for p in ctx.ws.decisions.work_packages}
     for cycle in find_cycles({p.id: tuple(d for d in p.depends_on if d in wps) for p in wps.values()}):
         yield Hit(f"work package dependency cycle: {' -> '.join(cycle)}", WORK_PACKAGES, wps[cycle[0]].line,
@@ -148,7 +190,12 @@ def work_package_graph(ctx: RuleContext) -> Iterator[Hit]:
 def gate_unknown_rule(ctx: RuleContext) -> Iterator[Hit]:
     """A CI gate in `decisions/gates.yaml` lists a rule ID in `enforced_by` that no
     registered workbench rule has (see `workbench rules`): the gate claims an
-    enforcement that does not run."""
+    enforcement that does not run.
+
+    Why it matters: a gate that lists a rule that does not run claims an enforcement CI never performs.
+
+    How to fix: write an id `workbench rules` lists, or remove it from `enforced_by`.
+    """
     known = {r.id for r in all_rules()}
     for gate in ctx.ws.decisions.gates:
         for rule_id in gate.enforced_by:
@@ -185,7 +232,14 @@ def reason_code_unmapped(ctx: RuleContext) -> Iterator[Hit]:
     (an overlap risk): when the rpc error schema refers to the reason catalog,
     `decisions/error_mapping.yaml` must exist; every code of the catalog's
     `$defs/reason_code` enum needs a mapping row; and each row must name a reason code
-    of the catalog and an rpc code of the rpc error schema's `code` enum."""
+    of the catalog and an rpc code of the rpc error schema's `code` enum.
+
+    Why it matters: an unmapped reason code reaches clients as an rpc error nobody defined, so they cannot handle
+    it.
+
+    How to fix: add a row to decisions/error_mapping.yaml for every reason code, each naming an existing reason code
+    and rpc code.
+    """
     ws, policy = ctx.ws, ctx.ws.decisions.error_mapping
     rpc_path = (policy and policy.rpc_error_schema) or DEFAULT_RPC_ERROR_SCHEMA
     cat_path = (policy and policy.reason_catalog) or DEFAULT_REASON_CATALOG
@@ -222,8 +276,14 @@ def reason_code_unmapped(ctx: RuleContext) -> Iterator[Hit]:
 def family_guess(ctx: RuleContext) -> Iterator[Hit]:
     """The family record was written by `workbench init` (`guess: true`): its
     classification, owner and decision are a starting point inferred from file names,
-    not an architect's decision. Review it, fill in what it lacks (the message lists
-    it; G002 and G004 report those fields once `guess` is removed) and remove `guess`."""
+    not an architect's decision.
+
+    Why it matters: a guessed classification, owner or decision is not an architect's decision; the matrix should
+    not present it as one.
+
+    How to fix: review the record, fill in what it lacks (the message lists it; G002 and G004 report those fields
+    once `guess` is removed) and remove `guess`.
+    """
     for fam in ctx.ws.families:
         if fam.guess:
             lacks = missing_fields(fam, DECIDED + VERSIONED)
@@ -264,9 +324,13 @@ def rule_id_stale(ctx: RuleContext) -> Iterator[Hit]:
 @rule("G012", "waiver-expired", "governance", "warning")
 def waiver_expired(ctx: RuleContext) -> Iterator[Hit]:
     """A waiver's `expires` date has passed: it no longer applies, so the finding it
-    explained is back at its own severity. Renew the waiver with a new date and
-    reason, or fix what it explained. (Dates compare with today's, or with
-    `$WORKBENCH_TODAY` when set.)"""
+    explained is back at its own severity. (Dates compare with today's, or with
+    `$WORKBENCH_TODAY` when set.)
+
+    Why it matters: an expired waiver no longer applies, so the finding it explained is back at its own severity.
+
+    How to fix: renew the waiver with a new date and reason, or fix what it explained.
+    """
     for w in ctx.ws.decisions.all_waivers:
         if w.expired(ctx.today):
             yield Hit(f"waiver of {w.rule} for {w.subject!r} expired on {w.expires}: {w.reason}", w.path,
@@ -278,8 +342,12 @@ def baseline_entry_gone(ctx: RuleContext) -> Iterator[Hit]:
     """An entry of `decisions/baseline.yaml` matches no finding any more: what it
     accepted was fixed (or its rule, subjects or pointer changed), or the finding
     still occurs but as info (a waiver covers it now), so it needs no accepting.
-    Run `workbench baseline` to rewrite the file without it, so the baseline only
-    shrinks."""
+
+    Why it matters: a baseline entry that matches nothing could later accept a new finding that happens to match it;
+    the baseline should only shrink.
+
+    How to fix: run `workbench baseline` to rewrite the file without it.
+    """
     for e in ctx.stale:
         what = f" at {e.pointer}" if e.pointer else ""
         where = f" in {e.file}" if e.file else ""

@@ -110,8 +110,14 @@ def thin_client_violation(ctx: RuleContext) -> Iterator[Hit]:
     """Client code matched by `scan` in `decisions/invocation.yaml` imports a forbidden
     module (or a submodule of it, e.g. `tools.orchestrator.x`) or calls a forbidden
     function (`subprocess.run`, also through `import subprocess as sp` or
-    `from subprocess import run`), outside the `approved` transport files. Clients must
-    reach the runtime through the gateway only. Files are parsed with `ast`, never
+    `from subprocess import run`), outside the `approved` transport files. Files are parsed with `ast`, never
     executed; a file that does not parse or is not UTF-8 is reported too, since it
-    cannot be checked."""
+    cannot be checked.
+
+    Why it matters: clients must reach the runtime through the gateway only; a direct import or process call
+    bypasses its contract, authorization and audit.
+
+    How to fix: call the gateway through an approved transport file, or list a file that legitimately does it under
+    `approved`.
+    """
     yield from scan(ctx.ws)

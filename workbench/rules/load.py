@@ -12,9 +12,15 @@ def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     """A file could not be read or understood: malformed JSON or YAML, bytes that
     are not UTF-8, a schema that is not an object, nesting too deep, duplicate keys,
     a decisions file that breaks its schema, or a decision naming a schema that does
-    not exist. Everything else in the workspace still loads; fix the file named.
+    not exist.
     A key repeated with the same value is only a warning: the file loads (every
-    JSON reader agrees on what it says)."""
+    JSON reader agrees on what it says).
+
+    Why it matters: a file that cannot be read is invisible to every other rule: its contracts and decisions are not
+    checked at all. Everything else in the workspace still loads.
+
+    How to fix: fix the file named, at the line given.
+    """
     for p in ctx.ws.problems:
         severity = p.kind if p.kind in ("info", "warning") else None
         yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), severity)

@@ -159,8 +159,13 @@ def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
     `thresholds.overlap_min_shared` shared non-generic fields. Fields that many
     families share (ids, timestamps, status, name, version, identifiers from a
     shared `$defs` library) weigh almost nothing, and structure reused through
-    `$ref` is not counted. Merge them, reuse one, or record why both exist (a
-    waiver on the family turns this into info)."""
+    `$ref` is not counted.
+
+    Why it matters: two families describing the same structure are two contracts for one concept: they drift apart
+    and consumers must map between them.
+
+    How to fix: merge them, reuse one, or record why both exist (a waiver on the family turns this into info).
+    """
     for v in _scored(ctx):
         if v.rule != "O001":
             continue
@@ -175,10 +180,15 @@ def family_overlap(ctx: RuleContext) -> Iterator[Hit]:
 def new_duplicates_reusable(ctx: RuleContext) -> Iterator[Hit]:
     """Reuse-only guard: a family decided `new` overlaps an
     existing family (or a pinned upstream schema) that could be reused or extended, and its rationale
-    does not name that family. Either reuse/extend it, or record in the rationale
-    (or `alternatives_considered`) why it cannot be; the finding then becomes the
-    O001 warning. When two `new` families overlap and neither names the other,
-    the one that evaluated fewer alternatives is reported."""
+    does not name that family. When two `new` families overlap and neither names the other,
+    the one that evaluated fewer alternatives is reported.
+
+    Why it matters: the plan reuses before it creates: a new family overlapping a reusable one without saying why is
+    the duplication the plan exists to prevent.
+
+    How to fix: reuse or extend the overlapping family, or name it in the rationale (or `alternatives_considered`)
+    with why it cannot be; the finding then becomes the O001 warning.
+    """
     for v in _scored(ctx):
         if v.rule != "O002":
             continue

@@ -67,14 +67,18 @@ def pins(ws: Workspace) -> Iterator[Pin]:
 def pin_hash_mismatch(ctx: RuleContext) -> Iterator[Hit]:
     """A pinned file's bytes do not hash to the SHA-256 its `pin_manifest.json`
     records: the copy of the upstream artifact was edited locally (or replaced
-    without updating the pin). A pinned file is the upstream repository's, so the
-    fix is never an edit here: revert the file, or update the pin (copy the
-    artifact from upstream at the new ref and record its hash in the manifest;
-    with `--against`, C001 then judges what the new version changes for the
-    families reusing it). A file that differs only in CRLF/LF line ends was
+    without updating the pin). A file that differs only in CRLF/LF line ends was
     converted by a checkout, and the finding says so (mark the pin folder `-text`
     in .gitattributes). The finding names the upstream source and every family
-    that reuses the file or reaches it through `$ref`."""
+    that reuses the file or reaches it through `$ref`.
+
+    Why it matters: a pinned file is the upstream repository's contract; an edited copy means the families reusing
+    it check against something upstream never published.
+
+    How to fix: never edit it here: revert the file, or update the pin (copy the artifact from upstream at the new
+    ref and record its hash in the manifest; with `--against`, C001 then judges what the new version changes for the
+    families reusing it).
+    """
     for pin in pins(ctx.ws):
         if pin.actual is None or pin.verified:
             continue
@@ -93,9 +97,13 @@ def pin_hash_mismatch(ctx: RuleContext) -> Iterator[Hit]:
 def pinned_file_missing(ctx: RuleContext) -> Iterator[Hit]:
     """An artifact listed in a `pin_manifest.json` is not there (or cannot be read:
     a link out of the root, a file over `limits.max_file_bytes`): whatever depends
-    on the upstream contract has nothing to check against. Copy the artifact from
-    upstream (its source path is in the entry), or remove the entry when the pin
-    is no longer wanted."""
+    on the upstream contract has nothing to check against.
+
+    Why it matters: whatever depends on the upstream contract has nothing to check against.
+
+    How to fix: copy the artifact from upstream (its source path is in the entry), or remove the entry when the pin
+    is no longer wanted.
+    """
     for pin in pins(ctx.ws):
         if pin.actual is not None:
             continue
@@ -110,8 +118,12 @@ def pinned_file_missing(ctx: RuleContext) -> Iterator[Hit]:
 def pin_folder_unlisted_file(ctx: RuleContext) -> Iterator[Hit]:
     """A file in a pin folder (the folder of a `pin_manifest.json`) that no entry of
     the manifest pins: it looks like an upstream artifact, but nothing records where
-    it comes from or checks its hash. Pin it (an entry with its local path, upstream
-    path and SHA-256) or move it out of the pin folder."""
+    it comes from or checks its hash.
+
+    Why it matters: it looks like an upstream artifact, but nothing records where it comes from or checks its hash.
+
+    How to fix: pin it (an entry with its local path, upstream path and SHA-256) or move it out of the pin folder.
+    """
     for manifest in ctx.ws.pins:
         for path in manifest.unlisted:
             yield Hit(f"{path} is in the pin folder {manifest.folder} (upstream {manifest.repository}) but no entry "

@@ -81,7 +81,14 @@ def provenance_field_missing(ctx: RuleContext) -> Iterator[Hit]:
     """A field frozen in `decisions/provenance.yaml` is not defined under the canonical
     record's `pointer` (e.g. `run.manifest` `/properties/provenance`), or is defined
     but not listed in that object's `required`, so a run record may omit it. A
-    canonical record file or pointer that does not exist is reported here too."""
+    canonical record file or pointer that does not exist is reported here too.
+
+    Why it matters: every run record must carry the frozen provenance fields; one that may omit them cannot be
+    traced.
+
+    How to fix: define the field under the canonical record's pointer and list it in that object's `required`, or
+    correct decisions/provenance.yaml.
+    """
     yield from canonical_record_hits(ctx)
 
 
@@ -89,8 +96,13 @@ def provenance_field_missing(ctx: RuleContext) -> Iterator[Hit]:
 def provenance_field_redefined(ctx: RuleContext) -> Iterator[Hit]:
     """A schema defines a frozen provenance field (`commit_sha`, `input_hash`, ...) as a
     property of its own, outside the canonical record: a second, drifting definition
-    of provenance (an overlap risk). Refer to the canonical record instead (a `$ref` to
-    `run.manifest.schema.json#/properties/provenance`, or to one of its fields)."""
+    of provenance (an overlap risk).
+
+    Why it matters: a second definition of a provenance field drifts from the canonical one (an overlap risk).
+
+    How to fix: refer to the canonical record instead (a `$ref` to
+    `run.manifest.schema.json#/properties/provenance`, or to one of its fields).
+    """
     policy = ctx.ws.decisions.provenance
     if policy is None or not policy.fields:
         return

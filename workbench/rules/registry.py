@@ -119,6 +119,9 @@ RuleCheck = Callable[[RuleContext], Iterable[Hit]]
 Check = TypeVar("Check", bound=RuleCheck)
 
 
+# a rule's docstring: what it finds, then a paragraph starting with each of these (the reference docs need both)
+SECTIONS = ("Why it matters:", "How to fix:")
+
 PREVIEW, STABLE, DEPRECATED, REMOVED = "preview", "stable", "deprecated", "removed"
 STATUSES = (PREVIEW, STABLE, DEPRECATED, REMOVED)
 

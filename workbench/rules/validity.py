@@ -192,7 +192,13 @@ def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     name, a keyword with the wrong shape (`required` not an array of strings,
     `properties` not an object) or a `$schema` naming no known dialect (a vendor
     meta-schema: map it under `schemas.dialects` to the draft it builds on).
-    Validators disagree on invalid schemas, so nothing downstream can trust it."""
+
+    Why it matters: validators disagree on invalid schemas, so nothing downstream (examples, compatibility, code
+    generation) can trust it.
+
+    How to fix: correct the keyword named at the line given; for a vendor meta-schema, map it under
+    `schemas.dialects` to the draft it builds on.
+    """
     reading = reading_of(ctx.ws.config)
     for s in ctx.ws.schemas:
         for message, ptr in meta_errors(s, reading):
@@ -204,8 +210,13 @@ def example_invalid(ctx: RuleContext) -> list[Hit]:
     """An example (`examples.patterns` by schema name, or `examples.map` in
     decisions/workspace.yaml) does not validate against its schema (with every
     workspace `$ref` resolved). JSON, YAML and TOML examples are judged alike, at
-    the line of the offending value. Examples are the executable documentation
-    of a contract: an invalid one means the doc or the contract is wrong."""
+    the line of the offending value.
+
+    Why it matters: examples are the executable documentation of a contract: an invalid one means the documentation
+    or the contract is wrong.
+
+    How to fix: correct the example at the line given, or the schema if the example shows what is really sent.
+    """
     with paused_gc():
         return list(_example_invalid(ctx))
 
@@ -581,7 +592,14 @@ def ref_unresolved(ctx: RuleContext) -> list[Hit]:
     """A `$ref` points at a file, `$id`, anchor or pointer that does not exist in the
     workspace, or is not a valid URI reference. Relative refs resolve against the
     schema's base URI (its `$id`, else its own path), so a renamed file or a
-    removed `$defs` entry shows here."""
+    removed `$defs` entry shows here.
+
+    Why it matters: an unresolved reference leaves part of the contract undefined: validators reject it or accept
+    anything there.
+
+    How to fix: point the `$ref` at an existing file, `$id`, anchor or `$defs` entry (a renamed file or removed
+    definition is the usual cause).
+    """
     with paused_gc():
         return list(_ref_hits(ctx, "unresolved", "does not resolve in the workspace"))
 
@@ -590,8 +608,14 @@ def ref_unresolved(ctx: RuleContext) -> list[Hit]:
 def ref_remote(ctx: RuleContext) -> list[Hit]:
     """A `$ref` points outside the workspace (an http(s) URI that is neither a
     workspace schema's `$id` nor a standard meta-schema). Workbench never opens a
-    network connection, so the target is not fetched or checked; vendor the
-    schema into the workspace to have it checked. Reported once per target."""
+    network connection, so the target is not fetched or checked. Reported once per target.
+
+    Why it matters: a remote target is not fetched, so what it requires is never checked and may change under the
+    contract.
+
+    How to fix: vendor the schema into the workspace (as a pin) or map its URL prefix to a
+    folder with `schemas.aliases`.
+    """
     with paused_gc():
         return list(_ref_hits(ctx, "remote", "is remote: not fetched (workbench never uses the network)"))
 
@@ -636,7 +660,13 @@ def duplicate_id(ctx: RuleContext) -> Iterator[Hit]:
     to it from another document cannot tell which one it means (unless the copies
     are identical), so it resolves to neither and the examples of schemas reaching
     it are not validated until one `$id` changes. Which file wins never depends on
-    file names or their order."""
+    file names or their order.
+
+    Why it matters: a reference to a duplicated `$id` cannot tell which document it means, so it resolves to neither
+    and the examples of schemas reaching it are not validated.
+
+    How to fix: give each document its own `$id` (usually the copy's was never updated), or delete the copy.
+    """
     refs = ctx.refs
     if not refs.duplicates:
         return
@@ -680,7 +710,13 @@ def ref_cycle(ctx: RuleContext) -> Iterator[Hit]:
     Recursive structures that go through `properties` or `items` are fine. Also a
     chain of more than 1,000 `$ref`s evaluated in a row (a recursive one counted once
     per level of instance nesting it may follow): a validator's stack would overflow
-    on it, so its examples are not validated."""
+    on it, so its examples are not validated.
+
+    Why it matters: evaluating such a chain never terminates, or overflows a validator's stack; its examples cannot
+    be validated.
+
+    How to fix: make the recursion go through `properties` or `items`, or shorten the chain.
+    """
     with paused_gc():
         cycles = ctx.refs.cycles()
         chains = [(s, found) for s in ctx.ws.schemas if (found := ref_chain(ctx.refs, s)) is not None]
@@ -698,11 +734,16 @@ def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema has no example that loads: none under the examples
     convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
     and none mapped to it by `examples.map` in decisions/workspace.yaml (an example
-    that does not parse is an L001 instead). Without one, nothing shows the
-    contract can be satisfied at all. Not asked of a definitions library (a root of
+    that does not parse is an L001 instead). Not asked of a definitions library (a root of
     definitions only, shared or not), of a schema other schemas `$ref` (the examples of
     the schemas using it are its examples), nor of a pinned upstream schema no family
-    reuses (its examples are upstream's)."""
+    reuses (its examples are upstream's).
+
+    Why it matters: without an example, nothing shows the contract can be satisfied at all.
+
+    How to fix: add an example under the naming convention (`ssot/examples/NAME.json`), or map one with
+    `examples.map`.
+    """
     undone = [s for s in ctx.ws.contract_schemas if not ctx.ws.examples_of(s.path) and not defines_only(s.body)
               and not (s.pin is not None and ctx.ws.family_of(s.path) is None)]
     used = set().union(*(ctx.refs.linked(s) for s in ctx.ws.schemas)) if undone else set()

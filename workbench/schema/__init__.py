@@ -1,6 +1,6 @@
 """The schema toolkit every part uses: dialects and their keyword vocabulary
 (`dialect.py`), subschema iteration and JSON node types (`nodes.py`), JSON
-pointers and file path <-> URI (`uri.py`), `$ref` resolution (`resolution.py`).
+pointers and file path <-> URI (`uri.py`), regular expressions run with a bound (`regex.py`).
 """
 
 from .dialect import DIALECTS, Dialect, by_uri, dialect_of
