@@ -6,12 +6,11 @@ form's pre-check, and confirming an `init` draft from the edit form."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from helpers_screen import footer_line, screen_lines
-from helpers_tui import FIXTURE, opened, plain, select, settle, until
+from helpers_tui import opened, plain, select, settle, until
 from textual.widgets import Footer, Input, Select, Switch
 
 from workbench import store
@@ -38,18 +37,12 @@ COPY = "ssot/schemas/copy.thing.schema.json"  # a copy of the status schema of f
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def root(tmp_path: Path) -> Path:
-    dest = tmp_path / "ws"
-    shutil.copytree(FIXTURE, dest)
-    body = json.loads((dest / GATE_SCHEMA).read_text())
+def root(root: Path) -> Path:
+    """conftest's copy of the TUI fixture, with a renamed copy of the gate's status schema."""
+    body = json.loads((root / GATE_SCHEMA).read_text())
     body["title"] = "Copy thing"
-    (dest / COPY).write_text(json.dumps(body, indent=2) + "\n")
-    return dest
+    (root / COPY).write_text(json.dumps(body, indent=2) + "\n")
+    return root
 
 
 def tree_ident(app) -> tuple[str, str] | None:
