@@ -7,6 +7,8 @@ import io
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from workbench.tui.widgets.browse import BrowseTree
+
 FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
 SIZE = (100, 32)
 GATE = "decisions/families/gate.yaml"
@@ -92,3 +94,15 @@ def assert_whole(path: Path, before: str, new_owner: str) -> None:
         else:
             assert line in text.splitlines(), line
     assert store.read_record(path).plain() == {**store.to_plain(YAML(typ="safe").load(before)), "owner": new_owner}
+
+
+def tree_labels(app) -> dict[tuple[str, str], str]:
+    """Every tree node's label (badges included) by its (kind, ident)."""
+    tree = app.screen.query_one(BrowseTree)
+    out = {}
+    stack = list(tree.root.children)
+    while stack:
+        node = stack.pop()
+        out[node.data.ident] = node.label.plain
+        stack.extend(node.children)
+    return out

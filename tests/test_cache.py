@@ -274,3 +274,14 @@ def test_the_default_folder_follows_the_environment(monkeypatch, tmp_path):
     assert cache.default_dir() == Path.home() / ".cache" / "workbench"
     monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "mine"))
     assert cache.default_dir() == tmp_path / "mine"
+
+
+def test_a_memo_drops_its_oldest_entry_at_its_limit_and_keeps_everything_below_it():
+    kept = cache.Memo(3)
+    for key in "abc":
+        kept[key] = key.upper()
+    kept["b"] = "B2"  # an existing key is replaced, nothing dropped
+    assert dict(kept) == {"a": "A", "b": "B2", "c": "C"}
+    kept["d"] = "D"
+    assert dict(kept) == {"b": "B2", "c": "C", "d": "D"}
+    assert cache.memo("test.memo", 2) is cache.memo("test.memo", 2)

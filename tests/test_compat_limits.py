@@ -15,7 +15,8 @@ from compat_cases import INT, NUM, S, obj, ref_chain
 from helpers_structural import make_ws
 from helpers_ws import family, hits, run, schema
 
-from workbench.analysis.compat import compare_schemas
+from workbench.analysis import compat
+from workbench.analysis.compat import combine, compare_schemas
 from workbench.analysis.patterns import pattern_relation
 
 HANG = "(.*)" * 12 + "Q"  # catastrophic on a backtracking engine against a long name without a Q
@@ -154,3 +155,11 @@ def test_the_witness_search_never_runs_python_re(tmp_path, request):
     assert code["pattern"] not in seen
     assert (v.change.kind, v.witnesses) == ("length tightened", ())
     assert v.describe().endswith("no narrowing witness found")
+
+
+def test_a_fold_beyond_the_cover_budget_keeps_its_verdict_never_no_change(monkeypatch):
+    """`covered` compares at most COVER_PAIRS branch pairs in full; past that a removed branch stays a narrowing."""
+    old, new = {"anyOf": [{"type": "null"}, {"type": "string", "enum": [""]}]}, {"type": ["string", "null"]}
+    assert combine(c.effect for c in compare_schemas(old, new)) == "widened"
+    monkeypatch.setattr(compat, "COVER_PAIRS", 0)
+    assert combine(c.effect for c in compare_schemas(old, new)) == "both"

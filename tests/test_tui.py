@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, select, settle, until
+from helpers_tui import FIXTURE, GATE, SIZE, open_editor, opened, plain, select, settle, tree_labels, until
 from textual.widgets import Input, Select, TextArea
 
 from workbench.tui.app import WorkbenchApp
@@ -31,17 +31,6 @@ def anyio_backend() -> str:
 
 def rules(app: WorkbenchApp) -> list[tuple[str, str]]:
     return [(f.rule, f.path) for f in app.snapshot.result.findings]
-
-
-def tree_labels(app: WorkbenchApp) -> dict[tuple[str, str], str]:
-    tree = app.screen.query_one(BrowseTree)
-    out = {}
-    stack = list(tree.root.children)
-    while stack:
-        node = stack.pop()
-        out[node.data.ident] = node.label.plain
-        stack.extend(node.children)
-    return out
 
 
 # ---------------------------------------------------------------------- browse

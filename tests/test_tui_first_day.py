@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers_screen import footer_line, screen_lines
-from helpers_tui import opened, plain, select, settle, until
+from helpers_tui import opened, plain, select, settle, tree_labels, until
 from textual.widgets import Footer, Input, Select, Switch
 
 from workbench import store
@@ -123,13 +123,7 @@ async def test_tree_badges_status_and_panel_count_baselined_findings_alike(root:
         assert summary["baselined"] > 0 and summary["warning"] == summary["error"] == 0
         status = " ".join(screen_lines(app)[-2].split())
         assert f"●0 ▲0 ○{summary['info']} · {summary['baselined']} baselined" in status
-        tree = app.screen.query_one(BrowseTree)
-        labels = {}
-        stack = list(tree.root.children)
-        while stack:
-            node = stack.pop()
-            labels[node.data.ident] = node.label.plain
-            stack.extend(node.children)
+        labels = tree_labels(app)
         assert not any("●" in label or "▲" in label for label in labels.values()), labels  # as the status bar
         await select(pilot, NodeRef(FAMILY, "gate"))
         panel = app.screen.query_one(FindingsPanel)

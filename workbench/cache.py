@@ -42,13 +42,28 @@ DEFAULT_MAX_BYTES = 512 << 20
 RESTAMP_SECONDS = 86_400.0  # an entry used again is re-stamped (its pack rewritten) at most once a day
 STALE_TEMP_SECONDS = 3_600.0  # a temp file older than this was left by a killed run
 
-_MEMOS: dict[str, dict[Any, Any]] = {}
+_MEMOS: dict[str, Memo] = {}
 _TOOL: str | None = None
 
 
-def memo(name: str) -> dict[Any, Any]:
-    """The process-wide memo `name` (one dict per name, shared by every snapshot of this process)."""
-    return _MEMOS.setdefault(name, {})
+class Memo(dict):  # type: ignore[type-arg]
+    """A process-wide memo that drops its oldest entry rather than grow past `limit` entries: a long TUI
+    session that keeps editing never holds more than `limit` results (content keys of old versions included)."""
+
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit and key not in self:
+            del self[next(iter(self))]
+        super().__setitem__(key, value)
+
+
+def memo(name: str, limit: int = 100_000) -> Any:
+    """The process-wide memo `name` (one per name, shared by every snapshot of this process), at most
+    `limit` entries (filled only by item assignment)."""
+    return _MEMOS.setdefault(name, Memo(limit))
 
 
 def forget() -> None:

@@ -41,7 +41,6 @@ BUF_YAML = json.dumps(LINT | BREAKING) + "\n"
 REFUSING_PROXY = "http://127.0.0.1:9"  # the discard port: a connection is refused at once
 TIMEOUT = 120  # seconds per buf invocation
 INSTALL = "pip install 'contract-workbench[wire]' (or: pip install buf-bin protobuf)"
-_KEPT = 8  # memoised runs
 
 
 @dataclass(frozen=True)
@@ -164,14 +163,12 @@ def run_gate(files: Mapping[str, str], baseline: Mapping[str, str] | None = None
     hit = _RUNS.get(key)
     if hit is None:
         hit = _run(exe, files, baseline)
-        if len(_RUNS) >= _KEPT:
-            del _RUNS[next(iter(_RUNS))]
         if not hit.failure:
             _RUNS[key] = hit
     return hit
 
 
-_RUNS: dict[str, BufRun] = cache.memo("buf.runs")
+_RUNS: dict[str, BufRun] = cache.memo("buf.runs", 8)
 
 
 def _run(exe: str, files: Mapping[str, str], baseline: Mapping[str, str] | None) -> BufRun:

@@ -333,6 +333,9 @@ def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
+COVER_PAIRS = 64  # branch pairs `covered` compares in full (each a whole sub-diff) before it gives up
+
+
 def _asserted_format(node: Schema) -> Any:
     """`format` where a validator could assert it (a format the drafts define), else absent: `format:
     template` is an annotation everywhere, so adding it narrows nothing."""
@@ -1136,7 +1139,10 @@ class Differ:
                 effects: tuple[str, ...]) -> bool:
         """True when replacing one of `olds` by one of `news` has one of `effects`: (NONE, WIDENED) says the new
         branch accepts all the old one did, (NONE, NARROWED) the reverse."""
-        return any(self.relation(path, ob, o, nb, n, ptr, active)[0] in effects for o in olds for n in news)
+        candidates = [(o, n) for o in olds for n in news if not _tagged_apart(o, n) and not self.disjoint(ob, o, nb, n)]
+        if len(candidates) > COVER_PAIRS:  # beyond the budget: keep the verdict as it stands (never "no change")
+            return False
+        return any(self.relation(path, ob, o, nb, n, ptr, active)[0] in effects for o, n in candidates)
 
     def _duplicate(self, res: Resolver, base: str, branches: Branches, i: int) -> bool:
         mine = self.canon(res, base, branches[i][1])

@@ -52,7 +52,7 @@ class Image:
         return f.label == LABEL_REPEATED and entry is not None and entry.proto.options.map_entry
 
 
-_IMAGES: dict[str, Image] = cache.memo("protoimage.images")
+_IMAGES: dict[str, Image] = cache.memo("protoimage.images", 9)
 
 
 def read_image(data: bytes) -> Image:
@@ -60,8 +60,6 @@ def read_image(data: bytes) -> Image:
     key = hashlib.sha256(data).hexdigest()
     hit = _IMAGES.get(key)
     if hit is None:
-        if len(_IMAGES) > 8:
-            _IMAGES.clear()
         hit = _IMAGES[key] = _index(data)
     return hit
 

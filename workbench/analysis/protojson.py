@@ -57,7 +57,7 @@ class RoundTrip:
 
 
 _MISSING = object()
-_POOLS: dict[str, Any] = cache.memo("protojson.pools")
+_POOLS: dict[str, Any] = cache.memo("protojson.pools", 9)
 
 
 def pool_of(image: bytes) -> Any:
@@ -67,8 +67,6 @@ def pool_of(image: bytes) -> Any:
     key = hashlib.sha256(image).hexdigest()
     hit = _POOLS.get(key)
     if hit is None:
-        if len(_POOLS) > 8:
-            _POOLS.clear()
         hit = descriptor_pool.DescriptorPool()
         for f in descriptor_pb2.FileDescriptorSet.FromString(image).file:
             hit.Add(f)

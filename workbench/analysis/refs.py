@@ -173,7 +173,7 @@ class _Walk(NamedTuple):
 
 # a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
 # reading it was walked in (`reading_of` gives one object per setting)
-_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = cache.memo("refs.walks")
+_WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = cache.memo("refs.walks", 200_000)
 
 
 def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
@@ -291,8 +291,6 @@ class RefIndex:
             key = (uri, id(schema.body))
             hit = _WALKS.get(key)
             if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
-                if len(_WALKS) > 200_000:
-                    _WALKS.clear()
                 hit = _WALKS[key] = (schema.body, self.reading, _walk(uri, schema.body, self.reading, {}))
             found = hit[2]
         for resource, ptr, node in found.claims:

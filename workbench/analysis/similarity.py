@@ -274,7 +274,7 @@ def _owner(P: Prepared, parent: tuple[str, ...]) -> int | None:
 # alignments by the leaves they align (kept alive, so their ids stay theirs): weights move with every
 # edit (document frequencies), an alignment only with the facts of its two schemas
 _ALIGNED: dict[tuple[int, int], tuple[tuple[Leaf, ...], tuple[Leaf, ...], list[tuple[int, int, float]]]] = (
-    cache.memo("similarity.aligned"))
+    cache.memo("similarity.aligned", 200_000))
 
 
 def aligned(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
@@ -284,8 +284,6 @@ def aligned(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
     if hit is not None and hit[0] is A.leaves and hit[1] is B.leaves:
         return hit[2]
     pairs = align(A, B)
-    if len(_ALIGNED) > 200_000:
-        _ALIGNED.clear()
     _ALIGNED[key] = (A.leaves, B.leaves, pairs)
     return pairs
 

@@ -48,7 +48,7 @@ def schema_list(node: dict[str, Any], key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-_INTERN: dict[tuple[Any, ...], int] = cache.memo("walk.intern")
+_INTERN: dict[tuple[Any, ...], int] = cache.memo("walk.intern", 10_000_000)  # fields.py clears it, with the facts
 
 
 def intern(key: tuple[Any, ...]) -> int:

@@ -63,7 +63,7 @@ AnyValidator: TypeAlias = "jsonschema_rs.Validator | PyValidator"
 # jsonschema-rs registries by the (files, meta-schemas) they hold; None when one failed to build
 Registries = dict[tuple[tuple[str, ...], tuple[str, ...]], jsonschema_rs.Registry | None]
 
-_META: dict[tuple[str, Reading], MetaErrors] = cache.memo("validity.meta")
+_META: dict[tuple[str, Reading], MetaErrors] = cache.memo("validity.meta", 50_000)
 # jsonschema-rs validator classes by dialect name: a schema is read in the dialect its workspace reads
 # it in (`validator_for` would read one without `$schema`, or with a custom one, as 2020-12)
 _RS = {"draft-04": jsonschema_rs.Draft4Validator, "draft-06": jsonschema_rs.Draft6Validator,
@@ -116,8 +116,6 @@ def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
     key = (schema.source.sha, reading)
     found = _META.get(key)
     if found is None:
-        if len(_META) > 50_000:
-            _META.clear()
         store = cache.active()
         disk = (schema.source.sha, reading_key(reading))
         stored = store.get("meta", disk) if store is not None else None
@@ -137,15 +135,13 @@ def reading_key(reading: Reading) -> tuple[str, tuple[tuple[str, str], ...]]:
 
 
 # by content hash and reading: (the patterns jsonschema-rs refuses, whether one needs backtracking)
-_PATTERNS: dict[tuple[str, Reading], tuple[MetaErrors, bool]] = cache.memo("validity.patterns")
+_PATTERNS: dict[tuple[str, Reading], tuple[MetaErrors, bool]] = cache.memo("validity.patterns", 50_000)
 
 
 def _pattern_facts(schema: SchemaDoc, reading: Reading) -> tuple[MetaErrors, bool]:
     key = (schema.source.sha, reading)
     found = _PATTERNS.get(key)
     if found is None:
-        if len(_PATTERNS) > 50_000:
-            _PATTERNS.clear()
         errors: list[tuple[str, Tokens]] = []
         backtracks = False
         for ptr, pattern in regex.patterns(schema.body, reading):
@@ -247,8 +243,6 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
             if budget.refused > refused:  # what this check's budget left out is judged again next time
                 yield from hits
                 continue
-            if len(_EXAMPLES) > 50_000:
-                _EXAMPLES.clear()
             _EXAMPLES[key] = hits
             if store is not None and all(h.data is None and not h.related for h in hits):
                 store.put("examples", (s.path, shas, given, ctx.refs.setting_key, nesting),
@@ -260,7 +254,7 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
 # references and `max_nesting` (the hits of schemas whose patterns backtrack are kept only when the check's budget
 # admitted every example)
 _EXAMPLES: dict[tuple[str, tuple[str, ...], tuple[tuple[str, str], ...], Hashable, int], tuple[Hit, ...]] = (
-    cache.memo("validity.examples"))
+    cache.memo("validity.examples", 50_000))
 
 
 def _hits(value: Any) -> tuple[Hit, ...] | None:
@@ -579,8 +573,6 @@ def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
     if chains is None:
         chains = _CHAINS[refs] = _Chains(refs)
     found = (chains.of(s),)
-    if len(_CHAIN_OF) > 100_000:
-        _CHAIN_OF.clear()
     _CHAIN_OF[key] = found
     if store is not None:
         store.put("chains", disk, found)
