@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from .host import host
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.binding import Binding
     from textual.dom import DOMNode
     from textual.screen import Screen
-
-    from .app import WorkbenchApp
 
 
 def literal_markup(text: str) -> str:
@@ -41,11 +41,11 @@ class WorkbenchCommands(Provider):
     """Every action of the app and the current screen, and navigation to any node."""
 
     def _commands(self) -> list[PaletteCommand]:
-        app: WorkbenchApp = self.app  # type: ignore[assignment]
+        app = host(self)
         screen = self.screen
         out: list[PaletteCommand] = []
         seen: set[str] = set()
-        for scope, bindings, target in _action_sources(app, screen):
+        for scope, bindings, target in _action_sources(self.app, screen):
             for b in bindings:
                 if not b.description or b.action in seen:
                     continue

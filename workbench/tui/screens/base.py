@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -18,16 +18,6 @@ from ...allocation import paused_gc
 from ..view import Snapshot
 from ..widgets.footer import WorkbenchFooter
 from ..widgets.status import StatusBar
-
-if TYPE_CHECKING:
-    from textual.dom import DOMNode
-
-    from ..app import WorkbenchApp
-
-
-def workbench(node: DOMNode) -> WorkbenchApp:
-    """The running `WorkbenchApp` of a screen or widget (typed: `node.app` is a plain `App`)."""
-    return cast("WorkbenchApp", node.app)
 
 # j/k like the arrows in the tree and every table; listed once in help ("Tree and tables")
 NAV_BINDINGS: list[BindingType] = [

@@ -12,6 +12,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Label, Static
 
 from ... import store
+from ..host import host
 from ..view import Snapshot
 from ..widgets.table import FitTable
 from .base import PageScreen
@@ -118,7 +119,7 @@ class ChecklistScreen(PageScreen):
 
     def action_tick(self) -> None:
         r = self._selected()
-        snap = getattr(self.app, "snapshot", None)
+        snap = host(self).snapshot
         if r is None or snap is None:
             return
         if r.item.derive:

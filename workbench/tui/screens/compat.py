@@ -22,10 +22,11 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Label, Static
 from textual.worker import get_current_worker
 
+from ..host import host
 from ..view import SCHEMA, NodeRef, Snapshot
 from ..widgets.footer import WorkbenchFooter
 from ..widgets.table import FitTable
-from .base import FormScreen, PageScreen, workbench
+from .base import FormScreen, PageScreen
 
 if TYPE_CHECKING:
     from ...model import Workspace
@@ -175,7 +176,7 @@ class CompatScreen(PageScreen):
     # ------------------------------------------------------------------ data
 
     def show_snapshot(self, snap: Snapshot) -> None:
-        against = getattr(self.app, "against", None) or ""
+        against = host(self).against
         self.against = against
         if not against:
             self.state, self.rows, self.error = "none", [], ""
@@ -191,7 +192,7 @@ class CompatScreen(PageScreen):
         try:
             from ...rules.compatibility import judge
 
-            baseline = workbench(self).baseline_workspace(against)
+            baseline = host(self).baseline_workspace(against)
             rows = rows_of(ws, judge(ws, baseline))
         except Exception as exc:  # an unknown ref, git missing, a bug: said on the page
             if not worker.is_cancelled:
@@ -326,7 +327,7 @@ class CompatScreen(PageScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_file":
             row = self.selected()
-            snap = workbench(self).snapshot
+            snap = host(self).snapshot
             return row is not None and (snap is None or snap.ws.schema(row.schema) is not None)
         return True
 
@@ -341,7 +342,7 @@ class CompatScreen(PageScreen):
         row = self.selected()
         if row is None:
             return
-        await workbench(self).action_mode("browse")
+        await host(self).action_mode("browse")
         main: Any = self.app.screen
         if hasattr(main, "select_ref") and not main.select_ref(NodeRef(SCHEMA, row.schema), focus_tree=True):
             self.app.notify(f"{row.schema} is not in the browse tree (removed?)", markup=False, timeout=3)

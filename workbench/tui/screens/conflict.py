@@ -10,10 +10,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from ... import store
+from ..host import host
 from ..widgets.footer import WorkbenchFooter
 from .base import FormScreen
 
@@ -150,7 +151,7 @@ def save_in_form(
                 save_in_form(form, label, save, conflict.current_fingerprint, done)
             elif choice == THEIRS:
                 form.app.notify(discarded_text(conflict, label), markup=False, timeout=5)
-                _reload(form, "discarded edit")
+                host(form).reload("discarded edit")
                 form.dismiss(None)
 
         form.app.push_screen(ConflictScreen(conflict, label), chosen)
@@ -159,11 +160,6 @@ def save_in_form(
         form.show_failure(f"Not saved: {exc}")
         return
     form.app.notify(done, markup=False, timeout=5)
-    _reload(form, f"saved {label}")
+    host(form).reload(f"saved {label}")
     form.dismiss(rec)
 
-
-def _reload(screen: Screen, reason: str) -> None:
-    reload = getattr(screen.app, "reload", None)  # forms also run in small test apps without one
-    if reload is not None:
-        reload(reason)

@@ -36,6 +36,7 @@ from ...config import DECISION_VALUES
 from ...findings import Finding
 from ...model import Workspace
 from ...pipeline import check_family_edit
+from ..host import host
 from ..view import GLYPH, SEVERITY_STYLE
 from ..widgets import NO_SELECTION
 from ..widgets.footer import WorkbenchFooter
@@ -270,7 +271,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
     def _check_basis(self) -> tuple[Workspace, tuple[Finding, ...] | None]:
         """The workspace to check the edit in, with its findings: the app's latest snapshot
         (a reload may have come in while the form was open) if it still has the family."""
-        snap = getattr(self.app, "snapshot", None)
+        snap = host(self).snapshot
         if self.findings is not None and snap is not None and snap.ws.family(self.family_id) is not None:
             return snap.ws, snap.result.findings
         return self.ws, self.findings
@@ -290,9 +291,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
             return
         verb = "Recreated" if recreate else "Saved"
         self.app.notify(f"{verb} {self.label}", markup=False, timeout=3)
-        reload = getattr(self.app, "reload", None)
-        if reload is not None:
-            reload(f"saved {self.label}")
+        host(self).reload(f"saved {self.label}")
         self.dismiss(rec)
 
     def _resolved(self, conflict: store.Conflict, changes: dict, choice: str | None) -> None:
@@ -303,9 +302,7 @@ class EditFamilyScreen(FormScreen[store.Record | None]):
                 self._write(changes, conflict.current_fingerprint)
         elif choice == THEIRS:
             self.app.notify(discarded_text(conflict, self.label), markup=False, timeout=5)
-            reload = getattr(self.app, "reload", None)
-            if reload is not None:
-                reload("discarded edit")
+            host(self).reload("discarded edit")
             self.dismiss(None)
         # CANCEL (or escape): back to the form, the values as typed
 

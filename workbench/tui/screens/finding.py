@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from ...findings import Finding, Location
 from ...rules.registry import get_rule
+from ..host import host
 from ..view import FAMILY, GLYPH, SCHEMA, SEVERITY_STYLE, NodeRef, Snapshot, finding_key, undecided_schema
 from ..widgets.detail import heading, kv_table
 from ..widgets.footer import WorkbenchFooter
@@ -166,7 +167,7 @@ class FindingScreen(ModalScreen[NodeRef | None]):
 
     @property
     def snap(self) -> Snapshot | None:
-        return getattr(self.app, "snapshot", None)
+        return host(self).snapshot
 
     def compose(self) -> ComposeResult:
         with Vertical(id="finding-dialog", classes="dialog"):

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Input, Tree
 from ... import store
 from ...findings import Finding
 from ...model import Family, SchemaDoc
+from ..host import host
 from ..view import FAMILY, SCHEMA, NodeRef, Snapshot, node_label_text, undecided_schema
 from ..widgets.browse import BrowseTree
 from ..widgets.detail import DetailView
@@ -91,12 +92,12 @@ class MainScreen(WorkbenchScreen):
     @property
     def snap(self) -> Snapshot | None:
         """The checked snapshot: what actions act on."""
-        return getattr(self.app, "snapshot", None)
+        return host(self).snapshot
 
     @property
     def shown(self) -> Snapshot | None:
         """What the page shows: the checked snapshot, else the first load's preview."""
-        return self.snap or getattr(self.app, "preview", None)
+        return self.snap or host(self).preview
 
     def show_snapshot(self, snap: Snapshot) -> None:
         tree = self.query_one(BrowseTree)

@@ -35,6 +35,7 @@ from ...findings import Finding
 from ...model import SchemaDoc, Workspace
 from ...store import triage as triage_store
 from ...store.baseline import BASELINE, add_to_baseline, baseline_entries
+from ..host import host
 from ..view import GLYPH, SEVERITY_STYLE, Snapshot
 from ..widgets import NO_SELECTION
 from ..widgets.footer import WorkbenchFooter
@@ -238,7 +239,7 @@ class StoreForm(FormScreen[store.Record | None]):
 
     def latest(self, ws: Workspace) -> Workspace:
         """The app's newest workspace (a reload may have come in while the dialog was open)."""
-        snap = getattr(self.app, "snapshot", None)
+        snap = host(self).snapshot
         return snap.ws if snap is not None else ws
 
     @on(Input.Submitted)
