@@ -173,7 +173,12 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("removed property still admitted by additionalProperties", obj({"a": S}, additionalProperties=S),
      obj(additionalProperties=S), set(), E),
     ("property added under additionalProperties", obj(additionalProperties=S),
-     obj({"a": {"type": "string", "maxLength": 3}}, additionalProperties=S), {"length tightened"}, N),
+     obj({"a": {"type": "string", "maxLength": 3}}, additionalProperties=S), {"optional property added"}, N),
+    # found replaying check-jsonschema's gitlab-ci schema (0.31 -> 0.32): a top-level `spec` added where every
+    # other key is a job gave 43 lines, one per job keyword; it is one edit
+    ("property added under a wide additionalProperties", obj(additionalProperties=obj({"x": S, "y": S, "z": S})),
+     obj({"spec": obj({"inputs": S})}, additionalProperties=obj({"x": S, "y": S, "z": S})),
+     {"optional property added"}, B),
     ("minProperties raised", obj(minProperties=0), obj(minProperties=1), {"count tightened"}, N),
     ("maxProperties removed", obj(maxProperties=5), obj(), {"count relaxed"}, W),
     ("maxProperties added", obj(), obj(maxProperties=3), {"count tightened"}, N),
@@ -284,6 +289,11 @@ CASES: list[tuple[str, object, object, set[str], str]] = [
     ("plain with shared keyword becomes union", {"description": "d", "type": "string", "maxLength": 3},
      {"description": "d", "anyOf": [{"type": "string", "maxLength": 3}, NULL]}, {"branch added"}, W),
     ("union becomes one of its branches", {"oneOf": [S, NUM]}, S, {"branch removed"}, N),
+    # found replaying check-jsonschema's vendored schemas (0.29 -> 0.30: buildkite, gitlab-ci, renovate): `type`
+    # written where the keywords already implied it rejects only documents of another type (strict reading)
+    ("type made explicit", {"properties": {"a": S}}, obj({"a": S}), {"type narrowed"}, N),
+    ("type made explicit, more than implied", {"maxLength": 3}, {"type": ["string", "object"], "maxLength": 3},
+     {"type narrowed"}, N),
     # found replaying check-jsonschema's vendored mergify schema (0.30 -> 0.31): no validator asserts `template`
     ("format no draft defines added", S, {"type": "string", "format": "template"}, set(), E),
     ("format no draft defines becomes one", {"type": "string", "format": "template"}, {"type": "string",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from compat_cases import CASES, E
+from compat_cases import CASES, E, S
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
@@ -125,3 +125,14 @@ def test_generated_evolutions_agree_with_the_verdict():
 
     agree()
     assert sum(checked) >= GENERATED_FLOOR * SCALE, f"only {sum(checked)} of {len(checked)} generated pairs checked"
+
+
+@pytest.mark.parametrize(("old", "new", "additive"), [
+    ({"properties": {"a": S}}, {"type": "object", "properties": {"a": S}}, "none"),
+    ({"maxLength": 3}, {"type": ["string", "object"], "maxLength": 3}, "none"),
+    ({"maxLength": 3, "properties": {"a": S}}, {"type": "string", "maxLength": 3, "properties": {"a": S}}, "narrowed"),
+    ({"description": "no keyword says a type"}, {"type": "object"}, "narrowed"),
+])
+def test_a_type_made_explicit_is_no_change_under_the_additive_reading_only(old, new, additive):
+    [change] = compare_schemas(old, new)
+    assert (change.kind, change.effect, change.effect_under(True)) == ("type narrowed", "narrowed", additive)

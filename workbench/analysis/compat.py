@@ -336,6 +336,23 @@ def _key(value: Any) -> str:
 COVER_PAIRS = 64  # branch pairs `covered` compares in full (each a whole sub-diff) before it gives up
 
 
+_TYPE_KEYWORDS = {
+    "object": ("properties", "required", "additionalProperties", "patternProperties", "minProperties",
+               "maxProperties", "propertyNames", "dependentRequired", "dependentSchemas", "dependencies",
+               "unevaluatedProperties"),
+    "array": ("items", "prefixItems", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains",
+              "unevaluatedItems", "minContains", "maxContains"),
+    "string": ("pattern", "minLength", "maxLength"),
+    "number": ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+}
+
+
+def _implied_types(node: Schema) -> set[str] | None:
+    """The types an untyped schema's own keywords describe (`properties`: objects), or None when it has none."""
+    found = {t for t, keys in _TYPE_KEYWORDS.items() if any(k in node for k in keys)}
+    return (found | {"integer"} if "number" in found else found) or None
+
+
 def _asserted_format(node: Schema) -> Any:
     """`format` where a validator could assert it (a format the drafts define), else absent: `format:
     template` is an annotation everywhere, so adding it narrows nothing."""
@@ -793,6 +810,13 @@ class Differ:
         kind = "type changed" if lost and gained else "type narrowed" if lost else "type widened" if gained else None
         if kind:
             effect = BOTH if lost and gained else NARROWED if lost else WIDENED
+            implied = _implied_types(o) if ot is None else None
+            if kind == "type narrowed" and implied and nt is not None and implied <= nt:
+                self.emit(out, path, ptr + ("type",), kind, _ABSENT, n["type"], effect, NONE,
+                          why=f"{EFFECT_TEXT[effect]}; the type made explicit: the keywords already there apply to "
+                          f"{', '.join(sorted(implied))} only, so only documents of another type, which the schema "
+                          "described nothing of, are rejected now (the additive reading: no change)")
+                return
             self.emit(out, path, ptr + ("type",), kind, o.get("type", _ABSENT), n.get("type", _ABSENT), effect)
 
     def values(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> bool:
@@ -972,8 +996,17 @@ class Differ:
                         self.emit(edits, path, here, kind, _ABSENT, np_[name], strict)
                     else:
                         self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], strict)
-                else:  # old documents met the map-value schema
-                    self.node(out, path, ob, fb, nb, np_[name], here, active)
+                else:  # old documents met the map-value schema under this name: one line, its effects summed up
+                    inner: list[Change] = []
+                    self.node(inner, path, ob, fb, nb, np_[name], here, active)
+                    if inner:
+                        strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
+                        kind = "required property added" if name in nreq else "optional property added"
+                        self.emit(edits, path, here, kind, _ABSENT, np_[name], strict,
+                                  lenient if lenient != strict else None,
+                                  f"{EFFECT_TEXT[strict]}; the name met the additionalProperties schema before, and "
+                                  f"the property's schema differs from it ({len(inner)} change(s), first: "
+                                  f"{inner[0].kind} at {inner[0].pointer or '/'})")
         for name in sorted(nreq - oreq):
             self.emit(edits, path, ptr + ("properties", name), "property newly required", Plain("optional"),
                       Plain("required"), NARROWED)

@@ -27,8 +27,10 @@ experimental tier); anything else is info. `workbench diff` exits 1 when a
 change breaks under its mode.
 
 Under the strict reading (schema registries') an optional property added to an
-open object narrows (documents may already carry that name with another type).
-The `additive` reading, the default, treats it as compatible; `additive: false`
+open object narrows (documents may already carry that name with another type),
+and so does a `type` written where the keywords already implied it (`properties`
+and no `type`, then `type: object`: a string is rejected now). The `additive`
+reading, the default, treats both as compatible; `additive: false`
 in the family record, then `compatibility.tiers[tier]`, then workspace.yaml
 asks for the strict one; the finding says which reading was applied. One edit
 is one change with all its effects: a property added and required is one
@@ -477,7 +479,8 @@ def incompatible_change(ctx: RuleContext) -> Iterator[Hit]:
     backward as warnings, internal none. Under the `additive` reading (the default;
     `additive: false` in the family record, a tier or workspace.yaml asks for the
     strict reading of schema registries) an optional property added to an open
-    object is compatible; the finding says which reading was applied. One edit is
+    object, and a `type` made explicit where the keywords implied it, are
+    compatible; the finding says which reading was applied. One edit is
     one change with all its effects (a property added and required). A verdict
     that claims an effect names its witnesses: each example of the old version
     the new schema rejects, with the validator's message (also as related
