@@ -144,3 +144,40 @@ def test_sarif_carries_related_locations_and_pointers(broken):
     assert related[0]["physicalLocation"]["artifactLocation"]["uri"] == "decisions/families/skill_execute.yaml"
     assert results["R001"]["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "/properties/run_id"
     assert sarif_errors(log) == []
+
+
+def test_edited_files_and_the_first_look_judge_only_what_an_edit_reaches(tmp_path):
+    """`edited_files` names the changed schema, its examples, a schema whose example changed, a file that stopped
+    loading and a removed one; `check_first` judges those files only (a broken schema elsewhere stays unreported
+    until the whole check), and every per-file rule it ran reports there as the whole check does."""
+    from helpers_ws import schema, write
+
+    from workbench.pipeline import check_first, edited_files
+
+    root = write(tmp_path / "ws", {
+        "ssot/schemas/a.schema.json": schema({"x": {"type": "string"}}),
+        "ssot/schemas/b.schema.json": schema({"y": {"type": "string"}}),
+        "ssot/schemas/c.schema.json": schema({"z": {"type": "string"}}),
+        "ssot/schemas/gone.schema.json": schema({"g": {"type": "string"}}),
+        "ssot/examples/a.json": {"x": "1"}, "ssot/examples/b.json": {"y": "1"}, "ssot/examples/c.json": {"z": "1"},
+    })
+    before = load_workspace(root)
+    assert edited_files(before, load_workspace(root)) == frozenset()
+    write(root, {"ssot/schemas/a.schema.json": schema({"x": {"type": "strnig"}}),  # a's example goes with it
+                 "ssot/examples/b.json": {"y": 2},  # b goes with its example
+                 "ssot/schemas/c.schema.json": "{ not json"})
+    (root / "ssot/schemas/gone.schema.json").unlink()
+    after = load_workspace(root)
+    edited = edited_files(before, after)
+    assert edited == {"ssot/schemas/a.schema.json", "ssot/examples/a.json", "ssot/schemas/b.schema.json",
+                      "ssot/examples/b.json", "ssot/schemas/c.schema.json", "ssot/examples/c.json",
+                      "ssot/schemas/gone.schema.json"}
+    first = check_first(after, edited)
+    whole = check(after)
+    per_file = {r.id for r in first.rules}
+    assert per_file == {"L001", "V001", "V002", "V003", "V006"}
+    assert {(f.rule, f.path) for f in first.findings} == {(f.rule, f.path) for f in whole.findings
+                                                           if f.rule in per_file and f.path in edited}
+    assert {"V001", "V002", "L001"} <= {f.rule for f in first.findings}
+    only_a = check_first(after, frozenset({"ssot/schemas/a.schema.json"}))
+    assert {f.path for f in only_a.findings} == {"ssot/schemas/a.schema.json"}  # c's L001, b's V002: not judged

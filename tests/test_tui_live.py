@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -120,3 +121,44 @@ def test_a_renamed_binding_id_still_applies_and_says_its_new_name(tmp_path: Path
     assert km.unknown(["findings.details"]) == []
     file.write_text('[keymap]\n"findings.details" = "d"\n')
     assert load_keymap(file).problems == ()
+
+
+async def test_an_edited_schema_shows_its_own_findings_before_the_whole_check(root: Path, monkeypatch) -> None:
+    """After an edit the per-file rules' findings are shown first (marked partial, still busy), the cross-schema
+    findings of the last check kept meanwhile; the whole check then replaces them. The whole check is held
+    until the test has seen the partial snapshot: nothing here depends on timing."""
+    import threading
+
+    from workbench import pipeline
+
+    app = WorkbenchApp(root, watch=False, keymap={})
+    whole = pipeline.check
+    release = threading.Event()
+
+    def held(ws, select=(), *args, **kwargs):
+        if not select:  # the whole check waits; check_first's selected rules do not
+            assert release.wait(30)
+        return whole(ws, select, *args, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = app.snapshot.result.findings
+        cross = [f for f in before if f.rule in ("O001", "D001", "R001", "E001", "G001")]
+        assert cross, "the fixture has cross-schema findings to keep"
+        assert not any(f.rule == "V001" for f in before)
+        edited = next(s for s in app.snapshot.ws.contract_schemas if not s.shared)
+        body = json.loads((root / edited.path).read_text())
+        (root / edited.path).write_text(json.dumps({**body, "type": "strnig"}, indent=2))
+        monkeypatch.setattr(pipeline, "check", held)
+        app.reload("edited")
+        assert await until(pilot, lambda: app.snapshot.partial)
+        snap = app.snapshot
+        assert app.busy and not app.checked  # what tests and the status bar wait for is the whole check
+        assert [f.path for f in snap.result.findings if f.rule == "V001"] == [edited.path]
+        assert set(cross) <= set(snap.result.findings)  # the last check's cross-schema findings, meanwhile
+        status = app.screen.query_one("#status-summary").render()
+        assert "cross-schema findings re-checking" in str(status)
+        release.set()
+        await settle(pilot)
+        assert not app.snapshot.partial
+        assert [f.path for f in app.snapshot.result.findings if f.rule == "V001"] == [edited.path]

@@ -40,6 +40,7 @@ class Context:
     # final stage: the fingerprints of findings that still occur as info (why: "waived in ...", or the rule's
     # own severity), so an entry they no longer need is not said to be gone
     covered: Mapping[Fingerprint, str] = field(default_factory=dict)
+    focus: frozenset[str] | None = None  # a first look after an edit: the per-file rules judge these files only
 
     @cached_property
     def docs(self) -> Mapping[str, str]:

@@ -47,23 +47,48 @@ def derive(ws: Workspace, rules: Iterable[Rule] | None = None, baseline: Workspa
 
 
 def check(ws: Workspace, select: Iterable[str] = (), ignore: Iterable[str] = (),
-          baseline: Workspace | None = None, baseline_label: str = "", *, use_baseline: bool = True) -> CheckResult:
+          baseline: Workspace | None = None, baseline_label: str = "", *, use_baseline: bool = True,
+          focus: frozenset[str] | None = None) -> CheckResult:
     """Every selected rule, in stage order; the result carries the derived checklist. With
     `use_baseline` (`--no-baseline` turns it off), findings decisions/baseline.yaml accepts are
     marked `baselined` (shown, never failing) and entries nothing matched are reported (G013).
-    `baseline` is the workspace `--against` compares with."""
+    `baseline` is the workspace `--against` compares with; `focus`: the files per-file rules judge (all)."""
     with paused_gc():
-        result = _check(ws, select, ignore, baseline, baseline_label, use_baseline)
+        result = _check(ws, select, ignore, baseline, baseline_label, use_baseline, focus)
     cache.flush()  # what this check derived, for the next run (`workbench.cache`: outside the repository)
     return result
 
 
+def check_first(ws: Workspace, focus: frozenset[str]) -> CheckResult:
+    """The rules that judge each file on its own (`Rule.per_schema`: validity, load problems), on the files in
+    `focus` only (`edited_files`): what the TUI shows first after an edit; the rest comes with `check`."""
+    return check(ws, select=[r.id for r in all_rules() if r.per_schema], focus=focus)
+
+
+def edited_files(before: Workspace, after: Workspace) -> frozenset[str]:
+    """The schema and example files added, removed or changed between two snapshots, with the examples of each
+    such schema and the schema of each such example: what the per-file rules must judge again."""
+    def files(ws: Workspace) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {s.path: (s.source.sha,) for s in ws.schemas}
+        found |= {e.path: (e.source.sha,) for e in ws.examples}
+        for p in ws.problems:  # a file that no longer loads, or loads with a warning
+            found[p.path] = (*found.get(p.path, ()), p.message)
+        return found
+
+    old, new = files(before), files(after)
+    edited = {path for path in old.keys() | new.keys() if old.get(path) != new.get(path)}
+    for ws in (before, after):
+        edited |= {e.path for path in edited for e in ws.examples_of(path)}
+        edited |= {e.schema_path for e in map(ws.example, edited) if e is not None}
+    return frozenset(edited)
+
+
 def _check(ws: Workspace, select: Iterable[str], ignore: Iterable[str], baseline: Workspace | None,
-           baseline_label: str, use_baseline: bool) -> CheckResult:
+           baseline_label: str, use_baseline: bool, focus: frozenset[str] | None) -> CheckResult:
     selection = selected_rules(select, ignore)
     chosen = _usable(selection.rules, baseline)
     post = [r for r in chosen if r.stage == POST]
-    ctx = Context(ws, baseline, baseline_label)
+    ctx = Context(ws, baseline, baseline_label, focus=focus)
     # the checklist and the docs the post rules judge summarise every rule: then all of them run
     first = None if post else [r for r in chosen if r.stage == CHECK]
     derived = derive(ws, first, baseline, baseline_label, ctx)

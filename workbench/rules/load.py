@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from .registry import Hit, RuleContext, rule
 
 
-@rule("L001", "load-problem", "load", "error")
+@rule("L001", "load-problem", "load", "error", per_schema=True)
 def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     """A file could not be read or understood: malformed JSON or YAML, bytes that
     are not UTF-8, a schema that is not an object, nesting too deep, duplicate keys,
@@ -22,5 +22,7 @@ def load_problem(ctx: RuleContext) -> Iterator[Hit]:
     How to fix: fix the file named, at the line given.
     """
     for p in ctx.ws.problems:
+        if ctx.focus is not None and p.path not in ctx.focus:  # a first look after an edit: the edited files
+            continue
         severity = p.kind if p.kind in ("info", "warning") else None
         yield Hit(p.message, p.path, p.line, (p.field,) if p.field else (), severity)

@@ -29,7 +29,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from ..findings import CATEGORIES, SEVERITIES, Finding, Location
-from ..model import BaselineEntry, ChecklistItem, Workspace
+from ..model import BaselineEntry, ChecklistItem, SchemaDoc, Workspace
 
 if TYPE_CHECKING:
     from ..analysis.refs import RefIndex
@@ -112,7 +112,14 @@ class RuleContext(Protocol):
     @property
     def stale(self) -> tuple[BaselineEntry, ...]: ...  # baseline entries no finding matched
     @property
+    def focus(self) -> frozenset[str] | None: ...  # None: every file; else the files a per-file rule judges
+    @property
     def covered(self) -> Mapping[tuple[str, tuple[str, ...], str | None], str]: ...  # still there, as info: why
+
+
+def judged(ctx: RuleContext, schemas: Iterable[SchemaDoc]) -> list[SchemaDoc]:
+    """The `schemas` a per-file rule judges: all of them, or those in the context's focus."""
+    return list(schemas) if ctx.focus is None else [s for s in schemas if s.path in ctx.focus]
 
 
 RuleCheck = Callable[[RuleContext], Iterable[Hit]]
@@ -140,6 +147,9 @@ class Rule:
     status: str = STABLE
     replaces: tuple[str, ...] = ()  # ids this rule had before (renamed): still accepted, with a warning
     replaced_by: str = ""  # deprecated or removed: the rule to use instead
+    # judges each file on its own (a schema, its examples, the `$ref`s it makes), none of the cross-schema
+    # analyses: after an edit the TUI shows these findings first, while the other rules still run
+    per_schema: bool = False
 
     @property
     def summary(self) -> str:
@@ -159,13 +169,13 @@ def _register(r: Rule) -> None:
 
 def rule(rule_id: str, name: str, category: str, severity: str, *, needs_baseline: bool = False,
          details: tuple[str, ...] = (), stage: str = CHECK, status: str = STABLE, replaces: tuple[str, ...] = (),
-         replaced_by: str = "") -> Callable[[Check], Check]:
+         replaced_by: str = "", per_schema: bool = False) -> Callable[[Check], Check]:
     assert category in CATEGORIES and severity in SEVERITIES and stage in STAGES, (rule_id, category, severity)
     assert status in STATUSES and status != REMOVED, (rule_id, status)  # a removed rule: retired()
 
     def register(fn: Check) -> Check:
         _register(Rule(rule_id, name, category, severity, _paragraphs(fn.__doc__), fn, needs_baseline,
-                       tuple(details), stage, status, tuple(replaces), replaced_by))
+                       tuple(details), stage, status, tuple(replaces), replaced_by, per_schema))
         return fn
 
     return register

@@ -39,7 +39,7 @@ from ..schema import regex
 from ..schema.dialect import DEFAULT, IN_PLACE, REF_KEYWORDS, Dialect, Reading, by_uri, defines_only, reading_of
 from ..schema.nodes import subschemas
 from ..schema.uri import pointer_str
-from .registry import Hit, RuleContext, rule
+from .registry import Hit, RuleContext, judged, rule
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -181,7 +181,7 @@ def _explain(err: ValidationError) -> str:
     return f"{where}: {msg}"
 
 
-@rule("V001", "schema-meta-invalid", "validity", "error")
+@rule("V001", "schema-meta-invalid", "validity", "error", per_schema=True)
 def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     """The schema does not conform to the meta-schema of the dialect it declares
     (`schemas.dialect`, default 2020-12, when it declares none): an unknown `type`
@@ -196,12 +196,12 @@ def schema_meta_invalid(ctx: RuleContext) -> Iterator[Hit]:
     `schemas.dialects` to the draft it builds on.
     """
     reading = reading_of(ctx.ws.config)
-    for s in ctx.ws.schemas:
+    for s in judged(ctx, ctx.ws.schemas):
         for message, ptr in meta_errors(s, reading):
             yield Hit(message, s.path, None, (s.name,), pointer=pointer_str(ptr))
 
 
-@rule("V002", "example-invalid", "validity", "error")
+@rule("V002", "example-invalid", "validity", "error", per_schema=True)
 def example_invalid(ctx: RuleContext) -> list[Hit]:
     """An example (`examples.patterns` by schema name, or `examples.map` in
     decisions/workspace.yaml) does not validate against its schema (with every
@@ -221,7 +221,7 @@ def _example_invalid(ctx: RuleContext) -> Iterator[Hit]:
     registries: Registries = {}  # jsonschema-rs registries shared by schemas that reach the same files
     budget = Backtracking()
     store = cache.active()
-    for s in ctx.ws.contract_schemas:
+    for s in judged(ctx, ctx.ws.contract_schemas):
         examples = ctx.ws.examples_of(s.path)
         if not examples:
             continue
@@ -579,7 +579,7 @@ def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
     return found[0]
 
 
-@rule("V003", "ref-unresolved", "validity", "error")
+@rule("V003", "ref-unresolved", "validity", "error", per_schema=True)
 def ref_unresolved(ctx: RuleContext) -> list[Hit]:
     """A `$ref` points at a file, `$id`, anchor or pointer that does not exist in the
     workspace, or is not a valid URI reference. Relative refs resolve against the
@@ -615,7 +615,7 @@ def ref_remote(ctx: RuleContext) -> list[Hit]:
 def _ref_hits(ctx: RuleContext, status: str, what: str) -> Iterator[Hit]:
     """Unresolved refs: one finding each. Remote refs: one finding per target document, at its first use."""
     seen: dict[str, list[tuple[SchemaDoc, Tokens, str]]] = {}  # remote target -> its uses
-    for s in ctx.ws.schemas:
+    for s in judged(ctx, ctx.ws.schemas) if status != "remote" else ctx.ws.schemas:
         for ptr, ref, base, _ in ctx.refs.refs_of(s):
             target = ctx.refs.resolve(base, ref)
             if target.status != status:
@@ -721,7 +721,7 @@ def ref_cycle(ctx: RuleContext) -> Iterator[Hit]:
                   s.path, 1, (s.name, "chain"))
 
 
-@rule("V006", "schema-without-example", "validity", "warning")
+@rule("V006", "schema-without-example", "validity", "warning", per_schema=True)
 def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     """A contract schema has no example that loads: none under the examples
     convention (by default `ssot/examples/NAME.json` or `ssot/examples/NAME/*.json`)
@@ -736,7 +736,8 @@ def schema_without_example(ctx: RuleContext) -> Iterator[Hit]:
     How to fix: add an example under the naming convention (`ssot/examples/NAME.json`), or map one with
     `examples.map`.
     """
-    undone = [s for s in ctx.ws.contract_schemas if not ctx.ws.examples_of(s.path) and not defines_only(s.body)
+    undone = [s for s in judged(ctx, ctx.ws.contract_schemas)
+              if not ctx.ws.examples_of(s.path) and not defines_only(s.body)
               and not (s.pin is not None and ctx.ws.family_of(s.path) is None)]
     used = set().union(*(ctx.refs.linked(s) for s in ctx.ws.schemas)) if undone else set()
     for s in undone:

@@ -35,7 +35,7 @@ from ..loader import LoadCache, load_workspace, watched_paths
 from .commands import WorkbenchCommands
 from .keymap import load_keymap
 from .screens import binding_ids, modes, page_bindings
-from .view import Snapshot, make_snapshot, preview_snapshot
+from .view import Snapshot, make_snapshot, partial_snapshot, preview_snapshot
 from .watch import WatchFailed, WatchPlan, watch
 
 HERE = Path(__file__).parent
@@ -217,12 +217,18 @@ class WorkbenchApp(App[None]):
             if worker.is_cancelled:
                 return
             try:
-                from ..pipeline import check
+                from ..pipeline import check, check_first, edited_files
 
                 t0 = time.perf_counter()
                 ws = load_workspace(self.root, self._cache)
-                if self.snapshot is None:  # nothing shown yet: the tree need not wait for the check
+                last = self.snapshot
+                if last is None:  # nothing shown yet: the tree need not wait for the check
                     self.post_message(WorkspaceLoaded(preview_snapshot(ws, generation)))
+                elif not worker.is_cancelled and (edited := edited_files(last.ws, ws)):
+                    # an edit: the edited files' own findings first, the cross-schema ones when ready
+                    first = check_first(ws, edited)
+                    snap = partial_snapshot(ws, first, edited, last, time.perf_counter() - t0, generation)
+                    self.post_message(WorkspaceChecked(snap, reason))
                 against, baseline, against_error = self.against, None, ""
                 if against:
                     try:
@@ -256,7 +262,7 @@ class WorkbenchApp(App[None]):
             self.notify(f"Cannot compare with {snap.against}: {snap.against_error}", title="Compatibility",
                         severity="warning", markup=False, timeout=10)
         self._against_reported = snap.against_error
-        if snap.generation >= self._generation:
+        if snap.generation >= self._generation and not snap.partial:
             self.busy = False
         if message.plan is not None and message.plan != self._watch_plan:
             self._watch_plan = message.plan

@@ -255,6 +255,9 @@ class Snapshot:
     against_error: str = ""  # why that baseline could not be read (the check ran without it)
     # the first load, shown before its check finishes (the browse page only): structure, no findings yet
     pending: bool = False
+    # after an edit, before the whole check finishes: the per-file rules' findings are this load's, the
+    # others (overlap, drift, governance...) the last check's, shown as being re-checked
+    partial: bool = False
 
 
 def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, generation: int = 0,
@@ -262,6 +265,19 @@ def make_snapshot(ws: Workspace, result: CheckResult, elapsed: float = 0.0, gene
     index = FindingIndex(ws, result.findings)
     return Snapshot(ws, result, index, build_tree(ws, index), result.checklist, elapsed, generation,
                     against, against_error)
+
+
+def partial_snapshot(ws: Workspace, first: CheckResult, edited: frozenset[str], last: Snapshot,
+                     elapsed: float = 0.0, generation: int = 0) -> Snapshot:
+    """After an edit: `first` (the per-file rules on the `edited` files of `ws`) and every other finding of the
+    `last` check, except those about a file `ws` no longer has; its checklist until the whole check replaces it."""
+    ran = {r.id for r in first.rules}
+    gone = {s.path for s in last.ws.schemas} - {s.path for s in ws.schemas}
+    kept = tuple(f for f in last.result.findings if f.path not in gone
+                 and not (f.rule in ran and (f.path in edited or f.schema in edited)))
+    result = replace(first, findings=tuple(sorted(first.findings + kept, key=Finding.sort_key)),
+                     rules=last.result.rules, checklist=last.checklist)
+    return replace(make_snapshot(ws, result, elapsed, generation, last.against, last.against_error), partial=True)
 
 
 def preview_snapshot(ws: Workspace, generation: int = 0) -> Snapshot:

@@ -24,6 +24,11 @@ def count_badges(counts: dict[str, int]) -> Text:
     return out
 
 
+def label_key(spec: TreeSpec) -> tuple:
+    """What `node_label` depends on: a node whose key is unchanged keeps its label (no re-render)."""
+    return spec.ref.kind, spec.name, bool(spec.children), tuple(sorted(spec.counts.items()))
+
+
 def node_label(spec: TreeSpec) -> Text:
     style = {INTENT: "bold", GROUP: "bold italic", FAMILY: ""}.get(spec.ref.kind, "")
     if spec.ref.kind == INTENT and not spec.children:
@@ -55,6 +60,7 @@ class BrowseTree(Tree[NodeRef]):
         self._expanded_before: set[tuple[str, str]] | None = None  # expansion before filtering
         self._cursor_before: tuple[str, str] | None = None  # the node selected before filtering
         self._auto_cursor: tuple[str, str] | None = None  # the node the filter moved the cursor to
+        self._labels: dict[int, tuple] = {}  # node id -> the `label_key` its label was made from
 
     # ------------------------------------------------------------------ rendering
 
@@ -194,7 +200,9 @@ class BrowseTree(Tree[NodeRef]):
         if [k.data.ident if k.data else None for k in kids] == [s.ref.ident for s in specs]:
             for node, spec in zip(kids, specs, strict=True):
                 node.data = spec.ref
-                node.set_label(node_label(spec))
+                if self._labels.get(node.id) != (key := label_key(spec)):  # 5,000 unchanged nodes: no work
+                    self._labels[node.id] = key
+                    node.set_label(node_label(spec))
                 was_leaf = not node.allow_expand
                 node.allow_expand = bool(spec.children)
                 self._sync(node, spec.children)
@@ -203,6 +211,8 @@ class BrowseTree(Tree[NodeRef]):
             return
         expanded = {n.data.ident for n in _walk(parent) if n.data and n.is_expanded}
         known = {n.data.ident for n in _walk(parent) if n.data}
+        for gone in _walk(parent):
+            self._labels.pop(gone.id, None)
         parent.remove_children()
         for spec in specs:
             self._add(parent, spec, expanded, known)
@@ -210,6 +220,7 @@ class BrowseTree(Tree[NodeRef]):
     def _add(self, parent: TreeNode[NodeRef], spec: TreeSpec, expanded: set, known: set) -> None:
         open_ = spec.ref.ident in expanded if spec.ref.ident in known else spec.expand
         node = parent.add(node_label(spec), spec.ref, expand=open_ and bool(spec.children))
+        self._labels[node.id] = label_key(spec)
         node.allow_expand = bool(spec.children)  # leaves can gain children on a later reload
         for child in spec.children:
             self._add(node, child, expanded, known)

@@ -23,6 +23,8 @@ def summary_text(snap: Snapshot | None, busy: bool, error: str = "") -> Text:
         out.append(f"{GLYPH[sev]}{s[sev]} ", style=SEVERITY_STYLE[sev] if s[sev] else "dim")
     if s.get("baselined"):
         out.append(f"· {s['baselined']} baselined ", style="dim")
+    if snap.partial:  # the per-file findings are new, the cross-schema ones the last check's
+        out.append("· cross-schema findings re-checking ", style="italic yellow")
     if snap.against:
         out.append(f"· against {snap.against} ", style="red" if snap.against_error else "dim")
     if not ws.decisions.present:
