@@ -285,3 +285,29 @@ def test_a_memo_drops_its_oldest_entry_at_its_limit_and_keeps_everything_below_i
     kept["d"] = "D"
     assert dict(kept) == {"b": "B2", "c": "C", "d": "D"}
     assert cache.memo("test.memo", 2) is cache.memo("test.memo", 2)
+
+
+def test_walks_and_decisions_read_back_from_the_disk_cache_find_what_a_cold_check_finds(tmp_path):
+    """A schema with nested resources (`$id` inside `$defs`, refs resolved against them, one unresolved) and a
+    decisions file with an invalid field: read from the disk cache (walks as pointers, YAML with its lines)
+    the findings and their lines are the cold check's, and the second run parses and walks nothing again."""
+    root = write(tmp_path / "ws", {
+        "ssot/schemas/nested.schema.json": {
+            "$schema": D, "$id": "https://example.com/nested.json", "type": "object",
+            "properties": {"a": {"$ref": "inner.json#/$defs/x"}, "b": {"$ref": "inner.json#/$defs/missing"}},
+            "$defs": {"inner": {"$id": "inner.json", "$defs": {"x": {"$ref": "#/$defs/y"}, "y": {"type": "string"}}}}},
+        "ssot/examples/nested.json": {"a": 1},
+        "decisions/families/first.yaml": family_yaml("first", ["nested"], owner=5),
+    })
+    cache.configure(None, enabled=False)
+    cache.forget()
+    cold = check(load_workspace(root)).findings
+    assert {"V002", "V003", "L001"} <= {f.rule for f in cold}
+    try:
+        for run in range(2):
+            cache.forget()
+            store, _ = cache.configure(root, tmp_path / "c")
+            assert check(load_workspace(root)).findings == cold
+        assert store is not None and store.stats["misses"] == 0  # the second run: walks and YAML from the disk
+    finally:
+        cache.configure(None, enabled=False)

@@ -169,6 +169,7 @@ class _Walk(NamedTuple):
     claims: list[tuple[str, Tokens, Any]]  # (resource URI, pointer, node): the file URI, its `$id`s
     nested: dict[int, str]  # id(subschema) -> base URI, inside nested resources only
     root: str  # the base URI of its root
+    nested_at: list[tuple[Tokens, str]]  # `nested` by pointer (what the disk cache keeps)
 
 
 # a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
@@ -184,6 +185,7 @@ def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str,
     refs: list[Ref] = []
     claims: list[tuple[str, Tokens, Any]] = [(uri, (), body)]
     nested: dict[int, str] = {}
+    nested_at: list[tuple[Tokens, str]] = []
     top = reading.of(body)
     root = rebase(uri, body, top.id_keyword)
     if root != uri:
@@ -203,6 +205,7 @@ def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str,
                     base = copies.get(inner, inner)
             if base != root:
                 nested[id(node)] = base
+                nested_at.append((ptr, base))
         if "$ref" in node or "$dynamicRef" in node or "$recursiveRef" in node:
             for key in REF_KEYWORDS:
                 ref = node.get(key)
@@ -228,7 +231,35 @@ def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str,
             elif kind is _ONE_OR_LIST and isinstance(value, dict):
                 push((ptr + (key,), value, dialect, base))
     refs.reverse()
-    return _Walk(refs, claims, nested, root)
+    return _Walk(refs, claims, nested, root, nested_at)
+
+
+def _node(body: Any, ptr: Tokens) -> Any:
+    for token in ptr:
+        body = body[token]
+    return body
+
+
+def _stored_walk(uri: str, schema: SchemaDoc, reading: Reading) -> _Walk:
+    """`_walk`, kept in the disk cache by file URI, content and reading: as pointers, the nodes found again
+    in this body (a run that walked the file before does not walk it)."""
+    store = cache.active()
+    key = (uri, schema.source.sha, reading.key)
+    stored = store.get("walks", key) if store is not None else None
+    body = schema.body
+    try:
+        refs, claims, nested, root = stored  # type: ignore[misc]
+        return _Walk([Ref(ptr, ref, base, _node(body, ptr)) for ptr, ref, base in refs],
+                     [(resource, ptr, _node(body, ptr)) for resource, ptr in claims],
+                     {id(_node(body, ptr)): base for ptr, base in nested}, root, list(nested))
+    except (TypeError, ValueError, KeyError, IndexError):  # a miss, or an entry that does not fit this body
+        pass
+    found = _walk(uri, body, reading, {})
+    if store is not None:
+        store.put("walks", key, (tuple((r.ptr, r.ref, r.base) for r in found.refs),
+                                 tuple((resource, ptr) for resource, ptr, _ in found.claims),
+                                 tuple(found.nested_at), found.root))
+    return found
 
 
 class RefIndex:
@@ -269,8 +300,7 @@ class RefIndex:
         self.setting = (self.reading, self.aliases, tuple((u, tuple(c.doc for c in d.claims)) for u, d in
                                                           sorted(self.duplicates.items())))
         # the same as plain text (the disk cache's keys: `Reading` holds dialect objects)
-        self.setting_key = repr(((self.reading.default.name, tuple((u, d.name) for u, d in self.reading.custom)),
-                                 self.setting[1], self.setting[2]))
+        self.setting_key = repr((self.reading.key, self.setting[1], self.setting[2]))
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
@@ -291,7 +321,7 @@ class RefIndex:
             key = (uri, id(schema.body))
             hit = _WALKS.get(key)
             if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
-                hit = _WALKS[key] = (schema.body, self.reading, _walk(uri, schema.body, self.reading, {}))
+                hit = _WALKS[key] = (schema.body, self.reading, _stored_walk(uri, schema, self.reading))
             found = hit[2]
         for resource, ptr, node in found.claims:
             self._claim(resource, uri, ptr, node)

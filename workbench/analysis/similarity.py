@@ -23,6 +23,7 @@ share at least two rare features in an inverted index; never all pairs.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable, Sequence
@@ -70,6 +71,11 @@ class Prepared:
                 self.by_name[leaf.name].append(i)
             self.by_parent[leaf.parent].append(i)
             self.by_path.setdefault(leaf.path, i)
+
+    @cached_property
+    def digest(self) -> str:
+        """Its leaves' content hash: an alignment depends on the two schemas' leaves alone (the disk cache key)."""
+        return hashlib.sha256(repr(self.leaves).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -278,14 +284,30 @@ _ALIGNED: dict[tuple[int, int], tuple[tuple[Leaf, ...], tuple[Leaf, ...], list[t
 
 
 def aligned(A: Prepared, B: Prepared) -> list[tuple[int, int, float]]:
-    """`align(A, B)`, reused while both schemas' facts are (the TUI re-checks after every save)."""
+    """`align(A, B)`, reused while both schemas' facts are (the TUI re-checks after every save), and between
+    runs through the disk cache, by the two leaf sets' content."""
     key = (id(A.leaves), id(B.leaves))
     hit = _ALIGNED.get(key)
     if hit is not None and hit[0] is A.leaves and hit[1] is B.leaves:
         return hit[2]
-    pairs = align(A, B)
+    store = cache.active()
+    stored = store.get("aligned", (A.digest, B.digest)) if store is not None else None
+    pairs = _pairs(stored, len(A.leaves), len(B.leaves))
+    if pairs is None:
+        pairs = align(A, B)
+        if store is not None:
+            store.put("aligned", (A.digest, B.digest), tuple(pairs))
     _ALIGNED[key] = (A.leaves, B.leaves, pairs)
     return pairs
+
+
+def _pairs(stored: Any, na: int, nb: int) -> list[tuple[int, int, float]] | None:
+    """A stored alignment as `align` returns it; None for a miss or anything that does not fit the leaves."""
+    if not isinstance(stored, tuple):
+        return None
+    pairs = [tuple(p) for p in stored]
+    ok = all(len(p) == 3 and 0 <= p[0] < na and 0 <= p[1] < nb for p in pairs)
+    return pairs if ok else None
 
 
 def compare(A: Prepared, B: Prepared) -> Overlap | None:

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .. import cache
 from ..jsontext import MAX_BRACKET_DEPTH, Tokens, too_deep
 from ..model import Problem, Source
 from .jsonfile import decode, make_source
@@ -81,11 +82,27 @@ def _plain(node: Any, path: Tokens, lines: dict[Tokens, int], budget: list[int])
 
 
 def parse_yaml(path: str, data: bytes) -> ParsedYaml:
-    """Parse bytes as YAML into plain data with field lines; problems as data."""
+    """Parse bytes as YAML into plain data with field lines; problems as data. Kept in the disk cache
+    (`workbench.cache`) by path and content: a run reads a file it has parsed before without parsing it."""
     text = decode(path, data)
     if isinstance(text, Problem):
         return ParsedYaml(None, None, problems=(text,))
     source = make_source(path, text)
+    store = cache.active()
+    stored = store.get("yaml", (path, source.sha)) if store is not None else None
+    try:
+        value, lines, problems = stored  # type: ignore[misc]
+        return ParsedYaml(source, value, dict(lines), tuple(Problem(path, m, line) for m, line in problems))
+    except (TypeError, ValueError):  # a miss, or an entry of another shape
+        pass
+    parsed = _parse(path, text, source)
+    if store is not None:
+        store.put("yaml", (path, source.sha), (parsed.value, tuple(parsed.lines.items()),
+                                               tuple((p.message, p.line) for p in parsed.problems)))
+    return parsed
+
+
+def _parse(path: str, text: str, source: Source) -> ParsedYaml:
     deep = too_deep(text)
     if deep:
         too = Problem(path, f"nesting deeper than {MAX_BRACKET_DEPTH} levels", deep)

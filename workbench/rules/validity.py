@@ -117,7 +117,7 @@ def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
     found = _META.get(key)
     if found is None:
         store = cache.active()
-        disk = (schema.source.sha, reading_key(reading))
+        disk = (schema.source.sha, reading.key)
         stored = store.get("meta", disk) if store is not None else None
         if isinstance(stored, tuple):
             found = stored
@@ -127,11 +127,6 @@ def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:
                 store.put("meta", disk, found)
         _META[key] = found
     return found
-
-
-def reading_key(reading: Reading) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A `Reading` as plain data (a disk cache key)."""
-    return reading.default.name, tuple((uri, d.name) for uri, d in reading.custom)
 
 
 # by content hash and reading: (the patterns jsonschema-rs refuses, whether one needs backtracking)

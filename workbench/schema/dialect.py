@@ -176,6 +176,11 @@ class Reading:
                 return found
         return parent or self.default
 
+    @property
+    def key(self) -> tuple[str, tuple[tuple[str, str], ...]]:
+        """The same as plain data (a disk cache key): the default dialect's name, each custom URI's."""
+        return self.default.name, tuple((uri, d.name) for uri, d in self.custom)
+
     def mapped(self, uri: Any) -> Dialect | None:
         """The dialect a custom `$schema` URI is mapped to, None when it is not."""
         if isinstance(uri, str):
