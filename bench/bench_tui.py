@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bench_check  # noqa: E402
+import bench_check  # the script's folder is first on the path
 
-from workbench.tui.app import WorkbenchApp  # noqa: E402
+from workbench.tui.app import WorkbenchApp
 
 
 async def until(pilot, condition, timeout: float = 120.0) -> float:

@@ -304,7 +304,7 @@ def test_walks_and_decisions_read_back_from_the_disk_cache_find_what_a_cold_chec
     cold = check(load_workspace(root)).findings
     assert {"V002", "V003", "L001"} <= {f.rule for f in cold}
     try:
-        for run in range(2):
+        for _ in range(2):
             cache.forget()
             store, _ = cache.configure(root, tmp_path / "c")
             assert check(load_workspace(root)).findings == cold

@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import attacks
 import pytest
 
 from workbench.cli import main
@@ -23,9 +24,6 @@ from workbench.pipeline import check
 from workbench.pipeline import export as export_docs
 from workbench.store import StoreError, read_record, save_record
 from workbench.store.writer import STALE_SECONDS, atomic_write
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import attacks  # noqa: E402
 
 SECRET = "AKIA-s3cr3t-0123456789-abcdefghij"
 FORMATS = ("text", "json", "github", "sarif")

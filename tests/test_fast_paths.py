@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import random
-import sys
-from pathlib import Path
 
+import bench_check
+import corpus
 import pytest
 
 from workbench.analysis import refs as refs_module
@@ -24,10 +24,6 @@ from workbench.loader import LoadCache, load_workspace
 from workbench.loader.jsonfile import pointer_line
 from workbench.rules import validity
 from workbench.schema import iter_refs
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import bench_check  # noqa: E402
-import corpus  # noqa: E402
 
 
 @pytest.fixture(scope="module")

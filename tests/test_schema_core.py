@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
+import corpus
 import jsonschema
 import pytest
 from jsonschema_specifications import REGISTRY as SPECIFICATIONS
@@ -19,9 +18,6 @@ from workbench.pipeline import check
 from workbench.rules import validity
 from workbench.schema import dialect_of, iter_refs, json_type, subschemas
 from workbench.schema.dialect import DRAFT4, DRAFT7, DRAFT202012
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-import corpus  # noqa: E402
 
 D7 = "http://json-schema.org/draft-07/schema#"
 
