@@ -124,6 +124,8 @@ def rules_md() -> str:
             out.append(f" · runs in the `{r.stage}` stage")
         if r.needs_baseline:
             out.append(" · runs with `--against`")
+        if r.per_schema:
+            out.append(" · judges each file on its own (the TUI shows it first after an edit)")
         out.append("\n\n")
         if r.replaces:
             out.append(f"Formerly: {', '.join(r.replaces)} (still accepted, with a warning).\n\n")
