@@ -212,6 +212,31 @@ def test_v002_quiet(make_ws):
     assert findings(root, "V002") == []
 
 
+# AWS CloudFormation's character classes: ECMA-262 with UTF-16 surrogate escapes, which jsonschema-rs cannot compile
+SURROGATES = "^[\\u0020-\\uD7FF\\uE000-\\uFFFD\\uD800\\uDBFF-\\uDC00\\uDFFF\\r\\n\\t]*$"
+
+
+@pytest.mark.parametrize("pattern, construct", [("\\A[0-9]+\\Z", "`\\A`"), ("^a\\uZZ$", "`\\u`"),
+                                                 ("^(?P<x>a)(?P=x)$", "(?P=name)")])
+def test_v001_a_pattern_of_another_regex_flavour_names_its_construct(make_ws, pattern, construct):
+    root = make_ws({"ssot/schemas/demo.schema.json": {"type": "string", "pattern": pattern}})
+    [hit] = findings(root, "V001")
+    assert construct in hit.message and hit.pointer == "/pattern"
+
+
+def test_v001_quiet_on_unicode_and_surrogate_escapes_and_their_examples_are_still_validated(make_ws):
+    """`\\u00e9` and lone-surrogate escapes are ECMA-262: no V001; python-jsonschema (on re2) validates the
+    examples jsonschema-rs cannot, so a control character is still caught."""
+    schema = {"type": "object", "properties": {"uri": {"type": "string", "pattern": SURROGATES},
+                                               "name": {"type": "string", "pattern": "^caf\\u00e9$"}}}
+    root = make_ws({"ssot/schemas/demo.schema.json": schema,
+                    "ssot/examples/demo.json": {"uri": "s3://bucket/log", "name": "caf\u00e9"},
+                    "ssot/examples/demo/bad.json": {"uri": "s3://bucket/log\u0001"}})
+    assert findings(root, "V001") == []
+    [hit] = findings(root, "V002")
+    assert hit.path == "ssot/examples/demo/bad.json" and "/uri" in hit.message
+
+
 def test_v002_validation_failing_without_a_message_is_a_warning(make_ws, monkeypatch):
     """An example whose validation raises an exception with an empty message is reported as
     "cannot validate" (a warning naming the exception), like any other failure: the rule does
@@ -423,3 +448,16 @@ def test_validity_rules_quiet_on_shipped_workspace(repo_root):
     result = check(load_workspace(repo_root), select=["load", "validity"])
     assert result.findings == (), "\n".join(f"{f.rule} {f.path}:{f.line} {f.message}" for f in result.findings)
 
+
+
+def test_v001_names_what_the_u_flag_refuses_and_stays_quiet_on_a_pattern_only_too_big_to_compile(make_ws):
+    """AWS's `[\\w-.~]+` (a range from a class escape) and `(?!\\.)+` (a quantified lookaround) are refused with
+    the `u` flag JSON Schema asks for: named. `[\\p{L}]{1,128}` is valid, only megabytes compiled: no V001."""
+    root = make_ws({"ssot/schemas/demo.schema.json": {"type": "object", "properties": {
+        "a": {"type": "string", "pattern": "[\\w-.~]+"},
+        "b": {"type": "string", "pattern": "^(\\/(?!\\.)+[a-z]+)$"},
+        "c": {"type": "string", "pattern": "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]{1,128}$|resource-groups:Name"}}}})
+    hits = {f.pointer: f.message for f in findings(root, "V001")}
+    assert set(hits) == {"/properties/a/pattern", "/properties/b/pattern"}
+    assert "range from a class escape" in hits["/properties/a/pattern"]
+    assert "quantified lookaround" in hits["/properties/b/pattern"]

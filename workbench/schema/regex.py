@@ -48,8 +48,15 @@ _FOREIGN = (
     (re.compile(r"\(\?P[=>]"), "(?P=name) backreferences are Python syntax"),
     (re.compile(r"\(\?#"), "(?#...) comments are Python/PCRE syntax"),
     (re.compile(r"\(\?>"), "atomic groups (?>...) are PCRE syntax"),
-    (re.compile(r"\\[hHRKGXQEeNlLuU]"), "this escape is PCRE/Perl syntax, not ECMA-262"),
+    (re.compile(r"\\(?:[hHRKGXQEeNlLU]|u(?![0-9A-Fa-f]{4}|\{))"), "this escape is PCRE/Perl syntax, not ECMA-262"),
     (re.compile(r"\{,\d"), "{,n} is Python syntax (ECMA-262 writes {0,n})"),
+    # what ECMA-262 allows only without the `u` flag JSON Schema asks for (its Annex B: web browsers' leniency)
+    (re.compile(r"\\(?:[dDwWsS]|[pP]\{[^}]*\})-(?!\])"),
+     "a range from a class escape (`[\\w-.]`) is refused with the `u` flag JSON Schema asks for (write `-` last)"),
+    (re.compile(r"\{\d+(?:,\d*)?\}[*+{]"),
+     "a quantifier on a quantifier (`{n}{m}`, possessive `{n}+`) is not ECMA-262"),
+    (re.compile(r"\(\?<?[=!][^()]*\)[*+?{]"),
+     "a quantified lookaround is refused with the `u` flag JSON Schema asks for"),
 )
 
 
@@ -74,14 +81,35 @@ def _foreign(pattern: str) -> str | None:
 
 @lru_cache(maxsize=65536)
 def refused(pattern: str) -> str | None:
-    """Why jsonschema-rs cannot compile `pattern` as the ECMA-262 regular expression a schema's `pattern`
-    or `patternProperties` key must be (naming the construct when it is a known foreign one), or None."""
+    """Why `pattern` is not the ECMA-262 regular expression a schema's `pattern` or `patternProperties` key
+    must be, as jsonschema-rs compiles them (naming the construct when it is a known foreign one), or None.
+    A pattern jsonschema-rs refuses only for its lone-surrogate escapes (`\\uD800`, in AWS's character
+    classes) or for its compiled size (`[\\p{L}]{1,128}`) is ECMA-262: None (python-jsonschema validates its
+    examples, on re2, or says they are not validated)."""
+    if _compiles(pattern) or (_SURROGATE.search(pattern) and _compiles(_SURROGATE.sub(r"\\uFFFD", pattern))):
+        return None
+    foreign = _foreign(pattern)
+    if foreign is None and _COUNTED.search(pattern) and _compiles(_COUNTED.sub(_once, pattern)):
+        return None  # valid, only larger than `SIZE_LIMIT` compiled: python-jsonschema validates on re2, or says not
+    return foreign or "jsonschema-rs cannot compile it as an ECMA-262 regular expression"
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # UTF-16 surrogates: no UTF-8 text holds one
+_COUNTED = re.compile(r"(?<!\\)\{(\d+)(?:,(\d*))?\}")  # a counted repetition: `[\p{L}]{1,128}` is megabytes compiled
+
+
+def _once(m: re.Match[str]) -> str:
+    """A counted repetition as `{1}` (the same syntax, a small program), unless its bounds are reversed."""
+    low, high = int(m.group(1)), m.group(2)
+    return m.group(0) if high and int(high) < low else "{1}"
+
+
+def _compiles(pattern: str) -> bool:
     try:
         jsonschema_rs.Draft202012Validator({"pattern": pattern}, pattern_options=PATTERN_OPTIONS)
-        return None
     except jsonschema_rs.ValidationError:
-        pass
-    return _foreign(pattern) or "jsonschema-rs cannot compile it as an ECMA-262 regular expression"
+        return False
+    return True
 
 
 @lru_cache(maxsize=65536)
@@ -92,7 +120,7 @@ def needs_backtracking(pattern: str) -> bool:
         jsonschema_rs.Draft202012Validator({"pattern": pattern}, pattern_options=_LINEAR_OPTIONS)
         return False
     except jsonschema_rs.ValidationError:
-        return refused(pattern) is None
+        return _compiles(pattern)
 
 
 def patterns(body: Any, reading: Reading = STANDARD) -> Iterator[tuple[Tokens, str]]:
