@@ -112,10 +112,16 @@ def _compiles(pattern: str) -> bool:
     return True
 
 
+_BACKTRACKING = re.compile(r"\(\?<?[=!]|\\[1-9]|\\k<")  # lookaround, backreferences: what fancy-regex backtracks for
+
+
 @lru_cache(maxsize=65536)
 def needs_backtracking(pattern: str) -> bool:
     """Whether `pattern` (one jsonschema-rs compiles) needs lookaround or backreferences: it then runs on
-    fancy-regex's backtracking engine, each match bounded by `BACKTRACK_LIMIT`, instead of in linear time."""
+    fancy-regex's backtracking engine, each match bounded by `BACKTRACK_LIMIT`, instead of in linear time.
+    A pattern with no lookaround or backreference syntax at all is not compiled again to tell."""
+    if not _BACKTRACKING.search(pattern):
+        return False
     try:
         jsonschema_rs.Draft202012Validator({"pattern": pattern}, pattern_options=_LINEAR_OPTIONS)
         return False
