@@ -221,6 +221,11 @@ def yaml_key(f: Field[Any]) -> str | None:
     return key
 
 
+def is_list(f: Field[Any]) -> bool:
+    """Whether a dataclass field holds a YAML list (as a tuple)."""
+    return str(f.type).startswith("tuple")
+
+
 def lookup(data: Any, key: str, default: Any = None) -> Any:
     """The value at a dotted YAML key in `data`, or `default` when a part of it is absent (or not a mapping)."""
     for part in key.split("."):

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jsonschema import Draft202012Validator
 
 from .. import model as m
-from ..config import ABSENT, CEILINGS, Ceilings, WorkspaceConfig, lookup, yaml_key
+from ..config import ABSENT, CEILINGS, Ceilings, WorkspaceConfig, is_list, lookup, yaml_key
 from ..jsontext import Tokens
 from .files import Files
 from .yamlfile import ParsedYaml, parse_yaml
@@ -265,7 +265,7 @@ def _tuple(value: Any) -> tuple[Any, ...]:
 @cache
 def _declared(cls: type[Any]) -> tuple[tuple[Field[Any], str | None, bool], ...]:
     """(field, its YAML key, whether it is a list) for each field of a record."""
-    return tuple((f, yaml_key(f), str(f.type).startswith("tuple")) for f in fields(cls))
+    return tuple((f, yaml_key(f), is_list(f)) for f in fields(cls))
 
 
 def record(cls: type[R], data: dict[str, Any], line: int | None = None, **given: Any) -> R:

@@ -10,7 +10,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
-from ..config import yaml_key
+from ..config import is_list, yaml_key
 from ..errors import StoreError
 from ..loader.files import Files
 from ..model import ChecklistItem, Family
@@ -19,8 +19,8 @@ from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, sav
 
 # the fields `Family` marks editable (model.EDIT), each read and written under its own name: text, then lists
 _EDITABLE = [f for f in dataclasses.fields(Family) if f.metadata.get("edit")]
-FAMILY_TEXT_FIELDS = tuple(f.name for f in _EDITABLE if not str(f.type).startswith("tuple"))
-FAMILY_LIST_FIELDS = tuple(f.name for f in _EDITABLE if str(f.type).startswith("tuple"))
+FAMILY_TEXT_FIELDS = tuple(f.name for f in _EDITABLE if not is_list(f))
+FAMILY_LIST_FIELDS = tuple(f.name for f in _EDITABLE if is_list(f))
 
 
 @dataclass(frozen=True)
