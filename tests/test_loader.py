@@ -270,6 +270,21 @@ def test_family_id_must_match_file_name(make_ws):
     assert p.field == "family" and p.line == 2
 
 
+def test_a_record_is_built_from_its_declared_keys_and_defaults():
+    """`record` reads each field from its YAML key; an absent one keeps the declared default (or its `or`)."""
+    from workbench import model as m
+    from workbench.loader.decisions import record
+
+    assert record(m.Gate, {"id": "g", "enforced_by": ["G001", None]}, 7) == m.Gate("g", "g", ("G001",), line=7)
+    assert record(m.Gate, {"id": "g", "title": "T", "blocking": False}).title == "T"
+    assert record(m.ServiceItem, {"item": "submit"}).match == ("submit",)
+    fam = record(m.Family, {"family": "f", "owner": "o", "compatibility": {"mode": "full"}}, path="p")
+    assert (fam.id, fam.title, fam.path, fam.owner) == ("f", "f", "p", "o")
+    assert (fam.compatibility, fam.additive) == ("full", None)
+    policy = record(m.InvocationPolicy, {"scan": ["a"], "forbidden": {"calls": ["x.y"]}})
+    assert (policy.scan, policy.forbidden_imports, policy.forbidden_calls) == (("a",), (), ("x.y",))
+
+
 # --- lines for pointers ---------------------------------------------------------------------
 
 

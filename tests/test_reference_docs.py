@@ -3,9 +3,14 @@ example (workbench/rules/examples/ID.yaml) makes it fire."""
 
 from __future__ import annotations
 
+from dataclasses import MISSING, fields, is_dataclass
+from typing import Any
+
 import pytest
 
 from workbench import reference
+from workbench.config import yaml_key
+from workbench.loader.decisions import RECORDS, decisions_schema
 from workbench.rules.registry import SECTIONS, all_rules
 
 RULES = [r.id for r in all_rules()]
@@ -35,3 +40,42 @@ def test_the_committed_reference_docs_are_what_make_docs_writes(repo_root) -> No
              if not (repo_root / reference.OUT / name).is_file()
              or (repo_root / reference.OUT / name).read_text("utf-8") != text]
     assert not stale, f"run `make docs`: {', '.join(stale)} differ from what would be generated"
+
+
+def _properties(node: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The keys an object node documents (through `$ref`, `oneOf`/`anyOf` and array `items`)."""
+    if "$ref" in node:
+        node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    out = dict(node.get("properties") or {})
+    for sub in [*node.get("oneOf", ()), *node.get("anyOf", ()), node.get("items")]:
+        if isinstance(sub, dict):
+            out |= _properties(sub, schema)
+    return out
+
+
+def _declared_keys(record: type[Any]) -> list[tuple[str, ...]]:
+    """The YAML key path of every field `record` reads, and of the fields of a dataclass one holds."""
+    out = []
+    for f in fields(record):
+        if (key := yaml_key(f)) is None:
+            continue
+        out.append(path := tuple(key.split(".")))
+        default = f.default_factory() if f.default_factory is not MISSING else f.default
+        if is_dataclass(default):
+            out += [path + sub for sub in _declared_keys(type(default))]
+    return out
+
+
+@pytest.mark.parametrize("kind", RECORDS)
+def test_every_key_a_record_reads_is_in_its_schema(kind: str) -> None:
+    """The records (model, config) and the packaged schemas name the same YAML keys, so records.md and
+    config.md show each declared default next to its key."""
+    schema = decisions_schema(kind)
+    for container, record in RECORDS[kind].items():
+        node = _properties(schema, schema)[container] if container else schema
+        for path in _declared_keys(record):
+            at = node
+            for part in path:
+                known = _properties(at, schema)
+                assert part in known, f"{record.__name__} reads {'.'.join(path)!r}, which {kind}.schema.json lacks"
+                at = known[part]

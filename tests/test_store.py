@@ -125,6 +125,16 @@ def test_unparseable_file_is_a_store_error_not_a_crash(root: Path) -> None:
         store.read_record(path)
 
 
+def test_the_family_edit_form_holds_the_fields_family_marks_editable() -> None:
+    """FamilyEdit's typed values are the `Family` fields marked EDIT: text as str, lists as tuples."""
+    import dataclasses
+
+    edit = {f.name: f.type for f in dataclasses.fields(store.FamilyEdit)}
+    assert list(edit) == [*store.FAMILY_TEXT_FIELDS, *store.FAMILY_LIST_FIELDS]
+    assert {edit[k] for k in store.FAMILY_TEXT_FIELDS} == {"str"}
+    assert {edit[k] for k in store.FAMILY_LIST_FIELDS} == {"tuple[str, ...]"}
+
+
 def test_family_edit_changes_only_what_differs(root: Path) -> None:
     rec = store.read_record(gate(root))
     edit = store.FamilyEdit.from_data(rec.plain())

@@ -205,8 +205,35 @@ only to keys that are absent (or whose whole value has the wrong type).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from typing import Any
+
+# Every dataclass field read from a decisions/ YAML file is read from one key: its own name, or the key
+# its metadata declares ({"yaml": "schemas.globs"}, dotted for a nested key); LOADED marks a field the
+# loader fills itself (a path, lines), read from no key.
+LOADED: dict[str, Any] = {"yaml": None}
+ABSENT: Any = object()  # `lookup`'s default where absence must be told from None
+
+
+def yaml_key(f: Field[Any]) -> str | None:
+    """The (dotted) YAML key a dataclass field is read from; None when it is read from none."""
+    key: str | None = f.metadata.get("yaml", f.name)
+    return key
+
+
+def is_list(f: Field[Any]) -> bool:
+    """Whether a dataclass field holds a YAML list (as a tuple)."""
+    return str(f.type).startswith("tuple")
+
+
+def lookup(data: Any, key: str, default: Any = None) -> Any:
+    """The value at a dotted YAML key in `data`, or `default` when a part of it is absent (or not a mapping)."""
+    for part in key.split("."):
+        if not isinstance(data, dict) or part not in data:
+            return default
+        data = data[part]
+    return data
+
 
 DEFAULT_INTENT_CLASSES = ("resource_spec", "status", "job_invocation", "event_log", "error")
 DEFAULT_TIERS = ("stable/v1", "experimental", "internal")
@@ -222,7 +249,8 @@ class Compatibility:
     mode: str | None = None
     tiers: tuple[tuple[str, str], ...] = ()
     additive: bool = True  # the additive reading unless asked for the strict one
-    tier_additive: tuple[tuple[str, bool], ...] = ()  # `tiers: {T: {additive: false}}`: the reading per tier
+    # `tiers: {T: {additive: false}}`: the reading per tier
+    tier_additive: tuple[tuple[str, bool], ...] = field(default=(), metadata={"yaml": "tiers"})
 
     def tier_mode(self, tier: str | None) -> str | None:
         return dict(self.tiers).get(tier or "")
@@ -296,39 +324,47 @@ class Wire:
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    schema_globs: tuple[str, ...] = ("ssot/schemas/**/*.schema.json",)
-    shared_globs: tuple[str, ...] = ("ssot/schemas/common/**/*.schema.json",)
-    dialect: str = "2020-12"  # `schemas.dialect`: how a schema that declares no `$schema` is read
-    # `schemas.dialects`: (custom `$schema` URI, the standard dialect it builds on), sorted
-    dialects: tuple[tuple[str, str], ...] = ()
-    # `schemas.aliases`: (URI prefix, folder relative to the root, "" for the root), longest prefix first
-    aliases: tuple[tuple[str, str], ...] = ()
-    example_patterns: tuple[str, ...] = ("ssot/examples/{name}.json", "ssot/examples/{name}/*.json")
+    schema_globs: tuple[str, ...] = field(default=("ssot/schemas/**/*.schema.json",),
+                                          metadata={"yaml": "schemas.globs"})
+    shared_globs: tuple[str, ...] = field(default=("ssot/schemas/common/**/*.schema.json",),
+                                          metadata={"yaml": "schemas.shared_globs"})
+    # how a schema that declares no `$schema` is read
+    dialect: str = field(default="2020-12", metadata={"yaml": "schemas.dialect"})
+    # (custom `$schema` URI, the standard dialect it builds on), sorted
+    dialects: tuple[tuple[str, str], ...] = field(default=(), metadata={"yaml": "schemas.dialects"})
+    # (URI prefix, folder relative to the root, "" for the root), longest prefix first
+    aliases: tuple[tuple[str, str], ...] = field(default=(), metadata={"yaml": "schemas.aliases"})
+    example_patterns: tuple[str, ...] = field(default=("ssot/examples/{name}.json", "ssot/examples/{name}/*.json"),
+                                              metadata={"yaml": "examples.patterns"})
     intent_classes: tuple[str, ...] = DEFAULT_INTENT_CLASSES
     stability_tiers: tuple[str, ...] = DEFAULT_TIERS
     thresholds: Thresholds = field(default_factory=Thresholds)
     budgets: Budgets = field(default_factory=Budgets)
-    export_out: str = "doc/m0-runtime-contract-freeze"
+    export_out: str = field(default="doc/m0-runtime-contract-freeze", metadata={"yaml": "export.out"})
     wire: Wire = field(default_factory=Wire)
-    export_set: bool = False  # `export.out` is written in workspace.yaml: the plan's documents are expected (E001)
+    # `export.out` is written in workspace.yaml: the plan's documents are expected (E001)
+    export_set: bool = field(default=False, metadata=LOADED)
     compatibility: Compatibility = field(default_factory=Compatibility)
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES  # `limits.max_file_bytes`: larger files are refused, not read
-    # `limits.max_total_bytes`: schemas and examples read in all; the files past it are refused, not read
-    max_total_bytes: int = DEFAULT_MAX_TOTAL_BYTES
-    # `limits.content_folders`: folders added to `content_folders` (["."] opts out of the policy)
-    extra_content_folders: tuple[str, ...] = ()
+    # larger files are refused, not read
+    max_file_bytes: int = field(default=DEFAULT_MAX_FILE_BYTES, metadata={"yaml": "limits.max_file_bytes"})
+    # schemas and examples read in all; the files past it are refused, not read
+    max_total_bytes: int = field(default=DEFAULT_MAX_TOTAL_BYTES, metadata={"yaml": "limits.max_total_bytes"})
+    # folders added to `content_folders` (["."] opts out of the policy)
+    extra_content_folders: tuple[str, ...] = field(default=(), metadata={"yaml": "limits.content_folders"})
     # (dotted key, value set, ceiling applied) of each limit workspace.yaml set above its ceiling
-    capped: tuple[tuple[str, Any, Any], ...] = ()
-    undecided: str = "warning"  # `governance.undecided`: the severity of G001
-    # `examples.map`: (schema glob, example globs): every file an example glob matches is an example
-    # of every schema the schema glob matches; applies alongside `example_patterns`
-    example_map: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    # `pins.manifests`: globs of the upstream pin manifests (each pins the files of its folder)
-    pin_manifests: tuple[str, ...] = ("ssot/pins/*/pin_manifest.json",)
+    capped: tuple[tuple[str, Any, Any], ...] = field(default=(), metadata=LOADED)
+    undecided: str = field(default="warning", metadata={"yaml": "governance.undecided"})  # the severity of G001
+    # (schema glob, example globs): every file an example glob matches is an example of every schema
+    # the schema glob matches; applies alongside `example_patterns`
+    example_map: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), metadata={"yaml": "examples.map"})
+    # globs of the upstream pin manifests (each pins the files of its folder)
+    pin_manifests: tuple[str, ...] = field(default=("ssot/pins/*/pin_manifest.json",),
+                                           metadata={"yaml": "pins.manifests"})
     # line in workspace.yaml of each configured pattern, by ("schemas.globs", pattern),
     # ("schemas.shared_globs", p), ("examples.patterns", p), ("examples.map", schema glob[, example glob]),
     # ("pins.manifests", p)
-    pattern_lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    pattern_lines: dict[tuple[str, ...], int] = field(default_factory=dict, compare=False, hash=False, repr=False,
+                                                      metadata=LOADED)
 
     @property
     def content_folders(self) -> tuple[str, ...]:
@@ -361,75 +397,74 @@ class WorkspaceConfig:
             return value
 
         lines = lines or {}
-        schemas = data.get("schemas") or {}
-        examples = data.get("examples") or {}
-        pins = data.get("pins") or {}
+        keys = {f.name: yaml_key(f) or "" for f in fields(cls)}
         where: dict[tuple[str, ...], int] = {}
 
-        def strings(path: tuple[str, ...], value: Any) -> tuple[str, ...]:
-            """The string entries of the list at `path`, their lines recorded under the dotted path."""
-            key = ".".join(path[:2])
+        def at(name: str, default: Any = None) -> Any:
+            """The value under field `name`'s key."""
+            return lookup(data, keys[name], default)
+
+        def strings(name: str, value: Any, *sub: str) -> tuple[str, ...]:
+            """The string entries of the list at field `name`'s key (then `sub`), their lines recorded."""
+            path = (*keys[name].split("."), *sub)
             out = []
             for i, item in enumerate(value if isinstance(value, list) else []):
                 if isinstance(item, str):
                     out.append(item)
-                    _note(where, (key, *path[2:], item), lines.get((*path, i)))
-            _note(where, (key, *path[2:]), lines.get(path))
+                    _note(where, (keys[name], *sub, item), lines.get((*path, i)))
+            _note(where, (keys[name], *sub), lines.get(path))
             return tuple(out)
 
-        def listed(section: dict[str, Any], path: tuple[str, str], default: tuple[str, ...]) -> tuple[str, ...]:
-            return strings(path, section[path[1]]) if path[1] in section else default
+        def listed(name: str) -> tuple[str, ...]:
+            value = at(name, ABSENT)
+            return getattr(base, name) if value is ABSENT else strings(name, value)
 
         example_map = tuple(
-            (glob, strings(("examples", "map", glob), targets))
-            for glob, targets in (examples.get("map") or {}).items() if isinstance(targets, list)
+            (glob, strings("example_map", targets, glob))
+            for glob, targets in (at("example_map") or {}).items() if isinstance(targets, list)
         )
-        _note(where, ("examples.map",), lines.get(("examples", "map")))
-        compat = data.get("compatibility") or {}
-        thresholds = {
-            k: v for k, v in (data.get("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__
-        }
+        _note(where, (keys["example_map"],), lines.get(tuple(keys["example_map"].split("."))))
+        thresholds = {k: v for k, v in (at("thresholds") or {}).items() if k in Thresholds.__dataclass_fields__}
         top = ceilings or CEILINGS
         if "max_nesting" in thresholds:
-            thresholds["max_nesting"] = limit("thresholds.max_nesting", thresholds["max_nesting"], top.max_nesting)
-        budgets = {k: limit(f"budgets.{k}", v, getattr(top.budgets, k))
-                   for k, v in (data.get("budgets") or {}).items() if k in Budgets.__dataclass_fields__}
-        limits = data.get("limits") or {}
-        max_file_bytes = limit("limits.max_file_bytes", limits.get("max_file_bytes", base.max_file_bytes),
-                               top.max_file_bytes)
-        max_total_bytes = limit("limits.max_total_bytes", limits.get("max_total_bytes", base.max_total_bytes),
+            thresholds["max_nesting"] = limit(f"{keys['thresholds']}.max_nesting", thresholds["max_nesting"],
+                                              top.max_nesting)
+        budgets = {k: limit(f"{keys['budgets']}.{k}", v, getattr(top.budgets, k))
+                   for k, v in (at("budgets") or {}).items() if k in Budgets.__dataclass_fields__}
+        max_file_bytes = limit(keys["max_file_bytes"], at("max_file_bytes", base.max_file_bytes), top.max_file_bytes)
+        max_total_bytes = limit(keys["max_total_bytes"], at("max_total_bytes", base.max_total_bytes),
                                 top.max_total_bytes)
-        schema_globs = listed(schemas, ("schemas", "globs"), base.schema_globs)
-        example_patterns = listed(examples, ("examples", "patterns"), base.example_patterns)
-        pin_manifests = listed(pins, ("pins", "manifests"), base.pin_manifests)  # pin folders hold content too
-        folders = limits.get("content_folders")
+        schema_globs = listed("schema_globs")
+        example_patterns = listed("example_patterns")
+        pin_manifests = listed("pin_manifests")  # pin folders hold content too
+        folders = at("extra_content_folders")
         return cls(
             schema_globs=schema_globs,
-            shared_globs=listed(schemas, ("schemas", "shared_globs"), base.shared_globs),
-            dialect=schemas.get("dialect") or base.dialect,
-            dialects=tuple(sorted((uri, name) for uri, name in (schemas.get("dialects") or {}).items()
+            shared_globs=listed("shared_globs"),
+            dialect=at("dialect") or base.dialect,
+            dialects=tuple(sorted((uri, name) for uri, name in (at("dialects") or {}).items()
                                   if isinstance(name, str))),
             aliases=tuple(sorted(((prefix, folder.strip("/").removeprefix("./").strip("/") if folder.strip("/") != "."
-                                   else "") for prefix, folder in (schemas.get("aliases") or {}).items()
+                                   else "") for prefix, folder in (at("aliases") or {}).items()
                                   if isinstance(folder, str)), key=lambda a: (-len(a[0]), a[0]))),
             example_patterns=example_patterns,
             example_map=example_map,
             pin_manifests=pin_manifests,
             pattern_lines=where,
-            intent_classes=tuple(data.get("intent_classes", base.intent_classes)),
-            stability_tiers=tuple(data.get("stability_tiers", base.stability_tiers)),
+            intent_classes=tuple(at("intent_classes", base.intent_classes)),
+            stability_tiers=tuple(at("stability_tiers", base.stability_tiers)),
             thresholds=Thresholds(**thresholds),
             budgets=Budgets(**budgets),
-            export_out=(data.get("export") or {}).get("out", base.export_out),
-            wire=_wire(data.get("wire") or {}),
-            export_set=(data.get("export") or {}).get("out") is not None,
-            compatibility=Compatibility.read(compat),
+            export_out=at("export_out", base.export_out),
+            wire=_wire(at("wire") or {}),
+            export_set=at("export_out") is not None,
+            compatibility=Compatibility.read(at("compatibility") or {}),
             max_file_bytes=max_file_bytes,
             max_total_bytes=max_total_bytes,
             extra_content_folders=tuple(sorted({posixpath.normpath(f) for f in (folders if isinstance(folders, list)
                                                                                 else ()) if isinstance(f, str)})),
             capped=tuple(capped),
-            undecided=(data.get("governance") or {}).get("undecided", base.undecided),
+            undecided=at("undecided", base.undecided),
         )
 
 

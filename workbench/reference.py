@@ -2,8 +2,9 @@
 when a committed one differs from what would be generated.
 
     docs/reference/rules.md    the rule registry: status, explanation, an example and what it reports
-    docs/reference/config.md   decisions/workspace.yaml, from its JSON Schema
-    docs/reference/records.md  every other decisions/ file, from its JSON Schema
+    docs/reference/config.md   decisions/workspace.yaml, from its JSON Schema (defaults: `config.WorkspaceConfig`)
+    docs/reference/records.md  every other decisions/ file, from its JSON Schema (defaults: the records in
+                               `loader.decisions.RECORDS`, as `model` declares them)
     docs/reference/keys.md     every TUI key binding by id, from the BINDINGS declarations
     docs/reference/workspace.md, compatibility.md, wire.md
                                the docstrings of the modules that implement them (GUIDES), from
@@ -22,11 +23,14 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import MISSING, Field, fields, is_dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .config import yaml_key
 from .findings import Finding
+from .loader.decisions import RECORDS
 from .rules.registry import CHECK, PREVIEW, REMOVED, SECTIONS, Rule, every_rule
 
 OUT = Path("docs/reference")
@@ -208,21 +212,50 @@ def _keys(node: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, ...]]:
             yield from _keys(sub, f"{path}.")
 
 
+def _value(f: Field[Any]) -> Any:
+    return f.default_factory() if f.default_factory is not MISSING else f.default
+
+
+def _default(record: type[Any] | None, key: str) -> str:
+    """The default `record` declares for its (dotted) YAML key `key`, as the table shows it ("" for none);
+    a key inside a field holding a dataclass (`thresholds.max_nesting`) is that dataclass's."""
+    if record is None:
+        return ""
+    for f in fields(record):
+        own = yaml_key(f)
+        if own == key:
+            if other := f.metadata.get("or"):
+                return f"the `{next(yaml_key(g) for g in fields(record) if g.name == other)}`"
+            value = _value(f)
+            return "" if value in (MISSING, None, "", ()) or is_dataclass(value) else f"`{json.dumps(value)}`"
+        if own and key.startswith(own + ".") and is_dataclass(value := _value(f)):
+            return _default(type(value), key[len(own) + 1:])
+    return ""
+
+
 def _record_md(name: str, schema: dict[str, Any]) -> str:
     out = [f"## {schema.get('title') or name}\n\n"]
     if schema.get("description"):
         out.append(schema["description"] + "\n\n")
     out.append(f"Schema: `workbench/decisions_schemas/{name}`.\n\n")
-    rows = [tuple(f"`{c}`" if i == 0 else c for i, c in enumerate(row)) for row in _keys(schema)]
-    if rows:
-        out.append(_table(("key", "type", "required", "default", "meaning"), rows))
+    if schema.get("properties"):
+        out.append(_keys_md(schema, RECORDS.get(name.removesuffix(".schema.json"), {})))
     defs = schema.get("$defs") or {}
     for def_name, sub in sorted(defs.items()):
         if isinstance(sub, dict) and sub.get("properties"):
             out.append(f"\n`{def_name}`{': ' + sub['description'] if sub.get('description') else ''}\n\n")
-            rows = [tuple(f"`{c}`" if i == 0 else c for i, c in enumerate(row)) for row in _keys(sub)]
-            out.append(_table(("key", "type", "required", "default", "meaning"), rows))
+            out.append(_keys_md(sub, {}))
     return "".join(out) + "\n"
+
+
+def _keys_md(node: dict[str, Any], records: dict[str, type[Any]]) -> str:
+    """The table of a schema's keys; a default the schema does not give is the one its record declares
+    (`records`: see `RECORDS`; "gates[].title" is the `title` of the record of "gates")."""
+    rows = []
+    for key, kind, required, default, meaning in _keys(node):
+        container, _, leaf = key.rpartition("[].")
+        rows.append((f"`{key}`", kind, required, default or _default(records.get(container), leaf), meaning))
+    return _table(("key", "type", "required", "default", "meaning"), rows)
 
 
 def config_md() -> str:

@@ -12,6 +12,7 @@ import json
 import math
 import os
 from collections.abc import Callable
+from dataclasses import Field, fields
 from functools import cache
 from importlib import resources
 from pathlib import Path, PurePosixPath
@@ -20,16 +21,18 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jsonschema import Draft202012Validator
 
 from .. import model as m
-from ..config import CEILINGS, Ceilings, WorkspaceConfig
+from ..config import ABSENT, CEILINGS, Ceilings, WorkspaceConfig, is_list, lookup, yaml_key
 from ..jsontext import Tokens
 from .files import Files
 from .yamlfile import ParsedYaml, parse_yaml
 
 if TYPE_CHECKING:
     import jsonschema_rs
+    from _typeshed import DataclassInstance
 
 DECISIONS_DIR = "decisions"
 T = TypeVar("T")
+R = TypeVar("R", bound="DataclassInstance")
 QUOTED = 24  # characters of a value a message quotes from a decisions file (not a schema or example)
 
 # file (relative to decisions/) -> packaged schema name
@@ -46,6 +49,26 @@ SINGLE_FILES = {
     "baseline.yaml": "baseline",
     "plan.yaml": "plan",
     "wire_lock.yaml": "wire_lock",
+}
+
+
+# the records of each decisions file: packaged schema -> the key of a list of records ("" for the file itself)
+# -> the record (docs/reference/records.md shows each one's defaults)
+RECORDS: dict[str, dict[str, type[Any]]] = {
+    "workspace": {"": WorkspaceConfig},
+    "family": {"": m.Family, "waivers": m.Waiver, "representation_deltas": m.RecordedDelta},
+    "delta": {"": m.Delta},
+    "checklist": {"items": m.ChecklistItem},
+    "work_packages": {"packages": m.WorkPackage, "handoff": m.Handoff},
+    "gates": {"gates": m.Gate, "change_classes": m.ChangeClass},
+    "risks": {"risks": m.Risk},
+    "identifiers": {"identifiers": m.Identifier},
+    "provenance": {"": m.Provenance},
+    "error_mapping": {"": m.ErrorMappingPolicy, "mappings": m.ErrorMapping},
+    "invocation": {"": m.InvocationPolicy},
+    "waivers": {"waivers": m.Waiver},
+    "baseline": {"findings": m.BaselineEntry},
+    "plan": {"": m.Plan, "phases": m.Phase, "downstream": m.DownstreamIssue, "service_items": m.ServiceItem},
 }
 
 
@@ -239,6 +262,30 @@ def _tuple(value: Any) -> tuple[Any, ...]:
     return tuple(v for v in value if v is not None) if isinstance(value, list) else ()
 
 
+@cache
+def _declared(cls: type[Any]) -> tuple[tuple[Field[Any], str | None, bool], ...]:
+    """(field, its YAML key, whether it is a list) for each field of a record."""
+    return tuple((f, yaml_key(f), is_list(f)) for f in fields(cls))
+
+
+def record(cls: type[R], data: dict[str, Any], line: int | None = None, **given: Any) -> R:
+    """A `cls` built from its YAML mapping: each field from its declared key (a list as a tuple, None entries
+    left out); an absent key keeps the field's default, or takes the value of the field its `or` names (also
+    when empty). `line` fills a `line` field; `given` sets fields the loader builds itself."""
+    values = dict(given)
+    for f, key, listed in _declared(cls):
+        if f.name in values:
+            continue
+        if f.name == "line":
+            values["line"] = line
+        elif key is not None and (value := lookup(data, key, ABSENT)) is not ABSENT:
+            values[f.name] = _tuple(value) if listed else value
+    for f, _key, listed in _declared(cls):
+        if (other := f.metadata.get("or")) and not values.get(f.name):
+            values[f.name] = (values[other],) if listed else values[other]
+    return cls(**values)
+
+
 def _lines(parsed: ParsedYaml) -> dict[str, int]:
     """Field lines keyed by dotted path ("owner", "schemas.1", "waivers.0.rule")."""
     return {".".join(map(str, p)): line for p, line in parsed.lines.items() if p}
@@ -263,53 +310,10 @@ def read_config(reader: FileReader, ceilings: Ceilings | None = CEILINGS) -> Wor
     return config
 
 
-def _waivers(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.Waiver, ...]:
-    return tuple(
-        m.Waiver(w.get("rule", ""), w.get("subject", ""), w.get("reason", ""), w.get("expires"), rel,
-                 parsed.line(("waivers", i)))
-        for i, w in enumerate(data.get("waivers") or [])
-        if isinstance(w, dict)
-    )
-
-
-def _baseline(data: dict[str, Any], parsed: ParsedYaml) -> tuple[m.BaselineEntry, ...]:
-    return tuple(
-        m.BaselineEntry(e["rule"], _tuple(e.get("subjects")), e.get("pointer"), e.get("count", 1),
-                        parsed.line(("findings", i)), e.get("file", ""))
-        for i, e in enumerate(data.get("findings") or [])
-        if isinstance(e, dict) and "rule" in e
-    )
-
-
 def _family(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Family:
-    waivers = _waivers(rel, data, parsed)
-    compat: dict[str, Any] = c if isinstance(c := data.get("compatibility"), dict) else {}
-    deltas = data.get("representation_deltas")
-    return m.Family(
-        id=data["family"],
-        path=rel,
-        title=data.get("title") or data["family"],
-        intent_class=data.get("intent_class"),
-        schemas=_tuple(data.get("schemas")),
-        owner=data.get("owner"),
-        stability_tier=data.get("stability_tier"),
-        decision=data.get("decision"),
-        current_usage=data.get("current_usage"),
-        candidate_gateway_usage=data.get("candidate_gateway_usage"),
-        rationale=data.get("rationale"),
-        wire_mapping=data.get("wire_mapping"),
-        version_policy=data.get("version_policy"),
-        representation_deltas=_prose(deltas),
-        recorded_deltas=tuple(m.RecordedDelta(d["kind"], _tuple(d.get("fields")), d.get("note") or "")
-                              for d in deltas if isinstance(d, dict)) if isinstance(deltas, list) else (),
-        alternatives_considered=_tuple(data.get("alternatives_considered")),
-        downstream_consumers=_tuple(data.get("downstream_consumers")),
-        guess=bool(data.get("guess", False)),
-        waivers=waivers,
-        compatibility=compat.get("mode"),
-        additive=compat.get("additive"),
-        lines=_lines(parsed),
-    )
+    return record(m.Family, data, path=rel, representation_deltas=_prose(data.get("representation_deltas")),
+                  recorded_deltas=_record_list("family", "representation_deltas", data, parsed),
+                  waivers=_record_list("family", "waivers", data, parsed, path=rel), lines=_lines(parsed))
 
 
 def _prose(deltas: Any) -> str | None:
@@ -334,50 +338,22 @@ def _lock(data: dict[str, Any]) -> m.WireLock:
 
 
 def _delta(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Delta:
-    return m.Delta(
-        id=data["delta"],
-        path=rel,
-        title=data.get("title") or data["delta"],
-        family=data.get("family"),
-        kind=data.get("kind"),
-        authority_owner=data.get("authority_owner"),
-        compatibility_rule=data.get("compatibility_rule"),
-        upstream_candidates=_tuple(data.get("upstream_candidates")),
-        risk=data.get("risk"),
-        downstream_consumers=_tuple(data.get("downstream_consumers")),
-        status=data.get("status"),
-        why_insufficient=data.get("why_insufficient"),
-        minimum_v1_surface=data.get("minimum_v1_surface"),
-        migration_plan=data.get("migration_plan"),
-        lines=_lines(parsed),
-    )
-
-
-def _header(data: dict[str, Any]) -> m.DocHeader:
-    return m.DocHeader(data.get("issue"), _tuple(data.get("depends_on")), data.get("last_updated"))
+    return record(m.Delta, data, path=rel, lines=_lines(parsed))
 
 
 def _plan(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Plan:
     """The plan's labels; a key that is absent (or was dropped as invalid) keeps its neutral default."""
-    default = m.Plan()
     sections: dict[str, Any] = data["sections"] if isinstance(data.get("sections"), dict) else {}
     documents: dict[str, Any] = data["documents"] if isinstance(data.get("documents"), dict) else {}
-    return m.Plan(
-        name=data.get("name") or default.name,
-        issue=data.get("issue") or "",
+    return record(
+        m.Plan, data,
         sections=tuple(sorted((k, v) for k, v in sections.items() if isinstance(v, str))),
-        checklist_title=data.get("checklist_title") or default.checklist_title,
-        phases=tuple(m.Phase(p["id"], p.get("title", ""), _tuple(p.get("documents")))
-                     for p in data.get("phases") or [] if isinstance(p, dict)),
-        downstream=tuple(m.DownstreamIssue(d["issue"], d["name"])
-                         for d in data.get("downstream") or [] if isinstance(d, dict)),
-        service_items=tuple(m.ServiceItem(i["item"], _tuple(i.get("match")) or (i["item"],))
-                            for i in data.get("service_items") or [] if isinstance(i, dict)),
-        identifier_mapping_package=data.get("identifier_mapping_package") or "",
-        header=_header(data["header"]) if isinstance(data.get("header"), dict) else m.DocHeader(),
-        documents=tuple(sorted(
-            (name, m.DocLabels(d.get("title"), _tuple(d.get("work_packages")), _header(d)))
-            for name, d in documents.items() if isinstance(d, dict))),
+        phases=_record_list("plan", "phases", data, parsed),
+        downstream=_record_list("plan", "downstream", data, parsed),
+        service_items=_record_list("plan", "service_items", data, parsed),
+        header=record(m.DocHeader, data["header"]) if isinstance(data.get("header"), dict) else m.DocHeader(),
+        documents=tuple(sorted((name, record(m.DocLabels, d, header=record(m.DocHeader, d)))
+                               for name, d in documents.items() if isinstance(d, dict))),
         path=rel,
         lines=_lines(parsed),
     )
@@ -411,11 +387,11 @@ def _records(reader: FileReader, folder: str, kind: str, key: str,
     return out
 
 
-def _items(data: dict[str, Any], key: str, parsed: ParsedYaml, build: Callable[[dict[str, Any], int | None], T]
-           ) -> tuple[T, ...]:
-    return tuple(
-        build(item, parsed.line((key, i))) for i, item in enumerate(data.get(key) or []) if isinstance(item, dict)
-    )
+def _record_list(kind: str, key: str, data: dict[str, Any], parsed: ParsedYaml, **given: Any) -> tuple[Any, ...]:
+    """The records of the list at `key` in a `kind` file (see `RECORDS`), each with its line."""
+    items = data.get(key)
+    return tuple(record(RECORDS[kind][key], item, parsed.line((key, i)), **given)
+                 for i, item in enumerate(items if isinstance(items, list) else []) if isinstance(item, dict))
 
 
 def read_decisions(reader: FileReader) -> m.Decisions:
@@ -441,51 +417,27 @@ def read_decisions(reader: FileReader) -> m.Decisions:
     def part(kind: str) -> tuple[dict[str, Any], ParsedYaml]:
         return single.get(kind, {}), parsed_by.get(kind, empty)
 
-    checklist, cp = part("checklist")
-    wps, wp = part("work_packages")
-    gates, gp = part("gates")
-    risks, rp = part("risks")
-    ids, _ = part("identifiers")
-    prov = single.get("provenance")
-    errs = single.get("error_mapping")
-    inv = single.get("invocation")
-    plan = single.get("plan")
-    lock = single.get("wire_lock")
-    forbidden = (inv or {}).get("forbidden") or {}
+    def entries(kind: str, key: str, **given: Any) -> tuple[Any, ...]:
+        return _record_list(kind, key, *part(kind), **given)
+
+    prov, errs, inv, plan, lock = (single.get(kind) for kind in
+                                   ("provenance", "error_mapping", "invocation", "plan", "wire_lock"))
     return m.Decisions(
         families=tuple(sorted(families, key=lambda f: f.id)),
         deltas=tuple(sorted(deltas, key=lambda d: d.id)),
-        checklist=_items(checklist, "items", cp, lambda d, line: m.ChecklistItem(
-            d["id"], d["text"], d.get("derive"), d.get("done"), _tuple(d.get("evidence")), line)),
-        work_packages=_items(wps, "packages", wp, lambda d, line: m.WorkPackage(
-            d["id"], d["title"], _tuple(d.get("depends_on")), _tuple(d.get("enables")), _tuple(d.get("outputs")),
-            line)),
-        handoff=_items(wps, "handoff", wp, lambda d, line: m.Handoff(
-            d["issue"], d.get("title", ""), _tuple(d.get("consumes")), d.get("why", ""), line)),
-        gates=_items(gates, "gates", gp, lambda d, line: m.Gate(
-            d["id"], d.get("title", d["id"]), _tuple(d.get("enforced_by")), d.get("external", ""),
-            bool(d.get("blocking", True)), d.get("description", ""), line)),
-        change_classes=_items(gates, "change_classes", gp, lambda d, line: m.ChangeClass(
-            d["tier"], d.get("allowed", ""), _tuple(d.get("required_checks")))),
-        risks=_items(risks, "risks", rp, lambda d, line: m.Risk(
-            d["id"], d.get("risk", ""), d.get("why", ""), d.get("mitigation", ""), _tuple(d.get("enforced_by")))),
-        identifiers=_items(ids, "identifiers", empty, lambda d, line: m.Identifier(
-            d["name"], d.get("definition", ""), d.get("meaning", ""), d.get("proto", "string"))),
-        provenance=m.Provenance(prov.get("canonical_record", ""), prov.get("pointer", ""), _tuple(prov.get("fields")),
-                                lines=_lines(parsed_by["provenance"]))
-        if prov else None,
-        error_mapping=m.ErrorMappingPolicy(
-            errs.get("reason_catalog"), errs.get("rpc_error_schema"),
-            tuple(m.ErrorMapping(x.get("reason_code", ""), x.get("rpc_code", ""), x.get("grpc_status", ""))
-                  for x in errs.get("mappings") or [] if isinstance(x, dict)),
-            lines=_lines(parsed_by["error_mapping"]))
-        if errs is not None else None,
-        invocation=m.InvocationPolicy(
-            _tuple(inv.get("scan")), _tuple(inv.get("approved")),
-            _tuple(forbidden.get("imports")), _tuple(forbidden.get("calls")))
-        if inv is not None else None,
-        waivers=_waivers(f"{DECISIONS_DIR}/waivers.yaml", *part("waivers")),
-        baseline=_baseline(*part("baseline")) if "baseline" in single else None,
+        checklist=entries("checklist", "items"),
+        work_packages=entries("work_packages", "packages"),
+        handoff=entries("work_packages", "handoff"),
+        gates=entries("gates", "gates"),
+        change_classes=entries("gates", "change_classes"),
+        risks=entries("risks", "risks"),
+        identifiers=entries("identifiers", "identifiers"),
+        provenance=record(m.Provenance, prov, lines=_lines(parsed_by["provenance"])) if prov else None,
+        error_mapping=record(m.ErrorMappingPolicy, errs, mappings=entries("error_mapping", "mappings"),
+                             lines=_lines(parsed_by["error_mapping"])) if errs is not None else None,
+        invocation=record(m.InvocationPolicy, inv) if inv is not None else None,
+        waivers=entries("waivers", "waivers", path=f"{DECISIONS_DIR}/waivers.yaml"),
+        baseline=entries("baseline", "findings") if "baseline" in single else None,
         plan=_plan(f"{DECISIONS_DIR}/plan.yaml", plan, parsed_by["plan"]) if plan is not None else m.Plan(),
         wire_lock=_lock(lock) if lock is not None and "package" in lock else None,
         present=True,

@@ -10,29 +10,31 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from ..config import is_list, yaml_key
 from ..errors import StoreError
 from ..loader.files import Files
+from ..model import ChecklistItem, Family
 from ..policy import new_family_gaps
 from .roundtrip import _BASE_TEXTS, DELETE, Conflict, Placed, Record, _read, save_record
 
-FAMILY_TEXT_FIELDS = (
-    "intent_class", "owner", "stability_tier", "decision", "rationale", "current_usage",
-    "candidate_gateway_usage", "wire_mapping", "version_policy",
-)
-FAMILY_LIST_FIELDS = ("alternatives_considered", "downstream_consumers")
+# the fields `Family` marks editable (model.EDIT), each read and written under its own name: text, then lists
+_EDITABLE = [f for f in dataclasses.fields(Family) if f.metadata.get("edit")]
+FAMILY_TEXT_FIELDS = tuple(f.name for f in _EDITABLE if not is_list(f))
+FAMILY_LIST_FIELDS = tuple(f.name for f in _EDITABLE if is_list(f))
 
 
 @dataclass(frozen=True)
 class FamilyEdit:
-    """The editable governance fields of one family record (the TUI form's result)."""
+    """The form's values of the editable fields of one family record (the TUI form's result): text ("" when
+    unset) or a tuple of text for each of FAMILY_TEXT_FIELDS and FAMILY_LIST_FIELDS (tests hold them equal)."""
 
     intent_class: str = ""
     owner: str = ""
     stability_tier: str = ""
     decision: str = ""
-    rationale: str = ""
     current_usage: str = ""
     candidate_gateway_usage: str = ""
+    rationale: str = ""
     wire_mapping: str = ""
     version_policy: str = ""
     alternatives_considered: tuple[str, ...] = ()
@@ -130,8 +132,7 @@ def edited_family(fam: Any, edit: FamilyEdit) -> Any:
     return dataclasses.replace(
         fam,
         **{k: values[k] for k in FAMILY_TEXT_FIELDS},
-        alternatives_considered=tuple(edit.alternatives_considered),
-        downstream_consumers=tuple(edit.downstream_consumers),
+        **{k: tuple(values[k]) for k in FAMILY_LIST_FIELDS},
         guess=fam.guess and not changed,  # `FamilyEdit.changes` clears the guess on a save
     )
 
@@ -157,8 +158,8 @@ def tick_checklist_item(
 
 
 def _ordered_item_changes(rec: Record, index: int, changes: dict[Any, Any]) -> dict[Any, Any]:
-    """New keys of a checklist item go in the documented order (id, text, derive, done, evidence)."""
-    order = ("id", "text", "derive", "done", "evidence")
+    """New keys of a checklist item go in the order `ChecklistItem` declares them (id, text, derive, done, evidence)."""
+    order = tuple(k for f in dataclasses.fields(ChecklistItem) if (k := yaml_key(f)))
     return {key: value if value is DELETE else Placed(value, order) for key, value in changes.items()}
 
 
