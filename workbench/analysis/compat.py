@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urljoin
 
 from ..allocation import paused_gc
@@ -191,6 +191,29 @@ class Undecided(Exception):
 Schema = dict[str, Any]  # a schema object (boolean schemas and non-schemas are `Any`)
 Active = set[tuple[int, int]]  # (id(old node), id(new node)) pairs being compared: a `$ref` cycle stops there
 Branches = list[tuple[int, Any]]  # (index as written, branch) of a union keyword's branches
+
+
+class Side(NamedTuple):
+    """One version in a comparison: a subschema (or a union's branches) and the base URI its `$ref`s resolve against."""
+
+    base: str
+    node: Any
+
+    def sub(self, node: Any) -> Side:
+        """Another node of the same version, read against the same base."""
+        return Side(self.base, node)
+
+
+class At(NamedTuple):
+    """Where a comparison is: the schema file changes are reported in, the pointer there, the pairs being compared."""
+
+    path: str
+    ptr: Tokens
+    active: Active
+
+    def below(self, *tokens: str | int) -> At:
+        """The place `tokens` further down, in the same comparison."""
+        return At(self.path, self.ptr + tokens, self.active)
 
 
 # --- dialects: older drafts' keywords spelled as 2020-12's (vocabulary from workbench.schema) ---------------
@@ -525,17 +548,17 @@ class Differ:
                 del out[key]
         return out
 
-    def relation(self, path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> tuple[str, str]:
-        """(strict, additive) effect of replacing `o` by `n`."""
+    def relation(self, at: At, old: Side, new: Side) -> tuple[str, str]:
+        """(strict, additive) effect of replacing `old` by `new`."""
         inner: list[Change] = []
-        self.node(inner, path, ob, o, nb, n, ptr, active)
+        self.node(inner, at, old, new)
         return combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
 
-    def disjoint(self, ob: str, a: Any, nb: str, b: Any, res: Resolver | None = None, depth: int = 0) -> bool:
+    def disjoint(self, one: Side, other: Side, res: Resolver | None = None, depth: int = 0) -> bool:
         """True when no document can match both schemas (types, values or a shared required discriminator)."""
         res = res or self.new
-        _, a, _ = self.effective(res, ob, a)
-        _, b, _ = self.effective(res, nb, b)
+        _, a, _ = self.effective(res, *one)
+        _, b, _ = self.effective(res, *other)
         if a is False or b is False:
             return True
         if not (isinstance(a, dict) and isinstance(b, dict)) or depth > 3:
@@ -551,7 +574,7 @@ class Differ:
             return True
         pa, pb = schema_map(a, "properties"), schema_map(b, "properties")
         both = required_names(a) & required_names(b) & set(pa) & set(pb)
-        return any(self.disjoint(ob, pa[p], nb, pb[p], res, depth + 1) for p in sorted(both))
+        return any(self.disjoint(one.sub(pa[p]), other.sub(pb[p]), res, depth + 1) for p in sorted(both))
 
     def conj_types(self, res: Resolver, base: str, node: Any, depth: int = 0) -> set[str] | None:
         """The types a schema admits with its `allOf` branches (None: any); empty when they contradict."""
@@ -671,137 +694,149 @@ class Differ:
     # --- entry points -----------------------------------------------------------------------
     def schema(self, old: SchemaDoc, new: SchemaDoc) -> list[Change]:
         # from each root's base URI: its `$id` (draft-04 `id`), else its file URI
-        return self.root(new.path, self.old.index.base_of(old), old.body, self.new.index.base_of(new), new.body)
+        return self.root(new.path, Side(self.old.index.base_of(old), old.body),
+                         Side(self.new.index.base_of(new), new.body))
 
-    def root(self, path: str, ob: str, o: Any, nb: str, n: Any) -> list[Change]:
+    def root(self, path: str, old: Side, new: Side) -> list[Change]:
         """The changes of one schema (a definition reached from several places is compared once, and `finish`
         lists each change once); a limit reached ends as "comparison undecided"."""
         out: list[Change] = []
         self.steps, self._via = 0, []
         try:
-            self.node(out, path, ob, o, nb, n, (), set())
+            self.node(out, At(path, (), set()), old, new)
         except (Undecided, RecursionError) as exc:
             why = str(exc) if isinstance(exc, Undecided) else "the schemas nest deeper than Python can follow"
             out.append(Change(path, "", "comparison undecided", "(schema)", "(schema)", BOTH, f"undecided: {why}"))
         return out
 
-    def node(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens, active: Active) -> None:
-        where = self.location(self.old, ob, o)
-        at = where if where is not None and where == self.location(self.new, nb, n) else None
-        ob, o, o_ref = self.effective(self.old, ob, o)
-        nb, n, n_ref = self.effective(self.new, nb, n)
-        if self.unresolved(out, path, ob, o, nb, n, ptr):
+    def follow(self, res: Resolver, side: Side) -> tuple[Side, str | None]:
+        """`effective` for one side of a comparison: (the side its `$ref`s lead to, the first target)."""
+        base, node, target = self.effective(res, *side)
+        return Side(base, node), target
+
+    def node(self, out: list[Change], at: At, old: Side, new: Side) -> None:
+        """Compare two subschemas: their `$ref`s followed, a definition pair once, a `$ref` cycle stopped."""
+        where = self.location(self.old, *old)
+        defined = where if where is not None and where == self.location(self.new, *new) else None
+        old, o_ref = self.follow(self.old, old)
+        new, n_ref = self.follow(self.new, new)
+        if self.unresolved(out, at, old, new):
             return
-        key = (id(o), id(n))
-        if key in active:  # a `$ref` cycle: this pair is being compared further up
+        key = (id(old.node), id(new.node))
+        if key in at.active:  # a `$ref` cycle: this pair is being compared further up
             return
-        if len(ptr) > MAX_DEPTH:
-            if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):
-                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+        if len(at.ptr) > MAX_DEPTH:
+            if self.canon(self.old, *old) != self.canon(self.new, *new):
+                self.emit(out, at, "comparison undecided", old.node, new.node, BOTH,
                           why=f"undecided: the schemas differ deeper than {MAX_DEPTH // 2} levels, where they are "
                               "not compared")
             return
         if o_ref or n_ref:  # a definition: compared once, wherever else it is used
             pair = self._pairs.get(key)
-            if pair is not None and pair[0] is o and pair[1] is n:
-                pair[3].append((path, pointer_str(ptr)))
+            if pair is not None and pair[0] is old.node and pair[1] is new.node:
+                pair[3].append((at.path, pointer_str(at.ptr)))
                 out.extend(pair[2])
                 return
             inner: list[Change] = []
-            self._pairs[key] = (o, n, inner, [(path, pointer_str(ptr))])
-            if at is not None:  # the same definition in both versions: its changes are reported there
-                self._via.append((at[0], at[1], path, ptr))
+            self._pairs[key] = (old.node, new.node, inner, [(at.path, pointer_str(at.ptr))])
+            if defined is not None:  # the same definition in both versions: its changes are reported there
+                self._via.append((*defined, at.path, at.ptr))
                 try:
-                    self.referenced(inner, at[0], ob, o, o_ref, nb, n, n_ref, at[1], active)
+                    self.referenced(inner, At(*defined, at.active), old, o_ref, new, n_ref)
                 finally:
                     self._via.pop()
             else:
-                self.referenced(inner, path, ob, o, o_ref, nb, n, n_ref, ptr, active)
+                self.referenced(inner, at, old, o_ref, new, n_ref)
             inner[:] = {id(c): c for c in inner}.values()  # a definition reached twice inside: its changes once
             out.extend(inner)
             return
-        active.add(key)
-        self.compare(out, path, ob, o, nb, n, ptr, active)
-        active.discard(key)
+        at.active.add(key)
+        self.compare(out, at, old, new)
+        at.active.discard(key)
 
-    def referenced(self, out: list[Change], path: str, ob: str, o: Any, o_ref: str | None, nb: str, n: Any,
-                   n_ref: str | None, ptr: Tokens, active: Active) -> None:
+    def referenced(self, out: list[Change], at: At, old: Side, o_ref: str | None, new: Side,
+                   n_ref: str | None) -> None:
         """Compare a pair reached through a `$ref` (on either side)."""
-        key = (id(o), id(n))
+        key = (id(old.node), id(new.node))
         self.step()
         if o_ref and n_ref and _rel(o_ref) != _rel(n_ref):
             inner: list[Change] = []
-            active.add(key)
-            self.compare(inner, path, ob, o, nb, n, ptr, active)
-            active.discard(key)
+            at.active.add(key)
+            self.compare(inner, at, old, new)
+            at.active.discard(key)
             if inner:
                 first = inner[0]
                 why = (f"the new target differs ({len(inner)} change(s), first: {first.kind} at "
                        f"{first.pointer or '/'})")
                 strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
-                out.append(Change(path, pointer_str(ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
-                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None, (o, n),
-                                  reached=self.reached(path, ptr)))
+                out.append(Change(at.path, pointer_str(at.ptr), "$ref retargeted", _rel(o_ref), _rel(n_ref), strict,
+                                  f"{EFFECT_TEXT[strict]}; {why}", lenient if lenient != strict else None,
+                                  (old.node, new.node), reached=self.reached(at.path, at.ptr)))
             return
-        active.add(key)
-        self.compare(out, path, ob, o, nb, n, ptr, active)
-        active.discard(key)
+        at.active.add(key)
+        self.compare(out, at, old, new)
+        at.active.discard(key)
 
-    def unresolved(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens) -> bool:
+    def unresolved(self, out: list[Change], at: At, old: Side, new: Side) -> bool:
         """A reference that does not resolve on either side (`$ref` left after `effective`): the change
         there is undecided, with the reason, never a comparison with "anything". True when one was found."""
-        lost = [(side, res, b, node["$ref"]) for side, res, b, node in
-                (("baseline", self.old, ob, o), ("working tree", self.new, nb, n))
+        lost = [(version, res, base, node["$ref"]) for version, res, (base, node) in
+                (("baseline", self.old, old), ("working tree", self.new, new))
                 if isinstance(node, dict) and isinstance(node.get("$ref"), str)
-                and res.resolve(b, node["$ref"]) is None]  # a chain longer than followed resolves: `compare` says so
+                and res.resolve(base, node["$ref"]) is None]  # a chain longer than followed resolves: `compare` says so
         if not lost:
             return False
-        if self.canon(self.old, ob, o) != self.canon(self.new, nb, n):  # the same unresolved reference: no change
-            side, res, base, ref = lost[0]
-            why = f"reference {ref!r} {res.why_unresolved(base, ref)} in the {side}: nothing below it is compared"
-            out.append(Change(path, pointer_str(ptr), "reference unresolved", short(o), short(n), UNDECIDED, why))
+        if self.canon(self.old, *old) != self.canon(self.new, *new):  # the same unresolved reference: no change
+            version, res, base, ref = lost[0]
+            why = f"reference {ref!r} {res.why_unresolved(base, ref)} in the {version}: nothing below it is compared"
+            out.append(Change(at.path, pointer_str(at.ptr), "reference unresolved", short(old.node), short(new.node),
+                              UNDECIDED, why))
         return True
 
-    def emit(self, out: list[Change], path: str, ptr: Tokens, kind: str, old: Any, new: Any, effect: str,
+    def emit(self, out: list[Change], at: At, kind: str, old: Any, new: Any, effect: str, *,
              lenient: str | None = None, why: str = "") -> None:
+        """Record a change of `kind` at `at` (old -> new values as written), unless it has no effect."""
         assert kind in KINDS, kind
         if effect != NONE or (lenient not in (None, NONE)):
-            out.append(Change(path, pointer_str(ptr), kind, short(old), short(new), effect,
-                              why or WHY.get(kind, ""), lenient, (old, new), reached=self.reached(path, ptr)))
+            out.append(Change(at.path, pointer_str(at.ptr), kind, short(old), short(new), effect,
+                              why or WHY.get(kind, ""), lenient, (old, new), reached=self.reached(at.path, at.ptr)))
 
     # --- comparison -------------------------------------------------------------------------
-    def compare(self, out: list[Change], path: str, ob: str, o: Any, nb: str, n: Any, ptr: Tokens,
-                active: Active) -> None:
-        oc, nc = self.canon(self.old, ob, o), self.canon(self.new, nb, n)
+    def compare(self, out: list[Change], at: At, old: Side, new: Side) -> None:
+        """Two subschemas, their `$ref`s followed: keyword by keyword, unless they accept the same documents."""
+        oc, nc = self.canon(self.old, *old), self.canon(self.new, *new)
         if oc == nc:
             return
-        for res, base, node in ((self.old, ob, o), (self.new, nb, n)):
+        o, n = old.node, new.node
+        for res, (base, node) in ((self.old, old), (self.new, new)):
             if isinstance(node, dict) and isinstance(node.get("$ref"), str) and res.resolve(base, node["$ref"]):
-                self.emit(out, path, ptr, "comparison undecided", o, n, BOTH,
+                self.emit(out, at, "comparison undecided", o, n, BOTH,
                           why=f"undecided: a chain of more than {MAX_REFS} $refs leads to what differs")
                 return
         if not (isinstance(o, dict) and isinstance(n, dict)):
             effect = _bool_effect(oc, nc)
             kind = {NARROWED: "schema tightened", WIDENED: "schema relaxed"}.get(effect, "schema replaced")
-            self.emit(out, path, ptr, kind, o, n, effect)
+            self.emit(out, at, kind, o, n, effect)
             return
-        oe, ne = self.empty(self.old, ob, o), self.empty(self.new, nb, n)
+        oe, ne = self.empty(self.old, *old), self.empty(self.new, *new)
         if oe or ne:  # a version that accepts nothing: the effect is the conjunction's, not its keywords'
             if not (oe and ne):
-                self.emit(out, path, ptr, "schema tightened" if ne else "schema relaxed", o, n,
+                self.emit(out, at, "schema tightened" if ne else "schema relaxed", o, n,
                           NARROWED if ne else WIDENED, why=f"the {'new' if ne else 'old'} version accepts no "
                           "document (its keywords or allOf branches contradict each other)")
             return
         o, n = _lift(o, n)
-        if not self.values(out, path, o, n, ptr):
-            self.types(out, path, o, n, ptr)
-        self.bounds(out, path, o, n, ptr)
-        self.objects(out, path, ob, o, nb, n, ptr, active)
-        self.arrays(out, path, ob, o, nb, n, ptr, active)
-        self.unions(out, path, ob, o, nb, n, ptr, active)
-        self.applicators(out, path, ob, o, nb, n, ptr, active)
+        old, new = old.sub(o), new.sub(n)
+        if not self.values(out, at, old, new):
+            self.types(out, at, old, new)
+        self.bounds(out, at, old, new)
+        self.objects(out, at, old, new)
+        self.arrays(out, at, old, new)
+        self.unions(out, at, old, new)
+        self.applicators(out, at, old, new)
 
-    def types(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> None:
+    def types(self, out: list[Change], at: At, old: Side, new: Side) -> None:
+        o, n = old.node, new.node
         ot, nt = _types(o), _types(n)
         if ot == nt:
             return
@@ -812,62 +847,64 @@ class Differ:
             effect = BOTH if lost and gained else NARROWED if lost else WIDENED
             implied = _implied_types(o) if ot is None else None
             if kind == "type narrowed" and implied and nt is not None and implied <= nt:
-                self.emit(out, path, ptr + ("type",), kind, _ABSENT, n["type"], effect, NONE,
+                self.emit(out, at.below("type"), kind, _ABSENT, n["type"], effect, lenient=NONE,
                           why=f"{EFFECT_TEXT[effect]}; the type made explicit: the keywords already there apply to "
                           f"{', '.join(sorted(implied))} only, so only documents of another type, which the schema "
                           "described nothing of, are rejected now (the additive reading: no change)")
                 return
-            self.emit(out, path, ptr + ("type",), kind, o.get("type", _ABSENT), n.get("type", _ABSENT), effect)
+            self.emit(out, at.below("type"), kind, o.get("type", _ABSENT), n.get("type", _ABSENT), effect)
 
-    def values(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> bool:
+    def values(self, out: list[Change], at: At, old: Side, new: Side) -> bool:
         """enum and const as one finite value set; True when either side has one (then `type` is moot)."""
+        o, n = old.node, new.node
         if not any(k in x for x in (o, n) for k in ("enum", "const")):
             return False
         ov, nv = _values(o), _values(n)
         if ov is None and nv is None:
             return False
         word = "const" if "const" in n or (nv is None and "const" in o) else "enum"
-        here = ptr + (word,)
+        here = at.below(word)
         if ov is not None and nv is not None:
             lost, gained = ov.keys() - nv.keys(), nv.keys() - ov.keys()
             if "const" in o and "const" in n and (lost or gained):
-                self.emit(out, path, here, "const changed", o["const"], n["const"], combine(
+                self.emit(out, here, "const changed", o["const"], n["const"], combine(
                     [NARROWED if lost else NONE, WIDENED if gained else NONE]))
                 return True
             old_list, new_list = list(ov.values()), list(nv.values())
             if lost or gained:
                 kind = "enum changed" if lost and gained else "enum value removed" if lost else "enum widened"
-                self.emit(out, path, here, kind, *_enum_delta(old_list, new_list),
+                self.emit(out, here, kind, *_enum_delta(old_list, new_list),
                           BOTH if lost and gained else NARROWED if lost else WIDENED)
         elif nv is not None:  # only the new version has a finite set; values the old type rejected widen
             extra = any(not _accepts(_types(o), _type_of(v)) for v in nv.values())
-            self.emit(out, path, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
+            self.emit(out, here, f"{word} added", _ABSENT, n.get(word), BOTH if extra else NARROWED)
         elif ov is not None:  # only the old version had one
             lost_type = any(not _accepts(_types(n), _type_of(v)) for v in ov.values())
             word = "const" if "const" in o else "enum"
-            self.emit(out, path, ptr + (word,), f"{word} removed", o.get(word), _ABSENT, BOTH if lost_type else WIDENED)
+            self.emit(out, at.below(word), f"{word} removed", o.get(word), _ABSENT, BOTH if lost_type else WIDENED)
         return True
 
-    def bounds(self, out: list[Change], path: str, o: Schema, n: Schema, ptr: Tokens) -> None:
+    def bounds(self, out: list[Change], at: At, old: Side, new: Side) -> None:
         """pattern, format, numeric ranges, lengths, counts, multipleOf, uniqueItems."""
+        o, n = old.node, new.node
         op, np_ = o.get("pattern", _ABSENT), n.get("pattern", _ABSENT)
         if op != np_:
             effect = (NARROWED if op is _ABSENT else WIDENED if np_ is _ABSENT
                       else pattern_relation(str(op), str(np_)) or BOTH)
             kind = {NARROWED: "pattern tightened", WIDENED: "pattern relaxed"}.get(effect, "pattern changed")
-            self.emit(out, path, ptr + ("pattern",), kind, op, np_, effect)
+            self.emit(out, at.below("pattern"), kind, op, np_, effect)
         of, nf = _asserted_format(o), _asserted_format(n)
         if of != nf:
             effect = NARROWED if of is _ABSENT else WIDENED if nf is _ABSENT else BOTH
             kind = {NARROWED: "format tightened", WIDENED: "format relaxed"}.get(effect, "format changed")
-            self.emit(out, path, ptr + ("format",), kind, of, nf, effect)
+            self.emit(out, at.below("format"), kind, of, nf, effect)
         for lower in (True, False):
             ol, nl = _bound(o, lower), _bound(n, lower)
             if ol[:2] != nl[:2]:
                 tighter = nl[:2] > ol[:2] if lower else nl[:2] < ol[:2]
                 key = nl[2] or ol[2]
                 assert key is not None  # the ends differ: at least one of them is a written bound
-                self.emit(out, path, ptr + (key,), f"range {'tightened' if tighter else 'relaxed'}",
+                self.emit(out, at.below(key), f"range {'tightened' if tighter else 'relaxed'}",
                           o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if tighter else WIDENED)
         contains = "contains" in o or "contains" in n
         for table, default, is_tighter in ((LOWER, 0, _grows), (UPPER, float("inf"), _shrinks)):
@@ -878,69 +915,70 @@ class Differ:
                 ov, nv = _num(o.get(key), dflt), _num(n.get(key), dflt)
                 if ov != nv:
                     effect = NARROWED if is_tighter(ov, nv) else WIDENED
-                    self.emit(out, path, ptr + (key,), f"{family} {'tightened' if effect == NARROWED else 'relaxed'}",
+                    self.emit(out, at.below(key), f"{family} {'tightened' if effect == NARROWED else 'relaxed'}",
                               o.get(key, _ABSENT), n.get(key, _ABSENT), effect)
         om, nm = _positive(o.get("multipleOf")), _positive(n.get("multipleOf"))
         if om != nm:
             effect = (NARROWED if om is None else WIDENED if nm is None
                       else WIDENED if (om / nm).denominator == 1 else NARROWED if (nm / om).denominator == 1 else BOTH)
             kind = {NARROWED: "multipleOf tightened", WIDENED: "multipleOf relaxed"}.get(effect, "multipleOf changed")
-            self.emit(out, path, ptr + ("multipleOf",), kind, o.get("multipleOf", _ABSENT),
+            self.emit(out, at.below("multipleOf"), kind, o.get("multipleOf", _ABSENT),
                       n.get("multipleOf", _ABSENT), effect)
         if bool(o.get("uniqueItems") is True) != bool(n.get("uniqueItems") is True):
             tight = n.get("uniqueItems") is True
-            self.emit(out, path, ptr + ("uniqueItems",), f"uniqueItems {'tightened' if tight else 'relaxed'}",
+            self.emit(out, at.below("uniqueItems"), f"uniqueItems {'tightened' if tight else 'relaxed'}",
                       o.get("uniqueItems", _ABSENT), n.get("uniqueItems", _ABSENT), NARROWED if tight else WIDENED)
 
     # --- objects ----------------------------------------------------------------------------
-    def masked(self, path: str, ob: str, o: Schema, nb: str, n: Schema, name: str, old: Any, new: Any, ptr: Tokens,
-               active: Active) -> str | None:
-        """Effect of a property added or removed where the same `patternProperties` apply to its name in both
-        versions (None otherwise): the property's schema is a conjunct of theirs, so adding it can only narrow,
-        removing it only widen."""
-        om, nm = self.matching(o, name), self.matching(n, name)
-        if not om or sorted(self.canon(self.old, ob, p) for p in om) != sorted(self.canon(self.new, nb, p) for p in nm):
+    def masked(self, at: At, old: Side, new: Side, name: str, old_prop: Any, new_prop: Any) -> str | None:
+        """Effect of a property added or removed (its schema `old_prop` or `new_prop` absent) where the same
+        `patternProperties` apply to its name in both versions (None otherwise): the property's schema is a
+        conjunct of theirs, so adding it can only narrow, removing it only widen."""
+        om, nm = self.matching(old.node, name), self.matching(new.node, name)
+        if not om or sorted(self.canon(self.old, old.base, p) for p in om) != sorted(
+                self.canon(self.new, new.base, p) for p in nm):
             return None
-        if old is _ABSENT:  # P -> new AND P
-            strict, _ = self.relation(path, ob, _conj(om), nb, new, ptr, active)
+        if old_prop is _ABSENT:  # P -> new_prop AND P
+            strict, _ = self.relation(at, old.sub(_conj(om)), new.sub(new_prop))
             return NARROWED if strict in (NARROWED, BOTH) else NONE
-        strict, _ = self.relation(path, ob, old, nb, _conj(nm), ptr, active)  # old AND P -> P
+        strict, _ = self.relation(at, old.sub(old_prop), new.sub(_conj(nm)))  # old_prop AND P -> P
         return WIDENED if strict in (WIDENED, BOTH) else NONE
 
-    def renames(self, edits: list[Change], ptr: Tokens, ob: str, op: dict[str, Any], nb: str,
-                np_: dict[str, Any]) -> list[Change]:
+    def renames(self, edits: list[Change], at: At, old: Side, new: Side) -> list[Change]:
         """A property removed and one of the same shape added in the same change: one "property renamed"
         (probably), with the effects of both halves."""
-        at = {c.pointer: c for c in edits}
-        added = {b: self.canon(self.new, nb, np_[b]) for b in sorted(set(np_) - set(op))}
+        op, np_ = schema_map(old.node, "properties"), schema_map(new.node, "properties")
+        by_pointer = {c.pointer: c for c in edits}
+        added = {b: self.canon(self.new, new.base, np_[b]) for b in sorted(set(np_) - set(op))}
         out = {id(c): c for c in edits}
         for a in sorted(set(op) - set(np_)):
-            shape = self.canon(self.old, ob, op[a])
+            shape = self.canon(self.old, old.base, op[a])
             b = next((b for b, form in added.items() if form == shape), None)
-            gone, new = at.get(pointer_str(ptr + ("properties", a))), at.get(pointer_str(ptr + ("properties", b or "")))
+            gone = by_pointer.get(pointer_str(at.ptr + ("properties", a)))
+            came = by_pointer.get(pointer_str(at.ptr + ("properties", b or "")))
             if b is None or gone is None:
                 continue
             del added[b]
-            parts = [gone] + ([new] if new else [])
+            parts = [gone] + ([came] if came else [])
             strict, lenient = combine(c.effect for c in parts), combine(c.effect_under(True) for c in parts)
             why = "; ".join(f"{c.kind}: {c.reason}" for c in parts)
             out.pop(id(gone))
-            if new:
-                out.pop(id(new))
-            out[id(gone)] = Change(gone.schema, pointer_str(ptr + ("properties", b)), "property renamed", a, b,
+            if came:
+                out.pop(id(came))
+            out[id(gone)] = Change(gone.schema, pointer_str(at.ptr + ("properties", b)), "property renamed", a, b,
                                    strict, f"probably a rename (the same shape): {why}",
                                    lenient if lenient != strict else None, (op[a], np_[b]),
-                                   reached=self.reached(gone.schema, ptr + ("properties", b)))
+                                   reached=self.reached(gone.schema, at.ptr + ("properties", b)))
         return list(out.values())
 
     def matching(self, node: Schema, name: str) -> list[Any]:
         """The `patternProperties` schemas that apply to the property name `name` (matched by RE2)."""
         return [s for p, s in schema_map(node, "patternProperties").items() if search(p, name)]
 
-    def undetermined(self, o: Schema, n: Schema, name: str) -> str | None:
-        """A `patternProperties` key of either version that RE2 refuses (whether it applies to `name`
+    def undetermined(self, name: str, *nodes: Schema) -> str | None:
+        """A `patternProperties` key of one of `nodes` that RE2 refuses (whether it applies to `name`
         cannot be told), or None."""
-        return next((p for node in (o, n) for p in schema_map(node, "patternProperties") if search(p, name) is None),
+        return next((p for node in nodes for p in schema_map(node, "patternProperties") if search(p, name) is None),
                     None)
 
     def fallback(self, node: Schema, name: str) -> Any:
@@ -956,166 +994,166 @@ class Differ:
             return node["unevaluatedProperties"]
         return True
 
-    def objects(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
-                active: Active) -> None:
+    def objects(self, out: list[Change], at: At, old: Side, new: Side) -> None:
         """properties, required, patternProperties and the content model."""
+        o, n = old.node, new.node
         op, np_ = schema_map(o, "properties"), schema_map(n, "properties")
         oreq, nreq = required_names(o), required_names(n)
         edits: list[Change] = []  # what adding or removing a property, or (un)requiring it, does: one line each
         for name in sorted(set(op) | set(np_)):
-            here = ptr + ("properties", name)
+            here = at.below("properties", name)
             if name in op and name in np_:
-                self.node(out, path, ob, op[name], nb, np_[name], here, active)
-            elif (refused := self.undetermined(o, n, name)) is not None:
+                self.node(out, here, old.sub(op[name]), new.sub(np_[name]))
+            elif (refused := self.undetermined(name, o, n)) is not None:
                 kind = ("property removed" if name in op else
                         "required property added" if name in nreq else "optional property added")
-                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
+                self.emit(edits, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), BOTH,
                           why=f"undetermined: whether the patternProperties key {refused[:100]} applies to the name "
                               "cannot be evaluated in linear time (RE2 refuses the pattern), so the change is treated "
                               "as both")
-            elif (masked := self.masked(path, ob, o, nb, n, name, op.get(name, _ABSENT), np_.get(name, _ABSENT),
-                                        here, active)) is not None:
+            elif (masked := self.masked(here, old, new, name, op.get(name, _ABSENT),
+                                        np_.get(name, _ABSENT))) is not None:
                 kind = ("property removed" if name in op else
                         "required property added" if name in nreq else "optional property added")
-                self.emit(edits, path, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
+                self.emit(edits, here, kind, op.get(name, _ABSENT), np_.get(name, _ABSENT), masked,
                           why=f"{EFFECT_TEXT[masked]}; the name meets the same patternProperties in both versions")
             elif name in op:  # judged against what the new version applies to the name
-                strict, lenient = self.relation(path, ob, op[name], nb, self.fallback(n, name), here, active)
-                self.emit(edits, path, here, "property removed", op[name], _ABSENT, strict,
-                          lenient if lenient != strict else None, REMOVED.get(strict, ""))
+                strict, lenient = self.relation(here, old.sub(op[name]), new.sub(self.fallback(n, name)))
+                self.emit(edits, here, "property removed", op[name], _ABSENT, strict,
+                          lenient=lenient if lenient != strict else None, why=REMOVED.get(strict, ""))
             else:
                 fb = self.fallback(o, name)
-                fc = self.canon(self.old, ob, fb)
+                fc = self.canon(self.old, old.base, fb)
                 if fc in TRIVIAL and name not in nreq:
-                    effect = NARROWED if self.canon(self.new, nb, np_[name]) not in TRIVIAL else NONE
-                    self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], effect, NONE)
+                    effect = NARROWED if self.canon(self.new, new.base, np_[name]) not in TRIVIAL else NONE
+                    self.emit(edits, here, "property added to open object", _ABSENT, np_[name], effect, lenient=NONE)
                 elif fc in TRIVIAL or fc == "false":
-                    strict, _ = self.relation(path, ob, fb, nb, np_[name], here, active)
+                    strict, _ = self.relation(here, old.sub(fb), new.sub(np_[name]))
                     kind = "required property added" if name in nreq else "optional property added"
                     if fc == "false":
-                        self.emit(edits, path, here, kind, _ABSENT, np_[name], strict)
+                        self.emit(edits, here, kind, _ABSENT, np_[name], strict)
                     else:
-                        self.emit(edits, path, here, "property added to open object", _ABSENT, np_[name], strict)
+                        self.emit(edits, here, "property added to open object", _ABSENT, np_[name], strict)
                 else:  # old documents met the map-value schema under this name: one line, its effects summed up
                     inner: list[Change] = []
-                    self.node(inner, path, ob, fb, nb, np_[name], here, active)
+                    self.node(inner, here, old.sub(fb), new.sub(np_[name]))
                     if inner:
                         strict, lenient = combine(c.effect for c in inner), combine(c.effect_under(True) for c in inner)
                         kind = "required property added" if name in nreq else "optional property added"
-                        self.emit(edits, path, here, kind, _ABSENT, np_[name], strict,
-                                  lenient if lenient != strict else None,
-                                  f"{EFFECT_TEXT[strict]}; the name met the additionalProperties schema before, and "
-                                  f"the property's schema differs from it ({len(inner)} change(s), first: "
-                                  f"{inner[0].kind} at {inner[0].pointer or '/'})")
+                        self.emit(edits, here, kind, _ABSENT, np_[name], strict,
+                                  lenient=lenient if lenient != strict else None,
+                                  why=f"{EFFECT_TEXT[strict]}; the name met the additionalProperties schema before, "
+                                      f"and the property's schema differs from it ({len(inner)} change(s), first: "
+                                      f"{inner[0].kind} at {inner[0].pointer or '/'})")
         for name in sorted(nreq - oreq):
-            self.emit(edits, path, ptr + ("properties", name), "property newly required", Plain("optional"),
+            self.emit(edits, at.below("properties", name), "property newly required", Plain("optional"),
                       Plain("required"), NARROWED)
         for name in sorted(oreq - nreq):
-            self.emit(edits, path, ptr + ("properties", name), "property no longer required", Plain("required"),
+            self.emit(edits, at.below("properties", name), "property no longer required", Plain("required"),
                       Plain("optional"), WIDENED)
-        out.extend(self.renames(_merged(edits), ptr, ob, op, nb, np_))
+        out.extend(self.renames(_merged(edits), at, old, new))
 
         opp, npp = schema_map(o, "patternProperties"), schema_map(n, "patternProperties")
         for pat in sorted(set(opp) | set(npp)):
-            here = ptr + ("patternProperties", pat)
+            here = at.below("patternProperties", pat)
             if pat in opp and pat in npp:
-                self.node(out, path, ob, opp[pat], nb, npp[pat], here, active)
+                self.node(out, here, old.sub(opp[pat]), new.sub(npp[pat]))
             elif pat in npp:
-                strict, _ = self.relation(path, ob, self.rest(self.old, ob, o, "additionalProperties"), nb, npp[pat],
-                                          here, active)
-                self.emit(out, path, here, "patternProperties entry added", _ABSENT, npp[pat], strict)
+                strict, _ = self.relation(here, old.sub(self.rest(self.old, *old, "additionalProperties")),
+                                          new.sub(npp[pat]))
+                self.emit(out, here, "patternProperties entry added", _ABSENT, npp[pat], strict)
             else:
-                strict, _ = self.relation(path, ob, opp[pat], nb, self.rest(self.new, nb, n, "additionalProperties"),
-                                          here, active)
-                self.emit(out, path, here, "patternProperties entry removed", opp[pat], _ABSENT, strict)
+                strict, _ = self.relation(here, old.sub(opp[pat]),
+                                          new.sub(self.rest(self.new, *new, "additionalProperties")))
+                self.emit(out, here, "patternProperties entry removed", opp[pat], _ABSENT, strict)
         for key in ("additionalProperties", "unevaluatedProperties", "propertyNames"):
-            self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+            self.subschema(out, at, key, old, new)
         odr, ndr = _dep_required(o), _dep_required(n)
         for name in sorted(set(odr) | set(ndr)):
-            here = ptr + (original_key(n if name in ndr else o, "dependentRequired"), name)
-            old, new = odr.get(name, set()), ndr.get(name, set())
-            if old != new:
-                effect = NARROWED if old < new else WIDENED if new < old else BOTH
-                kind = ("dependentRequired added" if not old else "dependentRequired removed" if not new else
+            here = at.below(original_key(n if name in ndr else o, "dependentRequired"), name)
+            was, now = odr.get(name, set()), ndr.get(name, set())
+            if was != now:
+                effect = NARROWED if was < now else WIDENED if now < was else BOTH
+                kind = ("dependentRequired added" if not was else "dependentRequired removed" if not now else
                         {NARROWED: "dependentRequired tightened", WIDENED: "dependentRequired relaxed"}.get(
                             effect, "dependentRequired changed"))
-                self.emit(out, path, here, kind, sorted(old) if old else _ABSENT, sorted(new) if new else _ABSENT,
-                          effect)
+                self.emit(out, here, kind, sorted(was) if was else _ABSENT, sorted(now) if now else _ABSENT, effect)
         # a dependent schema applies to the whole object: one rejecting every object is `false`
-        ods = {k: self.within_objects(self.old, ob, v) for k, v in schema_map(o, "dependentSchemas").items()}
-        nds = {k: self.within_objects(self.new, nb, v) for k, v in schema_map(n, "dependentSchemas").items()}
+        ods = {k: self.within_objects(self.old, old.base, v) for k, v in schema_map(o, "dependentSchemas").items()}
+        nds = {k: self.within_objects(self.new, new.base, v) for k, v in schema_map(n, "dependentSchemas").items()}
         for name in sorted(set(ods) | set(nds)):
-            self.subschema(out, path, "dependentSchemas", ob, ods, nb, nds, ptr, active, name,
-                           original_key(n if name in nds else o, "dependentSchemas"))
+            spelled = original_key(n if name in nds else o, "dependentSchemas")
+            self.subschema(out, at.below(spelled), "dependentSchemas", old.sub(ods), new.sub(nds), name)
 
-    def subschema(self, out: list[Change], path: str, key: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
-                  active: Active, name: str | None = None, spelled: str | None = None) -> None:
-        """A keyword whose absence means `true`: compared as schemas, or named by how it opened/closed."""
+    def subschema(self, out: list[Change], at: At, key: str, old: Side, new: Side, name: str | None = None) -> None:
+        """A keyword whose absence means `true`: compared as schemas, or named by how it opened/closed. With
+        `name`, the entry `name` of the map keyword `key` at `at` (`old` and `new` hold the two maps)."""
+        o, n = old.node, new.node
         k = name if name is not None else key
         ov, nv = o.get(k, True), n.get(k, True)
-        oc, nc = self.canon(self.old, ob, ov), self.canon(self.new, nb, nv)
+        oc, nc = self.canon(self.old, old.base, ov), self.canon(self.new, new.base, nv)
         if oc == nc:
             return
-        here = ptr + ((spelled or key, name) if name is not None else (original_key(n if k in n else o, key),))
+        here = at.below(original_key(n if k in n else o, key) if name is None else name)
         if oc not in TRIVIAL + ("false",) and nc not in TRIVIAL + ("false",):
-            self.node(out, path, ob, ov, nb, nv, here, active)
+            self.node(out, here, old.sub(ov), new.sub(nv))
             return
         effect = _bool_effect(oc, nc)
         if key.endswith("Properties") and key != "patternProperties":
             kind = "closed" if nc == "false" else "constrained" if effect == NARROWED else "opened"
         else:
             kind = "tightened" if effect == NARROWED else "relaxed"
-        self.emit(out, path, here, f"{key} {kind}", o.get(k, _ABSENT), n.get(k, _ABSENT), effect)
+        self.emit(out, here, f"{key} {kind}", o.get(k, _ABSENT), n.get(k, _ABSENT), effect)
 
     # --- arrays -----------------------------------------------------------------------------
-    def arrays(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
-               active: Active) -> None:
+    def arrays(self, out: list[Change], at: At, old: Side, new: Side) -> None:
         """prefixItems (draft-07: items [...]) position by position, then items (draft-07: additionalItems)."""
+        o, n = old.node, new.node
         opi, npi = schema_list(o, "prefixItems"), schema_list(n, "prefixItems")
-        orest, nrest = self.rest(self.old, ob, o, "items"), self.rest(self.new, nb, n, "items")
+        orest, nrest = self.rest(self.old, *old, "items"), self.rest(self.new, *new, "items")
         for i in range(max(len(opi), len(npi))):
-            here = ptr + (original_key(n if i < len(npi) else o, "prefixItems"), i)
+            here = at.below(original_key(n if i < len(npi) else o, "prefixItems"), i)
             if i < len(opi) and i < len(npi):
-                self.node(out, path, ob, opi[i], nb, npi[i], here, active)
+                self.node(out, here, old.sub(opi[i]), new.sub(npi[i]))
             elif i < len(npi):  # old documents met `items` at this position
-                strict, _ = self.relation(path, ob, orest, nb, npi[i], here, active)
-                self.emit(out, path, here, "prefixItems entry added", _ABSENT, npi[i], strict)
+                strict, _ = self.relation(here, old.sub(orest), new.sub(npi[i]))
+                self.emit(out, here, "prefixItems entry added", _ABSENT, npi[i], strict)
             else:
-                strict, _ = self.relation(path, ob, opi[i], nb, nrest, here, active)
-                self.emit(out, path, here, "prefixItems entry removed", opi[i], _ABSENT, strict)
+                strict, _ = self.relation(here, old.sub(opi[i]), new.sub(nrest))
+                self.emit(out, here, "prefixItems entry removed", opi[i], _ABSENT, strict)
         for key in ("items", "unevaluatedItems"):
-            self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+            self.subschema(out, at, key, old, new)
         oc, nc = o.get("contains", _ABSENT), n.get("contains", _ABSENT)
         if oc is not _ABSENT and nc is not _ABSENT:
-            self.node(out, path, ob, oc, nb, nc, ptr + ("contains",), active)
+            self.node(out, at.below("contains"), old.sub(oc), new.sub(nc))
         elif oc is not nc:
             added = oc is _ABSENT
-            self.emit(out, path, ptr + ("contains",), f"contains {'added' if added else 'removed'}", oc, nc,
+            self.emit(out, at.below("contains"), f"contains {'added' if added else 'removed'}", oc, nc,
                       NARROWED if added else WIDENED)
 
     # --- unions and other applicators ---------------------------------------------------------
-    def unions(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
-               active: Active) -> None:
-        ou = {k: self.distinct(self.old, ob, k, o[k]) for k in UNIONS if isinstance(o.get(k), list)}
-        nu = {k: self.distinct(self.new, nb, k, n[k]) for k in UNIONS if isinstance(n.get(k), list)}
+    def unions(self, out: list[Change], at: At, old: Side, new: Side) -> None:
+        o, n = old.node, new.node
+        ou = {k: self.distinct(self.old, old.base, k, o[k]) for k in UNIONS if isinstance(o.get(k), list)}
+        nu = {k: self.distinct(self.new, new.base, k, n[k]) for k in UNIONS if isinstance(n.get(k), list)}
         if len(ou) == 1 and len(nu) == 1 and ou.keys() != nu.keys():
             (ko, ol), (kn, nl) = next(iter(ou.items())), next(iter(nu.items()))
-            effect = self.union_relation(ko, kn, nb, [b for _, b in nl]) if min(len(ol), len(nl)) > 1 else NONE
-            self.emit(out, path, ptr + (kn,), "union keyword changed", Plain(ko), Plain(kn), effect)
+            effect = self.union_relation(ko, kn, new.sub(nl)) if min(len(ol), len(nl)) > 1 else NONE
+            self.emit(out, at.below(kn), "union keyword changed", Plain(ko), Plain(kn), effect)
             inner: list[Change] = []
-            self.branches(inner, path, kn, ob, ol, nb, nl, ptr + (kn,), active, ko)
+            self.branches(inner, at.below(kn), kn, old.sub(ol), new.sub(nl), ko)
             # with no branch in common, what was added or removed under another keyword is not judged by parts
-            _, lone_o, lone_n = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
+            _, lone_o, lone_n = self.pair(old.sub(ol), new.sub(nl))
             unpaired = len(lone_o) == len(ol) and len(lone_n) == len(nl)
             out.extend(replace(c, effect=BOTH)
                        if unpaired and c.kind.endswith(("branch added", "branch removed")) else c for c in inner)
             return
         for key in UNIONS:
             if key in ou and key in nu:
-                self.branches(out, path, key, ob, ou[key], nb, nu[key], ptr + (key,), active)
+                self.branches(out, at.below(key), key, old.sub(ou[key]), new.sub(nu[key]))
             elif key in ou or key in nu:
                 added = key in nu
-                self.emit(out, path, ptr + (key,), f"{key} {'added' if added else 'removed'}",
+                self.emit(out, at.below(key), f"{key} {'added' if added else 'removed'}",
                           o.get(key, _ABSENT), n.get(key, _ABSENT), NARROWED if added else WIDENED)
 
     def distinct(self, res: Resolver, base: str, key: str, branches: list[Any]) -> Branches:
@@ -1127,65 +1165,67 @@ class Differ:
             seen.setdefault(self.canon(res, base, b), (i, b))
         return sorted(seen.values(), key=lambda p: p[0])
 
-    def union_relation(self, ko: str, kn: str, nb: str, branches: list[Any]) -> str:
-        """Effect of switching a union keyword over the same branches."""
-        disjoint = all(self.disjoint(nb, a, nb, b) for i, a in enumerate(branches) for b in branches[i + 1:])
+    def union_relation(self, ko: str, kn: str, new: Side) -> str:
+        """Effect of switching a union keyword over the same branches (`new`: the branches under `kn`)."""
+        branches = [new.sub(b) for _, b in new.node]
+        disjoint = all(self.disjoint(a, b) for i, a in enumerate(branches) for b in branches[i + 1:])
         table = {("allOf", "anyOf"): WIDENED, ("anyOf", "allOf"): NARROWED,
                  ("oneOf", "anyOf"): NONE if disjoint else WIDENED, ("anyOf", "oneOf"): NONE if disjoint else NARROWED,
                  ("allOf", "oneOf"): WIDENED if disjoint else BOTH, ("oneOf", "allOf"): NARROWED if disjoint else BOTH}
         return table[(ko, kn)]
 
-    def branches(self, out: list[Change], path: str, key: str, ob: str, ol: Branches, nb: str, nl: Branches,
-                 ptr: Tokens, active: Active, old_key: str | None = None) -> None:
-        """Pair branches by content (exact first, then most similar), never by position; `old_key` is the
-        union keyword the old branches were under (when it changed)."""
+    def branches(self, out: list[Change], at: At, key: str, old: Side, new: Side, old_key: str | None = None) -> None:
+        """Pair the branches of the union `key` at `at` by content (exact first, then most similar), never by
+        position; `old_key` is the union keyword the old branches were under (when it changed)."""
         old_key = old_key or key
-        pairs, lone_old, lone_new = self.pair(ob, [b for _, b in ol], nb, [b for _, b in nl])
+        ol, nl = old.node, new.node
+        pairs, lone_old, lone_new = self.pair(old, new)
         for i, j in pairs:
-            self.node(out, path, ob, ol[i][1], nb, nl[j][1], ptr + (nl[j][0],), active)
+            self.node(out, at.below(nl[j][0]), old.sub(ol[i][1]), new.sub(nl[j][1]))
         for i in lone_old:
             kind, effect = ("allOf branch removed", WIDENED) if old_key == "allOf" else ("branch removed", NARROWED)
-            if old_key == "oneOf" and self._duplicate(self.old, ob, ol, i):  # documents matched it twice: rejected
+            if old_key == "oneOf" and self._duplicate(self.old, *old, i):  # documents matched it twice: rejected
                 effect = WIDENED
-            elif old_key == "oneOf" and not all(self.disjoint(ob, ol[i][1], ob, b, self.old)
+            elif old_key == "oneOf" and not all(self.disjoint(old.sub(ol[i][1]), old.sub(b), self.old)
                                             for k, (_, b) in enumerate(ol) if k != i):
                 effect = BOTH  # documents that matched it and another branch were rejected, and now are not
             if effect == NARROWED and (key == "anyOf" or len(nl) == 1) and self.covered(
-                    path, ob, [ol[i][1]], nb, [b for _, b in nl], ptr, active, (NONE, WIDENED)):
+                    at, old.sub([ol[i]]), new, (NONE, WIDENED)):
                 effect = NONE  # folded into a branch that accepts all it did: {anyOf: [null, A]} -> {type: [.., null]}
-            self.emit(out, path, ptr + (ol[i][0],), kind, ol[i][1], _ABSENT, effect)
+            self.emit(out, at.below(ol[i][0]), kind, ol[i][1], _ABSENT, effect)
         for j in lone_new:
             if key == "allOf":
                 kind, effect = "allOf branch added", NARROWED
             else:  # a oneOf alternative that overlaps another also rejects documents matching both
                 others = [b for k, (_, b) in enumerate(nl) if k != j]
-                overlap = key == "oneOf" and not all(self.disjoint(nb, nl[j][1], nb, b) for b in others)
+                overlap = key == "oneOf" and not all(self.disjoint(new.sub(nl[j][1]), new.sub(b)) for b in others)
                 kind, effect = "branch added", BOTH if overlap else WIDENED
-                if key == "oneOf" and self._duplicate(self.new, nb, nl, j):
+                if key == "oneOf" and self._duplicate(self.new, *new, j):
                     effect = NARROWED
                 elif effect == WIDENED and (old_key == "anyOf" or len(ol) == 1) and self.covered(
-                        path, ob, [b for _, b in ol], nb, [nl[j][1]], ptr, active, (NONE, NARROWED)):
+                        at, old, new.sub([nl[j]]), (NONE, NARROWED)):
                     effect = NONE  # split out of a branch that accepted all it does
-            self.emit(out, path, ptr + (nl[j][0],), kind, _ABSENT, nl[j][1], effect)
+            self.emit(out, at.below(nl[j][0]), kind, _ABSENT, nl[j][1], effect)
 
-    def covered(self, path: str, ob: str, olds: list[Any], nb: str, news: list[Any], ptr: Tokens, active: Active,
-                effects: tuple[str, ...]) -> bool:
-        """True when replacing one of `olds` by one of `news` has one of `effects`: (NONE, WIDENED) says the new
-        branch accepts all the old one did, (NONE, NARROWED) the reverse."""
-        candidates = [(o, n) for o in olds for n in news if not _tagged_apart(o, n) and not self.disjoint(ob, o, nb, n)]
+    def covered(self, at: At, olds: Side, news: Side, effects: tuple[str, ...]) -> bool:
+        """True when replacing one of the branches `olds` by one of `news` (`Branches`) has one of `effects`:
+        (NONE, WIDENED) says the new branch accepts all the old one did, (NONE, NARROWED) the reverse."""
+        every = [(olds.sub(o), news.sub(n)) for _, o in olds.node for _, n in news.node]
+        candidates = [(o, n) for o, n in every if not _tagged_apart(o.node, n.node) and not self.disjoint(o, n)]
         if len(candidates) > COVER_PAIRS:  # beyond the budget: keep the verdict as it stands (never "no change")
             return False
-        return any(self.relation(path, ob, o, nb, n, ptr, active)[0] in effects for o, n in candidates)
+        return any(self.relation(at, o, n)[0] in effects for o, n in candidates)
 
     def _duplicate(self, res: Resolver, base: str, branches: Branches, i: int) -> bool:
         mine = self.canon(res, base, branches[i][1])
         return any(self.canon(res, base, b) == mine for k, (_, b) in enumerate(branches) if k != i)
 
-    def pair(self, ob: str, ol: list[Any], nb: str,
-             nl: list[Any]) -> tuple[list[tuple[int, int]], list[int], list[int]]:
-        """(paired indexes, unpaired old, unpaired new): identical content first, then the most alike."""
-        oc = [self.canon(self.old, ob, b) for b in ol]
-        nc = [self.canon(self.new, nb, b) for b in nl]
+    def pair(self, old: Side, new: Side) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        """(paired indexes, unpaired old, unpaired new) of two unions' branches (`Branches`): identical content
+        first, then the most alike."""
+        ol, nl = [b for _, b in old.node], [b for _, b in new.node]
+        oc = [self.canon(self.old, old.base, b) for b in ol]
+        nc = [self.canon(self.new, new.base, b) for b in nl]
         pairs: list[tuple[int, int]] = []
         free_o, free_n = list(range(len(ol))), list(range(len(nl)))
         for i in list(free_o):
@@ -1193,8 +1233,8 @@ class Differ:
             if j is not None:
                 free_o.remove(i)
                 free_n.remove(j)
-        olds = [self.effective(self.old, ob, b)[1] for b in ol]
-        news = [self.effective(self.new, nb, b)[1] for b in nl]
+        olds = [self.effective(self.old, old.base, b)[1] for b in ol]
+        news = [self.effective(self.new, new.base, b)[1] for b in nl]
         scored = sorted((-_likeness(olds[i], news[j]), i, j) for i in free_o for j in free_n
                         if not _tagged_apart(olds[i], news[j]))
         for score, i, j in scored:  # a last old and a last new branch are paired however unlike (one replaced)
@@ -1204,26 +1244,26 @@ class Differ:
                 free_n.remove(j)
         return sorted(pairs), free_o, free_n
 
-    def applicators(self, out: list[Change], path: str, ob: str, o: Schema, nb: str, n: Schema, ptr: Tokens,
-                    active: Active) -> None:
+    def applicators(self, out: list[Change], at: At, old: Side, new: Side) -> None:
         """not (direction inverted), if/then/else, and keywords compared only for equality."""
+        o, n = old.node, new.node
         on, nn = o.get("not", _ABSENT), n.get("not", _ABSENT)
         if on is not _ABSENT and nn is not _ABSENT:
-            strict, _ = self.relation(path, ob, on, nb, nn, ptr + ("not",), active)
+            strict, _ = self.relation(at.below("not"), old.sub(on), new.sub(nn))
             effect = flip(strict)
             kind = {NARROWED: "not tightened", WIDENED: "not relaxed"}.get(effect, "not changed")
-            self.emit(out, path, ptr + ("not",), kind, on, nn, effect)
+            self.emit(out, at.below("not"), kind, on, nn, effect)
         elif on is not nn:
             added = on is _ABSENT
-            value = self.canon(self.new if added else self.old, nb if added else ob, nn if added else on)
+            value = self.canon(self.new, new.base, nn) if added else self.canon(self.old, old.base, on)
             effect = NONE if value == "false" else NARROWED if added else WIDENED
-            self.emit(out, path, ptr + ("not",), f"not {'added' if added else 'removed'}", on, nn, effect)
+            self.emit(out, at.below("not"), f"not {'added' if added else 'removed'}", on, nn, effect)
         oi, ni = o.get("if", _ABSENT), n.get("if", _ABSENT)
-        oif = None if oi is _ABSENT else self.canon(self.old, ob, oi)
-        nif = None if ni is _ABSENT else self.canon(self.new, nb, ni)
+        oif = None if oi is _ABSENT else self.canon(self.old, old.base, oi)
+        nif = None if ni is _ABSENT else self.canon(self.new, new.base, ni)
         if oif == nif and oif is not None:
             for key in ("then", "else"):
-                self.subschema(out, path, key, ob, o, nb, n, ptr, active)
+                self.subschema(out, at, key, old, new)
         elif oif != nif:
             live_o = oif is not None and any(k in o for k in ("then", "else"))
             live_n = nif is not None and any(k in n for k in ("then", "else"))
@@ -1231,10 +1271,10 @@ class Differ:
                 effect = BOTH if live_o and live_n else NARROWED if live_n else WIDENED
                 kind = {NARROWED: "conditional added", WIDENED: "conditional removed"}.get(effect,
                                                                                           "conditional changed")
-                self.emit(out, path, ptr + ("if",), kind, oi, ni, effect)
+                self.emit(out, at.below("if"), kind, oi, ni, effect)
         for key in OPAQUE:
             if o.get(key, _ABSENT) != n.get(key, _ABSENT):
-                self.emit(out, path, ptr + (key,), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
+                self.emit(out, at.below(key), "keyword changed", o.get(key, _ABSENT), n.get(key, _ABSENT), BOTH)
 
 
 REMOVED = {WIDENED: "widened: documents may now omit it or carry any value under its name, so readers that "
@@ -1408,4 +1448,4 @@ def compare_schemas(old: Any, new: Any, path: str = "schema.json") -> list[Chang
     differ = Differ(_snapshot(old, path), _snapshot(new, path))
     uri = "file:///" + path
     with paused_gc():
-        return differ.finish(differ.root(path, uri, old, uri, new))
+        return differ.finish(differ.root(path, Side(uri, old), Side(uri, new)))
