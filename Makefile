@@ -61,8 +61,9 @@ export: $(STAMP)  ## regenerate doc/m0-runtime-contract-freeze
 docs: $(STAMP)  ## regenerate docs/reference/ (rules, configuration, records, keys) from the code
 	$(BIN)/python -m workbench.reference docs/reference
 
-bench: $(STAMP)  ## print benchmark figures (not a test)
+bench: $(STAMP)  ## print benchmark figures (not a test): the check by workload, then the TUI after a save
 	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_tui.py
 
 clean:
 	rm -rf .venv .venv-* .pytest_cache
