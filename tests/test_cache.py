@@ -4,8 +4,9 @@
   edits) on a small generated workspace; after each one the incremental check (one `LoadCache`, the
   process memos and the disk cache, as the TUI re-checks on save) and a check from the disk cache
   alone (a new run) find exactly what a cold check without any cache finds.
-- The disk store: a corrupt or truncated pack and a half-written temp file are misses, never errors;
-  concurrent writers lose at most each other's new entries; packs stay bounded; a cache folder inside
+- The disk store: a spoiled entry and a file that is no database are misses, never errors; a run killed
+  while writing leaves a usable cache; concurrent writers keep each other's entries; it stays bounded,
+  the oldest entries first; a small run reads only its own entries; a cache folder inside
   the workspace root is never used (`--cache-dir`, `$WORKBENCH_CACHE_DIR`, through a link).
 """
 
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -157,7 +161,7 @@ def test_the_disk_cache_is_used_and_changes_nothing(make_ws, tmp_path):
     try:
         cache.forget()
         first = check(load_workspace(root)).findings
-        assert store.stats["writes"] > 0 and list((tmp_path / "c").rglob("*.pack"))
+        assert store.stats["writes"] > 0 and (tmp_path / "c" / cache.DATABASE).is_file()
         cache.forget()
         store2, _ = cache.configure(root, tmp_path / "c")
         assert check(load_workspace(root)).findings == first
@@ -166,34 +170,53 @@ def test_the_disk_cache_is_used_and_changes_nothing(make_ws, tmp_path):
         cache.configure(None, enabled=False)
 
 
-def test_a_corrupt_pack_and_a_half_written_temp_file_are_misses(tmp_path):
+def test_a_spoiled_entry_and_a_spoiled_database_are_misses(tmp_path):
+    """An entry whose bytes changed is a miss; a file that is no database is all misses, and the next write
+    replaces it."""
     store = cache.Store(tmp_path)
     keys = [("k", i) for i in range(64)]
     for k in keys:
         store.put("ns", k, ("value", k))
     store.flush()
-    packs = sorted(store.packs.glob("*.pack"))
-    assert packs
-    packs[0].write_bytes(packs[0].read_bytes()[:-7])  # truncated (a crash without an atomic rename)
-    packs[1].write_bytes(b"\x00garbage" * 10)  # not a pack at all
-    raw = bytearray(packs[2].read_bytes())
-    raw[-3] ^= 0xFF  # one byte flipped: its checksum fails
-    packs[2].write_bytes(bytes(raw))
-    (store.packs / "03.pack.999.1.tmp").write_bytes(cache.MAGIC + b"half")  # a killed writer's temp file
+    spoiled = cache.Store.digest("ns", keys[0])
+    with sqlite3.connect(store.path) as db:  # one byte of one payload flipped: its checksum fails
+        [blob] = db.execute("SELECT value FROM entries WHERE key = ?", (spoiled,)).fetchone()
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (blob[:-1] + bytes([blob[-1] ^ 0xFF]), spoiled))
     fresh = cache.Store(tmp_path)
-    found = {k: fresh.get("ns", k) for k in keys}
-    spoiled = {p.name for p in packs[:3]}
-    for k, value in found.items():
-        shard = f"{int(cache.Store.digest('ns', k)[:2], 16):02x}.pack"
-        assert value == (None if shard in spoiled else ("value", k))
-    fresh.put("ns", keys[0], "again")
-    fresh.flush()  # a spoiled pack is rewritten whole, from what this run has
-    assert cache.Store(tmp_path).get("ns", keys[0]) == "again"
-    old = time.time() - 2 * cache.STALE_TEMP_SECONDS
-    os.utime(store.packs / "03.pack.999.1.tmp", (old, old))
-    fresh.put("ns", ("other",), 1)
-    fresh.flush()
-    assert not (store.packs / "03.pack.999.1.tmp").exists()  # a killed run's temp file is cleaned once old
+    assert [fresh.get("ns", k) for k in keys] == [None] + [("value", k) for k in keys[1:]]
+    for suffix in ("-wal", "-shm"):
+        Path(f"{store.path}{suffix}").unlink(missing_ok=True)
+    store.path.write_bytes(b"\x00garbage" * 100)  # not a database at all
+    broken = cache.Store(tmp_path)
+    assert broken.get("ns", keys[1]) is None
+    broken.put("ns", keys[1], "again")
+    broken.flush()  # replaced by a new database
+    assert cache.Store(tmp_path).get("ns", keys[1]) == "again"
+
+
+def test_a_run_killed_while_writing_leaves_a_usable_cache(tmp_path):
+    """kill -9 a process in the middle of its writes: the next run reads what was committed, never an error."""
+    script = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})\n"
+              "from workbench import cache\n"
+              f"store = cache.Store({str(tmp_path)!r})\n"
+              "for i in range(10**9):\n"
+              "    store.put('ns', ('k', i), 'x' * 2000)\n"
+              "    if i % 50 == 0:\n"
+              "        store.flush()\n"
+              "        print(i, flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        for _ in range(20):  # a few committed batches, then killed at an arbitrary point of the next ones
+            proc.stdout.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+    store = cache.Store(tmp_path)
+    found = [store.get("ns", ("k", i)) for i in range(1000)]
+    assert found[:951] == ["x" * 2000] * 951  # every batch it reported committed is there
+    store.put("ns", ("after",), 1)
+    store.flush()
+    assert cache.Store(tmp_path).get("ns", ("after",)) == 1
 
 
 def test_unreadable_cache_folder_is_no_error(tmp_path):
@@ -216,21 +239,41 @@ def test_concurrent_writers_keep_a_valid_cache(tmp_path):
     assert all(c.get("ns", ("a", i)) == i and c.get("ns", ("b", i)) == -i for i in range(200))
 
 
-def test_packs_stay_bounded(tmp_path):
-    store = cache.Store(tmp_path, max_bytes=cache.SHARDS * 4096)
-    for i in range(3000):
+def test_the_cache_stays_bounded_and_the_oldest_go_first(tmp_path, monkeypatch):
+    store = cache.Store(tmp_path, max_bytes=64 * 1024)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(cache.time, "time", lambda: clock[0])
+    for i in range(300):  # 300 entries of ~500 bytes, one flush each (later ones are newer)
         store.put("ns", ("k", i), f"{i:05d}" * 100)
-    store.flush()
-    assert all(p.stat().st_size <= 4096 + 64 for p in store.packs.glob("*.pack"))
+        store.flush()
+        clock[0] += 1
+    with sqlite3.connect(store.path) as db:
+        [(total,)] = db.execute("SELECT sum(length(value)) FROM entries").fetchall()
+    assert total <= 64 * 1024
     kept = cache.Store(tmp_path)
-    assert 0 < sum(kept.get("ns", ("k", i)) is not None for i in range(3000)) < 3000  # the oldest went first
+    found = [kept.get("ns", ("k", i)) is not None for i in range(300)]
+    assert found[-1] and not found[0] and found == sorted(found)  # the oldest went first
+
+
+def test_a_small_workspace_reads_only_its_own_entries(tmp_path):
+    """A cache another (large) workspace filled costs a run nothing it does not ask for: no whole-file reads."""
+    store = cache.Store(tmp_path)
+    for i in range(5000):
+        store.put("big", ("k", i), "y" * 4000)  # 20 MB of someone else's entries
+    store.put("small", ("mine",), 1)
+    store.flush()
+    fresh = cache.Store(tmp_path)
+    start = time.perf_counter()
+    assert fresh.get("small", ("mine",)) == 1 and fresh.get("small", ("absent",)) is None
+    assert time.perf_counter() - start < 1.0  # bounded, not a timing claim: reading 20 MB whole took longer
 
 
 def test_values_must_be_plain_data(tmp_path):
     store = cache.Store(tmp_path)
-    store.put("ns", ("k",), object())  # not plain data: the pack is not written, nothing raises
+    store.put("ns", ("k",), object())  # not plain data: not kept, nothing raises
+    store.put("ns", ("j",), 1)
     store.flush()
-    assert cache.Store(tmp_path).get("ns", ("k",)) is None
+    assert cache.Store(tmp_path).get("ns", ("k",)) is None and cache.Store(tmp_path).get("ns", ("j",)) == 1
 
 
 @pytest.mark.parametrize("how", ["flag", "env", "link"])
@@ -252,7 +295,7 @@ def test_a_cache_folder_inside_the_root_is_never_used(tmp_path, monkeypatch, cap
     finally:
         cache.configure(None, enabled=False)
     assert "inside the workspace root: not used" in capsys.readouterr().err
-    assert not list(root.rglob("*.pack")) and not (root / "ssot" / ".cache").exists()
+    assert not list(root.rglob("*.sqlite3*")) and not (root / "ssot" / ".cache").exists()
 
 
 def test_no_cache_writes_nothing(tmp_path, capsys):

@@ -96,3 +96,26 @@ def test_an_unexpected_error_in_the_app_is_one_line_and_exit_2(monkeypatch, tmp_
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [
         "workbench: internal error: RuntimeError: boom while composing (rerun with --debug for the traceback)"]
+
+
+@pytest.mark.timing
+def test_the_app_ends_when_its_terminal_hangs_up(repo_root: Path) -> None:
+    """A closed terminal window (or a killed tmux under `make run`, where the app never gets SIGHUP) hangs up
+    the terminal: the app ends instead of spinning on it (Textual's input thread reads EOF in a loop)."""
+    leader, follower = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "WORKBENCH_KEYMAP": str(repo_root / "no-keymap.toml")}
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "--root", str(repo_root)], cwd=repo_root,
+                            stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True)
+    os.close(follower)
+    try:
+        _read_until(leader, lambda text: "families" in text, 60.0)
+        assert proc.poll() is None
+        os.close(leader)  # the terminal hangs up
+        leader = -1
+        proc.wait(timeout=20)  # spun forever before
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if leader >= 0:
+            os.close(leader)

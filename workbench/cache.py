@@ -12,15 +12,15 @@ Two layers, both keyed by content (never by path or time alone):
   one switch (`--cache-dir`, `--no-cache`); a directory inside the workspace root is never used,
   so a pull request cannot plant results.
 
-On disk: 256 pack files (`packs-F/XX.pack`, by the first byte of each entry's key digest), each a
-magic line, the SHA-256 of its payload and a `marshal` payload of {key digest: (stamp, value)}.
-Values are plain data only (tuples, lists, dicts, sets, str, int, float, bool, None), written by
-this module into the user's own directory. A pack is read whole on its first use and rewritten by
-`flush` (temp file + `os.replace`: a reader sees the old pack or the new one, never half of one)
-merged with what is on disk at that moment, so concurrent runs only ever lose each other's new
-entries (a later miss). A pack that is unreadable, truncated or fails its checksum is empty (every
-entry a miss), never an error; a temp file a killed run left is never read, and removed once old.
-Each pack is bounded (`max_bytes` / 256): beyond it the entries used longest ago go first.
+On disk: one SQLite database (`cache-F.sqlite3`, write-ahead log), a table of {key digest: (stamp,
+checksummed `marshal` payload)}. A run reads only the entries it asks for, so a cache that other
+(larger) workspaces filled costs a small one nothing. Values are plain data only (tuples, lists, dicts,
+sets, str, int, float, bool, None), written by this module into the user's own directory. Writes are
+one transaction per `flush`: a reader sees all of a run's entries or none, a killed run leaves the
+database as it was, concurrent runs wait for each other's writes (a few seconds at most, else they
+drop their own new entries: a later miss). An entry whose checksum fails, and a database that cannot
+be read, are misses, never errors (an unreadable database is replaced by the next write). The total
+is bounded (`max_bytes`): beyond it the entries used longest ago go first.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import shutil
+import sqlite3
 import sys
 import threading
 import time
@@ -35,12 +37,12 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
-MAGIC = b"workbench-cache-%d\n" % FORMAT
-SHARDS = 256
+FORMAT = 2
+DATABASE = f"cache-{FORMAT}.sqlite3"
 DEFAULT_MAX_BYTES = 512 << 20
-RESTAMP_SECONDS = 86_400.0  # an entry used again is re-stamped (its pack rewritten) at most once a day
-STALE_TEMP_SECONDS = 3_600.0  # a temp file older than this was left by a killed run
+RESTAMP_SECONDS = 86_400.0  # an entry used again is re-stamped at most once a day
+WAIT_SECONDS = 5.0  # how long a write waits for another run's
+CHECK = 8  # bytes of SHA-256 before each payload
 
 _MEMOS: dict[str, Memo] = {}
 _TOOL: str | None = None
@@ -122,11 +124,13 @@ class Store:
 
     def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES):
         self.folder = Path(folder)
-        self.packs = self.folder / f"packs-{FORMAT}"
+        self.path = self.folder / DATABASE
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
-        self._loaded: dict[int, dict[str, tuple[float, Any]]] = {}
-        self._dirty: dict[int, dict[str, tuple[float, Any]]] = {}
+        self._db: sqlite3.Connection | None = None
+        self._tried = False  # opening for reads is tried once per run
+        self._dirty: dict[str, bytes] = {}
+        self._old: set[str] = set()  # entries read whose stamp is old: `flush` stamps them again
         self.stats = {"hits": 0, "misses": 0, "writes": 0}
 
     @staticmethod
@@ -136,114 +140,126 @@ class Store:
         text = f"{tool_version()}\0{namespace}\0{key!r}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _path(self, shard: int) -> Path:
-        return self.packs / f"{shard:02x}.pack"
-
-    def _read(self, shard: int) -> dict[str, tuple[float, Any]]:
-        """A pack's entries; {} when it is missing, unreadable, truncated or corrupt."""
+    def _open(self, create: bool) -> sqlite3.Connection | None:
+        """The database (created with `create`), or None when there is none or it cannot be read."""
+        if self._db is not None or (self._tried and not create):
+            return self._db
+        self._tried = True
+        if not create and not self.path.is_file():
+            return None
         try:
-            data = self._path(shard).read_bytes()
-        except OSError:
-            return {}
-        head = len(MAGIC)
-        if data[:head] != MAGIC or hashlib.sha256(data[head + 32:]).digest() != data[head:head + 32]:
-            return {}
-        try:
-            found = marshal.loads(data[head + 32:])
-        except (EOFError, ValueError, TypeError):
-            return {}
-        return found if isinstance(found, dict) else {}
+            if create:
+                self.folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=WAIT_SECONDS, isolation_level=None, check_same_thread=False)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
+                if create:
+                    db.execute("CREATE TABLE IF NOT EXISTS entries"
+                               " (key TEXT PRIMARY KEY, stamp REAL NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
+                db.execute("SELECT 1 FROM entries LIMIT 1")
+            except sqlite3.Error:
+                db.close()
+                raise
+        except sqlite3.DatabaseError:  # not a database (a crash of the disk, another program): start again
+            if create and self._replace():
+                return self._open(create)
+            return None
+        except (sqlite3.Error, OSError):
+            return None
+        self._db = db
+        if create:  # the packs an earlier format kept: never read again
+            shutil.rmtree(self.folder / "packs-1", ignore_errors=True)
+        return db
 
-    def _pack(self, shard: int) -> dict[str, tuple[float, Any]]:
-        found = self._loaded.get(shard)
-        if found is None:
-            found = self._loaded[shard] = self._read(shard)
-        return found
+    def _replace(self) -> bool:
+        """Remove an unreadable database (once per run), so the next open creates a new one."""
+        if getattr(self, "_replaced", False):
+            return False
+        self._replaced = True
+        for suffix in ("", "-wal", "-shm"):
+            try:
+                os.unlink(f"{self.path}{suffix}")
+            except FileNotFoundError:
+                pass
+            except OSError:
+                return False
+        self._tried = False
+        return True
 
     def get(self, namespace: str, key: Hashable) -> Any | None:
         """The value stored under (`namespace`, `key`), or None (a miss, whatever went wrong)."""
         name = self.digest(namespace, key)
-        shard = int(name[:2], 16)
         with self._lock:
-            entry = self._pack(shard).get(name)
-            if not (isinstance(entry, tuple) and len(entry) == 2):
+            db = self._open(create=False)
+            row = None
+            if db is not None:
+                try:
+                    row = db.execute("SELECT stamp, value FROM entries WHERE key = ?", (name,)).fetchone()
+                except sqlite3.Error:
+                    row = None
+            value = _unpacked(row[1]) if row is not None else _MISS
+            if row is None or value is _MISS:
                 self.stats["misses"] += 1
                 return None
             self.stats["hits"] += 1
-            stamp, value = entry
-            now = time.time()
-            if isinstance(stamp, float) and now - stamp > RESTAMP_SECONDS:  # used again: kept longer
-                self._dirty.setdefault(shard, {})[name] = (now, value)
+            if time.time() - row[0] > RESTAMP_SECONDS:  # used again: kept longer
+                self._old.add(name)
             return value
 
     def put(self, namespace: str, key: Hashable, value: Any) -> None:
-        """Keep `value` (plain data) under (`namespace`, `key`); written by `flush`."""
-        name = self.digest(namespace, key)
-        shard = int(name[:2], 16)
-        entry = (time.time(), value)
+        """Keep `value` (plain data) under (`namespace`, `key`); written by `flush`. Not plain data: not kept."""
+        try:
+            payload = marshal.dumps(value)
+        except ValueError:
+            return
         with self._lock:
-            self._pack(shard)[name] = entry
-            self._dirty.setdefault(shard, {})[name] = entry
+            self._dirty[self.digest(namespace, key)] = hashlib.sha256(payload).digest()[:CHECK] + payload
 
     def flush(self) -> None:
-        """Write every pack with new entries: merged with the pack as it is on disk now, bounded, atomically."""
+        """Write the new entries and stamps in one transaction, then drop the oldest entries past `max_bytes`."""
         with self._lock:
             dirty, self._dirty = self._dirty, {}
-            if not dirty:
+            old, self._old = self._old, set()
+            if not dirty and not old:
                 return
+            db = self._open(create=True)
+            if db is None:
+                return
+            now = time.time()
             try:
-                self.packs.mkdir(parents=True, exist_ok=True)
-            except OSError:
-                return
-            self._clean_temps()
-            for shard, entries in dirty.items():
-                merged = self._read(shard)
-                merged.update(entries)
+                db.execute("BEGIN IMMEDIATE")
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                               [(name, now, value) for name, value in dirty.items()])
+                db.executemany("UPDATE entries SET stamp = ? WHERE key = ?", [(now, name) for name in old])
+                self._bound(db)
+                db.execute("COMMIT")
+                self.stats["writes"] += 1
+            except sqlite3.Error:  # another run held the database too long, a full disk: these entries wait
                 try:
-                    payload = self._bounded(merged)
-                except ValueError:  # a value that is not plain data: nothing of this pack is written
-                    continue
-                self._loaded[shard] = merged
-                self._write(shard, payload)
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
 
-    def _bounded(self, entries: dict[str, tuple[float, Any]]) -> bytes:
-        """The pack's payload, its oldest entries dropped until it fits its share of `max_bytes`."""
-        payload = marshal.dumps(entries)
-        limit = max(self.max_bytes // SHARDS, 1)
-        while len(payload) > limit and entries:
-            oldest = sorted(entries, key=lambda k: entries[k][0])
-            for name in oldest[:max(1, len(oldest) // 4)]:
-                del entries[name]
-            payload = marshal.dumps(entries)
-        return payload
+    def _bound(self, db: sqlite3.Connection) -> None:
+        total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
+        while total > self.max_bytes and count:
+            drop = max(1, count // 4)
+            db.execute("DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY stamp LIMIT ?)", (drop,))
+            total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
 
-    def _write(self, shard: int, payload: bytes) -> None:
-        target = self._path(shard)
-        temp = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            with open(temp, "wb") as out:
-                out.write(MAGIC + hashlib.sha256(payload).digest() + payload)
-            os.replace(temp, target)
-            self.stats["writes"] += 1
-        except OSError:
-            try:
-                temp.unlink()
-            except OSError:
-                pass
 
-    def _clean_temps(self) -> None:
-        """Remove the temp files killed runs left (never read; old enough that no live run writes them)."""
-        now = time.time()
-        try:
-            temps = [p for p in self.packs.iterdir() if p.name.endswith(".tmp")]
-        except OSError:
-            return
-        for path in temps:
-            try:
-                if now - path.stat().st_mtime > STALE_TEMP_SECONDS:
-                    path.unlink()
-            except OSError:
-                pass
+_MISS = object()
+
+
+def _unpacked(blob: Any) -> Any:
+    """A stored value, or `_MISS` when its checksum fails or it does not decode."""
+    if not isinstance(blob, bytes) or hashlib.sha256(blob[CHECK:]).digest()[:CHECK] != blob[:CHECK]:
+        return _MISS
+    try:
+        return marshal.loads(blob[CHECK:])
+    except (EOFError, ValueError, TypeError):
+        return _MISS
 
 
 _ACTIVE: Store | None = None

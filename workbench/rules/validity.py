@@ -109,8 +109,8 @@ def _rs_validator(refs: RefIndex, s: SchemaDoc, registry: jsonschema_rs.Registry
     `regex.PATTERN_OPTIONS`; else jsonschema-rs's own options suffice (every match runs in linear time,
     each compiled pattern size-capped) and build a validator in two thirds of the time."""
     backtracks = any(_pattern_facts(d, refs.reading)[1] for d in refs.closure(s))
-    bounded = {"pattern_options": regex.PATTERN_OPTIONS} if backtracks else {}
-    return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True, **bounded)
+    return _RS[refs.reading.of(s.body).name](s.body, registry=registry, base_uri=s.uri, offline=True,
+                                             pattern_options=regex.PATTERN_OPTIONS if backtracks else None)
 
 
 def meta_errors(schema: SchemaDoc, reading: Reading) -> MetaErrors:

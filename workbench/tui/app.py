@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 import time
 import traceback
@@ -39,6 +40,15 @@ from .view import Snapshot, make_snapshot, partial_snapshot, preview_snapshot
 from .watch import WatchFailed, WatchPlan, watch
 
 HERE = Path(__file__).parent
+TERMINAL_CHECK_S = 1.0  # how often the app looks whether its terminal is still there
+
+
+def _terminal(stream) -> bool:
+    """Whether `stream` is a terminal that has not hung up."""
+    try:
+        return stream is not None and os.isatty(stream.fileno())
+    except (OSError, ValueError):
+        return False
 
 
 class WorkspaceChecked(Message):
@@ -146,6 +156,14 @@ class WorkbenchApp(App[None]):
         for problem in problems:
             self.notify(problem, title="Keymap", severity="warning", markup=False, timeout=12)
         self.reload("initial load")  # in a thread: the first screen shows "checking…" meanwhile
+        if not self.is_headless and _terminal(sys.__stdin__):
+            self.set_interval(TERMINAL_CHECK_S, self._exit_without_terminal)
+
+    def _exit_without_terminal(self) -> None:
+        """The terminal went away (its window closed, `make run`'s tmux killed): Textual's input thread would
+        spin on the hung-up terminal, so the app ends instead. Nothing is lost that a save had not written."""
+        if not _terminal(sys.__stdin__):
+            self.exit(return_code=1)
 
     @property
     def checked(self) -> bool:
