@@ -256,16 +256,26 @@ def test_the_cache_stays_bounded_and_the_oldest_go_first(tmp_path, monkeypatch):
 
 
 def test_a_small_workspace_reads_only_its_own_entries(tmp_path):
-    """A cache another (large) workspace filled costs a run nothing it does not ask for: no whole-file reads."""
-    store = cache.Store(tmp_path)
+    """Each workspace reads its own entries (one query, on first use), never another's: a cache that a large
+    workspace filled costs a small one nothing; `configure` scopes a run by the workspace's real path."""
+    big = cache.Store(tmp_path, scope="big")
     for i in range(5000):
-        store.put("big", ("k", i), "y" * 4000)  # 20 MB of someone else's entries
-    store.put("small", ("mine",), 1)
-    store.flush()
-    fresh = cache.Store(tmp_path)
-    start = time.perf_counter()
-    assert fresh.get("small", ("mine",)) == 1 and fresh.get("small", ("absent",)) is None
-    assert time.perf_counter() - start < 1.0  # bounded, not a timing claim: reading 20 MB whole took longer
+        big.put("ns", ("k", i), "y" * 4000)  # 20 MB of another workspace's entries
+    big.flush()
+    small = cache.Store(tmp_path, scope="small")
+    small.put("ns", ("mine",), 1)
+    small.flush()
+    fresh = cache.Store(tmp_path, scope="small")
+    assert fresh.get("ns", ("mine",)) == 1 and fresh.get("ns", ("k", 1)) is None
+    assert fresh._rows is not None and len(fresh._rows) == 1  # nothing of the big one was read
+    assert cache.Store(tmp_path, scope="big").get("ns", ("k", 1)) == "y" * 4000
+    first, _ = cache.configure(tmp_path / "a", tmp_path / "c")
+    second, _ = cache.configure(tmp_path / "b", tmp_path / "c")
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "a", target_is_directory=True)
+    third, _ = cache.configure(link, tmp_path / "c")
+    cache.configure(None, enabled=False)
+    assert first and second and third and first.scope != second.scope and third.scope == first.scope
 
 
 def test_values_must_be_plain_data(tmp_path):

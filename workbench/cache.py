@@ -12,8 +12,9 @@ Two layers, both keyed by content (never by path or time alone):
   one switch (`--cache-dir`, `--no-cache`); a directory inside the workspace root is never used,
   so a pull request cannot plant results.
 
-On disk: one SQLite database (`cache-F.sqlite3`, write-ahead log), a table of {key digest: (stamp,
-checksummed `marshal` payload)}. A run reads only the entries it asks for, so a cache that other
+On disk: one SQLite database (`cache-F.sqlite3`, write-ahead log), a table of {(scope, key digest):
+(stamp, checksummed `marshal` payload)}, the scope naming the workspace (its real path, hashed). A run
+reads its own workspace's entries in one query on first use, never another's: a cache that other
 (larger) workspaces filled costs a small one nothing. Values are plain data only (tuples, lists, dicts,
 sets, str, int, float, bool, None), written by this module into the user's own directory. Writes are
 one transaction per `flush`: a reader sees all of a run's entries or none, a killed run leaves the
@@ -33,16 +34,17 @@ import sqlite3
 import sys
 import threading
 import time
+import zlib
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
-FORMAT = 2
+FORMAT = 3
 DATABASE = f"cache-{FORMAT}.sqlite3"
 DEFAULT_MAX_BYTES = 512 << 20
 RESTAMP_SECONDS = 86_400.0  # an entry used again is re-stamped at most once a day
 WAIT_SECONDS = 5.0  # how long a write waits for another run's
-CHECK = 8  # bytes of SHA-256 before each payload
+CHECK = 4  # bytes of CRC-32 before each payload (the user's own directory: corruption, not an adversary)
 
 _MEMOS: dict[str, Memo] = {}
 _TOOL: str | None = None
@@ -122,13 +124,15 @@ def inside(folder: Path, root: Path) -> bool:
 class Store:
     """The disk cache at `folder` (see the module docstring). Thread-safe; `flush` writes what was added."""
 
-    def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(self, folder: Path, max_bytes: int = DEFAULT_MAX_BYTES, scope: str = ""):
         self.folder = Path(folder)
         self.path = self.folder / DATABASE
         self.max_bytes = max_bytes
+        self.scope = scope  # the workspace whose entries this run reads and writes
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._tried = False  # opening for reads is tried once per run
+        self._rows: dict[str, tuple[float, bytes]] | None = None  # this scope's entries, read on first use
         self._dirty: dict[str, bytes] = {}
         self._old: set[str] = set()  # entries read whose stamp is old: `flush` stamps them again
         self.stats = {"hits": 0, "misses": 0, "writes": 0}
@@ -155,8 +159,8 @@ class Store:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 if create:
-                    db.execute("CREATE TABLE IF NOT EXISTS entries"
-                               " (key TEXT PRIMARY KEY, stamp REAL NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
+                    db.execute("CREATE TABLE IF NOT EXISTS entries (scope TEXT NOT NULL, key TEXT NOT NULL,"
+                               " stamp REAL NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID")
                 db.execute("SELECT 1 FROM entries LIMIT 1")
             except sqlite3.Error:
                 db.close()
@@ -168,8 +172,11 @@ class Store:
         except (sqlite3.Error, OSError):
             return None
         self._db = db
-        if create:  # the packs an earlier format kept: never read again
+        if create:  # what earlier formats kept: never read again
             shutil.rmtree(self.folder / "packs-1", ignore_errors=True)
+            for old in self.folder.glob("cache-[0-9]*.sqlite3*"):
+                if not old.name.startswith(DATABASE):
+                    old.unlink(missing_ok=True)
         return db
 
     def _replace(self) -> bool:
@@ -191,13 +198,7 @@ class Store:
         """The value stored under (`namespace`, `key`), or None (a miss, whatever went wrong)."""
         name = self.digest(namespace, key)
         with self._lock:
-            db = self._open(create=False)
-            row = None
-            if db is not None:
-                try:
-                    row = db.execute("SELECT stamp, value FROM entries WHERE key = ?", (name,)).fetchone()
-                except sqlite3.Error:
-                    row = None
+            row = self._scope_rows().get(name)
             value = _unpacked(row[1]) if row is not None else _MISS
             if row is None or value is _MISS:
                 self.stats["misses"] += 1
@@ -207,6 +208,19 @@ class Store:
                 self._old.add(name)
             return value
 
+    def _scope_rows(self) -> dict[str, tuple[float, bytes]]:
+        """This scope's entries by key digest, read in one query on first use ({} without a database)."""
+        if self._rows is None:
+            self._rows = {}
+            db = self._open(create=False)
+            if db is not None:
+                try:
+                    found = db.execute("SELECT key, stamp, value FROM entries WHERE scope = ?", (self.scope,))
+                    self._rows = {key: (stamp, value) for key, stamp, value in found}
+                except sqlite3.Error:
+                    pass
+        return self._rows
+
     def put(self, namespace: str, key: Hashable, value: Any) -> None:
         """Keep `value` (plain data) under (`namespace`, `key`); written by `flush`. Not plain data: not kept."""
         try:
@@ -214,7 +228,7 @@ class Store:
         except ValueError:
             return
         with self._lock:
-            self._dirty[self.digest(namespace, key)] = hashlib.sha256(payload).digest()[:CHECK] + payload
+            self._dirty[self.digest(namespace, key)] = zlib.crc32(payload).to_bytes(CHECK, "big") + payload
 
     def flush(self) -> None:
         """Write the new entries and stamps in one transaction, then drop the oldest entries past `max_bytes`."""
@@ -229,12 +243,15 @@ class Store:
             now = time.time()
             try:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                               [(name, now, value) for name, value in dirty.items()])
-                db.executemany("UPDATE entries SET stamp = ? WHERE key = ?", [(now, name) for name in old])
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                               [(self.scope, name, now, value) for name, value in dirty.items()])
+                db.executemany("UPDATE entries SET stamp = ? WHERE scope = ? AND key = ?",
+                               [(now, self.scope, name) for name in old])
                 self._bound(db)
                 db.execute("COMMIT")
                 self.stats["writes"] += 1
+                if self._rows is not None:  # what this run reads from now on
+                    self._rows.update((name, (now, value)) for name, value in dirty.items())
             except sqlite3.Error:  # another run held the database too long, a full disk: these entries wait
                 try:
                     db.execute("ROLLBACK")
@@ -245,7 +262,8 @@ class Store:
         total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
         while total > self.max_bytes and count:
             drop = max(1, count // 4)
-            db.execute("DELETE FROM entries WHERE key IN (SELECT key FROM entries ORDER BY stamp LIMIT ?)", (drop,))
+            db.execute("DELETE FROM entries WHERE (scope, key) IN"
+                       " (SELECT scope, key FROM entries ORDER BY stamp LIMIT ?)", (drop,))
             total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
 
 
@@ -254,7 +272,7 @@ _MISS = object()
 
 def _unpacked(blob: Any) -> Any:
     """A stored value, or `_MISS` when its checksum fails or it does not decode."""
-    if not isinstance(blob, bytes) or hashlib.sha256(blob[CHECK:]).digest()[:CHECK] != blob[:CHECK]:
+    if not isinstance(blob, bytes) or zlib.crc32(blob[CHECK:]).to_bytes(CHECK, "big") != blob[:CHECK]:
         return _MISS
     try:
         return marshal.loads(blob[CHECK:])
@@ -286,7 +304,8 @@ def configure(root: Path | None, folder: Path | None = None, enabled: bool = Tru
         limit = int(os.environ.get("WORKBENCH_CACHE_MAX_MB", "")) << 20
     except ValueError:
         limit = DEFAULT_MAX_BYTES
-    _ACTIVE = Store(where, limit if limit > 0 else DEFAULT_MAX_BYTES)
+    scope = hashlib.sha256(os.fsencode(Path(root).resolve())).hexdigest()[:16] if root is not None else ""
+    _ACTIVE = Store(where, limit if limit > 0 else DEFAULT_MAX_BYTES, scope)
     return _ACTIVE, ""
 
 
