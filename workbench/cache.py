@@ -132,6 +132,7 @@ class Store:
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
         self._tried = False  # opening for reads is tried once per run
+        self._replaced = False  # an unreadable database is replaced once per run
         self._rows: dict[str, tuple[float, bytes]] | None = None  # this scope's entries, read on first use
         self._dirty: dict[str, bytes] = {}
         self._old: set[str] = set()  # entries read whose stamp is old: `flush` stamps them again
@@ -181,7 +182,7 @@ class Store:
 
     def _replace(self) -> bool:
         """Remove an unreadable database (once per run), so the next open creates a new one."""
-        if getattr(self, "_replaced", False):
+        if self._replaced:
             return False
         self._replaced = True
         for suffix in ("", "-wal", "-shm"):
@@ -252,7 +253,7 @@ class Store:
                 self.stats["writes"] += 1
                 if self._rows is not None:  # what this run reads from now on
                     self._rows.update((name, (now, value)) for name, value in dirty.items())
-            except sqlite3.Error:  # another run held the database too long, a full disk: these entries wait
+            except sqlite3.Error:  # another run held the database too long, a full disk: dropped (a later miss)
                 try:
                     db.execute("ROLLBACK")
                 except sqlite3.Error:
