@@ -32,11 +32,10 @@ $(LOWEST_STAMP): pyproject.toml
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
 
-# in parallel (pytest-xdist): two workers per core, since many tests wait (on a Pilot, a child process, a
-# kill) rather than compute; an idle worker takes tests queued for a busy one, so the long witness and kill -9
-# tests do not end the run alone. PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k wire'
-WORKERS ?= $(shell python3 -c "import os; print(2 * (os.cpu_count() or 1))")
-PYTEST := -m pytest -q -n $(WORKERS) --dist worksteal $(PYTEST_ARGS)
+# in parallel, one worker per core (pytest-xdist; an idle worker takes tests queued for a busy one, so the
+# long witness and kill -9 tests do not end the run alone; two per core was slower on 2 cores);
+# PYTEST_ARGS adds options, e.g. PYTEST_ARGS='-k wire'
+PYTEST := -m pytest -q -n auto --dist worksteal $(PYTEST_ARGS)
 # the fast path: every test not marked slow (Pilot sessions, witness searches, kill -9 loops are); the
 # app's real start in a terminal and every snapshot still run. CI's other Pythons and lowest bounds use it.
 FAST   := -m "not slow"
