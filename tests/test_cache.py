@@ -255,7 +255,7 @@ def test_the_cache_stays_bounded_and_the_oldest_go_first(tmp_path, monkeypatch):
     assert found[-1] and not found[0] and found == sorted(found)  # the oldest went first
 
 
-def test_a_small_workspace_reads_only_its_own_entries(tmp_path):
+def test_a_small_workspace_reads_only_its_own_entries(tmp_path, monkeypatch):
     """Each workspace reads its own entries (one query, on first use), never another's: a cache that a large
     workspace filled costs a small one nothing; `configure` scopes a run by the workspace's real path."""
     big = cache.Store(tmp_path, scope="big")
@@ -276,6 +276,10 @@ def test_a_small_workspace_reads_only_its_own_entries(tmp_path):
     third, _ = cache.configure(link, tmp_path / "c")
     cache.configure(None, enabled=False)
     assert first and second and third and first.scope != second.scope and third.scope == first.scope
+    monkeypatch.setattr(cache, "_TOOL", "another version")  # an upgrade reads none of the older entries
+    upgraded, _ = cache.configure(tmp_path / "a", tmp_path / "c")
+    cache.configure(None, enabled=False)
+    assert upgraded and upgraded.scope != first.scope
 
 
 def test_values_must_be_plain_data(tmp_path):

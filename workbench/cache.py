@@ -13,15 +13,16 @@ Two layers, both keyed by content (never by path or time alone):
   so a pull request cannot plant results.
 
 On disk: one SQLite database (`cache-F.sqlite3`, write-ahead log), a table of {(scope, key digest):
-(stamp, checksummed `marshal` payload)}, the scope naming the workspace (its real path, hashed). A run
-reads its own workspace's entries in one query on first use, never another's: a cache that other
-(larger) workspaces filled costs a small one nothing. Values are plain data only (tuples, lists, dicts,
-sets, str, int, float, bool, None), written by this module into the user's own directory. Writes are
-one transaction per `flush`: a reader sees all of a run's entries or none, a killed run leaves the
-database as it was, concurrent runs wait for each other's writes (a few seconds at most, else they
-drop their own new entries: a later miss). An entry whose checksum fails, and a database that cannot
-be read, are misses, never errors (an unreadable database is replaced by the next write). The total
-is bounded (`max_bytes`): beyond it the entries used longest ago go first.
+(stamp, checksummed `marshal` payload)}, the scope naming the workspace (its real path) and the tool
+version, hashed. A run reads its own scope's entries in one query on first use, never another's (nor
+those an older version left, which age out): a cache that other (larger) workspaces filled costs a small
+one nothing. Values are plain data only (tuples, lists, dicts, sets, str, int, float, bool, None),
+written by this module into the user's own directory. Writes are one transaction per `flush`: a reader
+sees all of a run's entries or none, a killed run leaves the database as it was, concurrent runs wait
+for each other's writes (a few seconds at most, else they drop their own new entries: a later miss). An
+entry whose checksum fails, and a database that cannot be read, are misses, never errors (an unreadable
+database is replaced by the next write). The total is bounded (`max_bytes`): beyond it the entries used
+longest ago go first.
 """
 
 from __future__ import annotations
@@ -305,7 +306,9 @@ def configure(root: Path | None, folder: Path | None = None, enabled: bool = Tru
         limit = int(os.environ.get("WORKBENCH_CACHE_MAX_MB", "")) << 20
     except ValueError:
         limit = DEFAULT_MAX_BYTES
-    scope = hashlib.sha256(os.fsencode(Path(root).resolve())).hexdigest()[:16] if root is not None else ""
+    # a run reads its workspace's entries of this tool version only: those of other versions just age out
+    scope = hashlib.sha256(os.fsencode(Path(root).resolve()) + b"\0" + tool_version().encode()).hexdigest()[:16] \
+        if root is not None else ""
     _ACTIVE = Store(where, limit if limit > 0 else DEFAULT_MAX_BYTES, scope)
     return _ACTIVE, ""
 
