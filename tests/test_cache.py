@@ -249,7 +249,14 @@ def test_the_cache_stays_bounded_and_the_oldest_go_first(tmp_path, monkeypatch):
         clock[0] += 1
     with sqlite3.connect(store.path) as db:
         [(total,)] = db.execute("SELECT sum(length(value)) FROM entries").fetchall()
-    assert total <= 64 * 1024
+        [(kept_total,)] = db.execute("SELECT bytes FROM total").fetchall()
+    assert total <= 64 * 1024 and kept_total == total  # the total is kept by each write, never by a scan
+    store.put("ns", ("k", 299), "z")  # replaced by a smaller value: the total follows
+    store.flush()
+    with sqlite3.connect(store.path) as db:
+        [(total,)] = db.execute("SELECT sum(length(value)) FROM entries").fetchall()
+        [(kept_total,)] = db.execute("SELECT bytes FROM total").fetchall()
+    assert kept_total == total
     kept = cache.Store(tmp_path)
     found = [kept.get("ns", ("k", i)) is not None for i in range(300)]
     assert found[-1] and not found[0] and found == sorted(found)  # the oldest went first

@@ -163,6 +163,8 @@ class Store:
                 if create:
                     db.execute("CREATE TABLE IF NOT EXISTS entries (scope TEXT NOT NULL, key TEXT NOT NULL,"
                                " stamp REAL NOT NULL, value BLOB NOT NULL, PRIMARY KEY (scope, key)) WITHOUT ROWID")
+                    # the payload bytes the entries hold, kept by every write (never a scan of the whole cache)
+                    db.execute("CREATE TABLE IF NOT EXISTS total (bytes INTEGER NOT NULL)")
                 db.execute("SELECT 1 FROM entries LIMIT 1")
             except sqlite3.Error:
                 db.close()
@@ -245,8 +247,12 @@ class Store:
             now = time.time()
             try:
                 db.execute("BEGIN IMMEDIATE")
+                replaced = sum(db.execute("SELECT coalesce(sum(length(value)), 0) FROM entries WHERE scope = ? AND"
+                                          f" key IN ({','.join('?' * len(part))})", (self.scope, *part)).fetchone()[0]
+                               for part in _parts(list(dirty)))
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
                                [(self.scope, name, now, value) for name, value in dirty.items()])
+                self._add(db, sum(map(len, dirty.values())) - replaced)
                 db.executemany("UPDATE entries SET stamp = ? WHERE scope = ? AND key = ?",
                                [(now, self.scope, name) for name in old])
                 self._bound(db)
@@ -260,16 +266,35 @@ class Store:
                 except sqlite3.Error:
                     pass
 
+    @staticmethod
+    def _add(db: sqlite3.Connection, change: int) -> int:
+        """Add `change` to the kept total (counted once, by a scan, when there is none yet); the new total."""
+        row = db.execute("SELECT bytes FROM total").fetchone()
+        if row is None:
+            [counted] = db.execute("SELECT coalesce(sum(length(value)), 0) FROM entries").fetchone()
+            db.execute("INSERT INTO total VALUES (?)", (counted,))
+            return int(counted)
+        db.execute("UPDATE total SET bytes = ?", (row[0] + change,))
+        return int(row[0] + change)
+
     def _bound(self, db: sqlite3.Connection) -> None:
-        total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
-        while total > self.max_bytes and count:
-            drop = max(1, count // 4)
-            db.execute("DELETE FROM entries WHERE (scope, key) IN"
-                       " (SELECT scope, key FROM entries ORDER BY stamp LIMIT ?)", (drop,))
-            total, count = db.execute("SELECT coalesce(sum(length(value)), 0), count(*) FROM entries").fetchone()
+        """Past `max_bytes`, drop the entries used longest ago (a quarter at a time) until under it."""
+        while self._add(db, 0) > self.max_bytes:
+            [(count,)] = db.execute("SELECT count(*) FROM entries").fetchall()
+            if not count:
+                return
+            oldest = db.execute("SELECT scope, key, length(value) FROM entries ORDER BY stamp LIMIT ?",
+                                (max(1, count // 4),)).fetchall()
+            db.executemany("DELETE FROM entries WHERE scope = ? AND key = ?", [(s, k) for s, k, _ in oldest])
+            self._add(db, -sum(n for _, _, n in oldest))
 
 
 _MISS = object()
+
+
+def _parts(names: list[str], size: int = 500) -> list[list[str]]:
+    """`names` in lists small enough for one SQL statement's parameters."""
+    return [names[i:i + size] for i in range(0, len(names), size)]
 
 
 def _unpacked(blob: Any) -> Any:
