@@ -7,7 +7,9 @@ import io
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from workbench.tui.screens.finding import FindingScreen
 from workbench.tui.widgets.browse import BrowseTree
+from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
 
 FIXTURE = Path(__file__).parent / "fixtures" / "tui_ws"
 SIZE = (100, 32)
@@ -106,3 +108,19 @@ def tree_labels(app) -> dict[tuple[str, str], str]:
         out[node.data.ident] = node.label.plain
         stack.extend(node.children)
     return out
+
+
+async def open_finding(pilot, pick) -> FindingScreen:
+    """Show every finding, put the cursor on the first one `pick(finding)` accepts and press enter."""
+    app = pilot.app
+    panel = app.screen.query_one(FindingsPanel)
+    if panel.scoped:
+        await pilot.press("a")
+    await pilot.press("f")
+    row = next(i for i, f in enumerate(panel.shown) if pick(f))
+    app.screen.query_one(FindingsTable).move_cursor(row=row)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, FindingScreen)
+    return app.screen

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers_screen import footer_line, screen_lines
-from helpers_tui import opened, plain, select, settle, tree_labels, until
+from helpers_tui import open_finding, opened, plain, select, settle, tree_labels, until
 from textual.widgets import Footer, Input, Select, Switch
 
 from workbench import store
@@ -20,14 +20,13 @@ from workbench.store.baseline import write_baseline
 from workbench.tui.screens.checklist import ChecklistScreen
 from workbench.tui.screens.confirm import ConfirmScreen
 from workbench.tui.screens.edit_family import EditFamilyScreen
-from workbench.tui.screens.finding import FindingScreen
 from workbench.tui.screens.help import HelpScreen
 from workbench.tui.screens.main import MainScreen
 from workbench.tui.screens.tick import TickScreen
 from workbench.tui.screens.triage import BaselineScreen, NewFamilyScreen
 from workbench.tui.view import FAMILY, SCHEMA, NodeRef
 from workbench.tui.widgets.browse import BrowseTree
-from workbench.tui.widgets.findings import FindingsPanel, FindingsTable
+from workbench.tui.widgets.findings import FindingsPanel
 
 pytestmark = pytest.mark.anyio
 
@@ -48,22 +47,6 @@ def root(root: Path) -> Path:
 def tree_ident(app) -> tuple[str, str] | None:
     node = app.screen.query_one(BrowseTree).cursor_node
     return node.data.ident if node is not None and node.data is not None else None
-
-
-async def open_finding(pilot, pick) -> FindingScreen:
-    """Show every finding, put the cursor on the first one `pick(finding)` accepts and press enter."""
-    app = pilot.app
-    panel = app.screen.query_one(FindingsPanel)
-    if panel.scoped:
-        await pilot.press("a")
-    await pilot.press("f")
-    row = next(i for i, f in enumerate(panel.shown) if pick(f))
-    app.screen.query_one(FindingsTable).move_cursor(row=row)
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, FindingScreen)
-    return app.screen
 
 
 # ---------------------------------------------------------------------- the palette past a filter

@@ -11,7 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers_tui import FIXTURE, GATE, SIZE, opened, plain, select, settle, until
+from helpers_tui import FIXTURE, GATE, SIZE, open_finding, opened, plain, select, settle, until
 from textual.widgets import Input, OptionList, Select
 
 from workbench import store
@@ -81,21 +81,9 @@ def finding(app, rule: str, path: str | None = None):
     return next(f for f in app.snapshot.result.findings if f.rule == rule and (path is None or f.path == path))
 
 
-async def open_finding(pilot, rule: str, path: str | None = None) -> FindingScreen:
-    """Show every finding, put the cursor on the first `rule` one and press enter."""
-    app = pilot.app
-    panel = app.screen.query_one(FindingsPanel)
-    if panel.scoped:
-        await pilot.press("a")
-    await pilot.press("f")
-    shown = panel.shown
-    row = next(i for i, f in enumerate(shown) if f.rule == rule and (path is None or f.path == path))
-    app.screen.query_one(FindingsTable).move_cursor(row=row)
-    await pilot.pause()
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, FindingScreen)
-    return app.screen
+async def open_rule(pilot, rule: str, path: str | None = None) -> FindingScreen:
+    """The details of the first `rule` finding (in `path`), opened from the findings table."""
+    return await open_finding(pilot, lambda f: f.rule == rule and (path is None or f.path == path))
 
 
 def detail_text(screen: FindingScreen) -> str:
@@ -127,7 +115,7 @@ async def test_detail_view_shows_message_explanation_locations_and_status(root: 
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         f = finding(app, "O001", REVIEW)
-        screen = await open_finding(pilot, "O001", REVIEW)
+        screen = await open_rule(pilot, "O001", REVIEW)
         text = detail_text(screen)
         assert f.message.split(";")[0] in text.replace("\n", " ")
         assert "Rule O001" in text
@@ -159,7 +147,7 @@ async def test_detail_view_of_a_compatibility_change_shows_old_and_new(tmp_path:
         await settle(pilot)
         c001 = [f for f in app.snapshot.result.findings if f.rule == "C001"]
         assert len(c001) == 1 and c001[0].severity == "error", [f.message for f in c001]
-        screen = await open_finding(pilot, "C001")
+        screen = await open_rule(pilot, "C001")
         text = detail_text(screen)
         data = c001[0].data
         assert "Compatibility change" in text
@@ -259,7 +247,7 @@ async def test_assign_over_a_family_record_changed_on_disk_asks_then_keeps_both(
 async def test_waive_a_finding_of_a_family_writes_the_family_record(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        screen = await open_finding(pilot, "V002")
+        screen = await open_rule(pilot, "V002")
         await pilot.press("w")
         await pilot.pause()
         form = app.screen
@@ -293,7 +281,7 @@ async def test_waive_a_finding_of_an_undecided_schema_writes_waivers_yaml(root: 
     assert not (root / "decisions/waivers.yaml").exists()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await open_finding(pilot, "G001", "ssot/schemas/odd.title.schema.json")
+        await open_rule(pilot, "G001", "ssot/schemas/odd.title.schema.json")
         await pilot.press("w")
         await pilot.pause()
         form = app.screen
@@ -313,7 +301,7 @@ async def test_baseline_a_finding_dims_it_and_check_ignores_it(root: Path) -> No
     assert cli_main(["--check", "--root", str(root), "--select", "V002"]) == 1
     async with opened(root) as pilot:
         app = pilot.app
-        screen = await open_finding(pilot, "V002")
+        screen = await open_rule(pilot, "V002")
         await pilot.press("B")
         await pilot.pause()
         assert isinstance(app.screen, BaselineScreen)
@@ -348,7 +336,7 @@ async def test_a_failed_write_keeps_the_dialog_and_its_values(root: Path, monkey
     monkeypatch.setattr(triage_store, "add_waiver", refuse)
     async with opened(root) as pilot:
         app = pilot.app
-        await open_finding(pilot, "V002")
+        await open_rule(pilot, "V002")
         await pilot.press("w")
         await pilot.pause()
         form = app.screen
@@ -385,7 +373,7 @@ async def test_o_opens_the_finding_in_the_editor_and_reloads(root: Path, tmp_pat
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         f = finding(app, "V002")
-        screen = await open_finding(pilot, "V002")
+        screen = await open_rule(pilot, "V002")
         generation = app.snapshot.generation
         await pilot.press("o")
         await settle(pilot)
@@ -569,7 +557,7 @@ async def test_help_lists_the_triage_keys(root: Path) -> None:
 async def test_the_detail_view_says_when_an_action_fixed_its_finding(root: Path) -> None:
     async with opened(root) as pilot:
         app = pilot.app
-        screen = await open_finding(pilot, "G001", REVIEW)
+        screen = await open_rule(pilot, "G001", REVIEW)
         assert {"plus", "n"} <= set(footer_keys(app))  # its schema is undecided
         await pilot.press("plus")
         await pilot.pause()
