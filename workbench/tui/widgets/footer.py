@@ -15,6 +15,7 @@ from itertools import groupby
 
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey, FooterLabel, KeyGroup
 
@@ -66,19 +67,37 @@ def fitting(units: list[Unit], room: int, display: dict[str, str]) -> list[Unit]
     return kept
 
 
+@dataclass(frozen=True)
+class Key:
+    """One key as the footer shows it (what `FooterKey` is built from); `group` labels grouped keys."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    enabled: bool
+    tooltip: str
+    group: str | None = None  # the label of the group this key belongs to
+    compact_group: bool = False
+    palette: bool = False
+
+
 class WorkbenchFooter(Footer):
-    """A compact footer that fits its width by dropping whole keys (see the module)."""
+    """A compact footer that fits its width by dropping whole keys (see the module).
+
+    It is rebuilt only when what it shows changes: Textual signals a bindings change on every
+    focus move, and rebuilding the keys each time costs more than everything else a key press does."""
 
     def __init__(self) -> None:
         super().__init__(compact=True)
         self._width = 0
+        self._shown: tuple[Key, ...] | None = None
 
     def _room(self) -> int:
         return self.size.width or self.screen.size.width or self.app.size.width
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
-            return
+    def _keys(self) -> tuple[Key, ...]:
+        """The keys to show now, in order (see `fitting`)."""
         active = self.screen.active_bindings
         by_action: defaultdict[str, list[tuple[Binding, bool, str]]] = defaultdict(list)
         for _node, binding, enabled, tooltip in active.values():
@@ -98,23 +117,46 @@ class WorkbenchFooter(Footer):
         if palette is not None:
             _node, binding, _enabled, _tooltip = palette
             room -= len(self.app.get_key_display(binding)) + 1 + len(binding.description) + 2  # "▏^p palette "
+        keys: list[Key] = []
         for unit in fitting(units, room, display):
             if unit.group is not None:
-                with KeyGroup(classes="-compact" if unit.group.compact else ""):
-                    for binding, enabled, tooltip in unit.bindings:
-                        yield FooterKey(binding.key, display[binding.action], "", binding.action,
-                                        disabled=not enabled, tooltip=tooltip or binding.description,
-                                        classes="-grouped").data_bind(compact=Footer.compact)
-                yield FooterLabel(unit.group.description)
+                keys.extend(Key(b.key, display[b.action], "", b.action, enabled, tooltip or b.description,
+                                unit.group.description, unit.group.compact) for b, enabled, tooltip in unit.bindings)
             else:
-                binding, enabled, tooltip = unit.bindings[0]
-                yield FooterKey(binding.key, display[binding.action], binding.description, binding.action,
-                                disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+                b, enabled, tooltip = unit.bindings[0]
+                keys.append(Key(b.key, display[b.action], b.description, b.action, enabled, tooltip))
         if palette is not None:
-            _node, binding, enabled, tooltip = palette
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description, binding.action,
-                            classes="-command-palette", disabled=not enabled,
-                            tooltip=binding.tooltip or binding.description)
+            _node, b, enabled, _tooltip = palette
+            keys.append(Key(b.key, self.app.get_key_display(b), b.description, b.action, enabled,
+                            b.tooltip or b.description, palette=True))
+        return tuple(keys)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:
+            return
+        self._shown = keys = self._keys()
+        for label, same in groupby(keys, lambda k: k.group):
+            grouped = list(same)
+            if label is not None:
+                with KeyGroup(classes="-compact" if grouped[0].compact_group else ""):
+                    for k in grouped:
+                        yield FooterKey(k.key, k.display, "", k.action, disabled=not k.enabled,
+                                        tooltip=k.tooltip, classes="-grouped").data_bind(compact=Footer.compact)
+                yield FooterLabel(label)
+                continue
+            for k in grouped:
+                yield FooterKey(k.key, k.display, k.description, k.action, disabled=not k.enabled,
+                                tooltip=k.tooltip, classes="-command-palette" if k.palette else ""
+                                ).data_bind(compact=Footer.compact)
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        self._bindings_ready = True
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self._refresh_keys)
+
+    async def _refresh_keys(self) -> None:
+        if self.is_attached and self._keys() != self._shown:
+            await self.recompose()
 
     def on_resize(self) -> None:
         if self._bindings_ready and self.size.width != self._width:
