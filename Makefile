@@ -8,7 +8,7 @@ VENV   ?= .venv$(if $(filter python3,$(PYTHON)),,-$(notdir $(PYTHON)))
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint test-lowest check export docs bench clean
+.PHONY: run venv venv-lowest test test-fast lint test-lowest check export docs bench clean
 
 # uv installs what pip would, in a third of the time (17 s -> 7 s a venv); pip only fetches uv itself
 $(STAMP): pyproject.toml
@@ -29,6 +29,10 @@ $(LOWEST_STAMP): pyproject.toml
 	$(LOWEST)/bin/python -m pip install --quiet uv
 	$(LOWEST)/bin/uv pip install --python $(LOWEST)/bin/python --resolution lowest-direct -e '.[test]'
 	touch $(LOWEST_STAMP)
+
+venv: $(STAMP)  ## only install (.ci/run builds the other interpreters' venvs while the suite runs)
+
+venv-lowest: $(LOWEST_STAMP)
 
 run: $(STAMP)  ## install and open the workbench on the shipped workspace
 	$(BIN)/workbench --root .
