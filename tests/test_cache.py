@@ -1,7 +1,7 @@
 """The cache (issue 21): a re-check reusing results is the cold check, and the disk cache is safe.
 
-- Equivalence: random edit sequences (schema and example edits, deletes, renames, config and decision
-  edits) on a small generated workspace; after each one the incremental check (one `LoadCache`, the
+- Equivalence: random edit sequences (schema edits, anchors and cycles among them, example edits, deletes,
+  renames, config and decision edits) on a small generated workspace; after each one the incremental check (one `LoadCache`, the
   process memos and the disk cache, as the TUI re-checks on save) and a check from the disk cache
   alone (a new run) find exactly what a cold check without any cache finds.
 - The disk store: a spoiled entry and a file that is no database are misses, never errors; a run killed
@@ -91,6 +91,12 @@ def _apply(root: Path, op: tuple) -> None:
         others = [p.name.removesuffix(".schema.json") for p in schemas if p != path]
         ref = others[b % len(others)] if others and b % 3 == 0 else None
         _put(root, path.relative_to(root).as_posix(), _schema(i, TYPES[a % len(TYPES)], b % 3, ref))
+    elif kind == "anchor":  # an anchor and a reference that may miss it; an in-place cycle through the root
+        body = _schema(i, TYPES[a % len(TYPES)], 1, None)
+        body["$defs"] = {"named": {"$anchor": f"n{b % 2}", "type": "string"}}
+        body["properties"]["named"] = {"$ref": f"#n{a % 2}"}
+        body["allOf"] = [{"$ref": "#"}] if b % 3 == 0 else []
+        _put(root, path.relative_to(root).as_posix(), body)
     elif kind == "example":
         _put(root, f"ssot/examples/{name}.json", _example(i, TYPES[a % len(TYPES)], b % 3))
     elif kind == "delete":
@@ -121,7 +127,7 @@ def _cold(root: Path) -> tuple:
     return check(load_workspace(root, LoadCache())).findings
 
 
-OPS = st.tuples(st.sampled_from(("schema", "schema", "example", "delete", "rename", "config", "decision")),
+OPS = st.tuples(st.sampled_from(("schema", "schema", "anchor", "example", "delete", "rename", "config", "decision")),
                 st.integers(0, 7), st.integers(0, 11), st.integers(0, 11))
 
 

@@ -9,7 +9,9 @@ walk vs `schema.nodes.walk`, the cursor in overlap's greedy matching vs a scan.
 from __future__ import annotations
 
 import json
+import os
 import random
+import time
 
 import bench_check
 import corpus
@@ -166,7 +168,10 @@ def test_ref_index_finds_what_the_toolkit_walk_finds(real_ws, adversarial_ws):
 
 
 def _resolutions(ws) -> dict:
-    refs = RefIndex.of(ws)
+    return _resolved_by(RefIndex.of(ws), ws)
+
+
+def _resolved_by(refs: RefIndex, ws) -> dict:
     out = {}
     for s in ws.schemas:
         for r in refs.refs_of(s):
@@ -194,6 +199,60 @@ def test_the_reference_index_of_a_reload_is_the_cold_one(tmp_path, monkeypatch):
     cold = _resolutions(load_workspace(root))
     assert warm == cold and len(cold) > 20
     assert any(k[0] == "schemas/ids/shipment.json" and k[2] == "shipment.json#/$defs" for k in cold)
+
+
+def _edit(body: dict, i: int) -> None:
+    """Edit `i` of a schema body (five kinds in turn), in place."""
+    kind = i % 5
+    if kind == 0:
+        body["description"] = "edited"
+    elif kind == 1:  # references into its definitions stop resolving
+        for key in ("$defs", "definitions"):
+            body.pop(key, None)
+    elif kind == 2:  # a cycle of in-place references through the root
+        body["allOf"] = [*body.get("allOf", []), {"$ref": "#"}]
+    elif kind == 3:  # an anchor, and a reference to it
+        body.setdefault("$defs", {})["anchored"] = {"$anchor": "here", "type": "string"}
+        body.setdefault("properties", {})["by_anchor"] = {"$ref": "#here"}
+    else:
+        body["$id"] = f"https://example.com/edited/{i}.json"
+
+
+def test_an_index_carried_over_edits_resolves_as_a_new_one(tmp_path):
+    """`RefIndex.following` (a reload after an edit keeps what the unchanged documents resolved): after
+    each of a series of edits (definitions removed, an in-place cycle, an anchor, a description), every
+    resolution, closure and cycle is what a new index gives; an edit of the resources a document
+    declares builds a new index."""
+    root = tmp_path / "ws"
+    corpus.adversarial(root)
+    loads = LoadCache()
+    ws = load_workspace(root, loads)
+    index = RefIndex(ws)
+    _resolutions(ws)
+    carried = rebuilt = 0
+    tick = time.time_ns()
+    for i, path in enumerate(sorted(root.glob("schemas/**/*.json")) * 3):  # edits upon edits
+        body = json.loads(path.read_text())
+        if not isinstance(body, dict):
+            continue
+        _edit(body, i)
+        path.write_text(json.dumps(body))
+        tick += 1_000_000_000
+        os.utime(path, ns=(tick, tick))  # a reload compares mtime and size
+        ws = load_workspace(root, loads)
+        fresh, later = RefIndex(ws), index.following(ws)
+        if later is None:  # the edited document declares other resources (`$id`s)
+            uri = "file:///" + path.relative_to(root).as_posix()
+            assert fresh._claimed[uri] != index._claimed[uri], path
+            rebuilt += 1
+        else:
+            for s in ws.schemas:
+                assert later.closure(s) == fresh.closure(s) and later.linked(s) == fresh.linked(s), s.path
+            assert _resolved_by(later, ws) == _resolved_by(fresh, ws)
+            assert [(s.path, p, c) for s, p, c in later.cycles()] == [(s.path, p, c) for s, p, c in fresh.cycles()]
+            carried += 1
+        index = later or fresh
+    assert carried >= 10 and rebuilt >= 2, (carried, rebuilt)
 
 
 # ---------------------------------------------------------------- overlap's greedy matching

@@ -404,6 +404,16 @@ def test_v005_self_reference(make_ws):
     assert hit.path == "ssot/schemas/self.schema.json"
 
 
+def test_v005_cycle_leaves_its_schemas_examples_unvalidated(make_ws):
+    """A schema reaching a cycle that never ends has one finding, the cycle: no chain length, and no
+    V002 from a validator that recursed until Python stopped it (whose message changed from run to run)."""
+    cyclic = {"type": "object", "allOf": [{"$ref": "#"}], "properties": {"n": {"type": "integer"}}}
+    root = make_ws({"ssot/schemas/loop.schema.json": cyclic, "ssot/examples/loop.json": {"n": "not a number"}})
+    found = check(load_workspace(root)).findings
+    assert [f.message.split(":")[0] for f in found if f.rule == "V005"] == ["$ref cycle never terminates"]
+    assert [f for f in found if f.rule == "V002"] == []
+
+
 def test_v005_quiet_for_recursive_tree(make_ws):
     node = {"type": "object", "properties": {
         "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},

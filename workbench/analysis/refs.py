@@ -23,6 +23,7 @@ and is "ambiguous" otherwise. V007 reports each duplicate once.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import replace
@@ -175,6 +176,7 @@ class _Walk(NamedTuple):
 # a document's walk by (file URI, id(body)), kept with the body it walked (so the id stays its) and the
 # reading it was walked in (`reading_of` gives one object per setting)
 _WALKS: dict[tuple[str, int], tuple[Any, Reading, _Walk]] = cache.memo("refs.walks", 200_000)
+_LATEST: dict[Any, RefIndex] = cache.memo("refs.latest", 8)  # workspace root -> its newest snapshot's index
 
 
 def _walk(uri: str, body: dict[str, Any], reading: Reading, copies: Mapping[str, str]) -> _Walk:
@@ -278,6 +280,8 @@ class RefIndex:
         self._closures: dict[str, tuple[SchemaDoc, ...]] = {}
         self._by_uri: dict[str, Target] = {}  # JSON-pointer targets in workspace resources, by absolute URI
         self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
+        self._claimed: dict[str, tuple[tuple[str, Tokens], ...]] = {}  # file URI -> (resource, pointer) it declares
+        self._nested: dict[str, tuple[int, ...]] = {}  # file URI -> ids of its nodes in `node_base`
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
         self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
         self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
@@ -304,30 +308,79 @@ class RefIndex:
 
     @classmethod
     def of(cls, ws: Workspace) -> RefIndex:
+        """The snapshot's index: the last index of the same root carried over (`following`) when it can be."""
         index: RefIndex | None = ws.__dict__.get("_ref_index")
         if index is None:
-            index = cls(ws)
+            last: RefIndex | None = _LATEST.get(ws.root)
+            index = (last.following(ws) if last is not None else None) or cls(ws)
+            _LATEST[ws.root] = index
             object.__setattr__(ws, "_ref_index", index)
         return index
 
-    def _index(self, schema: SchemaDoc) -> None:
-        """Record a schema's references, with their bases, and the resources it declares (`_walk`: a
-        document's walk is kept while its parsed body is, so a reload re-walks only changed files)."""
+    def following(self, ws: Workspace) -> RefIndex | None:
+        """This index carried over to `ws`, a later snapshot of the same workspace: the changed documents (a
+        parsed body is kept while its file is unchanged) are walked again, and every resolution, closure and
+        anchor registry that reads one of them is dropped; the rest is kept. None (build a new index) when a
+        file was added or removed, the dialects or aliases differ, a changed document declares other
+        resources, or a URI is declared twice: what resolves where may then change anywhere."""
+        if (self.duplicates or reading_of(ws.config) is not self.reading or ws.config.aliases != self.aliases
+                or len(ws.schemas) != len(self.by_uri)):
+            return None
+        walks: dict[str, _Walk] = {}
+        for s in ws.schemas:
+            old = self.by_uri.get(s.uri)
+            if old is None:
+                return None
+            if old.body is not s.body:
+                found = walks[s.uri] = self._walked(s)
+                if tuple((r, p) for r, p, _ in found.claims) != self._claimed[s.uri]:
+                    return None
+        new = copy.copy(self)
+        new.ws, new.by_uri = ws, {s.uri: s for s in ws.schemas}
+        for lazy in ("registry", "_registries"):  # every document's resource: built again on first need
+            new.__dict__.pop(lazy, None)
+        new.roots, new.root_base, new.node_base = self.roots.copy(), self.root_base.copy(), self.node_base.copy()
+        new._refs, new._claimed, new._nested = self._refs.copy(), self._claimed.copy(), self._nested.copy()
+        for uri, found in walks.items():
+            for gone in self._nested[uri]:  # ids of the old body's nodes: never looked up again
+                new.node_base.pop(gone, None)
+            for resource, _ptr, node in reversed(found.claims):  # the first claim of a resource wins
+                new.roots[resource] = (uri, node)
+            new._record(uri, found)
+        changed = walks.keys()
+        new._memo = {k: t for k, t in self._memo.copy().items() if t.doc not in changed}
+        new._by_uri = {k: t for k, t in self._by_uri.copy().items() if t.doc not in changed}
+        new._closures = {uri: tuple(new.by_uri[d.uri] for d in docs) for uri, docs in self._closures.copy().items()
+                         if changed.isdisjoint(d.uri for d in docs)}
+        new._alone_memo = {r: found for r, found in self._alone_memo.copy().items()
+                           if new.roots.get(r, ("",))[0] not in changed}
+        return new
+
+    def _walked(self, schema: SchemaDoc) -> _Walk:
+        """A schema's walk (`_walk`), kept while its parsed body is: a reload re-walks only changed files."""
         uri = schema.uri
         copies = {r: q for (r, d), q in self._copies.items() if d == uri} if self._copies else {}
         if copies:  # a claimant of a duplicated URI: walked with its own qualified bases
-            found = _walk(uri, schema.body, self.reading, copies)
-        else:
-            key = (uri, id(schema.body))
-            hit = _WALKS.get(key)
-            if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
-                hit = _WALKS[key] = (schema.body, self.reading, _stored_walk(uri, schema, self.reading))
-            found = hit[2]
+            return _walk(uri, schema.body, self.reading, copies)
+        key = (uri, id(schema.body))
+        hit = _WALKS.get(key)
+        if hit is None or hit[0] is not schema.body or hit[1] is not self.reading:
+            hit = _WALKS[key] = (schema.body, self.reading, _stored_walk(uri, schema, self.reading))
+        return hit[2]
+
+    def _index(self, schema: SchemaDoc) -> None:
+        """Record a schema's references, with their bases, and the resources it declares."""
+        found = self._walked(schema)
         for resource, ptr, node in found.claims:
-            self._claim(resource, uri, ptr, node)
+            self._claim(resource, schema.uri, ptr, node)
+        self._record(schema.uri, found)
+
+    def _record(self, uri: str, found: _Walk) -> None:
         self.root_base[uri] = found.root
         self.node_base.update(found.nested)
         self._refs[uri] = found.refs
+        self._claimed[uri] = tuple((r, p) for r, p, _ in found.claims)
+        self._nested[uri] = tuple(found.nested)
 
     def _claim(self, resource: str, doc: str, ptr: Tokens, node: Any) -> None:
         """Record that document `doc` declares `resource` at `ptr`."""

@@ -50,6 +50,7 @@ regex.linear_python_jsonschema()  # `regex.linear_patterns()` blocks: python-jso
 
 SPECIFICATIONS: Registry[Any] = REGISTRY  # jsonschema_specifications ships no type information
 MAX_REF_CHAIN = 1_000  # `$ref`s evaluated in a row; jsonschema-rs overflowed its stack past ~15,000
+ENDLESS = 1 << 62  # the length `ref_chain` gives a chain reaching a cycle that never ends (V005 reports the cycle)
 EXAMPLE_BACKTRACKS = 50_000_000  # strings x regex.BACKTRACK_LIMIT one example under backtracking patterns may cost
 BACKTRACK_SECONDS = 10.0  # the check's wall clock for all such examples (a last resort: machine-dependent)
 # a larger example reports its first error only: jsonschema-rs makes every error (45 us and ~1 kB each) before
@@ -532,8 +533,8 @@ class _Chains:
             if sid in on_path:  # around a recursive cycle: once per level of nesting it consumes
                 cycle = [entry for entry, _ in path[on_path[sid] + 1:]] + [step]
                 consumed = sum(1 for entry in cycle if entry[4])
-                rounds = -(-self.rounds // consumed) if consumed else 1  # a cycle consuming none is V005's
-                best[nid] = max(best[nid], len(cycle) * rounds)
+                # a cycle consuming none never ends: reported as a cycle by V005, its examples never validated
+                best[nid] = max(best[nid], len(cycle) * -(-self.rounds // consumed) if consumed else ENDLESS)
             elif sid in self.depth:
                 best[nid] = max(best[nid], 1 + self.depth[sid])
             else:
@@ -553,7 +554,8 @@ _CHAIN_OF: dict[tuple[str, tuple[str, ...], Hashable, int], tuple[tuple[int, str
 
 
 def ref_chain(refs: RefIndex, s: SchemaDoc) -> tuple[int, str] | None:
-    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN`, else None; kept while `s`
+    """(length, first `$ref`) of a `$ref` chain of `s` longer than `MAX_REF_CHAIN` (`ENDLESS` or more when it
+    reaches a cycle that consumes no instance nesting), else None; kept while `s`
     and every file it reaches are unchanged (in this process and on disk)."""
     shas = tuple(d.source.sha for d in refs.closure(s))
     nesting = refs.ws.config.thresholds.max_nesting
@@ -714,6 +716,8 @@ def ref_cycle(ctx: RuleContext) -> Iterator[Hit]:
         hops = " -> ".join(c.removeprefix("file:///") for c in chain)
         yield Hit(f"$ref cycle never terminates: {hops}", s.path, None, (s.name,), pointer=pointer_str(ptr))
     for s, (length, first) in chains:
+        if length >= ENDLESS:  # it reaches one of the cycles above
+            continue
         yield Hit(f"evaluating it may follow {length} $refs in a row (from {first!r}), more than the "
                   f"{MAX_REF_CHAIN} a validator's stack is trusted with: its examples are not validated",
                   s.path, 1, (s.name, "chain"))
