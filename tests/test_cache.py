@@ -1,9 +1,10 @@
 """The cache (issue 21): a re-check reusing results is the cold check, and the disk cache is safe.
 
-- Equivalence: random edit sequences (schema edits, anchors and cycles among them, example edits, deletes,
-  renames, config and decision edits) on a small generated workspace; after each one the incremental check (one `LoadCache`, the
-  process memos and the disk cache, as the TUI re-checks on save) and a check from the disk cache
-  alone (a new run) find exactly what a cold check without any cache finds.
+- Equivalence: random edit sequences (schema edits, anchors and cycles among them, example edits,
+  deletes, renames, config and decision edits) on a small generated workspace; after each one the
+  incremental check (one `LoadCache`, the process memos and the disk cache, as the TUI re-checks on
+  save) and a check from the disk cache alone (a new run) find exactly what a cold check without any
+  cache finds.
 - The disk store: a spoiled entry and a file that is no database are misses, never errors; a run killed
   while writing leaves a usable cache; concurrent writers keep each other's entries; it stays bounded,
   the oldest entries first; a small run reads only its own entries; a cache folder inside
