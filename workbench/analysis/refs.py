@@ -161,6 +161,7 @@ class Duplicate(NamedTuple):
 
 # a reference cycle: (schema where it is written, pointer of the ref there, the URIs around the cycle)
 Cycle = tuple[SchemaDoc, Tokens, list[str]]
+Step = tuple[int, Any, str, str]  # an in-place step of `cycles`: (id of the target node, it, its base, its URI)
 
 
 class _Walk(NamedTuple):
@@ -282,6 +283,8 @@ class RefIndex:
         self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
         self._claimed: dict[str, tuple[tuple[str, Tokens], ...]] = {}  # file URI -> (resource, pointer) it declares
         self._nested: dict[str, tuple[int, ...]] = {}  # file URI -> ids of its nodes in `node_base`
+        # id(node) -> (the in-place steps `cycles` takes from it, the files they read)
+        self._succ: dict[int, tuple[list[Step], frozenset[str]]] = {}
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
         self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
         self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
@@ -354,6 +357,7 @@ class RefIndex:
                          if changed.isdisjoint(d.uri for d in docs)}
         new._alone_memo = {r: found for r, found in self._alone_memo.copy().items()
                            if new.roots.get(r, ("",))[0] not in changed}
+        new._succ = {node: hit for node, hit in self._succ.copy().items() if changed.isdisjoint(hit[1])}
         return new
 
     def _walked(self, schema: SchemaDoc) -> _Walk:
@@ -568,31 +572,35 @@ class RefIndex:
         for s in self.ws.schemas:
             for r in self.refs_of(s):
                 locate.setdefault(id(r.node), (s, r.ptr))
-        succ_memo: dict[int, list[tuple[int, Any, str, str]]] = {}
+        succ_memo = self._succ
 
-        def successors(base: str, node: dict[str, Any]) -> list[tuple[int, Any, str, str]]:
+        def successors(base: str, node: dict[str, Any]) -> list[Step]:
             """(id, target node, its base, its URI) of every ref target evaluated in place at `node`."""
-            found = succ_memo.get(id(node))
-            if found is None:
-                found = succ_memo[id(node)] = []
-                stack: list[tuple[str, dict[str, Any]]] = [(base, node)]
-                while stack:
-                    b, n = stack.pop()
-                    if _IN_PLACE_OR_REF.isdisjoint(n):
-                        continue
-                    ref = n.get("$ref")
-                    if isinstance(ref, str):
-                        t = self.resolve(b, ref)
-                        if t.status == "ok" and isinstance(t.contents, dict):
-                            found.append((id(t.contents), t.contents, t.base, t.uri))
-                    for key in (IN_PLACE if not _IN_PLACE_SET.isdisjoint(n) else ()):
-                        value = n.get(key)
-                        if isinstance(value, dict):
-                            stack.append((self.enter(b, value), value))
-                        elif isinstance(value, list):
-                            for sub in value:
-                                if isinstance(sub, dict):
-                                    stack.append((self.enter(b, sub), sub))
+            hit = succ_memo.get(id(node))
+            if hit is not None:
+                return hit[0]
+            found: list[Step] = []
+            docs = {self.doc_of(base)}
+            stack: list[tuple[str, dict[str, Any]]] = [(base, node)]
+            while stack:
+                b, n = stack.pop()
+                if _IN_PLACE_OR_REF.isdisjoint(n):
+                    continue
+                ref = n.get("$ref")
+                if isinstance(ref, str):
+                    t = self.resolve(b, ref)
+                    docs.add(t.doc)
+                    if t.status == "ok" and isinstance(t.contents, dict):
+                        found.append((id(t.contents), t.contents, t.base, t.uri))
+                for key in (IN_PLACE if not _IN_PLACE_SET.isdisjoint(n) else ()):
+                    value = n.get(key)
+                    if isinstance(value, dict):
+                        stack.append((self.enter(b, value), value))
+                    elif isinstance(value, list):
+                        for sub in value:
+                            if isinstance(sub, dict):
+                                stack.append((self.enter(b, sub), sub))
+            succ_memo[id(node)] = (found, frozenset(docs))
             return found
 
         out: list[Cycle] = []
