@@ -26,12 +26,16 @@ from workbench.tui.app import WorkbenchApp
 
 
 async def until(pilot, condition, timeout: float = 120.0) -> float:
-    """Seconds until `condition()` holds (checked every 5 ms)."""
+    """The time the screen has painted what makes `condition()` hold. Polled every 5 ms with a plain sleep:
+    `pilot.pause` would make every widget process its queue and repaint the screen at each poll, as a user's
+    terminal never does, and the app's check thread would share the interpreter with that."""
     start = time.perf_counter()
     while not condition():
         if time.perf_counter() - start > timeout:
             raise TimeoutError("the TUI did not show the change")
-        await pilot.pause(0.005)
+        await asyncio.sleep(0.005)
+    await pilot._wait_for_screen()  # the messages it was sent processed (not the check thread's idle)
+    pilot.app.screen._on_timer_update()  # and painted (the app paints on its own frame timer)
     return time.perf_counter()
 
 

@@ -13,6 +13,7 @@ import re
 import select
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -119,3 +120,30 @@ def test_the_app_ends_when_its_terminal_hangs_up(repo_root: Path) -> None:
             proc.wait()
         if leader >= 0:
             os.close(leader)
+
+
+def test_the_output_thread_drops_writes_after_the_terminal_fails() -> None:
+    """Textual's output thread ends on the first failed write, and the 31st write after it waits forever:
+    the app froze on a hung-up terminal before it could see the hangup. The app's keeps taking writes."""
+    from workbench.tui.app import _Output
+
+    class HungUp:
+        def write(self, text: str) -> int:
+            raise OSError(5, "Input/output error")
+
+        def flush(self) -> None:
+            raise OSError(5, "Input/output error")
+
+    out = _Output(HungUp())  # type: ignore[arg-type]
+    out.start()
+    done = threading.Event()
+
+    def write_many() -> None:
+        for _ in range(200):
+            out.write("x" * 100)
+        out.stop()
+        done.set()
+
+    threading.Thread(target=write_many, daemon=True).start()
+    assert done.wait(10), "writes after the failure blocked"
+    assert not out.is_alive()

@@ -27,6 +27,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.drivers._writer_thread import WriterThread
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import ModalScreen, Screen
@@ -49,6 +50,25 @@ def _terminal(stream) -> bool:
         return stream is not None and os.isatty(stream.fileno())
     except (OSError, ValueError):
         return False
+
+
+class _Output(WriterThread):
+    """Textual's output thread, which keeps taking writes after the terminal hung up. Textual's ends on the
+    first failed write, and every later write then waits forever for room in its queue of 30: the app froze
+    before `_exit_without_terminal` could see the hangup (or in its own shutdown, which writes too)."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (OSError, ValueError):  # EIO from a hung-up terminal, or its stream closed: drop what comes
+            while self._queue.get() is not None:
+                pass
+
+
+if sys.platform != "win32":  # the one place Textual's terminal driver makes its output thread
+    from textual.drivers import linux_driver
+
+    linux_driver.WriterThread = _Output  # type: ignore[attr-defined]
 
 
 class WorkspaceChecked(Message):

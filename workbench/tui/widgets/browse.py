@@ -198,14 +198,16 @@ class BrowseTree(Tree[NodeRef]):
     def _sync(self, parent: TreeNode[NodeRef], specs: list[TreeSpec]) -> None:
         kids = list(parent.children)
         if [k.data.ident if k.data else None for k in kids] == [s.ref.ident for s in specs]:
-            for node, spec in zip(kids, specs, strict=True):
+            for node, spec in zip(kids, specs, strict=True):  # 5,000 unchanged nodes: no work, no re-render
                 node.data = spec.ref
-                if self._labels.get(node.id) != (key := label_key(spec)):  # 5,000 unchanged nodes: no work
+                if self._labels.get(node.id) != (key := label_key(spec)):
                     self._labels[node.id] = key
                     node.set_label(node_label(spec))
                 was_leaf = not node.allow_expand
-                node.allow_expand = bool(spec.children)
-                self._sync(node, spec.children)
+                if was_leaf == bool(spec.children):  # setting it marks the node's line for a re-render
+                    node.allow_expand = bool(spec.children)
+                if spec.children or node.children:
+                    self._sync(node, spec.children)
                 if was_leaf and spec.children and spec.expand:
                     node.expand()  # first children of a node that was empty: open it like a new one
             return
