@@ -29,9 +29,10 @@ class FitTable(DataTable):
         """Replace columns and rows; the cursor stays on `cursor` (default: the same row index)."""
         keep = self.cursor_row if cursor is None else cursor
         y = self.scroll_y
-        self._fit_spec = list(columns)
-        self._fit_rows = [list(r) for r in rows]
-        self._render_rows()
+        rows = [list(r) for r in rows]
+        if list(columns) != self._fit_spec or rows != self._fit_rows:  # the same rows (a re-check that changed
+            self._fit_spec, self._fit_rows = list(columns), rows  # nothing here): thousands need no re-render
+            self._render_rows()
         if self._fit_rows:
             self.move_cursor(row=max(0, min(keep, len(self._fit_rows) - 1)), animate=False, scroll=False)
         self.scroll_to(y=y, animate=False, immediate=True)
