@@ -382,3 +382,30 @@ def test_walks_and_decisions_read_back_from_the_disk_cache_find_what_a_cold_chec
         assert store is not None and store.stats["misses"] == 0  # the second run: walks and YAML from the disk
     finally:
         cache.configure(None, enabled=False)
+
+
+def test_a_reload_validates_only_the_decisions_files_that_changed(tmp_path, monkeypatch):
+    """In one process (the TUI's reload), an unchanged decisions file is not validated again: its records and
+    its problems (an invalid field here) are the ones the first load gave; an edited one is validated again."""
+    from workbench.loader import decisions as decisions_module
+
+    root = write(tmp_path / "ws", {
+        "ssot/schemas/alpha.schema.json": _schema(0, "string", 1, None),
+        "decisions/families/first.yaml": family_yaml("first", ["alpha"], owner=5),
+        "decisions/families/second.yaml": family_yaml("second", []),
+    })
+    loads = LoadCache()
+    cache.forget()
+    first = load_workspace(root, loads)
+    validated: list[str] = []
+    real = decisions_module.FileReader._validate
+    monkeypatch.setattr(decisions_module.FileReader, "_validate",
+                        lambda self, rel, kind, parsed: validated.append(rel) or real(self, rel, kind, parsed))
+    again = load_workspace(root, loads)
+    assert validated == [] and again.decisions == first.decisions and again.problems == first.problems
+    assert any(p.path == "decisions/families/first.yaml" for p in again.problems)
+    _put(root, "decisions/families/second.yaml", family_yaml("second", [], owner=7))
+    edited = load_workspace(root, loads)
+    assert validated == ["decisions/families/second.yaml"]
+    assert [p.path for p in edited.problems if p.path.startswith("decisions/")] == [
+        "decisions/families/first.yaml", "decisions/families/second.yaml"]

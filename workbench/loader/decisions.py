@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from jsonschema import Draft202012Validator
 
 from .. import model as m
+from ..cache import memo
 from ..config import ABSENT, CEILINGS, Ceilings, WorkspaceConfig, is_list, lookup, yaml_key
 from ..jsontext import Tokens
 from .files import Files
@@ -133,10 +134,21 @@ class FileReader:
 
     def validated(self, rel: str, kind: str, parse: Callable[[str, bytes], ParsedYaml] | None = None
                   ) -> tuple[dict[str, Any], ParsedYaml] | None:
-        """Parse + validate; drop each invalid top-level field (or entry, see `ENTRY_WISE`) after reporting it."""
+        """Parse + validate; drop each invalid top-level field (or entry, see `ENTRY_WISE`) after reporting it.
+        An unchanged file (the same parsed file from the `LoadCache`) is not validated again."""
         parsed = self.read(rel, parse)
         if parsed is None:
             return None
+        hit = _VALIDATED.get((rel, kind))
+        if hit is not None and hit[0] is parsed:
+            self.problems.extend(hit[2])
+            return hit[1]
+        start = len(self.problems)
+        found = self._validate(rel, kind, parsed)
+        _VALIDATED[(rel, kind)] = (parsed, found, tuple(self.problems[start:]))
+        return found
+
+    def _validate(self, rel: str, kind: str, parsed: ParsedYaml) -> tuple[dict[str, Any], ParsedYaml] | None:
         data = parsed.value
         if data is None:
             data = {}
@@ -359,6 +371,13 @@ def _plan(rel: str, data: dict[str, Any], parsed: ParsedYaml) -> m.Plan:
     )
 
 
+# (file, kind) -> (the parsed file, what `validated` gave for it, the problems it reported): kept while the file is
+Validated = tuple[dict[str, Any], ParsedYaml] | None
+_VALIDATED: dict[tuple[str, str], tuple[ParsedYaml, Validated, tuple[m.Problem, ...]]] = memo("decisions.validated")
+# (file, record builder) -> (the parsed file, the record built from it)
+_BUILT: dict[tuple[str, Any], tuple[ParsedYaml, Any]] = memo("decisions.records")
+
+
 def _records(reader: FileReader, folder: str, kind: str, key: str,
              build: Callable[[str, dict[str, Any], ParsedYaml], T]) -> list[T]:
     out: list[T] = []
@@ -383,7 +402,10 @@ def _records(reader: FileReader, folder: str, kind: str, key: str,
                                              parsed.line((key,)), field=key))
             continue
         seen[data[key]] = rel
-        out.append(build(rel, data, parsed))
+        hit = _BUILT.get((rel, build))
+        if hit is None or hit[0] is not parsed:
+            hit = _BUILT[(rel, build)] = (parsed, build(rel, data, parsed))
+        out.append(hit[1])
     return out
 
 
