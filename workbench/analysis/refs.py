@@ -283,6 +283,7 @@ class RefIndex:
         self._alone_memo: dict[str, Registry[Any]] = {}  # a registry per resource an anchor was looked up in
         self._claimed: dict[str, tuple[tuple[str, Tokens], ...]] = {}  # file URI -> (resource, pointer) it declares
         self._nested: dict[str, tuple[int, ...]] = {}  # file URI -> ids of its nodes in `node_base`
+        self._linked: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # file URI -> (`linked`, files read)
         # id(node) -> (the in-place steps `cycles` takes from it, the files they read)
         self._succ: dict[int, tuple[list[Step], frozenset[str]]] = {}
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
@@ -358,6 +359,7 @@ class RefIndex:
         new._alone_memo = {r: found for r, found in self._alone_memo.copy().items()
                            if new.roots.get(r, ("",))[0] not in changed}
         new._succ = {node: hit for node, hit in self._succ.copy().items() if changed.isdisjoint(hit[1])}
+        new._linked = {uri: hit for uri, hit in self._linked.copy().items() if changed.isdisjoint(hit[1])}
         return new
 
     def _walked(self, schema: SchemaDoc) -> _Walk:
@@ -492,10 +494,13 @@ class RefIndex:
 
     def linked(self, schema: SchemaDoc) -> set[str]:
         """File URIs of the other workspace schemas a schema's references resolve into (one step)."""
-        found = {t.doc for t in (self.resolve(r.base, r.ref) for r in self.refs_of(schema) if r.ref[:1] != "#")
-                 if t.status == "ok" and t.doc in self.by_uri}  # (a `#...` reference stays in its file)
-        found.discard(schema.uri)
-        return found
+        hit = self._linked.get(schema.uri)
+        if hit is None:
+            targets = [self.resolve(r.base, r.ref) for r in self.refs_of(schema) if r.ref[:1] != "#"]
+            found = {t.doc for t in targets if t.status == "ok" and t.doc in self.by_uri}  # (`#...` stays in its file)
+            found.discard(schema.uri)
+            hit = self._linked[schema.uri] = (frozenset(found), frozenset({schema.uri, *(t.doc for t in targets)}))
+        return set(hit[0])
 
     def resolve(self, base_uri: str, ref: str) -> Target:
         key = (base_uri, ref)

@@ -39,13 +39,15 @@ class Definition(NamedTuple):
 def _definitions(ctx: RuleContext, keep: Iterable[str]) -> dict[str, list[Definition]]:
     """Field definitions by name, keeping only names defined in more than one way (and those in `keep`)."""
     st = structure(ctx)
-    by_name: dict[str, list[tuple[SchemaDoc, FieldDef]]] = defaultdict(list)
+    by_name: dict[str, list[Definition]] = defaultdict(list)
+    first: dict[str, str] = {}  # name -> the domain it was first defined with
+    names = set(keep)
     for s in ctx.ws.schemas:
         for fd in st.facts(s).fields:
-            by_name[fd.name].append((s, fd))
-    names = set(keep)
-    return {name: [Definition(*d) for d in defs] for name, defs in by_name.items()
-            if name in names or len({fd.domain for _, fd in defs}) > 1}
+            by_name[fd.name].append(Definition(s, fd))
+            if first.setdefault(fd.name, fd.domain) != fd.domain:
+                names.add(fd.name)
+    return {name: defs for name, defs in by_name.items() if name in names}
 
 
 def _canonical(ctx: RuleContext, definition: str) -> str | None:
