@@ -162,3 +162,45 @@ async def test_an_edited_schema_shows_its_own_findings_before_the_whole_check(ro
         await settle(pilot)
         assert not app.snapshot.partial
         assert [f.path for f in app.snapshot.result.findings if f.rule == "V001"] == [edited.path]
+
+
+async def test_the_whole_check_waits_for_the_edit_to_be_painted_and_a_newer_save_skips_it(
+        root: Path, monkeypatch) -> None:
+    """The whole check starts only once the screen has painted the edited files' own findings (they no longer
+    share the interpreter); a save meanwhile cancels it: only the newer reload runs a whole check."""
+    import threading
+
+    from workbench import pipeline
+
+    app = WorkbenchApp(root, watch=False, keymap={})
+    whole = pipeline.check
+    checked: list[bool] = []  # one entry per whole check: was the partial snapshot painted by then?
+
+    def counted(ws, select=(), *args, **kwargs):
+        if not select:
+            checked.append(app._painted.is_set())
+        return whole(ws, select, *args, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        edited = next(s for s in app.snapshot.ws.contract_schemas if not s.shared)
+        body = json.loads((root / edited.path).read_text())
+        monkeypatch.setattr(pipeline, "check", counted)
+        (root / edited.path).write_text(json.dumps({**body, "type": "strnig"}, indent=2))
+        app.reload("edited")
+        await settle(pilot)
+        assert checked == [True]
+
+        never = threading.Event()  # the next partial snapshot is never painted: its check waits in vain
+        monkeypatch.setattr(app, "_painted", never)
+        monkeypatch.setattr(never, "set", lambda: None)
+        (root / edited.path).write_text(json.dumps({**body, "type": "strnig2"}, indent=2))
+        app.reload("edited")
+        assert await until(pilot, lambda: app.snapshot.partial)
+        monkeypatch.setattr(app, "_painted", threading.Event())  # the newer reload paints as usual
+        (root / edited.path).write_text(json.dumps({**body, "type": "strnig3"}, indent=2))
+        app.reload("saved again")
+        await settle(pilot)
+        assert checked == [True, True]  # the first reload's whole check was skipped
+        assert [f.message.split(":")[1].strip() for f in app.snapshot.result.findings if f.rule == "V001"] == [
+            "'strnig3' is not one of ['array', 'boolean', 'integer', 'null', 'number', 'object', 'string']"]
