@@ -151,6 +151,33 @@ async def test_the_footer_fits_80_columns_dropping_whole_keys(root: Path) -> Non
         assert "^s Save" in await footer_keys_whole(pilot, "^s Save")
 
 
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(root: Path, monkeypatch) -> None:
+    """Textual signals a bindings change on every focus move: with the same keys to show it rebuilds
+    nothing; focusing the findings table (other keys) rebuilds the footer once, and it shows them."""
+    from workbench.tui.widgets.footer import WorkbenchFooter
+
+    rebuilt: list[str] = []
+    real = WorkbenchFooter.recompose
+
+    async def counted(self):
+        rebuilt.append(footer_line(self.app))
+        await real(self)
+
+    monkeypatch.setattr(WorkbenchFooter, "recompose", counted)
+    async with opened(root) as pilot:
+        app = pilot.app
+        app.screen.query_one(BrowseTree).focus()
+        await pilot.pause()
+        rebuilt.clear()
+        for _ in range(3):  # what every focus move makes Textual send: the keys are the same
+            app.screen.refresh_bindings()
+            await pilot.pause()
+        assert rebuilt == [], rebuilt
+        await pilot.press("f")  # the findings table: its own keys
+        await pilot.pause()
+        assert len(rebuilt) == 1 and "f Findings" in rebuilt[0] and "f Findings" not in footer_line(app)
+
+
 async def test_help_at_80_columns_cuts_no_description(root: Path) -> None:
     async with opened(root, size=NARROW) as pilot:
         app = pilot.app
