@@ -284,3 +284,39 @@ def test_greedy_cursor_matches_a_plain_scan():
         assert got == want and (ua, ub) == (va, vb)
         matched += bool(got)
     assert matched >= 150, f"only {matched} of 300 draws matched anything"
+
+
+def test_postings_updated_by_difference_are_the_postings_built_anew():
+    """`Postings` carried over random changes (schemas edited, added, removed, unchanged) lists and
+    selects exactly what postings built from the last state do, and reads only the changed schemas."""
+    from workbench.analysis.postings import Postings
+
+    read: list[object] = []
+
+    def items(facts):
+        read.append(facts)
+        return iter(facts)
+
+    def wanted(key, posted):  # the key is listed in two schemas, or twice in one
+        return sum(map(len, posted.values())) > 1
+
+    rng = random.Random(7)
+    kept: Postings = Postings(items, wanted)
+    state: dict[str, tuple] = {}
+    for _ in range(300):
+        for path in rng.sample([f"s{i}" for i in range(12)], rng.randint(0, 4)):
+            if rng.random() < 0.2:
+                state.pop(path, None)
+            else:
+                state[path] = tuple((rng.choice("abcdefg"), rng.randint(0, 2)) for _ in range(rng.randint(0, 4)))
+        changed = sum(1 for p, f in state.items() if kept.facts.get(p) is not f)
+        removed = len(kept.facts.keys() - state.keys())
+        read.clear()
+        kept.update(dict(state))
+        assert len(read) <= 2 * changed + removed  # a changed schema's old and new facts, never the others
+        fresh: Postings = Postings(items, wanted)
+        fresh.update(dict(state))
+        assert kept.by_key == fresh.by_key
+        assert kept.selected == fresh.selected
+        assert kept.listed(kept.by_key) == fresh.listed(fresh.by_key)
+        assert list(kept.facts) == list(state)

@@ -492,7 +492,7 @@ class RefIndex:
                     todo.append(seen[target.doc])
         return (schema, *sorted((d for d in seen.values() if d is not schema), key=lambda d: d.path))
 
-    def linked(self, schema: SchemaDoc) -> set[str]:
+    def linked(self, schema: SchemaDoc) -> frozenset[str]:
         """File URIs of the other workspace schemas a schema's references resolve into (one step)."""
         hit = self._linked.get(schema.uri)
         if hit is None:
@@ -500,7 +500,7 @@ class RefIndex:
             found = {t.doc for t in targets if t.status == "ok" and t.doc in self.by_uri}  # (`#...` stays in its file)
             found.discard(schema.uri)
             hit = self._linked[schema.uri] = (frozenset(found), frozenset({schema.uri, *(t.doc for t in targets)}))
-        return set(hit[0])
+        return hit[0]
 
     def resolve(self, base_uri: str, ref: str) -> Target:
         key = (base_uri, ref)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict, deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import combinations
@@ -35,7 +35,9 @@ from typing import Any, TypeVar
 
 from .. import cache
 from ..model import SchemaDoc
-from .fields import Feature, Leaf, Structure
+from . import postings
+from .fields import Facts, Feature, Leaf, Structure
+from .postings import Postings
 
 GENERIC_WEIGHT, SHARED_WEIGHT = 0.1, 0.3
 EXACT, RENAMED, DRIFTED, STRUCTURAL = 1.0, 0.9, 0.5, 0.7
@@ -111,24 +113,57 @@ class Overlap:
         return sum(1 for i, j, _ in self.pairs if not (la[i].generic or lb[j].generic))
 
 
-class Scorer:
-    """Weights and candidate pairs for one workspace's units."""
+# a unit's overlap features, and the signatures of its generic fields (not features, but weighed too)
+UnitFeatures = tuple[frozenset[Feature], frozenset[Feature]]
+_UNITS: dict[str, tuple[tuple[Facts, ...], UnitFeatures]] = cache.memo("similarity.units", 200_000)
 
-    def __init__(self, st: Structure, units: Iterable[tuple[str, Sequence[SchemaDoc]]]):
+
+def _unit_features(key: str, facts: tuple[Facts, ...]) -> UnitFeatures:
+    """The features of a unit made of schemas with these facts (the same object while they are unchanged)."""
+    hit = _UNITS.get(key)
+    if hit is not None and len(hit[0]) == len(facts) and all(a is b for a, b in zip(hit[0], facts, strict=True)):
+        return hit[1]
+    found = (facts[0].features if len(facts) == 1 else frozenset().union(*(f.features for f in facts)),
+             frozenset(("f", x.name, x.sig) for f in facts for x in f.leaves if x.generic))
+    _UNITS[key] = (facts, found)
+    return found
+
+
+def _posted(unit: UnitFeatures) -> Iterator[tuple[tuple[str, Feature], None]]:
+    for feat in unit[0]:
+        yield ("i", feat), None
+    for feat in unit[1]:
+        yield ("g", feat), None
+
+
+class Scorer:
+    """Weights and candidate pairs for one workspace's units. `kept` names the feature index this process
+    keeps for the workspace (a re-check then reads only the units whose facts changed); None builds one."""
+
+    def __init__(self, st: Structure, units: Iterable[tuple[str, Sequence[SchemaDoc]]], kept: Hashable = None):
         self.units = {key: list(schemas) for key, schemas in units}
         facts = {s.path: st.facts(s) for schemas in self.units.values() for s in schemas}
         self.leaves = {path: f.leaves for path, f in facts.items()}
-        df: Counter[Feature] = Counter()
-        self.features: dict[str, frozenset[Feature]] = {}
-        for key, schemas in self.units.items():
-            feats = facts[schemas[0].path].features if len(schemas) == 1 else frozenset().union(
-                *(facts[s.path].features for s in schemas))
-            self.features[key] = feats
-            df.update(feats)
-            # generic fields are not index features, but their weight needs a frequency too
-            df.update({("f", x.name, x.sig) for s in schemas for x in self.leaves[s.path] if x.generic})
-        self.df = df
         self.n = len(self.units)
+        cap = max(MIN_CAP, int(2 * math.sqrt(self.n)))
+        by_unit = {key: _unit_features(key, tuple(facts[s.path] for s in self.units[key]))
+                   for key in sorted(self.units)}
+
+        def few(key: tuple[str, Feature], posted: dict[str, tuple[None, ...]]) -> bool:
+            return key[0] == "i" and 1 < len(posted) <= cap
+
+        index: Postings[UnitFeatures, tuple[str, Feature], None] = (
+            postings.kept((kept, cap), _posted, few) if kept is not None else Postings(_posted, few))
+        with index.lock:
+            index.update(by_unit)
+            pairs: Counter[tuple[str, str]] = Counter()
+            for feat in index.selected:
+                pairs.update(combinations(sorted(index.by_key[feat]), 2))
+            self._candidates = sorted(pair for pair, count in pairs.items() if count >= 2)
+            # document frequencies of the leaves the candidates weigh: units with the feature
+            wanted = {("f", x.name, x.sig) for pair in self._candidates for key in pair for s in self.units[key]
+                      for x in self.leaves[s.path]}
+            self.df = {f: len(index.by_key.get(("i", f), ())) + len(index.by_key.get(("g", f), ())) for f in wanted}
         self._prepared: dict[str, Prepared] = {}
 
     def weight(self, leaf: Leaf) -> float:
@@ -144,16 +179,7 @@ class Scorer:
 
     def candidates(self) -> list[tuple[str, str]]:
         """Unit pairs sharing at least two rare features (inverted index; never all pairs)."""
-        cap = max(MIN_CAP, int(2 * math.sqrt(self.n)))
-        postings: dict[Feature, list[str]] = defaultdict(list)
-        for key in sorted(self.units):
-            for feat in self.features[key]:
-                postings[feat].append(key)
-        pairs: Counter[tuple[str, str]] = Counter()
-        for keys in postings.values():
-            if 1 < len(keys) <= cap:
-                pairs.update(combinations(keys, 2))
-        return sorted(pair for pair, count in pairs.items() if count >= 2)
+        return self._candidates
 
     def best(self, unit_a: str, unit_b: str) -> Overlap | None:
         """The highest-scoring schema pair between two units."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from itertools import combinations
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+from .. import cache
 from ..allocation import paused_gc
-from ..analysis.fields import FieldDef, describe, structure
+from ..analysis.fields import Facts, FieldDef, describe, structure
 from ..analysis.groups import Groups
+from ..analysis.postings import kept
 from ..findings import Location
 from ..model import Identifier, SchemaDoc
 from ..schema.uri import pointer_str
@@ -24,6 +26,7 @@ ID_NAME = re.compile(r"(?:[_-][iI][dD]|[a-z0-9]I[dD])$")
 # a name is generic when this many groups of unrelated schemas use it in this many shapes (or kinds of value)
 GENERIC_USERS = 3
 GENERIC_SHAPES = 3
+_RELATIONS: dict[Any, tuple[Hashable, Relations]] = cache.memo("drift.relations", 8)  # root -> (inputs, groups)
 _ENUM = re.compile(r' enum=\[(?:"(?:[^"\\]|\\.)*"|[^\]"])*\]')  # an enum in a signature: its JSON values
 
 
@@ -38,16 +41,22 @@ class Definition(NamedTuple):
 
 def _definitions(ctx: RuleContext, keep: Iterable[str]) -> dict[str, list[Definition]]:
     """Field definitions by name, keeping only names defined in more than one way (and those in `keep`)."""
-    st = structure(ctx)
-    by_name: dict[str, list[Definition]] = defaultdict(list)
-    first: dict[str, str] = {}  # name -> the domain it was first defined with
-    names = set(keep)
-    for s in ctx.ws.schemas:
-        for fd in st.facts(s).fields:
-            by_name[fd.name].append(Definition(s, fd))
-            if first.setdefault(fd.name, fd.domain) != fd.domain:
-                names.add(fd.name)
-    return {name: defs for name, defs in by_name.items() if name in names}
+    st, ws = structure(ctx), ctx.ws
+    facts = {s.path: st.facts(s) for s in ws.schemas}
+    index = kept(("drift.names", ws.root), _named, _two_ways)
+    with index.lock:
+        index.update(facts)
+        found = index.listed(index.selected.union(keep))
+    schemas = {s.path: s for s in ws.schemas}
+    return {name: [Definition(schemas[path], fd) for path, fd in posted] for name, posted in found.items()}
+
+
+def _named(facts: Facts) -> Iterator[tuple[str, FieldDef]]:
+    return ((fd.name, fd) for fd in facts.fields)
+
+
+def _two_ways(name: str, posted: dict[str, tuple[FieldDef, ...]]) -> bool:
+    return len({fd.domain for fds in posted.values() for fd in fds}) > 1
 
 
 def _canonical(ctx: RuleContext, definition: str) -> str | None:
@@ -109,10 +118,25 @@ class Relations(NamedTuple):
 
 
 def relations(ctx: RuleContext) -> Relations:
-    """The groups of related schemas (`Relations`), computed once per check."""
+    """The groups of related schemas (`Relations`), computed once per check, and kept while the workspace's
+    schemas, their links and the families are unchanged."""
     found: Relations | None = ctx.__dict__.get("_relations")
     if found is not None:
         return found
+    ws = ctx.ws
+    key = (tuple((s.path, s.uri, ctx.refs.linked(s)) for s in ws.schemas),
+           tuple((fam.schemas, fam.intent_class, fam.guess) for fam in ws.families))
+    kept = _RELATIONS.get(ws.root)
+    if kept is not None and kept[0] == key:
+        found = kept[1]
+    else:
+        found = _relations(ctx)
+        _RELATIONS[ws.root] = (key, found)
+    ctx.__dict__["_relations"] = found
+    return found
+
+
+def _relations(ctx: RuleContext) -> Relations:
     ws = ctx.ws
     paths = {s.path for s in ws.schemas}
     wide, close = Groups(paths), Groups(paths)
@@ -127,8 +151,7 @@ def relations(ctx: RuleContext) -> Relations:
         for path in members[1:]:
             wide.union(members[0], path)
             close.union(members[0], path)
-    found = ctx.__dict__["_relations"] = Relations(wide.roots(), close.roots())
-    return found
+    return Relations(wide.roots(), close.roots())
 
 
 def _kind(core: str) -> str:

@@ -115,7 +115,7 @@ def _scored(ctx: RuleContext) -> list[Verdict]:
     st = structure(ctx)
     found = []
     with paused_gc():
-        scorer = Scorer(st, ((u.key, u.schemas) for u in by_key.values()))
+        scorer = Scorer(st, ((u.key, u.schemas) for u in by_key.values()), kept=("overlap", ws.root))
         for ka, kb in scorer.candidates():
             ov = scorer.best(ka, kb)
             if ov and ov.score >= th.overlap_warning and ov.shared >= th.overlap_min_shared:

@@ -1,0 +1,88 @@
+"""`Postings`: what each schema's facts list under a key (a field name, a sub-schema's key), gathered over a
+workspace and kept between snapshots of it: a re-check reads again only the schemas whose facts changed."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable, Iterable
+from typing import Generic, TypeVar
+
+from .. import cache
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+F = TypeVar("F")  # the facts of one schema (what `items` reads): compared by identity, never by value
+
+_KEPT: dict[Hashable, Postings] = cache.memo("postings", 32)  # type: ignore[type-arg]
+_LOCK = threading.Lock()  # guards _KEPT; each index has its own lock for its contents
+
+
+class Postings(Generic[F, K, V]):
+    """key -> {schema path -> the values its facts list under that key, in their order}, and the keys
+    `selected` (by `wanted`, judged again only for keys an update touched). Hold `lock` while updating and
+    reading: checks of two snapshots may run at once."""
+
+    def __init__(self, items: Callable[[F], Iterable[tuple[K, V]]],
+                 wanted: Callable[[K, dict[str, tuple[V, ...]]], bool]):
+        self.items, self.wanted = items, wanted
+        self.lock = threading.Lock()
+        self.facts: dict[str, F] = {}  # schema path (or any name) -> the facts read from it, in the given order
+        self.by_key: dict[K, dict[str, tuple[V, ...]]] = {}
+        self.selected: set[K] = set()
+
+    def _listed(self, facts: F) -> dict[K, tuple[V, ...]]:
+        found: dict[K, list[V]] = {}
+        for key, value in self.items(facts):
+            found.setdefault(key, []).append(value)
+        return {key: tuple(values) for key, values in found.items()}
+
+    def update(self, facts: dict[str, F]) -> None:
+        """Make the postings those of `facts` (schema path -> facts), reading only what changed."""
+        touched: set[K] = set()
+        for path in [p for p in self.facts if p not in facts]:
+            touched.update(self._drop(path))
+        for path, current in facts.items():
+            old = self.facts.get(path)
+            if old is current:
+                continue
+            if old is not None:
+                touched.update(self._drop(path))
+            self.facts[path] = current
+            for key, values in self._listed(current).items():
+                self.by_key.setdefault(key, {})[path] = values
+                touched.add(key)
+        self.facts = dict(facts)  # in the given order
+        for key in touched:
+            posted = self.by_key.get(key)
+            if posted and self.wanted(key, posted):
+                self.selected.add(key)
+            else:
+                self.selected.discard(key)
+
+    def _drop(self, path: str) -> Iterable[K]:
+        keys = self._listed(self.facts.pop(path)).keys()
+        for key in keys:
+            posted = self.by_key[key]
+            del posted[path]
+            if not posted:
+                del self.by_key[key]
+        return keys
+
+
+    def listed(self, keys: Iterable[K]) -> dict[K, list[tuple[str, V]]]:
+        """The postings of each of `keys` the index has: [(path, value), ...] in the order of the facts given
+        to the last `update`."""
+        order = {path: i for i, path in enumerate(self.facts)}
+        return {key: [(path, value) for path in sorted(self.by_key[key], key=order.__getitem__)
+                      for value in self.by_key[key][path]] for key in keys if key in self.by_key}
+
+
+def kept(name: Hashable, items: Callable[[F], Iterable[tuple[K, V]]],
+         wanted: Callable[[K, dict[str, tuple[V, ...]]], bool]) -> Postings[F, K, V]:
+    """The postings `name` (a workspace root and every setting `items` and `wanted` read) this process keeps
+    (new ones the first time): `update` them to a snapshot's facts, under their `lock`."""
+    with _LOCK:
+        found: Postings[F, K, V] | None = _KEPT.get(name)
+        if found is None:
+            found = _KEPT[name] = Postings(items, wanted)
+        return found
