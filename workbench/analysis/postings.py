@@ -23,21 +23,17 @@ class Postings(Generic[F, K, V]):
     reading: checks of two snapshots may run at once."""
 
     def __init__(self, items: Callable[[F], Iterable[tuple[K, V]]],
-                 wanted: Callable[[K, dict[str, tuple[V, ...]]], bool]):
+                 wanted: Callable[[K, dict[str, list[V]]], bool]):
         self.items, self.wanted = items, wanted
         self.lock = threading.Lock()
         self.facts: dict[str, F] = {}  # schema path (or any name) -> the facts read from it, in the given order
-        self.by_key: dict[K, dict[str, tuple[V, ...]]] = {}
+        self.by_key: dict[K, dict[str, list[V]]] = {}
         self.selected: set[K] = set()
-
-    def _listed(self, facts: F) -> dict[K, tuple[V, ...]]:
-        found: dict[K, list[V]] = {}
-        for key, value in self.items(facts):
-            found.setdefault(key, []).append(value)
-        return {key: tuple(values) for key, values in found.items()}
 
     def update(self, facts: dict[str, F]) -> None:
         """Make the postings those of `facts` (schema path -> facts), reading only what changed."""
+        by_key, items = self.by_key, self.items
+        first = not self.facts
         touched: set[K] = set()
         for path in [p for p in self.facts if p not in facts]:
             touched.update(self._drop(path))
@@ -47,27 +43,35 @@ class Postings(Generic[F, K, V]):
                 continue
             if old is not None:
                 touched.update(self._drop(path))
-            self.facts[path] = current
-            for key, values in self._listed(current).items():
-                self.by_key.setdefault(key, {})[path] = values
-                touched.add(key)
+            for key, value in items(current):
+                posted = by_key.get(key)
+                if posted is None:
+                    by_key[key] = {path: [value]}
+                elif path in posted:
+                    posted[path].append(value)
+                else:
+                    posted[path] = [value]
+                if not first:
+                    touched.add(key)
         self.facts = dict(facts)  # in the given order
+        if first:
+            self.selected = {key for key, posted in by_key.items() if self.wanted(key, posted)}
+            return
         for key in touched:
-            posted = self.by_key.get(key)
+            posted = by_key.get(key)
             if posted and self.wanted(key, posted):
                 self.selected.add(key)
             else:
                 self.selected.discard(key)
 
-    def _drop(self, path: str) -> Iterable[K]:
-        keys = self._listed(self.facts.pop(path)).keys()
+    def _drop(self, path: str) -> set[K]:
+        keys = {key for key, _ in self.items(self.facts.pop(path))}
         for key in keys:
             posted = self.by_key[key]
             del posted[path]
             if not posted:
                 del self.by_key[key]
         return keys
-
 
     def listed(self, keys: Iterable[K]) -> dict[K, list[tuple[str, V]]]:
         """The postings of each of `keys` the index has: [(path, value), ...] in the order of the facts given
@@ -78,7 +82,7 @@ class Postings(Generic[F, K, V]):
 
 
 def kept(name: Hashable, items: Callable[[F], Iterable[tuple[K, V]]],
-         wanted: Callable[[K, dict[str, tuple[V, ...]]], bool]) -> Postings[F, K, V]:
+         wanted: Callable[[K, dict[str, list[V]]], bool]) -> Postings[F, K, V]:
     """The postings `name` (a workspace root and every setting `items` and `wanted` read) this process keeps
     (new ones the first time): `update` them to a snapshot's facts, under their `lock`."""
     with _LOCK:

@@ -44,6 +44,11 @@ EXACT, RENAMED, DRIFTED, STRUCTURAL = 1.0, 0.9, 0.5, 0.7
 MIN_CAP = 8  # features shared by more than max(MIN_CAP, 2*sqrt(units)) units are too common to propose pairs
 
 
+# a schema's lookup tables (`Prepared`) by the leaves they index (kept alive: ids stay theirs); read only
+# with `get`, `in` and key intersections, so one schema's tables serve every check while its facts are unchanged
+_TABLES: dict[int, tuple[tuple[Leaf, ...], tuple[Any, ...]]] = cache.memo("similarity.tables", 100_000)
+
+
 @dataclass
 class Prepared:
     """One schema's leaves with per-check weights and lookup tables for alignment."""
@@ -65,6 +70,12 @@ class Prepared:
         default_factory=dict)
 
     def __post_init__(self) -> None:
+        hit = _TABLES.get(id(self.leaves))
+        if hit is not None and hit[0] is self.leaves:  # the tables of these leaves, from an earlier check
+            self.by_exact, self.by_core, self.by_name, self.by_parent, self.by_path, self.containers = hit[1]
+            return
+        _TABLES[id(self.leaves)] = (self.leaves, (self.by_exact, self.by_core, self.by_name, self.by_parent,
+                                                  self.by_path, self.containers))
         for i, leaf in enumerate(self.leaves):
             self.by_exact[(leaf.name, leaf.sig)].append(i)
             if leaf.distinctive:
@@ -129,11 +140,12 @@ def _unit_features(key: str, facts: tuple[Facts, ...]) -> UnitFeatures:
     return found
 
 
-def _posted(unit: UnitFeatures) -> Iterator[tuple[tuple[str, Feature], None]]:
+def _posted(unit: UnitFeatures) -> Iterator[tuple[Feature, None]]:
+    """Its features, then its generic fields' signatures as ("g", "f", name, signature): counted, never paired."""
     for feat in unit[0]:
-        yield ("i", feat), None
+        yield feat, None
     for feat in unit[1]:
-        yield ("g", feat), None
+        yield ("g", *feat), None
 
 
 class Scorer:
@@ -149,10 +161,10 @@ class Scorer:
         by_unit = {key: _unit_features(key, tuple(facts[s.path] for s in self.units[key]))
                    for key in sorted(self.units)}
 
-        def few(key: tuple[str, Feature], posted: dict[str, tuple[None, ...]]) -> bool:
-            return key[0] == "i" and 1 < len(posted) <= cap
+        def few(key: Feature, posted: dict[str, list[None]]) -> bool:
+            return key[0] != "g" and 1 < len(posted) <= cap
 
-        index: Postings[UnitFeatures, tuple[str, Feature], None] = (
+        index: Postings[UnitFeatures, Feature, None] = (
             postings.kept((kept, cap), _posted, few) if kept is not None else Postings(_posted, few))
         with index.lock:
             index.update(by_unit)
@@ -161,9 +173,9 @@ class Scorer:
                 pairs.update(combinations(sorted(index.by_key[feat]), 2))
             self._candidates = sorted(pair for pair, count in pairs.items() if count >= 2)
             # document frequencies of the leaves the candidates weigh: units with the feature
-            wanted = {("f", x.name, x.sig) for pair in self._candidates for key in pair for s in self.units[key]
-                      for x in self.leaves[s.path]}
-            self.df = {f: len(index.by_key.get(("i", f), ())) + len(index.by_key.get(("g", f), ())) for f in wanted}
+            paired = {key for pair in self._candidates for key in pair}
+            wanted = {("f", x.name, x.sig) for key in paired for s in self.units[key] for x in self.leaves[s.path]}
+            self.df = {f: len(index.by_key.get(f, ())) + len(index.by_key.get(("g", *f), ())) for f in wanted}
         self._prepared: dict[str, Prepared] = {}
 
     def weight(self, leaf: Leaf) -> float:

@@ -55,8 +55,9 @@ def _named(facts: Facts) -> Iterator[tuple[str, FieldDef]]:
     return ((fd.name, fd) for fd in facts.fields)
 
 
-def _two_ways(name: str, posted: dict[str, tuple[FieldDef, ...]]) -> bool:
-    return len({fd.domain for fds in posted.values() for fd in fds}) > 1
+def _two_ways(name: str, posted: dict[str, list[FieldDef]]) -> bool:
+    domains = [fd.domain for fds in posted.values() for fd in fds]
+    return domains.count(domains[0]) != len(domains)
 
 
 def _canonical(ctx: RuleContext, definition: str) -> str | None:
@@ -253,9 +254,9 @@ def _drift(ctx: RuleContext) -> Iterator[Hit]:
         else:
             scope = rel.close if _vocabularies(defs) or generic(rel.close, defs) else rel.wide
         for part in _partitions(scope, defs):
+            if len({d.field.domain for d in part}) < 2 or len({d.schema.path for d in part}) < 2:
+                continue  # one way, or one schema (before grouping: most parts are)
             groups = _group(part)
-            if len(groups) < 2 or len({d.schema.path for d in part}) < 2:
-                continue
             if not ident and _vocabularies_only(groups):
                 continue
             odd = min(groups.values(), key=lambda g: (len(g), g[0].place))[0]
