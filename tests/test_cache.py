@@ -409,3 +409,26 @@ def test_a_reload_validates_only_the_decisions_files_that_changed(tmp_path, monk
     assert validated == ["decisions/families/second.yaml"]
     assert [p.path for p in edited.problems if p.path.startswith("decisions/")] == [
         "decisions/families/first.yaml", "decisions/families/second.yaml"]
+
+
+def test_a_recheck_reads_only_the_edited_schema_into_the_cross_schema_indexes(tmp_path):
+    """In one process (the TUI's re-check), drift's field names, duplication's sub-schema keys and overlap's
+    features are updated by difference: after one schema is edited, each index reads that schema (or its
+    unit) alone, and the findings are the cold check's."""
+    from workbench.analysis import postings
+
+    root = tmp_path / "ws"
+    _workspace(root)
+    loads = LoadCache()
+    cache.forget()
+    cache.configure(None, enabled=False)
+    check(load_workspace(root, loads))
+    kept = {name[0]: index for name, index in postings._KEPT.items() if name[1] == root.resolve()}
+    assert len(kept) == 4  # drift names, duplication keys and names, overlap features
+    assert all(index.read == len(index.facts) >= 2 for index in kept.values())  # the first check: every one
+    body = _schema(1, "integer", 2, "alpha")  # beta: a field re-typed (drift), fields added, a reference
+    _put(root, "ssot/schemas/beta.schema.json", body)
+    incremental = check(load_workspace(root, loads)).findings
+    assert {name: index.read for name, index in kept.items()} == {
+        "drift.names": 1, "duplication.keys": 1, "duplication.names": 1, "overlap": 1}
+    assert incremental == _cold(root)

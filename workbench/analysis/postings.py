@@ -29,12 +29,14 @@ class Postings(Generic[F, K, V]):
         self.facts: dict[str, F] = {}  # schema path (or any name) -> the facts read from it, in the given order
         self.by_key: dict[K, dict[str, list[V]]] = {}
         self.selected: set[K] = set()
+        self.read = 0  # schemas whose facts the last `update` read (every one the first time)
 
     def update(self, facts: dict[str, F]) -> None:
         """Make the postings those of `facts` (schema path -> facts), reading only what changed."""
         by_key, items = self.by_key, self.items
         first = not self.facts
         touched: set[K] = set()
+        self.read = 0
         for path in [p for p in self.facts if p not in facts]:
             touched.update(self._drop(path))
         for path, current in facts.items():
@@ -43,6 +45,7 @@ class Postings(Generic[F, K, V]):
                 continue
             if old is not None:
                 touched.update(self._drop(path))
+            self.read += 1
             for key, value in items(current):
                 posted = by_key.get(key)
                 if posted is None:

@@ -152,7 +152,8 @@ class Scorer:
     """Weights and candidate pairs for one workspace's units. `kept` names the feature index this process
     keeps for the workspace (a re-check then reads only the units whose facts changed); None builds one."""
 
-    def __init__(self, st: Structure, units: Iterable[tuple[str, Sequence[SchemaDoc]]], kept: Hashable = None):
+    def __init__(self, st: Structure, units: Iterable[tuple[str, Sequence[SchemaDoc]]],
+                 kept: tuple[Hashable, ...] | None = None):
         self.units = {key: list(schemas) for key, schemas in units}
         facts = {s.path: st.facts(s) for schemas in self.units.values() for s in schemas}
         self.leaves = {path: f.leaves for path, f in facts.items()}
@@ -165,7 +166,7 @@ class Scorer:
             return key[0] != "g" and 1 < len(posted) <= cap
 
         index: Postings[UnitFeatures, Feature, None] = (
-            postings.kept((kept, cap), _posted, few) if kept is not None else Postings(_posted, few))
+            postings.kept((*kept, cap), _posted, few) if kept is not None else Postings(_posted, few))
         with index.lock:
             index.update(by_unit)
             pairs: Counter[tuple[str, str]] = Counter()

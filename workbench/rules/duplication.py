@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, NamedTuple
 
 from ..allocation import paused_gc
-from ..analysis.fields import structure
+from ..analysis.fields import Facts, structure
 from ..analysis.groups import Groups
+from ..analysis.postings import kept
 from ..analysis.walk import block_digest
 from ..findings import Location
 from ..jsontext import Tokens
@@ -64,20 +65,36 @@ def _in_files(places: list[Place]) -> bool:
     return len({p for p, _ in places}) > 1
 
 
+def _sized(least: int) -> Callable[[Facts], Iterator[tuple[str, Tokens]]]:
+    """The object sub-schemas of at least `least` properties, by key (a whole schema equal to another is
+    overlap's business)."""
+    return lambda facts: ((key, ptr) for key, ptr, count in facts.blocks if ptr and count >= least)
+
+
+def _named(facts: Facts) -> Iterator[tuple[tuple[str, str], Tokens]]:
+    """The object sub-schemas written as a property's value, by (property name, key)."""
+    for key, ptr, _ in facts.blocks:
+        if ptr and (name := _property_name(ptr)) is not None:
+            yield (name, key), ptr
+
+
+def _in_two(key: Hashable, posted: dict[str, list[Tokens]]) -> bool:
+    return len(posted) > 1
+
+
 def _copies(ctx: RuleContext) -> list[Copies]:
     st, ws = structure(ctx), ctx.ws
     least = ws.config.thresholds.duplication_min_properties
-    by_key: dict[str, list[Place]] = defaultdict(list)  # only places sharing property names can be equal
-    by_name: dict[tuple[str, str], list[Place]] = defaultdict(list)
-    for s in ws.schemas:
-        for key, ptr, count in st.facts(s).blocks:
-            if not ptr:  # a whole schema equal to another is overlap's business
-                continue
-            if count >= least:
-                by_key[key].append((s.path, ptr))
-            name = _property_name(ptr)
-            if name is not None:
-                by_name[name, key].append((s.path, ptr))
+    facts = {s.path: st.facts(s) for s in ws.schemas}
+    # only places sharing property names can be equal; only keys written in two files are looked at
+    sized = kept(("duplication.keys", ws.root, least), _sized(least), _in_two)
+    with sized.lock:
+        sized.update(facts)
+        by_key = sized.listed(sized.selected)
+    named = kept(("duplication.names", ws.root), _named, _in_two)
+    with named.lock:
+        named.update(facts)
+        by_name = named.listed(named.selected)
     digests: dict[Place, int] = {}
     linked: Groups[Place] = Groups()
 
@@ -86,7 +103,7 @@ def _copies(ctx: RuleContext) -> list[Copies]:
             linked.union(place, places[0])
 
     for places in by_key.values():
-        if _in_files(places):
+        if _in_files(places):  # (two files: always, for a selected key)
             by_digest: dict[int, list[Place]] = defaultdict(list)
             for place in places:
                 digests[place] = _digest(ctx, place)
