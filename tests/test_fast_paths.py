@@ -202,8 +202,8 @@ def test_the_reference_index_of_a_reload_is_the_cold_one(tmp_path, monkeypatch):
 
 
 def _edit(body: dict, i: int) -> None:
-    """Edit `i` of a schema body (five kinds in turn), in place."""
-    kind = i % 5
+    """Edit `i` of a schema body (six kinds in turn), in place."""
+    kind = i % 6
     if kind == 0:
         body["description"] = "edited"
     elif kind == 1:  # references into its definitions stop resolving
@@ -214,22 +214,32 @@ def _edit(body: dict, i: int) -> None:
     elif kind == 3:  # an anchor, and a reference to it
         body.setdefault("$defs", {})["anchored"] = {"$anchor": "here", "type": "string"}
         body.setdefault("properties", {})["by_anchor"] = {"$ref": "#here"}
-    else:
+    elif kind == 4:
         body["$id"] = f"https://example.com/edited/{i}.json"
+    else:  # every anchor renamed, no reference changed: references to them now miss
+        stack = [body]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if isinstance(node.get("$anchor"), str):
+                    node["$anchor"] += "2"
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
 
 
 def test_an_index_carried_over_edits_resolves_as_a_new_one(tmp_path):
     """`RefIndex.following` (a reload after an edit keeps what the unchanged documents resolved): after
-    each of a series of edits (definitions removed, an in-place cycle, an anchor, a description), every
-    resolution, closure and cycle is what a new index gives; an edit of the resources a document
-    declares builds a new index."""
+    each of a series of edits (definitions removed, an in-place cycle, an anchor added or renamed, a
+    description), every resolution, closure and cycle is what a new index gives (the cycles carried
+    over when the edit moved no edge); an edit of the resources a document declares builds a new index."""
     root = tmp_path / "ws"
     corpus.adversarial(root)
     loads = LoadCache()
     ws = load_workspace(root, loads)
     index = RefIndex(ws)
     _resolutions(ws)
-    carried = rebuilt = 0
+    carried = rebuilt = kept_cycles = 0
     tick = time.time_ns()
     for i, path in enumerate(sorted(root.glob("schemas/**/*.json")) * 3):  # edits upon edits
         body = json.loads(path.read_text())
@@ -249,11 +259,38 @@ def test_an_index_carried_over_edits_resolves_as_a_new_one(tmp_path):
             for s in ws.schemas:
                 assert later.closure(s) == fresh.closure(s) and later.linked(s) == fresh.linked(s), s.path
             assert _resolved_by(later, ws) == _resolved_by(fresh, ws)
+            kept_cycles += later._cycles is not None  # the edit moved no edge: the cycles were carried
             assert [(s.path, p, c) for s, p, c in later.cycles()] == [(s.path, p, c) for s, p, c in fresh.cycles()]
+            assert [s for s, _, _ in later.cycles()] == [ws.schema(s.path) for s, _, _ in later.cycles()]
             carried += 1
         index = later or fresh
-    assert carried >= 10 and rebuilt >= 2, (carried, rebuilt)
+        index.cycles()
+    assert carried >= 10 and rebuilt >= 2 and 3 <= kept_cycles < carried, (carried, rebuilt, kept_cycles)
 
+
+def test_cycles_are_found_again_when_only_anchors_move(tmp_path):
+    """Two anchors swapped, no reference changed: `#y` now names a node whose in-place reference leads back
+    to it, a cycle the carried index must find (an edit that moves an anchor moves an edge)."""
+    def body(first: str, second: str) -> dict:
+        return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": "#/$defs/b", "$defs": {
+            "a": {"$anchor": first, "allOf": [{"$ref": "#/$defs/b"}]},
+            "b": {"allOf": [{"$ref": "#y"}]},
+            "c": {"$anchor": second, "type": "string"}}}
+
+    root = tmp_path / "ws"
+    (root / "ssot/schemas").mkdir(parents=True)
+    path = root / "ssot/schemas/loop.schema.json"
+    path.write_text(json.dumps(body("x", "y")))
+    loads = LoadCache()
+    index = RefIndex(load_workspace(root, loads))
+    assert index.cycles() == []
+    path.write_text(json.dumps(body("y", "x")))
+    os.utime(path, ns=(time.time_ns() + 10**9,) * 2)
+    ws = load_workspace(root, loads)
+    later = index.following(ws)
+    assert later is not None and later._cycles is None  # the edit moved an edge: found again
+    assert [(s.path, p, c) for s, p, c in later.cycles()] == [(s.path, p, c) for s, p, c in RefIndex(ws).cycles()]
+    assert len(later.cycles()) == 1
 
 # ---------------------------------------------------------------- overlap's greedy matching
 

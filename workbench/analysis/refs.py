@@ -286,6 +286,7 @@ class RefIndex:
         self._linked: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # file URI -> (`linked`, files read)
         # id(node) -> (the in-place steps `cycles` takes from it, the files they read)
         self._succ: dict[int, tuple[list[Step], frozenset[str]]] = {}
+        self._cycles: list[Cycle] | None = None  # `cycles()`, once computed (or carried over a reload)
         self.duplicates: dict[str, Duplicate] = {}  # a URI more than one document declares -> its claims
         self._copies: dict[tuple[str, str], str] = {}  # (duplicated URI, file URI of a claimant) -> its base
         self._claims: dict[str, dict[str, Claim]] | None = {}  # resource URI -> file URI -> claim (while indexing)
@@ -360,7 +361,21 @@ class RefIndex:
                            if new.roots.get(r, ("",))[0] not in changed}
         new._succ = {node: hit for node, hit in self._succ.copy().items() if changed.isdisjoint(hit[1])}
         new._linked = {uri: hit for uri, hit in self._linked.copy().items() if changed.isdisjoint(hit[1])}
+        cycles = self._cycles
+        if cycles is not None and all(self._same_edges(self.by_uri[uri], new.by_uri[uri], found)
+                                      for uri, found in walks.items()):
+            new._cycles = [(new.by_uri[s.uri], ptr, chain) for s, ptr, chain in cycles]
+        else:
+            new._cycles = None
         return new
+
+    def _same_edges(self, old: SchemaDoc, new: SchemaDoc, walked: _Walk) -> bool:
+        """Whether a changed document adds, removes or moves no edge of the reference graph: the same
+        references at the same places with the same bases, the same dialect and the same anchors (a
+        reference elsewhere may name one). Its other changes (types, descriptions, fields) leave the
+        reference cycles as they were. (Its `$id`s are the same: `following` checked them.)"""
+        return ([(r.ptr, r.ref, r.base) for r in self._refs[old.uri]] == [(r.ptr, r.ref, r.base) for r in walked.refs]
+                and self.reading.of(old.body) is self.reading.of(new.body) and _anchors(old.body) == _anchors(new.body))
 
     def _walked(self, schema: SchemaDoc) -> _Walk:
         """A schema's walk (`_walk`), kept while its parsed body is: a reload re-walks only changed files."""
@@ -572,7 +587,13 @@ class RefIndex:
 
     def cycles(self) -> list[Cycle]:
         """Reference cycles that never consume instance structure: every hop goes through `$ref`
-        and in-place keywords (allOf/anyOf/oneOf/not/if/then/else) only. Each cycle once."""
+        and in-place keywords (allOf/anyOf/oneOf/not/if/then/else) only. Each cycle once. Computed once
+        per index, and carried over a reload whose changed documents keep their edges (`_same_edges`)."""
+        if self._cycles is None:
+            self._cycles = self._find_cycles()
+        return self._cycles
+
+    def _find_cycles(self) -> list[Cycle]:
         locate: dict[int, tuple[SchemaDoc, Tokens]] = {}  # id(ref-holding node) -> where it is written
         for s in self.ws.schemas:
             for r in self.refs_of(s):
@@ -653,6 +674,27 @@ class RefIndex:
                     path.append((tid, turi))
                     iters.append(iter(successors(tbase, tnode)))
         return out
+
+
+_ANCHORING = frozenset(("$anchor", "$dynamicAnchor", "$recursiveAnchor", "$id", "id"))
+
+
+def _anchors(body: Any) -> list[tuple[Tokens, str, Any]]:
+    """Every string or boolean under a key that may name an anchor, anywhere in `body` (data too: a superset
+    of what any dialect reads as an anchor), with its place: (pointer, key, value), in document order."""
+    found: list[tuple[Tokens, str, Any]] = []
+    stack: list[tuple[Tokens, Any]] = [((), body)]
+    while stack:
+        ptr, node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, dict | list):
+                    stack.append(((*ptr, key), value))
+                elif key in _ANCHORING:
+                    found.append((ptr, key, value))
+        elif isinstance(node, list):
+            stack.extend(((*ptr, i), value) for i, value in enumerate(node) if isinstance(value, dict | list))
+    return found
 
 
 def proposed_aliases(ws: Workspace) -> list[tuple[str, str]]:
