@@ -221,3 +221,23 @@ def test_every_bad_file_checks_without_traceback(make_ws, fmt):
     assert all(load[p]["severity"] == "error" for p in BAD_FILES)
     assert "gone.schema.json" in load["decisions/families/dangling.yaml"]["message"]
     assert not [f for f in doc["findings"] if " failed: " in f["message"]], "a rule crashed"
+
+
+def test_the_command_ends_without_teardown_and_loses_no_output(make_ws):
+    """`python -m workbench` (and the `workbench` script) exits through `cli.run`: the process ends without
+    freeing its objects one by one, after flushing what it wrote. A report larger than a pipe's buffer
+    arrives whole, with the exit code of the verdict; a reader that stops early gets no traceback."""
+    files = {f"ssot/schemas/s{i}.schema.json": {"type": "object", "properties": {"n": {"type": "strng"}}}
+             for i in range(400)}  # 400 V001 errors: a JSON report of several hundred kB
+    root = make_ws(files)
+    command = [sys.executable, "-m", "workbench", "--check", "--root", str(root), "--format", "json"]
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stdout) > 1 << 16 and sum(f["rule"] == "V001" for f in json.loads(proc.stdout)["findings"]) == 400
+    head = subprocess.run(f"{shlex.join(command)} | head -c 100", shell=True, capture_output=True, text=True,
+                          timeout=120)
+    assert len(head.stdout) == 100 and "Traceback" not in head.stderr, head.stderr
+    small = make_ws({"ssot/schemas/one.schema.json": files["ssot/schemas/s0.schema.json"]})
+    text = subprocess.run([sys.executable, "-m", "workbench", "--check", "--root", str(small), "--format", "text"],
+                          capture_output=True, text=True, timeout=120)  # a few lines: all in the stream's buffer
+    assert text.returncode == 1 and "1 error(s)" in text.stdout, (text.stdout, text.stderr)

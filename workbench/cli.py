@@ -451,6 +451,20 @@ def _safe_stream(stream: object) -> None:
             pass
 
 
+def run() -> None:
+    """The `workbench` command: `main`, then the exit without tearing the interpreter down. A check leaves
+    millions of objects behind (the snapshot, its facts, the memos): freeing them one by one took 1.4 s of
+    a 5.9 s check of the CloudFormation catalog, and nothing is left to do by then (the output is flushed
+    here, the disk cache committed by the check, the terminal restored by the TUI)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said there
+            pass
+    os._exit(code)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -18,16 +18,16 @@ _LOCK = threading.Lock()  # guards _KEPT; each index has its own lock for its co
 
 
 class Postings(Generic[F, K, V]):
-    """key -> {schema path -> the values its facts list under that key, in their order}, and the keys
+    """key -> [(schema path, a value its facts list under that key), ...], and the keys
     `selected` (by `wanted`, judged again only for keys an update touched). Hold `lock` while updating and
     reading: checks of two snapshots may run at once."""
 
     def __init__(self, items: Callable[[F], Iterable[tuple[K, V]]],
-                 wanted: Callable[[K, dict[str, list[V]]], bool]):
+                 wanted: Callable[[K, list[tuple[str, V]]], bool]):
         self.items, self.wanted = items, wanted
         self.lock = threading.Lock()
         self.facts: dict[str, F] = {}  # schema path (or any name) -> the facts read from it, in the given order
-        self.by_key: dict[K, dict[str, list[V]]] = {}
+        self.by_key: dict[K, list[tuple[str, V]]] = {}  # a list, not a dict per key: most keys have one
         self.selected: set[K] = set()
         self.read = 0  # schemas whose facts the last `update` read (every one the first time)
 
@@ -49,11 +49,9 @@ class Postings(Generic[F, K, V]):
             for key, value in items(current):
                 posted = by_key.get(key)
                 if posted is None:
-                    by_key[key] = {path: [value]}
-                elif path in posted:
-                    posted[path].append(value)
+                    by_key[key] = [(path, value)]
                 else:
-                    posted[path] = [value]
+                    posted.append((path, value))
                 if not first:
                     touched.add(key)
         self.facts = dict(facts)  # in the given order
@@ -70,9 +68,10 @@ class Postings(Generic[F, K, V]):
     def _drop(self, path: str) -> set[K]:
         keys = {key for key, _ in self.items(self.facts.pop(path))}
         for key in keys:
-            posted = self.by_key[key]
-            del posted[path]
-            if not posted:
+            kept = [entry for entry in self.by_key[key] if entry[0] != path]
+            if kept:
+                self.by_key[key] = kept
+            else:
                 del self.by_key[key]
         return keys
 
@@ -80,12 +79,11 @@ class Postings(Generic[F, K, V]):
         """The postings of each of `keys` the index has: [(path, value), ...] in the order of the facts given
         to the last `update`."""
         order = {path: i for i, path in enumerate(self.facts)}
-        return {key: [(path, value) for path in sorted(self.by_key[key], key=order.__getitem__)
-                      for value in self.by_key[key][path]] for key in keys if key in self.by_key}
+        return {key: sorted(self.by_key[key], key=lambda entry: order[entry[0]]) for key in keys if key in self.by_key}
 
 
 def kept(name: Hashable, items: Callable[[F], Iterable[tuple[K, V]]],
-         wanted: Callable[[K, dict[str, list[V]]], bool]) -> Postings[F, K, V]:
+         wanted: Callable[[K, list[tuple[str, V]]], bool]) -> Postings[F, K, V]:
     """The postings `name` (a workspace root and every setting `items` and `wanted` read) this process keeps
     (new ones the first time): `update` them to a snapshot's facts, under their `lock`."""
     with _LOCK:

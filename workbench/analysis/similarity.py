@@ -44,11 +44,6 @@ EXACT, RENAMED, DRIFTED, STRUCTURAL = 1.0, 0.9, 0.5, 0.7
 MIN_CAP = 8  # features shared by more than max(MIN_CAP, 2*sqrt(units)) units are too common to propose pairs
 
 
-# a schema's lookup tables (`Prepared`) by the leaves they index (kept alive: ids stay theirs); read only
-# with `get`, `in` and key intersections, so one schema's tables serve every check while its facts are unchanged
-_TABLES: dict[int, tuple[tuple[Leaf, ...], tuple[Any, ...]]] = cache.memo("similarity.tables", 100_000)
-
-
 @dataclass
 class Prepared:
     """One schema's leaves with per-check weights and lookup tables for alignment."""
@@ -70,12 +65,6 @@ class Prepared:
         default_factory=dict)
 
     def __post_init__(self) -> None:
-        hit = _TABLES.get(id(self.leaves))
-        if hit is not None and hit[0] is self.leaves:  # the tables of these leaves, from an earlier check
-            self.by_exact, self.by_core, self.by_name, self.by_parent, self.by_path, self.containers = hit[1]
-            return
-        _TABLES[id(self.leaves)] = (self.leaves, (self.by_exact, self.by_core, self.by_name, self.by_parent,
-                                                  self.by_path, self.containers))
         for i, leaf in enumerate(self.leaves):
             self.by_exact[(leaf.name, leaf.sig)].append(i)
             if leaf.distinctive:
@@ -162,7 +151,7 @@ class Scorer:
         by_unit = {key: _unit_features(key, tuple(facts[s.path] for s in self.units[key]))
                    for key in sorted(self.units)}
 
-        def few(key: Feature, posted: dict[str, list[None]]) -> bool:
+        def few(key: Feature, posted: list[tuple[str, None]]) -> bool:  # (a unit lists a feature once)
             return key[0] != "g" and 1 < len(posted) <= cap
 
         index: Postings[UnitFeatures, Feature, None] = (
@@ -171,7 +160,7 @@ class Scorer:
             index.update(by_unit)
             pairs: Counter[tuple[str, str]] = Counter()
             for feat in index.selected:
-                pairs.update(combinations(sorted(index.by_key[feat]), 2))
+                pairs.update(combinations(sorted(unit for unit, _ in index.by_key[feat]), 2))
             self._candidates = sorted(pair for pair, count in pairs.items() if count >= 2)
             # document frequencies of the leaves the candidates weigh: units with the feature
             paired = {key for pair in self._candidates for key in pair}

@@ -55,9 +55,9 @@ def _named(facts: Facts) -> Iterator[tuple[str, FieldDef]]:
     return ((fd.name, fd) for fd in facts.fields)
 
 
-def _two_ways(name: str, posted: dict[str, list[FieldDef]]) -> bool:
-    domains = [fd.domain for fds in posted.values() for fd in fds]
-    return domains.count(domains[0]) != len(domains)
+def _two_ways(name: str, posted: list[tuple[str, FieldDef]]) -> bool:
+    first = posted[0][1].domain
+    return any(fd.domain != first for _, fd in posted)
 
 
 def _canonical(ctx: RuleContext, definition: str) -> str | None:

@@ -78,8 +78,9 @@ def _named(facts: Facts) -> Iterator[tuple[tuple[str, str], Tokens]]:
             yield (name, key), ptr
 
 
-def _in_two(key: Hashable, posted: dict[str, list[Tokens]]) -> bool:
-    return len(posted) > 1
+def _in_two(key: Hashable, posted: list[tuple[str, Tokens]]) -> bool:
+    first = posted[0][0]
+    return any(path != first for path, _ in posted)
 
 
 def _copies(ctx: RuleContext) -> list[Copies]:
