@@ -213,7 +213,7 @@ def user_check(root: Path, cache_dir: Path | None = None) -> dict:
     """`workbench --check --format json` as a user runs it, in its own process: wall time and peak RSS;
     with the disk cache at `cache_dir`, else none (`--no-cache`)."""
     # what the `workbench` console script runs, with this tree's package first on the path
-    cmd = [sys.executable, "-c", "import sys; from workbench.cli import main; sys.exit(main())",
+    cmd = [sys.executable, "-c", "from workbench.cli import run; run()",
            "--check", "--format", "json", "--root", str(root),
            *(["--cache-dir", str(cache_dir)] if cache_dir is not None else ["--no-cache"])]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO)] + os.environ.get("PYTHONPATH", "").split(os.pathsep)))

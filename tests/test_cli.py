@@ -241,3 +241,28 @@ def test_the_command_ends_without_teardown_and_loses_no_output(make_ws):
     text = subprocess.run([sys.executable, "-m", "workbench", "--check", "--root", str(small), "--format", "text"],
                           capture_output=True, text=True, timeout=120)  # a few lines: all in the stream's buffer
     assert text.returncode == 1 and "1 error(s)" in text.stdout, (text.stdout, text.stderr)
+
+
+@pytest.mark.parametrize("working", [False, True])
+def test_the_command_waits_for_a_thread_still_working(tmp_path, working):
+    """`cli.run` skips the interpreter's teardown (an exit handler never runs), unless a thread still works
+    (a TUI export writing its files): then it exits as usual, after that thread has finished."""
+    done = tmp_path / "done"
+    script = f"""
+import atexit, pathlib, threading, time
+import workbench.cli as cli
+atexit.register(lambda: print("torn down"))
+def work():
+    time.sleep(0.3)
+    pathlib.Path({str(done)!r}).write_text("written")
+def main():
+    if {working}:
+        threading.Thread(target=work).start()
+    print("checked")
+    return 3
+cli.main = main
+cli.run()
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 3 and proc.stdout.splitlines() == (["checked", "torn down"] if working else ["checked"])
+    assert done.exists() == working

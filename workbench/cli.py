@@ -16,6 +16,7 @@ import codecs
 import json
 import os
 import sys
+import threading
 import traceback
 from collections import Counter
 from collections.abc import Callable
@@ -455,8 +456,11 @@ def run() -> None:
     """The `workbench` command: `main`, then the exit without tearing the interpreter down. A check leaves
     millions of objects behind (the snapshot, its facts, the memos): freeing them one by one took 1.4 s of
     a 5.9 s check of the CloudFormation catalog, and nothing is left to do by then (the output is flushed
-    here, the disk cache committed by the check, the terminal restored by the TUI)."""
+    here, the disk cache committed by the check, the terminal restored by the TUI). While another thread
+    still works (a TUI export finishing its writes), the interpreter exits as usual: it waits for it."""
     code = main()
+    if any(t is not threading.main_thread() and not t.daemon and t.is_alive() for t in threading.enumerate()):
+        sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
