@@ -23,6 +23,7 @@ after a one-file edit recomputes only that file (and the files that refer to it)
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Hashable
@@ -584,6 +585,12 @@ def _unplain(value: Any) -> tuple[dict[str, Stamp], Facts] | None:
         return None
 
 
+@functools.lru_cache(maxsize=64)
+def _plain_budgets(budgets: Budgets) -> tuple[Any, ...]:
+    """`astuple(budgets)` (a disk cache key), once per setting: `astuple` copies deeply."""
+    return astuple(budgets)
+
+
 def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -> Facts:
     """Extraction for one schema, reused while it and every file it reads are unchanged (in this
     process, and through the disk cache between runs)."""
@@ -594,7 +601,7 @@ def facts_of(res: Resolver, schema: SchemaDoc, budgets: Budgets | None = None) -
         STATS["hits"] += 1
         return hit[1]
     store = cache.active()
-    disk = (schema.path, schema.source.sha, schema.shared, astuple(budgets), res.index.setting_key)
+    disk = (schema.path, schema.source.sha, schema.shared, _plain_budgets(budgets), res.index.setting_key)
     if store is not None and (stored := _unplain(store.get("facts", disk))) is not None and _current(res, stored[0]):
         STATS["stored"] += 1
         _CACHE[key] = stored

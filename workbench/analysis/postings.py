@@ -19,7 +19,8 @@ _LOCK = threading.Lock()  # guards _KEPT; each index has its own lock for its co
 
 class Postings(Generic[F, K, V]):
     """key -> [(schema path, a value its facts list under that key), ...], and the keys
-    `selected` (by `wanted`, judged again only for keys an update touched). Hold `lock` while updating and
+    `selected` (by `wanted`, judged again only for keys an update touched; a key listed once never is: one
+    definition cannot disagree, nor one place be copied). Hold `lock` while updating and
     reading: checks of two snapshots may run at once."""
 
     def __init__(self, items: Callable[[F], Iterable[tuple[K, V]]],
@@ -56,11 +57,11 @@ class Postings(Generic[F, K, V]):
                     touched.add(key)
         self.facts = dict(facts)  # in the given order
         if first:
-            self.selected = {key for key, posted in by_key.items() if self.wanted(key, posted)}
+            self.selected = {key for key, posted in by_key.items() if len(posted) > 1 and self.wanted(key, posted)}
             return
         for key in touched:
             posted = by_key.get(key)
-            if posted and self.wanted(key, posted):
+            if posted and len(posted) > 1 and self.wanted(key, posted):
                 self.selected.add(key)
             else:
                 self.selected.discard(key)

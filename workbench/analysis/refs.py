@@ -680,8 +680,8 @@ _ANCHORING = frozenset(("$anchor", "$dynamicAnchor", "$recursiveAnchor", "$id", 
 
 
 def _anchors(body: Any) -> list[tuple[Tokens, str, Any]]:
-    """Every string or boolean under a key that may name an anchor, anywhere in `body` (data too: a superset
-    of what any dialect reads as an anchor), with its place: (pointer, key, value), in document order."""
+    """Every scalar under a key that may name an anchor or a base, anywhere in `body` (data too: a superset of
+    what any dialect reads as one), with its place: (pointer, key, value), in an order fixed by the body."""
     found: list[tuple[Tokens, str, Any]] = []
     stack: list[tuple[Tokens, Any]] = [((), body)]
     while stack:

@@ -127,9 +127,9 @@ def relations(ctx: RuleContext) -> Relations:
     ws = ctx.ws
     key = (tuple((s.path, s.uri, ctx.refs.linked(s)) for s in ws.schemas),
            tuple((fam.schemas, fam.intent_class, fam.guess) for fam in ws.families))
-    kept = _RELATIONS.get(ws.root)
-    if kept is not None and kept[0] == key:
-        found = kept[1]
+    last = _RELATIONS.get(ws.root)
+    if last is not None and last[0] == key:
+        found = last[1]
     else:
         found = _relations(ctx)
         _RELATIONS[ws.root] = (key, found)
