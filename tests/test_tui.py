@@ -456,3 +456,33 @@ async def test_keymap_rebinds_by_binding_id(root: Path) -> None:
         await pilot.pause()
         keys = {row[3].plain: row[1].plain for row in app.screen.query_one("#help-table")._fit_rows}
         assert keys["browse.edit"] == "E"
+
+
+async def test_a_large_table_filters_once_typing_pauses(root: Path, monkeypatch) -> None:
+    """At catalog scale (more than `QUICK_ROWS` findings) each filter re-renders thousands of rows: typing a
+    word filters the findings and the tree once, after the keys stop, and Enter applies it at once. A small
+    table filters at every key (the other tests type into it that way)."""
+    from workbench.tui.widgets import findings as findings_module
+
+    async with opened(root) as pilot:
+        app = pilot.app
+        await settle(pilot)
+        panel = app.screen.query_one(FindingsPanel)
+        field = app.screen.query_one("#filter-text", findings_module.FilterInput)
+        assert field.pause == 0  # the fixture's few findings
+        monkeypatch.setattr(findings_module, "QUICK_ROWS", 0)
+        panel.set_findings(app.snapshot.result.findings)  # as a new snapshot does: now a large table
+        assert field.pause == findings_module.TYPING_PAUSE_S
+        await pilot.press("a", "slash")  # every finding; into the filter
+        applied: list[str] = []
+        monkeypatch.setattr(panel, "refilter", lambda keep=True: applied.append(field.value))
+        await pilot.press(*"V002")
+        await pilot.pause()
+        assert applied == []  # typing: nothing filtered yet
+        assert await until(pilot, lambda: applied == ["V002"], timeout=5)
+        await pilot.pause(3 * findings_module.TYPING_PAUSE_S)
+        assert applied == ["V002"]
+        await pilot.press("backspace", "enter")  # Enter before the pause: applied now, once
+        assert applied == ["V002", "V00"]
+        await pilot.pause(3 * findings_module.TYPING_PAUSE_S)
+        assert applied == ["V002", "V00"] and app.screen.query_one(BrowseTree).words == ["v00"]

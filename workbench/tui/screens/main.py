@@ -24,7 +24,7 @@ from ..host import host
 from ..view import FAMILY, SCHEMA, NodeRef, Snapshot, node_label_text, undecided_schema
 from ..widgets.browse import BrowseTree
 from ..widgets.detail import DetailView
-from ..widgets.findings import FindingsPanel, FindingsTable
+from ..widgets.findings import FilterInput, FindingsPanel, FindingsTable
 from .base import WorkbenchScreen
 
 
@@ -143,8 +143,8 @@ class MainScreen(WorkbenchScreen):
 
         self.app.push_screen(FindingScreen(finding), chosen)
 
-    @on(Input.Changed, "#filter-text")
-    def _filter_text(self, event: Input.Changed) -> None:
+    @on(FilterInput.Typed)
+    def _filter_text(self, event: FilterInput.Typed) -> None:
         self.query_one(BrowseTree).set_filter(event.value.split())
         self.call_after_refresh(self._follow_cursor)
 
