@@ -486,3 +486,23 @@ async def test_a_large_table_filters_once_typing_pauses(root: Path, monkeypatch)
         assert applied == ["V002", "V00"]
         await pilot.pause(3 * findings_module.TYPING_PAUSE_S)
         assert applied == ["V002", "V00"] and app.screen.query_one(BrowseTree).words == ["v00"]
+
+
+async def test_the_tree_rebuilds_its_lines_only_when_its_width_changes(root: Path, monkeypatch) -> None:
+    """The findings panel changes height with the selected node, which resizes the tree at every cursor move:
+    a new height keeps the tree's lines (Textual rebuilt them all, measuring every label: 0.18 s a move on a
+    catalog); a new width rebuilds them (long names are cut to the width)."""
+    async with opened(root) as pilot:
+        app = pilot.app
+        tree = app.screen.query_one(BrowseTree)
+        builds: list[int] = []
+        real = tree._build
+        monkeypatch.setattr(tree, "_build", lambda: builds.append(tree.size.width) or real())
+        height = tree.size.height
+        await pilot.resize_terminal(SIZE[0], SIZE[1] + 6)
+        await pilot.pause()
+        assert tree.size.height > height and builds == []
+        assert tree.cursor_node is not None and tree.cursor_node.line == tree.cursor_line  # lines still valid
+        await pilot.resize_terminal(SIZE[0] + 20, SIZE[1] + 6)
+        await pilot.pause()
+        assert builds == [tree.size.width]  # built once, for the new width
