@@ -357,3 +357,32 @@ def test_postings_updated_by_difference_are_the_postings_built_anew():
         assert kept.selected == fresh.selected
         assert kept.listed(kept.by_key) == fresh.listed(fresh.by_key)
         assert list(kept.facts) == list(state)
+
+
+def test_a_load_lists_each_folder_once_and_a_plain_files_lists_again(tmp_path, monkeypatch):
+    """One load's globs (schemas, shared, examples, pins: nine patterns, several over the same folders) list
+    each folder once and find what separate listings find; a `Files` without `listings` (`init`, which
+    writes between globs) sees a file added between two globs."""
+    from collections import Counter
+
+    from workbench.loader import files as files_module
+
+    root = tmp_path / "ws"
+    corpus.adversarial(root)
+    listed: Counter[str] = Counter()
+    real_scandir = os.scandir
+
+    def counting(path):
+        listed[str(path)] += 1
+        return real_scandir(path)
+
+    monkeypatch.setattr(files_module.os, "scandir", counting)
+    once = load_workspace(root, LoadCache())
+    assert listed and max(listed.values()) == 1, listed.most_common(3)
+    shared = files_module.Files(root, listings={})
+    plain = files_module.Files(root)
+    assert shared.glob("**/*.json") == plain.glob("**/*.json")
+    assert [s.path for s in once.schemas] == [s.path for s in load_workspace(root, LoadCache()).schemas]
+    (root / "schemas/late.json").write_text("{}")
+    assert "schemas/late.json" in plain.glob("**/*.json")[0]
+    assert "schemas/late.json" not in shared.glob("**/*.json")[0]  # one listing: the load's snapshot

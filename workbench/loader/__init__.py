@@ -114,7 +114,7 @@ def _load(root: str | Path, cache: LoadCache | None, given: WorkspaceConfig | No
 
     reader = FileReader(root, cache.yaml)
     config = given if given is not None else read_config(reader, ceilings)
-    files = reader.files = Files(root, config.max_file_bytes)
+    files = reader.files = Files(root, config.max_file_bytes, listings={})  # one listing per folder and load
     allowance = Allowance(config.max_total_bytes)
     sources: dict[str, m.Source] = {}
     read: set[str] = set()  # every JSON file looked at (cached even when it did not decode)

@@ -12,7 +12,8 @@ A `Files` lives for one load or one save. It remembers the real path of each
 folder it has resolved (or walked), so a file costs one `lstat` or one
 `O_NOFOLLOW` open under its folder's real path; only a file that is itself a
 link is resolved in full. A folder that becomes a link while a `Files` is in use
-is not noticed by it.
+is not noticed by it. The loader's also keeps each folder's listing (`listings`):
+its globs see one listing of each folder.
 
 Globs are matched by walking from the pattern's literal folder, never above the
 root: a pattern with `..` or an absolute path is refused, not resolved.
@@ -80,6 +81,11 @@ def _mode(entry: os.DirEntry[str]) -> int | None:
         return None
 
 
+def _joined(folder: str, name: str) -> str:
+    """`os.path.join` of a real folder and one entry name (no separator in it): the loader joins one per file."""
+    return f"{folder}{name}" if folder.endswith(os.sep) else f"{folder}{os.sep}{name}"
+
+
 @dataclass(frozen=True)
 class Files:
     """Contained access to one root. `root` is resolved on construction."""
@@ -88,6 +94,9 @@ class Files:
     max_bytes: int = DEFAULT_MAX_FILE_BYTES
     _real: str = field(init=False, repr=False, compare=False)  # `root` as a string
     _prefix: str = field(init=False, repr=False, compare=False)  # what a path inside the root starts with
+    # folder real path -> its entries (name, type), sorted: given (`{}`), a folder is listed once however many
+    # globs walk it (one load's nine globs), and every glob sees the same listing; None lists it each time
+    listings: dict[str, list[tuple[str, int | None]]] | None = field(default=None, repr=False, compare=False)
     # root-relative folder ("" for the root) -> its real path, contained and known to be a folder
     _dirs: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -197,7 +206,7 @@ class Files:
             real = self._follow(os.path.join(self._real, folder))
             if os.path.isdir(real):  # a folder not there yet is resolved again next time
                 self._dirs[folder] = real
-        return os.path.join(real, name)
+        return _joined(real, name)
 
     def _follow(self, path: str) -> str:
         """The real path of `path`, links resolved; `Refused` (naming no target) outside the root."""
@@ -269,17 +278,21 @@ class Files:
             except OSError:
                 return
         else:
-            try:
-                with os.scandir(real) as it:
-                    entries = sorted(((e.name, _mode(e)) for e in it if match is None or match(e.name)),
-                                     key=lambda entry: entry[0])
-            except OSError:
-                return
+            listed = self.listings.get(real) if self.listings is not None else None
+            if listed is None:
+                try:
+                    with os.scandir(real) as it:
+                        listed = sorted(((e.name, _mode(e)) for e in it), key=lambda entry: entry[0])
+                except OSError:
+                    return
+                if self.listings is not None:
+                    self.listings[real] = listed
+            entries = listed if match is None else [entry for entry in listed if match(entry[0])]
         for name, mode in entries:
             if mode is None:
                 continue
             sub_rel = f"{rel}/{name}" if rel else name
-            sub_real = os.path.join(real, name)
+            sub_real = _joined(real, name)
             if stat.S_ISLNK(mode):
                 sub_real = os.path.realpath(sub_real)
                 if not self._inside(sub_real):
