@@ -469,10 +469,10 @@ async def test_a_large_table_filters_once_typing_pauses(root: Path, monkeypatch)
         await settle(pilot)
         panel = app.screen.query_one(FindingsPanel)
         field = app.screen.query_one("#filter-text", findings_module.FilterInput)
-        assert field.pause == 0  # the fixture's few findings
+        assert field.typing_pause == 0  # the fixture's few findings
         monkeypatch.setattr(findings_module, "QUICK_ROWS", 0)
         panel.set_findings(app.snapshot.result.findings)  # as a new snapshot does: now a large table
-        assert field.pause == findings_module.TYPING_PAUSE_S
+        assert field.typing_pause == findings_module.TYPING_PAUSE_S
         await pilot.press("a", "slash")  # every finding; into the filter
         applied: list[str] = []
         monkeypatch.setattr(panel, "refilter", lambda keep=True: applied.append(field.value))

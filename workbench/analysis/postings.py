@@ -76,6 +76,12 @@ class Postings(Generic[F, K, V]):
                 del self.by_key[key]
         return keys
 
+    def current(self, facts: dict[str, F], also: Iterable[K] = ()) -> dict[K, list[tuple[str, V]]]:
+        """`update` to `facts`, then the postings (`listed`) of the selected keys and of those of `also`."""
+        with self.lock:
+            self.update(facts)
+            return self.listed(self.selected.union(also))
+
     def listed(self, keys: Iterable[K]) -> dict[K, list[tuple[str, V]]]:
         """The postings of each of `keys` the index has: [(path, value), ...] in the order of the facts given
         to the last `update`."""
@@ -86,7 +92,7 @@ class Postings(Generic[F, K, V]):
 def kept(name: Hashable, items: Callable[[F], Iterable[tuple[K, V]]],
          wanted: Callable[[K, list[tuple[str, V]]], bool]) -> Postings[F, K, V]:
     """The postings `name` (a workspace root and every setting `items` and `wanted` read) this process keeps
-    (new ones the first time): `update` them to a snapshot's facts, under their `lock`."""
+    (new ones the first time): bring them to a snapshot's facts with `current` (or `update`, under `lock`)."""
     with _LOCK:
         found: Postings[F, K, V] | None = _KEPT.get(name)
         if found is None:

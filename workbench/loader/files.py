@@ -12,8 +12,8 @@ A `Files` lives for one load or one save. It remembers the real path of each
 folder it has resolved (or walked), so a file costs one `lstat` or one
 `O_NOFOLLOW` open under its folder's real path; only a file that is itself a
 link is resolved in full. A folder that becomes a link while a `Files` is in use
-is not noticed by it. The loader's also keeps each folder's listing (`listings`):
-its globs see one listing of each folder.
+is not noticed by it. The loader's `Files` also keeps each folder's listing
+(`listings`): its globs see one listing of each folder.
 
 Globs are matched by walking from the pattern's literal folder, never above the
 root: a pattern with `..` or an absolute path is refused, not resolved.

@@ -43,10 +43,7 @@ def _definitions(ctx: RuleContext, keep: Iterable[str]) -> dict[str, list[Defini
     """Field definitions by name, keeping only names defined in more than one way (and those in `keep`)."""
     st, ws = structure(ctx), ctx.ws
     facts = {s.path: st.facts(s) for s in ws.schemas}
-    index = kept(("drift.names", ws.root), _named, _two_ways)
-    with index.lock:
-        index.update(facts)
-        found = index.listed(index.selected.union(keep))
+    found = kept(("drift.names", ws.root), _named, _two_ways).current(facts, keep)
     schemas = {s.path: s for s in ws.schemas}
     return {name: [Definition(schemas[path], fd) for path, fd in posted] for name, posted in found.items()}
 

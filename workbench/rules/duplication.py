@@ -78,9 +78,8 @@ def _named(facts: Facts) -> Iterator[tuple[tuple[str, str], Tokens]]:
             yield (name, key), ptr
 
 
-def _in_two(key: Hashable, posted: list[tuple[str, Tokens]]) -> bool:
-    first = posted[0][0]
-    return any(path != first for path, _ in posted)
+def _in_two(key: Hashable, posted: list[Place]) -> bool:
+    return _in_files(posted)
 
 
 def _copies(ctx: RuleContext) -> list[Copies]:
@@ -88,14 +87,8 @@ def _copies(ctx: RuleContext) -> list[Copies]:
     least = ws.config.thresholds.duplication_min_properties
     facts = {s.path: st.facts(s) for s in ws.schemas}
     # only places sharing property names can be equal; only keys written in two files are looked at
-    sized = kept(("duplication.keys", ws.root, least), _sized(least), _in_two)
-    with sized.lock:
-        sized.update(facts)
-        by_key = sized.listed(sized.selected)
-    named = kept(("duplication.names", ws.root), _named, _in_two)
-    with named.lock:
-        named.update(facts)
-        by_name = named.listed(named.selected)
+    by_key = kept(("duplication.keys", ws.root, least), _sized(least), _in_two).current(facts)
+    by_name = kept(("duplication.names", ws.root), _named, _in_two).current(facts)
     digests: dict[Place, int] = {}
     linked: Groups[Place] = Groups()
 
@@ -103,23 +96,21 @@ def _copies(ctx: RuleContext) -> list[Copies]:
         for place in places[1:]:
             linked.union(place, places[0])
 
-    for places in by_key.values():
-        if _in_files(places):  # (two files: always, for a selected key)
-            by_digest: dict[int, list[Place]] = defaultdict(list)
-            for place in places:
-                digests[place] = _digest(ctx, place)
-                by_digest[digests[place]].append(place)
-            for same in by_digest.values():
-                if _in_files(same):
-                    link(same)
+    for places in by_key.values():  # (each in two files or more: `_in_two` selected them)
+        by_digest: dict[int, list[Place]] = defaultdict(list)
+        for place in places:
+            digests[place] = _digest(ctx, place)
+            by_digest[digests[place]].append(place)
+        for same in by_digest.values():
+            if _in_files(same):
+                link(same)
     for places in by_name.values():
-        if _in_files(places):
-            by_props: dict[tuple[str, ...], list[Place]] = defaultdict(list)
-            for place in places:
-                by_props[_props(ctx, place)].append(place)
-            for same in by_props.values():
-                if _in_files(same):
-                    link(same)
+        by_props: dict[tuple[str, ...], list[Place]] = defaultdict(list)
+        for place in places:
+            by_props[_props(ctx, place)].append(place)
+        for same in by_props.values():
+            if _in_files(same):
+                link(same)
     groups = sorted(sorted(g) for g in linked.groups() if _in_files(g))
     placed = {place for g in groups for place in g}
 

@@ -25,7 +25,7 @@ TYPING_PAUSE_S = 0.15  # beyond, it waits for typing to pause this long (each fi
 
 class FilterInput(Input):
     """The filter text. `Typed` says what to filter by: at every change, or once typing pauses for
-    `pause` seconds (set for a large table: a catalog's 4,000 rows took 0.3 s to filter at each key)."""
+    `typing_pause` seconds (set for a large table: a catalog's 4,000 rows took 0.3 s to filter at each key)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "leave", "Back to findings", id="findings.leave_filter"),
@@ -41,8 +41,8 @@ class FilterInput(Input):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.pause = 0.0
-        self._timer: Timer | None = None
+        self.typing_pause = 0.0
+        self._timer: Timer | None = None  # a `Typed` waiting for typing to pause
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -50,27 +50,23 @@ class FilterInput(Input):
             return
         if self._timer is not None:
             self._timer.stop()
-            self._timer = None
-        if self.pause > 0:
-            self._timer = self.set_timer(self.pause, self.flush)
-        else:
-            self.flush()
+        self._timer = self.set_timer(self.typing_pause, self.flush) if self.typing_pause > 0 else None
+        if self._timer is None:
+            self.post_message(self.Typed(self.value))
 
     def flush(self) -> None:
-        """Apply the text now (typing paused, or Enter pressed before it did)."""
+        """Apply the text still waiting for typing to pause (the pause came, Enter, leaving the field)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        self.post_message(self.Typed(self.value))
+            self.post_message(self.Typed(self.value))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        if self._timer is not None:
-            self.flush()
+        self.flush()
 
     def action_leave(self) -> None:
-        if self._timer is not None:
-            self.flush()
+        self.flush()
         self.screen.query_one(FindingsTable).focus()
 
 
@@ -155,7 +151,7 @@ class FindingsPanel(Vertical):
         first check is still running (none is known yet, which is not "no findings")."""
         self.pending = pending
         self._all = tuple(findings)
-        self.query_one(FilterInput).pause = TYPING_PAUSE_S if len(self._all) > QUICK_ROWS else 0.0
+        self.query_one(FilterInput).typing_pause = TYPING_PAUSE_S if len(self._all) > QUICK_ROWS else 0.0
         self._scope = tuple(scope) if scope is not None else None
         self.scope_label = label if scope is not None else "all"
         self.refilter()
