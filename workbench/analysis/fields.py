@@ -631,6 +631,13 @@ class Structure:
         self.ws = ws
         self.resolver = Resolver(ws)
         self._facts: dict[str, Facts] = {}
+        self._every: dict[str, Facts] | None = None
+
+    def every(self) -> dict[str, Facts]:
+        """Every schema's facts by path, in the workspace's order (what the cross-schema indexes read)."""
+        if self._every is None:
+            self._every = {s.path: self.facts(s) for s in self.ws.schemas}
+        return self._every
 
     def facts(self, schema: SchemaDoc) -> Facts:
         if schema.path not in self._facts:

@@ -42,10 +42,9 @@ class Definition(NamedTuple):
 def _definitions(ctx: RuleContext, keep: Iterable[str]) -> dict[str, list[Definition]]:
     """Field definitions by name, keeping only names defined in more than one way (and those in `keep`)."""
     st, ws = structure(ctx), ctx.ws
-    facts = {s.path: st.facts(s) for s in ws.schemas}
-    found = kept(("drift.names", ws.root), _named, _two_ways).current(facts, keep)
-    schemas = {s.path: s for s in ws.schemas}
-    return {name: [Definition(schemas[path], fd) for path, fd in posted] for name, posted in found.items()}
+    found = kept(("drift.names", ws.root), _named, _two_ways).current(st.every(), keep)
+    return {name: [Definition(s, fd) for path, fd in posted if (s := ws.schema(path)) is not None]  # (all are)
+            for name, posted in found.items()}
 
 
 def _named(facts: Facts) -> Iterator[tuple[str, FieldDef]]:

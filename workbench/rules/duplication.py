@@ -85,7 +85,7 @@ def _in_two(key: Hashable, posted: list[Place]) -> bool:
 def _copies(ctx: RuleContext) -> list[Copies]:
     st, ws = structure(ctx), ctx.ws
     least = ws.config.thresholds.duplication_min_properties
-    facts = {s.path: st.facts(s) for s in ws.schemas}
+    facts = st.every()
     # only places sharing property names can be equal; only keys written in two files are looked at
     by_key = kept(("duplication.keys", ws.root, least), _sized(least), _in_two).current(facts)
     by_name = kept(("duplication.names", ws.root), _named, _in_two).current(facts)
